@@ -1,0 +1,25 @@
+# Ezio build entry points. `make test` is the README's (and CI's) test command.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+CONFIG ?= Release
+RID ?= linux-x64
+OUT ?= out
+
+.PHONY: all build test publish check clean
+
+all: build
+
+build:
+	$(DOTNET) build Ezio.sln -c $(CONFIG) --nologo
+
+# Builds the AOT binary first: interop tests drive the real `ezio` executable.
+test: publish
+	EZIO_BIN=$(abspath $(OUT))/ezio $(DOTNET) test Ezio.sln -c $(CONFIG) --nologo
+
+publish:
+	$(DOTNET) publish src/Ezio/Ezio.csproj -c $(CONFIG) -r $(RID) -o $(OUT) --nologo -warnaserror
+
+check: build publish test
+
+clean:
+	rm -rf $(OUT) src/*/bin src/*/obj tests/*/bin tests/*/obj
