@@ -1,0 +1,290 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Ezio.BitTorrent.Picking;
+using Ezio.BitTorrent.PeerWire;
+
+namespace Ezio.BitTorrent.Engine;
+
+/// <summary>
+/// One established peer connection: a receive loop that parses frames and a send loop that
+/// drains a queue with many writers (STYLE habit 2).
+/// </summary>
+/// <remarks>
+/// Threads: the receive loop owns parsing and the downloads list (under <see cref="_sync"/>,
+/// taken once per socket read, not per block); the send loop owns the pipe writer; the swarm
+/// loop owns every field in the "swarm state" region of PeerConnection.Swarm.cs. Uploads are
+/// answered by the receive loop directly (no swarm-loop hop per request): it checks the
+/// choke flag and our have-bitfield and queues the block for the send loop, which reads it
+/// from storage straight into the socket buffer.
+/// </remarks>
+internal sealed partial class PeerConnection
+{
+    private const int MaxQueuedUploads = 2048;
+
+    private readonly TorrentSession _session;
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _reader;
+    private readonly PipeWriter _writer;
+    private readonly Channel<Outgoing> _outbox;
+    private readonly CancellationTokenSource _cts = new();
+    private readonly object _sync = new();
+    private readonly List<PieceDownload> _downloads = new();
+    private readonly WireLimits _limits;
+    private string? _closeReason;
+    private int _closed;
+    private int _queuedUploads;
+    private int _maxOutstanding = 250;
+    private volatile bool _peerChoking = true;
+    private volatile bool _amChoking = true;
+    private int _needWorkPosted;
+    private long _downloaded;
+    private long _uploaded;
+    private long _wasted;
+    private long _lastBlockTicks;
+    private long _lastReceiveTicks;
+    private long _lastSendTicks;
+
+    public PeerConnection(TorrentSession session, Socket socket, NetworkStream stream, Handshake remote, bool outgoing)
+    {
+        _session = session;
+        _socket = socket;
+        _stream = stream;
+        RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
+        PeerId = remote.PeerId.ToArray();
+        SupportsFast = remote.SupportsFast;
+        SupportsExtensions = remote.SupportsExtensions;
+        IsOutgoing = outgoing;
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
+        _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+        _limits = new WireLimits(session.Torrent.PieceCount);
+        var now = session.Time.GetTimestamp();
+        _lastReceiveTicks = now;
+        _lastSendTicks = now;
+        _lastBlockTicks = now;
+        RemoteBitfield = new Bitfield(session.Torrent.PieceCount);
+    }
+
+    public IPEndPoint RemoteEndPoint { get; }
+
+    public byte[] PeerId { get; }
+
+    public bool SupportsFast { get; }
+
+    public bool SupportsExtensions { get; }
+
+    public bool IsOutgoing { get; }
+
+    public string? CloseReason => Volatile.Read(ref _closeReason);
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    public bool PeerChoking => _peerChoking;
+
+    public bool AmChoking => _amChoking;
+
+    public long Downloaded => Interlocked.Read(ref _downloaded);
+
+    public long Uploaded => Interlocked.Read(ref _uploaded);
+
+    public long Wasted => Interlocked.Read(ref _wasted);
+
+    public long LastBlockTicks => Interlocked.Read(ref _lastBlockTicks);
+
+    public long LastReceiveTicks => Interlocked.Read(ref _lastReceiveTicks);
+
+    public long LastSendTicks => Interlocked.Read(ref _lastSendTicks);
+
+    public Task? ReceiveTask { get; private set; }
+
+    public Task? SendTask { get; private set; }
+
+    /// <summary>Queues a message; false once the connection is closing.</summary>
+    public bool Send(in Outgoing message) => _outbox.Writer.TryWrite(message);
+
+    /// <summary>Starts both loops, after the swarm loop queued the opening messages.</summary>
+    public void Start()
+    {
+        ReceiveTask = Task.Run(ReceiveLoopAsync);
+        SendTask = Task.Run(SendLoopAsync);
+    }
+
+    public void SetAmChoking(bool choking)
+    {
+        if (_amChoking == choking)
+        {
+            return;
+        }
+        _amChoking = choking;
+        Send(new Outgoing(choking ? MessageId.Choke : MessageId.Unchoke));
+    }
+
+    /// <summary>
+    /// Closes the connection; the first reason wins. The swarm loop hears of it through a
+    /// peer-closed event and takes back the downloads.
+    /// </summary>
+    public void Abort(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null)
+        {
+            return;
+        }
+        Interlocked.Exchange(ref _closed, 1);
+        _outbox.Writer.TryComplete();
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        _socket.Dispose();
+        _session.Post(new PeerClosedEvent(this));
+    }
+
+    /// <summary>Adds a piece to fetch (swarm loop) and tops up requests.</summary>
+    public void Assign(PieceDownload download)
+    {
+        PeerBatch? batch = null;
+        lock (_sync)
+        {
+            _downloads.Add(download);
+            Volatile.Write(ref _needWorkPosted, 0);
+            TopUpRequests(ref batch);
+        }
+        if (batch is not null)
+        {
+            _session.Post(batch);
+        }
+    }
+
+    /// <summary>Re-arms the low-water signal when the swarm loop had nothing to give.</summary>
+    public void ClearNeedWork() => Volatile.Write(ref _needWorkPosted, 0);
+
+    /// <summary>Bytes of assigned pieces not yet requested.</summary>
+    public int UnrequestedBytes
+    {
+        get
+        {
+            lock (_sync)
+            {
+                var total = 0;
+                foreach (var download in _downloads)
+                {
+                    total += download.UnrequestedBytes;
+                }
+                return total;
+            }
+        }
+    }
+
+    public int DownloadCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _downloads.Count;
+            }
+        }
+    }
+
+    public bool IsFetching(int index)
+    {
+        lock (_sync)
+        {
+            foreach (var download in _downloads)
+            {
+                if (download.Index == index)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Takes a piece back (endgame: another peer delivered it). Returns the download, whose
+    /// buffer the caller now owns, or null when this peer no longer fetches it.
+    /// </summary>
+    public PieceDownload? Cancel(int index)
+    {
+        lock (_sync)
+        {
+            for (var i = 0; i < _downloads.Count; i++)
+            {
+                var download = _downloads[i];
+                if (download.Index != index)
+                {
+                    continue;
+                }
+                _downloads.RemoveAt(i);
+                for (var block = 0; block < download.NextRequest; block++)
+                {
+                    if (!download.IsReceived(block))
+                    {
+                        Send(new Outgoing(MessageId.Cancel, index, block * PieceDownload.BlockSize, download.BlockLength(block)));
+                    }
+                }
+                download.Cancelled = true;
+                return download;
+            }
+            return null;
+        }
+    }
+
+    /// <summary>Takes every download back (the connection closed).</summary>
+    public List<PieceDownload> TakeDownloads()
+    {
+        lock (_sync)
+        {
+            var taken = new List<PieceDownload>(_downloads);
+            _downloads.Clear();
+            return taken;
+        }
+    }
+
+    // Called under _sync.
+    private void TopUpRequests(ref PeerBatch? batch)
+    {
+        if (_peerChoking || IsClosed)
+        {
+            return;
+        }
+        var outstanding = 0;
+        var unrequested = 0;
+        foreach (var download in _downloads)
+        {
+            outstanding += download.NextRequest - download.ReceivedCount;
+        }
+        var budget = Math.Min(_maxOutstanding, _session.Options.MaxRequestsPerPeer) - outstanding;
+        foreach (var download in _downloads)
+        {
+            while (budget > 0 && download.NextRequest < download.BlockCount)
+            {
+                var block = download.NextRequest++;
+                Send(new Outgoing(MessageId.Request, download.Index, block * PieceDownload.BlockSize, download.BlockLength(block)));
+                budget--;
+            }
+            unrequested += download.UnrequestedBytes;
+        }
+        if (unrequested < _session.Options.PeerQueueBytes && Interlocked.Exchange(ref _needWorkPosted, 1) == 0)
+        {
+            (batch ??= new PeerBatch(this)).Events.Add(new PeerEvent(PeerEventKind.NeedWork));
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Buffers;
+
+namespace Ezio.BitTorrent.Engine;
+
+/// <summary>
+/// One piece being fetched whole from one peer. Requests are issued in order
+/// (<see cref="NextRequest"/>); blocks may arrive in any order.
+/// </summary>
+/// <remarks>
+/// Owned by the peer connection that fetches it, under that connection's lock; the buffer
+/// moves to the disk writer when the piece verifies, back to the pool otherwise.
+/// </remarks>
+internal sealed class PieceDownload
+{
+    public const int BlockSize = 16 * 1024;
+
+    private readonly ulong[] _received;
+
+    public PieceDownload(int index, int length, PieceBuffer buffer)
+    {
+        Index = index;
+        Length = length;
+        Buffer = buffer;
+        BlockCount = (length + BlockSize - 1) / BlockSize;
+        _received = new ulong[(BlockCount + 63) >> 6];
+    }
+
+    public int Index { get; }
+
+    public int Length { get; }
+
+    public int BlockCount { get; }
+
+    public PieceBuffer Buffer { get; }
+
+    /// <summary>Next block to request.</summary>
+    public int NextRequest { get; set; }
+
+    public int ReceivedCount { get; private set; }
+
+    /// <summary>Set when the engine took the piece away (endgame winner elsewhere).</summary>
+    public bool Cancelled { get; set; }
+
+    /// <summary>Set by the receive loop when the assembled piece did not match its hash.</summary>
+    public bool HashFailed { get; set; }
+
+    public bool IsComplete => ReceivedCount == BlockCount;
+
+    public int BlockLength(int block) => Math.Min(BlockSize, Length - block * BlockSize);
+
+    /// <summary>Bytes requested from the peer and not yet received.</summary>
+    public int UnrequestedBytes => Length - Math.Min(Length, NextRequest * BlockSize);
+
+    /// <summary>
+    /// Copies a block in if it is one we asked for and have not got yet. Returns false for
+    /// unrequested, duplicate or misshapen blocks (the caller counts them as waste).
+    /// </summary>
+    public bool TryAccept(int begin, ReadOnlySequence<byte> data)
+    {
+        if (begin % BlockSize != 0)
+        {
+            return false;
+        }
+        var block = begin / BlockSize;
+        if (block >= NextRequest || data.Length != BlockLength(block))
+        {
+            return false;
+        }
+        ref var word = ref _received[block >> 6];
+        var mask = 1UL << (block & 63);
+        if ((word & mask) != 0)
+        {
+            return false;
+        }
+        word |= mask;
+        data.CopyTo(Buffer.Span.Slice(begin, (int)data.Length));
+        ReceivedCount++;
+        return true;
+    }
+
+    public bool IsReceived(int block) => (_received[block >> 6] & (1UL << (block & 63))) != 0;
+}

@@ -1,0 +1,60 @@
+using System.Net;
+
+namespace Ezio.BitTorrent.Engine;
+
+/// <summary>Tunables of one torrent session; the defaults suit a LAN deployment.</summary>
+public sealed class SessionOptions
+{
+    /// <summary>Our 20-byte peer id; random "-EZ0100-..." when null.</summary>
+    public byte[]? PeerId { get; init; }
+
+    /// <summary>The TCP port we listen on, announced to trackers and peers (0: not listening).</summary>
+    public int ListenPort { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public int MaxConnections { get; init; } = 200;
+
+    /// <summary>Interested peers we unchoke at once. No tit-for-tat: on a LAN every peer is welcome.</summary>
+    public int MaxUnchoked { get; init; } = 64;
+
+    /// <summary>Cap on 16 KiB requests outstanding to one peer (also bounded by the peer's reqq).</summary>
+    public int MaxRequestsPerPeer { get; init; } = 256;
+
+    /// <summary>A peer gets more pieces when fewer than this many bytes of its pieces remain unrequested.</summary>
+    public int PeerQueueBytes { get; init; } = 4 << 20;
+
+    /// <summary>Bytes of piece buffers in flight (receiving, hashing, queued for disk) for the session.</summary>
+    public long MaxInFlightBytes { get; init; } = 48L << 20;
+
+    /// <summary>Verified pieces waiting for the disk writer; when full, sockets stop being read.</summary>
+    public int DiskQueuePieces { get; init; } = 4;
+
+    /// <summary>
+    /// While we are the only complete copy, advertise each peer a few pieces nobody else was
+    /// given yet, so our uplink carries every piece once before it carries any twice.
+    /// </summary>
+    public bool SuperSeed { get; init; } = true;
+
+    /// <summary>Failed piece hashes after which a peer is banned for the session.</summary>
+    public int MaxHashFailures { get; init; } = 2;
+
+    /// <summary>Announce URLs override; null uses the torrent's.</summary>
+    public IReadOnlyList<Uri>? Trackers { get; init; }
+
+    /// <summary>Peers to dial besides those the trackers give.</summary>
+    public IReadOnlyList<IPEndPoint> InitialPeers { get; init; } = [];
+
+    /// <summary>Hash what the storage already holds before downloading (resume, incremental redeploy).</summary>
+    public bool Recheck { get; init; } = true;
+
+    /// <summary>Trust the storage to hold every piece (a seeder that skips the recheck).</summary>
+    public bool AssumeComplete { get; init; }
+
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Extra extension-handshake entries (name → local id) this session advertises.</summary>
+    public string ClientName { get; init; } = "Ezio 0.1";
+}

@@ -1,0 +1,389 @@
+using Ezio.BitTorrent.Picking;
+using Ezio.BitTorrent.PeerWire;
+
+namespace Ezio.BitTorrent.Engine;
+
+public sealed partial class TorrentSession
+{
+    private async Task SwarmLoopAsync()
+    {
+        var reader = _events.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var message))
+            {
+                try
+                {
+                    Dispatch(message);
+                }
+                catch (PeerProtocolException e) when (message is PeerBatch batch)
+                {
+                    batch.Peer.Abort($"protocol error: {e.Message}");
+                }
+            }
+        }
+    }
+
+    private void Dispatch(object message)
+    {
+        switch (message)
+        {
+            case PeerBatch batch:
+                OnBatch(batch);
+                break;
+            case PieceStoredEvent stored:
+                OnPieceStored(stored);
+                break;
+            case PeerConnectedEvent connected:
+                OnPeerConnected(connected.Peer);
+                break;
+            case PeerClosedEvent closed:
+                OnPeerClosed(closed.Peer);
+                break;
+            case AddPeersEvent add:
+                foreach (var endPoint in add.Peers)
+                {
+                    if (_known.Add(endPoint))
+                    {
+                        _candidates.Enqueue(endPoint);
+                    }
+                }
+                DialCandidates();
+                break;
+            case DialFailedEvent failed:
+                _dialing.Remove(failed.EndPoint);
+                break;
+            case TickEvent:
+                OnTick();
+                break;
+            case FlushedEvent flushed:
+                OnFlushed(flushed.Error);
+                break;
+            case StorageFailedEvent failed:
+                Fail(failed.Error);
+                break;
+        }
+    }
+
+    private void OnBatch(PeerBatch batch)
+    {
+        var peer = batch.Peer;
+        var fill = false;
+        foreach (var item in batch.Events)
+        {
+            switch (item.Kind)
+            {
+                case PeerEventKind.Hashed:
+                    OnHashed(peer, item);
+                    break;
+                case PeerEventKind.Released:
+                    _picker.RemoveOwner(item.Index);
+                    _pool.Return(item.Download!.Buffer);
+                    RetryHungry();
+                    break;
+                case PeerEventKind.Abandoned:
+                    _picker.RemoveOwner(item.Index);
+                    if (!_picker.Have[item.Index])
+                    {
+                        _picker.ClearBusy(item.Index);
+                    }
+                    _pool.Return(item.Download!.Buffer);
+                    break;
+                case PeerEventKind.NeedWork:
+                case PeerEventKind.Unchoke:
+                    fill = true;
+                    break;
+                case PeerEventKind.Choke:
+                    break;
+                case PeerEventKind.Interested:
+                    peer.PeerInterested = true;
+                    TryUnchoke(peer);
+                    break;
+                case PeerEventKind.NotInterested:
+                    peer.PeerInterested = false;
+                    break;
+                case PeerEventKind.Have:
+                    fill |= OnHave(peer, item.Index);
+                    break;
+                case PeerEventKind.Bitfield:
+                    if (!Bitfield.TryParse(item.Data, Torrent.PieceCount, out var bits))
+                    {
+                        throw new PeerProtocolException(PeerProtocolError.BadBitfield, "bitfield with spare bits set or of the wrong size.");
+                    }
+                    for (var i = 0; i < bits.Length; i++)
+                    {
+                        if (bits[i])
+                        {
+                            OnHave(peer, i);
+                        }
+                    }
+                    fill = true;
+                    break;
+                case PeerEventKind.HaveAll:
+                    for (var i = 0; i < Torrent.PieceCount; i++)
+                    {
+                        OnHave(peer, i);
+                    }
+                    fill = true;
+                    break;
+                case PeerEventKind.HaveNone:
+                    break;
+            }
+        }
+        if (peer.IsClosed || !peer.Registered)
+        {
+            return;
+        }
+        UpdateInterest(peer);
+        if (IsComplete && peer.RemoteBitfield.AllTrue)
+        {
+            peer.Abort("both sides are seeds");
+            return;
+        }
+        if (fill || peer.Hungry)
+        {
+            Fill(peer);
+        }
+    }
+
+    /// <summary>Records a have; returns true when it gave us something new to fetch.</summary>
+    private bool OnHave(PeerConnection peer, int index)
+    {
+        if (!peer.RemoteBitfield.Set(index))
+        {
+            return false;
+        }
+        _picker.IncrementAvailability(index);
+        if (peer.Advertised is { } advertised && advertised[index])
+        {
+            peer.AdvertisedPending--;
+        }
+        if (_superSeeding)
+        {
+            Allot(peer);
+        }
+        if (!_picker.Have[index])
+        {
+            peer.Interesting++;
+            return true;
+        }
+        return false;
+    }
+
+    private void OnHashed(PeerConnection peer, in PeerEvent item)
+    {
+        var index = item.Index;
+        _picker.RemoveOwner(index);
+        if (!item.Ok)
+        {
+            _pool.Return(item.Download!.Buffer);
+            Interlocked.Increment(ref _hashFailures);
+            peer.HashFailures++;
+            if (peer.HashFailures >= Options.MaxHashFailures)
+            {
+                Ban(peer, $"sent {peer.HashFailures} pieces that failed their SHA-1 check");
+            }
+            RetryHungry();
+            return;
+        }
+        if (_picker.Have[index])
+        {
+            return;
+        }
+        _picker.MarkBusy(index);
+        // Endgame: the first copy to verify wins; the others are cancelled.
+        if (_picker.Owners(index) > 0)
+        {
+            foreach (var other in _peers)
+            {
+                if (other != peer && other.Cancel(index) is { } cancelled)
+                {
+                    _picker.RemoveOwner(index);
+                    _pool.Return(cancelled.Buffer);
+                }
+            }
+        }
+    }
+
+    private void OnPieceStored(PieceStoredEvent stored)
+    {
+        _pool.Return(stored.Download.Buffer);
+        var index = stored.Index;
+        if (_picker.Have[index])
+        {
+            return;
+        }
+        _picker.SetHave(index);
+        foreach (var peer in _peers)
+        {
+            peer.Send(new Outgoing(MessageId.Have, index));
+            if (peer.RemoteBitfield[index])
+            {
+                peer.Interesting--;
+                UpdateInterest(peer);
+            }
+        }
+        if (_picker.IsComplete)
+        {
+            _state = SessionState.Flushing;
+            _ = Task.Run(() =>
+            {
+                try
+                {
+                    Storage.Flush();
+                    Post(new FlushedEvent(null));
+                }
+                catch (Exception e)
+                {
+                    Post(new FlushedEvent(e));
+                }
+            });
+            return;
+        }
+        RetryHungry();
+    }
+
+    private void OnFlushed(Exception? error)
+    {
+        if (error is not null)
+        {
+            Fail(error);
+            return;
+        }
+        _state = SessionState.Seeding;
+        _completed.TrySetResult();
+        _announceCompleted = true;
+        _announceWake.Release();
+        foreach (var peer in _peers.ToArray())
+        {
+            if (peer.RemoteBitfield.AllTrue)
+            {
+                peer.Abort("both sides are seeds");
+            }
+        }
+    }
+
+    private void Fail(Exception error)
+    {
+        _state = SessionState.Failed;
+        _completed.TrySetException(error);
+        foreach (var peer in _peers.ToArray())
+        {
+            peer.Abort("the download failed");
+        }
+    }
+
+    private void UpdateInterest(PeerConnection peer)
+    {
+        var interested = peer.Interesting > 0;
+        if (interested != peer.AmInterested)
+        {
+            peer.AmInterested = interested;
+            peer.Send(new Outgoing(interested ? MessageId.Interested : MessageId.NotInterested));
+        }
+    }
+
+    private void TryUnchoke(PeerConnection peer)
+    {
+        if (peer.AmChoking && peer.PeerInterested && _unchoked < Options.MaxUnchoked)
+        {
+            _unchoked++;
+            peer.SetAmChoking(false);
+        }
+    }
+
+    /// <summary>Hands a peer whole pieces until its queue of unrequested blocks is deep enough.</summary>
+    private void Fill(PeerConnection peer)
+    {
+        peer.Hungry = false;
+        if (peer.IsClosed || peer.PeerChoking || !peer.AmInterested || _state != SessionState.Downloading)
+        {
+            peer.ClearNeedWork();
+            return;
+        }
+        var remote = peer.RemoteBitfield;
+        bool Fetching(int i) => peer.IsFetching(i);
+        while (peer.UnrequestedBytes < Options.PeerQueueBytes && peer.DownloadCount < 64)
+        {
+            var index = _picker.Pick(remote, Fetching, endgame: false);
+            if (index < 0 && _picker.InEndgame)
+            {
+                index = _picker.Pick(remote, Fetching, endgame: true);
+            }
+            if (index < 0 || !_pool.TryRent(out var buffer))
+            {
+                peer.Hungry = true;
+                return;
+            }
+            _picker.AddOwner(index);
+            peer.Assign(new PieceDownload(index, Torrent.GetPieceSize(index), buffer));
+        }
+    }
+
+    private void RetryHungry()
+    {
+        foreach (var peer in _peers)
+        {
+            if (peer.Hungry)
+            {
+                Fill(peer);
+                if (_pool.Rented >= _pool.MaxBuffers)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void Ban(PeerConnection peer, string reason)
+    {
+        _banned.Add(Convert.ToHexString(peer.PeerId));
+        _banned.Add(peer.RemoteEndPoint.ToString());
+        peer.Abort($"banned: {reason}");
+    }
+
+    private void OnTick()
+    {
+        var now = Time.GetTimestamp();
+        UpdateRates(now);
+        foreach (var peer in _peers.ToArray())
+        {
+            if (peer.DownloadCount > 0 && Time.GetElapsedTime(peer.LastBlockTicks, now) > Options.RequestTimeout)
+            {
+                peer.Abort("requests timed out");
+                continue;
+            }
+            if (Time.GetElapsedTime(peer.LastReceiveTicks, now) > TimeSpan.FromMinutes(3))
+            {
+                peer.Abort("silent for 3 minutes");
+                continue;
+            }
+            if (Time.GetElapsedTime(peer.LastSendTicks, now) > TimeSpan.FromSeconds(90))
+            {
+                peer.Send(new Outgoing(MessageId.KeepAlive));
+            }
+            TryUnchoke(peer);
+            if (peer.Hungry)
+            {
+                Fill(peer);
+            }
+        }
+        DialCandidates();
+    }
+
+    private void UpdateRates(long now)
+    {
+        var elapsed = Time.GetElapsedTime(_rateTicks, now).TotalSeconds;
+        if (elapsed < 1)
+        {
+            return;
+        }
+        var down = Interlocked.Read(ref _downloaded);
+        var up = Interlocked.Read(ref _uploaded);
+        Volatile.Write(ref _downloadRate, (down - _rateDownloaded) / elapsed);
+        Volatile.Write(ref _uploadRate, (up - _rateUploaded) / elapsed);
+        _rateDownloaded = down;
+        _rateUploaded = up;
+        _rateTicks = now;
+    }
+}

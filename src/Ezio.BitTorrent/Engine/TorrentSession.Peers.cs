@@ -1,0 +1,217 @@
+using System.Net;
+using System.Net.Sockets;
+using Ezio.BitTorrent.Picking;
+using Ezio.BitTorrent.PeerWire;
+
+namespace Ezio.BitTorrent.Engine;
+
+public sealed partial class TorrentSession
+{
+    private const int OurRequestQueue = 2048;
+
+    /// <summary>
+    /// Takes over a connection whose handshake a listener has read and whose info-hash is
+    /// ours: answers the handshake and joins the peer to the swarm.
+    /// </summary>
+    internal async Task AcceptAsync(Socket socket, NetworkStream stream, Handshake remote, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[Handshake.Length];
+        LocalHandshake().WriteTo(buffer);
+        await stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        Post(new PeerConnectedEvent(new PeerConnection(this, socket, stream, remote, outgoing: false)));
+    }
+
+    private Handshake LocalHandshake() => new(Torrent.InfoHash, PeerId, SupportsExtensions: true, SupportsFast: true);
+
+    private void DialCandidates()
+    {
+        if (_state is SessionState.Failed or SessionState.Stopped or SessionState.Checking)
+        {
+            return;
+        }
+        while (_candidates.Count > 0 && _peers.Count + _dialing.Count < Options.MaxConnections)
+        {
+            var endPoint = _candidates.Dequeue();
+            if (_banned.Contains(endPoint.ToString()) || IsSelf(endPoint) || IsConnectedTo(endPoint))
+            {
+                _known.Remove(endPoint);
+                continue;
+            }
+            _dialing.Add(endPoint);
+            _ = DialAsync(endPoint);
+        }
+    }
+
+    private bool IsSelf(IPEndPoint endPoint) =>
+        Options.ListenPort != 0 && endPoint.Port == Options.ListenPort &&
+        (IPAddress.IsLoopback(endPoint.Address) || endPoint.Address.Equals(IPAddress.Any));
+
+    private bool IsConnectedTo(IPEndPoint endPoint)
+    {
+        foreach (var peer in _peers)
+        {
+            if (peer.RemoteEndPoint.Equals(endPoint))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private async Task DialAsync(IPEndPoint endPoint)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(Options.ConnectTimeout);
+            await socket.ConnectAsync(endPoint, timeout.Token).ConfigureAwait(false);
+            var stream = new NetworkStream(socket, ownsSocket: false);
+            var buffer = new byte[Handshake.Length];
+            LocalHandshake().WriteTo(buffer);
+            await stream.WriteAsync(buffer, timeout.Token).ConfigureAwait(false);
+            await stream.ReadExactlyAsync(buffer, timeout.Token).ConfigureAwait(false);
+            var remote = Handshake.Parse(buffer);
+            if (remote.InfoHash != Torrent.InfoHash)
+            {
+                throw new PeerProtocolException(PeerProtocolError.WrongInfoHash, "the peer answered for another torrent.");
+            }
+            Post(new PeerConnectedEvent(new PeerConnection(this, socket, stream, remote, outgoing: true)));
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or PeerProtocolException)
+        {
+            socket.Dispose();
+            Post(new DialFailedEvent(endPoint));
+        }
+    }
+
+    private void OnPeerConnected(PeerConnection peer)
+    {
+        _dialing.Remove(peer.RemoteEndPoint);
+        if (_state is SessionState.Failed or SessionState.Stopped)
+        {
+            peer.Abort("session stopped");
+            return;
+        }
+        if (peer.PeerId.AsSpan().SequenceEqual(PeerId))
+        {
+            peer.Abort("connected to ourselves");
+            return;
+        }
+        if (_banned.Contains(Convert.ToHexString(peer.PeerId)) || _banned.Contains(peer.RemoteEndPoint.ToString()))
+        {
+            peer.Abort("banned");
+            return;
+        }
+        foreach (var existing in _peers)
+        {
+            if (!existing.PeerId.AsSpan().SequenceEqual(peer.PeerId))
+            {
+                continue;
+            }
+            // Both sides dialled each other: keep the connection opened by the lower peer id,
+            // so both ends drop the same one.
+            var weAreLower = PeerId.AsSpan().SequenceCompareTo(peer.PeerId) < 0;
+            var keepNew = existing.IsOutgoing != peer.IsOutgoing && peer.IsOutgoing == weAreLower;
+            if (!keepNew)
+            {
+                peer.Abort("duplicate connection");
+                return;
+            }
+            existing.Abort("duplicate connection");
+            break;
+        }
+        if (_peers.Count >= Options.MaxConnections)
+        {
+            peer.Abort("too many connections");
+            return;
+        }
+        lock (_peers)
+        {
+            _peers.Add(peer);
+        }
+        peer.Registered = true;
+        SendOpening(peer);
+        peer.Start();
+        if (_superSeeding)
+        {
+            Allot(peer);
+        }
+    }
+
+    /// <summary>
+    /// BEP 6: with the fast extension the first message must be bitfield, have all or have
+    /// none; then the BEP 10 handshake.
+    /// </summary>
+    private void SendOpening(PeerConnection peer)
+    {
+        var have = _picker.Have;
+        if (_superSeeding)
+        {
+            peer.Advertised = new Bitfield(Torrent.PieceCount);
+            if (peer.SupportsFast)
+            {
+                peer.Send(new Outgoing(MessageId.HaveNone));
+            }
+        }
+        else if (have.AllTrue && peer.SupportsFast)
+        {
+            peer.Send(new Outgoing(MessageId.HaveAll));
+        }
+        else if (have.AllFalse)
+        {
+            if (peer.SupportsFast)
+            {
+                peer.Send(new Outgoing(MessageId.HaveNone));
+            }
+        }
+        else
+        {
+            var bits = new byte[Bitfield.ByteLength(Torrent.PieceCount)];
+            have.WriteTo(bits);
+            peer.Send(new Outgoing(MessageId.Bitfield, Data: bits));
+        }
+        if (peer.SupportsExtensions)
+        {
+            var handshake = new ExtensionHandshake(new Dictionary<string, int>(), Options.ListenPort == 0 ? null : Options.ListenPort, OurRequestQueue, Options.ClientName);
+            peer.Send(new Outgoing(MessageId.Extended, Index: 0, Data: handshake.Encode()));
+        }
+    }
+
+    private void OnPeerClosed(PeerConnection peer)
+    {
+        _dialing.Remove(peer.RemoteEndPoint);
+        if (!peer.Registered)
+        {
+            return;
+        }
+        peer.Registered = false;
+        lock (_peers)
+        {
+            _peers.Remove(peer);
+        }
+        Interlocked.Add(ref _wastedClosed, peer.Wasted);
+        if (!peer.AmChoking)
+        {
+            _unchoked--;
+        }
+        for (var i = 0; i < Torrent.PieceCount; i++)
+        {
+            if (peer.RemoteBitfield[i])
+            {
+                _picker.DecrementAvailability(i);
+            }
+        }
+        foreach (var download in peer.TakeDownloads())
+        {
+            _picker.RemoveOwner(download.Index);
+            _pool.Return(download.Buffer);
+        }
+        // A peer that left without misbehaving may be dialled again later.
+        if (peer.IsOutgoing && !_banned.Contains(peer.RemoteEndPoint.ToString()))
+        {
+            _known.Remove(peer.RemoteEndPoint);
+        }
+        RetryHungry();
+    }
+}

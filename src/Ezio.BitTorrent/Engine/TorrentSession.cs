@@ -1,0 +1,309 @@
+using System.Buffers;
+using System.Net;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Ezio.BitTorrent.Metainfo;
+using Ezio.BitTorrent.Picking;
+using Ezio.BitTorrent.Storage;
+
+namespace Ezio.BitTorrent.Engine;
+
+/// <summary>
+/// One torrent being downloaded and/or seeded. A single swarm loop owns the picker, the
+/// peers' bitfields and the choke state (STYLE habit 1); connections, the disk writer, the
+/// tracker announcer and the timer talk to it by posting events.
+/// </summary>
+public sealed partial class TorrentSession : IAsyncDisposable
+{
+    private readonly Channel<object> _events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PieceDownload> _diskQueue;
+    private readonly PiecePicker _picker;
+    private readonly PieceBufferPool _pool;
+    private readonly List<PeerConnection> _peers = new();
+    private readonly HashSet<IPEndPoint> _dialing = new();
+    private readonly HashSet<IPEndPoint> _known = new();
+    private readonly Queue<IPEndPoint> _candidates = new();
+    private readonly HashSet<string> _banned = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Random _random = new();
+    private readonly int[] _given;
+    private bool _superSeeding;
+    private int _unchoked;
+    private long _downloaded;
+    private long _uploaded;
+    private long _wastedClosed;
+    private int _hashFailures;
+    private volatile SessionState _state = SessionState.Checking;
+    private volatile string? _lastTrackerError;
+    private double _downloadRate;
+    private double _uploadRate;
+    private long _rateTicks;
+    private long _rateDownloaded;
+    private long _rateUploaded;
+    private Task? _loop;
+    private Task? _diskWriter;
+    private Task? _announcer;
+    private ITimer? _timer;
+    private int _disposed;
+
+    public TorrentSession(Torrent torrent, ITorrentStorage storage, SessionOptions? options = null)
+    {
+        Torrent = torrent;
+        Storage = storage;
+        Options = options ?? new SessionOptions();
+        Time = Options.Time;
+        PeerId = Options.PeerId ?? NewPeerId();
+        if (PeerId.Length != 20)
+        {
+            throw new ArgumentException("A peer id is 20 bytes.", nameof(options));
+        }
+        if (storage.Length != torrent.TotalLength)
+        {
+            throw new ArgumentException($"The storage holds {storage.Length} bytes but the torrent needs {torrent.TotalLength}.", nameof(storage));
+        }
+        _picker = new PiecePicker(torrent.PieceCount, _random);
+        _pool = new PieceBufferPool(torrent.PieceLength, Math.Max(Options.MaxInFlightBytes, 2L * torrent.PieceLength));
+        _diskQueue = Channel.CreateBounded<PieceDownload>(new BoundedChannelOptions(Math.Max(1, Options.DiskQueuePieces))
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _given = new int[torrent.PieceCount];
+    }
+
+    public Torrent Torrent { get; }
+
+    public SessionOptions Options { get; }
+
+    public byte[] PeerId { get; }
+
+    public InfoHash InfoHash => Torrent.InfoHash;
+
+    /// <summary>Completes when every piece is verified, written and flushed; faults on a storage failure.</summary>
+    public Task Completion => _completed.Task;
+
+    public bool IsComplete => _completed.Task.IsCompletedSuccessfully;
+
+    internal TimeProvider Time { get; }
+
+    internal ITorrentStorage Storage { get; }
+
+    internal Bitfield LocalHave => _picker.Have;
+
+    internal static byte[] NewPeerId()
+    {
+        var id = new byte[20];
+        "-EZ0100-"u8.CopyTo(id);
+        RandomNumberGenerator.Fill(id.AsSpan(8));
+        return id;
+    }
+
+    /// <summary>Checks what storage holds (when asked to), then starts the swarm.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Options.AssumeComplete)
+        {
+            for (var i = 0; i < Torrent.PieceCount; i++)
+            {
+                _picker.SetHave(i);
+            }
+        }
+        else if (Options.Recheck && Storage.MayHaveData)
+        {
+            var have = await Task.Run(() => Recheck(cancellationToken), cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < have.Length; i++)
+            {
+                if (have[i])
+                {
+                    _picker.SetHave(i);
+                }
+            }
+        }
+        if (_picker.IsComplete)
+        {
+            _state = SessionState.Seeding;
+            _superSeeding = Options.SuperSeed;
+            _completed.TrySetResult();
+        }
+        else
+        {
+            _state = SessionState.Downloading;
+        }
+        _rateTicks = Time.GetTimestamp();
+        _loop = Task.Run(SwarmLoopAsync);
+        _diskWriter = Task.Factory.StartNew(DiskWriterLoop, TaskCreationOptions.LongRunning);
+        _timer = Time.CreateTimer(_ => Post(new TickEvent()), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+        AddPeers(Options.InitialPeers);
+        _announcer = Task.Run(() => AnnounceLoopAsync(_stop.Token));
+    }
+
+    /// <summary>Peers to dial (duplicates and known peers are ignored).</summary>
+    public void AddPeers(IEnumerable<IPEndPoint> peers)
+    {
+        var list = peers.ToList();
+        if (list.Count > 0)
+        {
+            Post(new AddPeersEvent(list));
+        }
+    }
+
+    public SessionStats GetStats()
+    {
+        var peers = 0;
+        var seeds = 0;
+        long wasted = Interlocked.Read(ref _wastedClosed);
+        lock (_peers)
+        {
+            foreach (var peer in _peers)
+            {
+                peers++;
+                wasted += peer.Wasted;
+                if (peer.RemoteBitfield.AllTrue)
+                {
+                    seeds++;
+                }
+            }
+        }
+        var have = _picker.HaveCount;
+        long left = 0;
+        if (have != Torrent.PieceCount)
+        {
+            for (var i = 0; i < Torrent.PieceCount; i++)
+            {
+                if (!_picker.Have[i])
+                {
+                    left += Torrent.GetPieceSize(i);
+                }
+            }
+        }
+        return new SessionStats(_state, have, Torrent.PieceCount, left,
+            Interlocked.Read(ref _downloaded), Interlocked.Read(ref _uploaded),
+            Volatile.Read(ref _downloadRate), Volatile.Read(ref _uploadRate), peers, seeds, wasted,
+            Volatile.Read(ref _hashFailures), _lastTrackerError);
+    }
+
+    internal void Post(object message) => _events.Writer.TryWrite(message);
+
+    internal ValueTask EnqueueWriteAsync(PieceDownload download, CancellationToken cancellationToken) =>
+        _diskQueue.Writer.WriteAsync(download, cancellationToken);
+
+    internal void CountDownloaded(int bytes) => Interlocked.Add(ref _downloaded, bytes);
+
+    internal void CountUploaded(int bytes) => Interlocked.Add(ref _uploaded, bytes);
+
+    private bool[] Recheck(CancellationToken cancellationToken)
+    {
+        var have = new bool[Torrent.PieceCount];
+        var next = -1;
+        var workers = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
+        Parallel.For(0, workers, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = workers }, _ =>
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(Torrent.PieceLength);
+            Span<byte> hash = stackalloc byte[20];
+            try
+            {
+                int index;
+                while ((index = Interlocked.Increment(ref next)) < Torrent.PieceCount)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var size = Torrent.GetPieceSize(index);
+                    Storage.Read((long)index * Torrent.PieceLength, buffer.AsSpan(0, size));
+                    SHA1.HashData(buffer.AsSpan(0, size), hash);
+                    have[index] = hash.SequenceEqual(Torrent.GetPieceHash(index));
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        });
+        return have;
+    }
+
+    private void DiskWriterLoop()
+    {
+        var reader = _diskQueue.Reader;
+        try
+        {
+            while (reader.WaitToReadAsync(_stop.Token).AsTask().GetAwaiter().GetResult())
+            {
+                while (reader.TryRead(out var download))
+                {
+                    try
+                    {
+                        var offset = (long)download.Index * Torrent.PieceLength;
+                        Storage.Write(offset, download.Buffer.Span[..download.Length]);
+                        Post(new PieceStoredEvent(download.Index, download));
+                    }
+                    catch (Exception e)
+                    {
+                        _pool.Return(download.Buffer);
+                        Post(new StorageFailedEvent(e));
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        // Buffers still queued when stopping go back to the pool.
+        while (reader.TryRead(out var left))
+        {
+            _pool.Return(left.Buffer);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        if (_state != SessionState.Failed)
+        {
+            _state = SessionState.Stopped;
+        }
+        _timer?.Dispose();
+        _stop.Cancel();
+        _events.Writer.TryComplete();
+        await WaitQuietly(_loop).ConfigureAwait(false);
+        PeerConnection[] peers;
+        lock (_peers)
+        {
+            peers = _peers.ToArray();
+        }
+        foreach (var peer in peers)
+        {
+            peer.Abort("session stopped");
+        }
+        foreach (var peer in peers)
+        {
+            await WaitQuietly(peer.ReceiveTask).ConfigureAwait(false);
+            await WaitQuietly(peer.SendTask).ConfigureAwait(false);
+        }
+        _diskQueue.Writer.TryComplete();
+        await WaitQuietly(_diskWriter).ConfigureAwait(false);
+        await WaitQuietly(_announcer).ConfigureAwait(false);
+        await AnnounceStoppedAsync().ConfigureAwait(false);
+        _completed.TrySetCanceled();
+        _pool.Dispose();
+    }
+
+    private static async Task WaitQuietly(Task? task)
+    {
+        if (task is null)
+        {
+            return;
+        }
+        try
+        {
+            await task.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Stopping: the loops report their own failures through events and state.
+        }
+    }
+}

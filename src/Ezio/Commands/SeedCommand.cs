@@ -1,0 +1,89 @@
+using Ezio.BitTorrent.Engine;
+using Ezio.Cli;
+
+namespace Ezio.Commands;
+
+internal static class SeedCommand
+{
+    public const string Usage = "ezio seed <torrent> <source> [--port N] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files] [--no-recheck] [--no-super-seed]";
+
+    public const string Help = Usage + """
+
+
+        Seeds a torrent from <source> (the file, directory, disk or image the torrent
+        describes) until SIGTERM or Ctrl-C, then announces 'stopped' and exits 0.
+        The source is hashed first, and a source that does not match is refused.
+          --port N          TCP port to accept peers on (default 6881; 0 picks a free one)
+          --peer HOST:PORT  a peer to connect to (repeatable)
+          --tracker URL     announce here instead of the torrent's trackers (repeatable)
+          --layout L        auto (default), offsets or files (see ezio get --help)
+          --no-recheck      trust the source without hashing it
+          --no-super-seed   advertise every piece at once instead of spreading distinct
+                            pieces first
+        """;
+
+    private static readonly string[] ValueOptions = ["--port", "--peer", "--tracker", "--layout"];
+    private static readonly string[] FlagOptions = ["--no-recheck", "--no-super-seed"];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var cl = CommandLine.Parse(args, ValueOptions, FlagOptions);
+        if (cl.Help)
+        {
+            Console.WriteLine(Help);
+            return 0;
+        }
+        cl.ExpectPositionals(2, Usage);
+        var port = cl.Int("--port", Common.DefaultPort, 0, 65535);
+        var peers = Common.ParsePeers(cl.Values("--peer"));
+        var trackers = Common.ParseTrackers(cl.Values("--tracker"));
+        var layout = Targets.ParseLayout(cl.Value("--layout"));
+
+        using var cts = new CancellationTokenSource();
+        using var signals = Common.OnStopSignal(cts);
+        var torrent = await Common.LoadTorrentAsync(cl.Positionals[0], cts.Token).ConfigureAwait(false);
+        using var storage = Targets.Open(torrent, cl.Positionals[1], layout, forSeeding: true);
+        await using var listener = GetCommand.Listen(port);
+        var session = new TorrentSession(torrent, storage, new SessionOptions
+        {
+            ListenPort = listener.Port,
+            InitialPeers = peers,
+            Trackers = trackers,
+            Recheck = true,
+            AssumeComplete = cl.Flag("--no-recheck"),
+            SuperSeed = !cl.Flag("--no-super-seed"),
+        });
+        await using (session.ConfigureAwait(false))
+        {
+            listener.Add(session);
+            try
+            {
+                await session.StartAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return 130;
+            }
+            var stats = session.GetStats();
+            if (stats.PiecesHave != stats.PieceCount)
+            {
+                Console.Error.WriteLine($"ezio: {cl.Positionals[1]} does not match the torrent: {stats.PieceCount - stats.PiecesHave} of {stats.PieceCount} pieces are wrong or missing.");
+                return 1;
+            }
+            Console.Error.WriteLine($"ezio: seeding {torrent.Name} ({Common.Size(torrent.TotalLength)}, info-hash {torrent.InfoHash}) on port {listener.Port}.");
+            await using (new Progress(session))
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cts.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+            var final = session.GetStats();
+            Console.Error.WriteLine($"ezio: stopped; uploaded {Common.Size(final.Uploaded)}.");
+            return 0;
+        }
+    }
+}
