@@ -18,7 +18,7 @@ public sealed class TorrentHostileTests
         { "info is a list", "d4:infolee" },
         { "trailing data", "d4:info" + SingleInfo + "eXYZ" },
         { "duplicate info", "d4:info" + SingleInfo + "4:info" + SingleInfo + "e" },
-        { "huge string length", "d4:info99999999999999999999:e" },
+        { "huge string length", "d1:x99999999999999999999:4:info" + SingleInfo + "e" },
         { "negative string length", "d4:info-5:abcdee" },
         { "leading zero length", "d4:info" + SingleInfo.Replace("5:a.txt", "05:a.txt") + "e" },
         { "minus zero", "d4:info" + SingleInfo.Replace("i100e", "i-0e") + "e" },
