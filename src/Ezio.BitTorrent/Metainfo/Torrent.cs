@@ -1,6 +1,25 @@
 namespace Ezio.BitTorrent.Metainfo;
 
-// CONTRACT STUB: the Bencoding/Metainfo work replaces the bodies; the public shape stays.
+// BEP 3, "metainfo files": https://www.bittorrent.org/beps/bep_0003.html
+// BEP 12, "announce-list":  https://www.bittorrent.org/beps/bep_0012.html
+//
+//   d
+//     8:announce      <url>                         optional here (trackerless torrents)
+//     13:announce-list l l <url>... e ... e          tiers, tried in order (BEP 12)
+//     7:comment       <text>                        optional
+//     10:created by   <text>                        optional
+//     13:creation date i<unix seconds>e              optional
+//     4:info d                                      SHA-1 of these exact bytes = info-hash
+//       6:length  i<bytes>e                         single-file, or
+//       5:files   l d 6:length i<n>e 4:path l <segment>... e e ... e    multi-file
+//       4:name    <file name | directory name>
+//       12:piece length i<bytes>e
+//       6:pieces  <20-byte SHA-1 x piece count>
+//       7:private i1e                               optional (BEP 27)
+//     e
+//   e
+//
+// Parsing lives in Torrent.Parse.cs, path rules in TorrentPath.cs, building in TorrentBuilder*.cs.
 
 /// <summary>One file of a torrent, at its position in the concatenated torrent byte stream.</summary>
 /// <param name="Path">Relative path joined with '/'; for a single-file torrent, the name.</param>
@@ -10,8 +29,15 @@ namespace Ezio.BitTorrent.Metainfo;
 public sealed record TorrentFile(string Path, IReadOnlyList<string> PathSegments, long Length, long Offset);
 
 /// <summary>A parsed v1 metainfo file (BEP 3), single- or multi-file.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed partial class Torrent
 {
+    /// <summary>Size of one SHA-1 piece hash.</summary>
+    public const int PieceHashSize = 20;
+
+    /// <summary>Largest piece length accepted (256 MiB); bigger pieces are a memory hazard, not a torrent.</summary>
+    public const int MaxPieceLength = 256 * 1024 * 1024;
+
     public InfoHash InfoHash { get; }
     public string Name { get; }
     public int PieceLength { get; }
@@ -27,25 +53,37 @@ public sealed partial class Torrent
     public IReadOnlyList<IReadOnlyList<string>> AnnounceList { get; }
     public string? Comment { get; }
     public string? CreatedBy { get; }
+    /// <summary>The "creation date" key, when present and representable.</summary>
+    public DateTimeOffset? CreationDate { get; }
     /// <summary>The original bytes of the info dictionary (the info-hash is their SHA-1).</summary>
     public ReadOnlyMemory<byte> InfoBytes { get; }
 
-    public ReadOnlySpan<byte> GetPieceHash(int index) => PieceHashes.Span.Slice(index * 20, 20);
+    public ReadOnlySpan<byte> GetPieceHash(int index) => PieceHashes.Span.Slice(index * PieceHashSize, PieceHashSize);
 
     /// <summary>Size of piece <paramref name="index"/> (the last one may be short).</summary>
     public int GetPieceSize(int index) =>
         index == PieceCount - 1 ? (int)(TotalLength - (long)index * PieceLength) : PieceLength;
 
-    /// <summary>Parses a .torrent; throws <see cref="TorrentFormatException"/> on malformed input.</summary>
-    public static Torrent Parse(ReadOnlySpan<byte> data) => throw new NotImplementedException();
-
     public static Torrent Load(string path) => Parse(File.ReadAllBytes(path));
 
-#pragma warning disable CS8618
-    private Torrent()
+    private Torrent(in InfoSection info, OuterSection outer)
     {
+        InfoHash = info.InfoHash;
+        InfoBytes = info.InfoBytes;
+        Name = info.Name;
+        PieceLength = info.PieceLength;
+        PieceHashes = info.PieceHashes;
+        PieceCount = info.PieceHashes.Length / PieceHashSize;
+        TotalLength = info.TotalLength;
+        IsMultiFile = info.IsMultiFile;
+        IsPrivate = info.IsPrivate;
+        Files = info.Files;
+        Announce = outer.Announce;
+        AnnounceList = outer.AnnounceList;
+        Comment = outer.Comment;
+        CreatedBy = outer.CreatedBy;
+        CreationDate = outer.CreationDate;
     }
-#pragma warning restore CS8618
 }
 
 public sealed class TorrentFormatException : FormatException
@@ -53,33 +91,4 @@ public sealed class TorrentFormatException : FormatException
     public TorrentFormatException(string message, Exception? inner = null) : base(message, inner)
     {
     }
-}
-
-/// <summary>Options for <see cref="TorrentBuilder"/>.</summary>
-public sealed class TorrentBuildOptions
-{
-    /// <summary>Piece length in bytes (power of two, ≥ 16 KiB); 0 picks one from the total size.</summary>
-    public int PieceLength { get; init; }
-    public IReadOnlyList<string> Announce { get; init; } = [];
-    public string? Comment { get; init; }
-    public string CreatedBy { get; init; } = "Ezio";
-    public bool IsPrivate { get; init; }
-    /// <summary>Overrides the torrent name (defaults to the file or directory name).</summary>
-    public string? Name { get; init; }
-}
-
-/// <summary>Builds v1 .torrent files.</summary>
-public static class TorrentBuilder
-{
-    /// <summary>Hashes a file or a directory tree (files sorted by ordinal path) and returns the .torrent bytes.</summary>
-    public static byte[] Create(string path, TorrentBuildOptions options, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
-
-    /// <summary>
-    /// Builds a torrent from logical files whose bytes come from <paramref name="read"/>
-    /// (torrent offset, destination). Used for memory sources, extents of disks and images.
-    /// </summary>
-    public static byte[] Create(string name, IReadOnlyList<(IReadOnlyList<string> PathSegments, long Length)> files,
-        Action<long, Span<byte>> read, TorrentBuildOptions options, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
 }
