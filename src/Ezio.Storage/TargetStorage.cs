@@ -1,0 +1,91 @@
+using Ezio.BitTorrent.Metainfo;
+using Ezio.BitTorrent.Storage;
+
+namespace Ezio.Storage;
+
+/// <summary>How a torrent's files are placed on the target (`--layout auto|offsets|files`).</summary>
+public enum StorageLayout
+{
+    /// <summary>
+    /// Offsets when every file is named by its target offset; otherwise a single-file torrent
+    /// onto a block device is a disk image written from byte 0; otherwise files.
+    /// </summary>
+    Auto,
+
+    /// <summary>File names are 32-hex-digit target offsets (Clonezilla FSBT, Ezio disk torrents).</summary>
+    Offsets,
+
+    /// <summary>Ordinary BitTorrent files in a directory (or one file for a single-file torrent).</summary>
+    Files,
+}
+
+/// <summary>The entry point the CLI uses to open a deployment target for a torrent.</summary>
+public static class TargetStorage
+{
+    /// <summary>Opens <paramref name="targetPath"/> for <paramref name="torrent"/>.</summary>
+    public static ITorrentStorage Open(string targetPath, Torrent torrent, StorageLayout layout, RawTargetOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        return Open(targetPath, torrent.Files, torrent.TotalLength, torrent.IsMultiFile, layout, options);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="targetPath"/> for a torrent given by its files. Every safety check
+    /// runs here, before anything is written; refusals throw <see cref="TargetRefusedException"/>.
+    /// </summary>
+    public static ITorrentStorage Open(string targetPath, IReadOnlyList<TorrentFile> files, long totalLength, bool isMultiFile,
+        StorageLayout layout, RawTargetOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(targetPath);
+        ArgumentNullException.ThrowIfNull(files);
+        bool isBlockDevice = Interop.Paths.IsBlockDevice(targetPath);
+        switch (layout)
+        {
+            case StorageLayout.Offsets:
+                return RawTargetStorage.Open(targetPath, CheckedLength(OffsetLayout.Create(files), totalLength), options);
+
+            case StorageLayout.Files:
+                if (isBlockDevice)
+                {
+                    throw new TargetRefusedException(TargetRefusalReason.UnsupportedTargetType,
+                        $"Layout 'files' needs a directory or file path, but '{targetPath}' is a block device.");
+                }
+
+                return FileStorage.Open(targetPath, files, totalLength, isMultiFile);
+
+            case StorageLayout.Auto:
+                if (OffsetLayout.TryCreate(files, out ExtentMap? map))
+                {
+                    return RawTargetStorage.Open(targetPath, CheckedLength(map, totalLength), options);
+                }
+
+                if (isBlockDevice)
+                {
+                    if (isMultiFile)
+                    {
+                        throw new TargetRefusedException(TargetRefusalReason.InvalidLayout,
+                            $"'{targetPath}' is a block device, but the torrent's files are not named by disk offsets " +
+                            "and it is not a single disk image.");
+                    }
+
+                    return RawTargetStorage.Open(targetPath, ExtentMap.Linear(totalLength, 0, files[0].Path), options);
+                }
+
+                return FileStorage.Open(targetPath, files, totalLength, isMultiFile);
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown layout.");
+        }
+    }
+
+    private static ExtentMap CheckedLength(ExtentMap map, long totalLength)
+    {
+        if (map.TorrentLength != totalLength)
+        {
+            throw new TargetRefusedException(TargetRefusalReason.InvalidLayout,
+                $"The files add up to {map.TorrentLength} bytes, but the torrent length is {totalLength}.");
+        }
+
+        return map;
+    }
+}
