@@ -80,6 +80,11 @@ internal static class GetCommand
                 Console.Error.WriteLine("ezio: interrupted; what was verified and written stays on the target and is kept on the next run.");
                 return 130;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Console.Error.WriteLine($"ezio: download failed: {e.Message}");
+                return 1;
+            }
             var stats = session.GetStats();
             var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
             Console.Error.WriteLine($"ezio: complete and verified: {torrent.Name}, {Common.Size(torrent.TotalLength)}; fetched {Common.Size(stats.Downloaded)} in {seconds:0.0} s ({stats.Downloaded / seconds / (1 << 20):0.0} MiB/s).");

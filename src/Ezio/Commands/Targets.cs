@@ -1,0 +1,42 @@
+using Ezio.BitTorrent.Metainfo;
+using Ezio.BitTorrent.Storage;
+using Ezio.Cli;
+using Ezio.Storage;
+
+namespace Ezio.Commands;
+
+internal static class Targets
+{
+    public static StorageLayout ParseLayout(string? text) => text switch
+    {
+        null or "auto" => StorageLayout.Auto,
+        "offsets" => StorageLayout.Offsets,
+        "files" => StorageLayout.Files,
+        _ => throw new UsageException($"--layout wants auto, offsets or files, not '{text}'."),
+    };
+
+    /// <summary>Opens the target; every refusal becomes one clear line before anything is written.</summary>
+    public static ITorrentStorage Open(Torrent torrent, string path, StorageLayout layout, bool forSeeding)
+    {
+        if (forSeeding && !File.Exists(path) && !Directory.Exists(path))
+        {
+            throw new UsageException($"no such source: {path}");
+        }
+        try
+        {
+            return TargetStorage.Open(path, torrent, layout);
+        }
+        catch (TargetRefusedException e)
+        {
+            throw new UsageException($"refusing {path}: {e.Message}");
+        }
+        catch (StorageException e)
+        {
+            throw new UsageException($"cannot open {path}: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot open {path}: {e.Message}");
+        }
+    }
+}
