@@ -177,6 +177,7 @@ public sealed partial class TorrentSession
         if (!item.Ok)
         {
             _pool.Return(item.Download!.Buffer);
+            TorrentSessionLog.HashFailed(Options.Logger, index, peer.RemoteEndPoint);
             Interlocked.Increment(ref _hashFailures);
             peer.HashFailures++;
             if (peer.HashFailures >= Options.MaxHashFailures)
@@ -251,6 +252,7 @@ public sealed partial class TorrentSession
             return;
         }
         _state = SessionState.Seeding;
+        TorrentSessionLog.Completed(Options.Logger, Torrent.PieceCount);
         _completed.TrySetResult();
         _announceCompleted = true;
         _announceWake.Release();
@@ -265,6 +267,7 @@ public sealed partial class TorrentSession
 
     private void Fail(Exception error)
     {
+        TorrentSessionLog.StorageFailed(Options.Logger, error);
         _state = SessionState.Failed;
         _completed.TrySetException(error);
         foreach (var peer in _peers.ToArray())
@@ -339,6 +342,7 @@ public sealed partial class TorrentSession
     {
         _banned.Add(Convert.ToHexString(peer.PeerId));
         _banned.Add(peer.RemoteEndPoint.ToString());
+        TorrentSessionLog.Banned(Options.Logger, peer.RemoteEndPoint, reason);
         peer.Abort($"banned: {reason}");
     }
 

@@ -131,6 +131,7 @@ public sealed partial class TorrentSession
             _peers.Add(peer);
         }
         peer.Registered = true;
+        TorrentSessionLog.PeerConnected(Options.Logger, peer.RemoteEndPoint, peer.IsOutgoing ? "outgoing" : "incoming");
         SendOpening(peer);
         peer.Start();
         if (_superSeeding)
@@ -186,6 +187,7 @@ public sealed partial class TorrentSession
             return;
         }
         peer.Registered = false;
+        TorrentSessionLog.PeerClosed(Options.Logger, peer.RemoteEndPoint, peer.CloseReason);
         lock (_peers)
         {
             _peers.Remove(peer);

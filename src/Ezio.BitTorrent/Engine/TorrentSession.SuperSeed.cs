@@ -64,6 +64,7 @@ public sealed partial class TorrentSession
             }
         }
         _superSeeding = false;
+        TorrentSessionLog.SuperSeedDone(Options.Logger);
         foreach (var peer in _peers)
         {
             if (peer.Advertised is not { } advertised)
