@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Net;
+using Ezio.BitTorrent.Metainfo;
+using Ezio.BitTorrent.Trackers;
+using Xunit;
+
+namespace Ezio.BitTorrent.Tests.Trackers;
+
+/// <summary>Our clients against the real opentracker: a second peer must learn about the first.</summary>
+public sealed class OpentrackerInteropTests
+{
+    private static readonly InfoHash HttpTorrent = InfoHash.Parse("00112233445566778899aabbccddeeff00112233");
+    private static readonly InfoHash UdpTorrent = InfoHash.Parse("ffeeddccbbaa99887766554433221100ffeeddcc");
+
+    [OpentrackerFact]
+    public async Task AnnounceAsync_TwoPeersOverHttpAndUdp_SecondSeesFirst()
+    {
+        using var tracker = await OpentrackerProcess.StartAsync(HttpTorrent, UdpTorrent);
+
+        await AssertSecondPeerSeesFirstAsync(new Uri($"http://127.0.0.1:{tracker.Port}/announce"), HttpTorrent, 40001);
+        await AssertSecondPeerSeesFirstAsync(new Uri($"udp://127.0.0.1:{tracker.Port}/announce"), UdpTorrent, 40011);
+    }
+
+    private static async Task AssertSecondPeerSeesFirstAsync(Uri announce, InfoHash infoHash, int firstPort)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using ITrackerClient first = TrackerClientFactory.Create(announce);
+        using ITrackerClient second = TrackerClientFactory.Create(announce);
+
+        AnnounceResponse firstResponse = await AnnounceUntilAuthorizedAsync(first, Request(infoHash, "-EZ0001-first-peer01", firstPort), deadline.Token);
+        AnnounceResponse secondResponse = await second.AnnounceAsync(Request(infoHash, "-EZ0001-second-peer1", firstPort + 1), deadline.Token);
+
+        Assert.Null(firstResponse.FailureReason);
+        Assert.Null(secondResponse.FailureReason);
+        Assert.Contains(new IPEndPoint(IPAddress.Loopback, firstPort), secondResponse.Peers);
+        Assert.True(secondResponse.Interval > TimeSpan.Zero, $"interval {secondResponse.Interval} from {announce}");
+    }
+
+    /// <summary>opentracker may load its whitelist a moment after it starts listening; retry that refusal briefly.</summary>
+    private static async Task<AnnounceResponse> AnnounceUntilAuthorizedAsync(
+        ITrackerClient client, AnnounceRequest request, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            AnnounceResponse response = await client.AnnounceAsync(request, cancellationToken);
+            if (response.FailureReason is null || clock.Elapsed > TimeSpan.FromSeconds(5))
+            {
+                return response;
+            }
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    private static AnnounceRequest Request(InfoHash infoHash, string peerId, int port) =>
+        new(infoHash, System.Text.Encoding.ASCII.GetBytes(peerId), port, 0, 0, Left: 1000, TrackerEvent.Started);
+}
