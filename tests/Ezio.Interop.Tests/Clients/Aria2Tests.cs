@@ -10,7 +10,7 @@ public sealed class Aria2Tests
 {
     private const string Name = "payload";
 
-    [InteropFact("ezio", "libtorrent", "opentracker", "aria2c")]
+    [InteropFact("ezio,libtorrent,opentracker,aria2c")]
     public async Task EzioSeed_Aria2Leech_ThroughOpentracker_FilesIdentical()
     {
         using var temp = new TempDirectory();

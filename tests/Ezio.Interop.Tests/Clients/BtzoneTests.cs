@@ -21,7 +21,7 @@ public sealed class BtzoneTests
         Assert.Equal(DemoInfoHash, await EzioCli.InfoHashAsync(Fixture("sda1.torrent")));
     }
 
-    [InteropFact("ezio", "libtorrent", "zstd")]
+    [InteropFact("ezio,libtorrent,zstd")]
     public async Task EzioSeed_LibtorrentLeech_SlicesIdentical()
     {
         using var temp = new TempDirectory();
@@ -38,7 +38,7 @@ public sealed class BtzoneTests
         await EzioCli.StopSeedAsync(seeder);
     }
 
-    [InteropFact("ezio", "libtorrent", "zstd")]
+    [InteropFact("ezio,libtorrent,zstd")]
     public async Task LibtorrentSeed_EzioGet_SlicesIdentical()
     {
         using var temp = new TempDirectory();

@@ -7,7 +7,7 @@ public sealed class LibtorrentTests
 {
     private const string Name = "payload";
 
-    [InteropFact("ezio", "libtorrent")]
+    [InteropFact("ezio,libtorrent")]
     public async Task LibtorrentSeed_EzioGet_FilesIdentical()
     {
         using var temp = new TempDirectory();
@@ -26,7 +26,7 @@ public sealed class LibtorrentTests
         Payload.AssertTreesEqual(Path.Combine(source, Name), target);
     }
 
-    [InteropFact("ezio", "libtorrent")]
+    [InteropFact("ezio,libtorrent")]
     public async Task EzioSeed_LibtorrentLeech_FilesIdentical()
     {
         using var temp = new TempDirectory();
@@ -46,7 +46,7 @@ public sealed class LibtorrentTests
         await EzioCli.StopSeedAsync(seeder);
     }
 
-    [InteropFact("ezio", "libtorrent")]
+    [InteropFact("ezio,libtorrent")]
     public async Task TorrentCreate_LibtorrentChecksData_SameInfoHashAndComplete()
     {
         using var temp = new TempDirectory();

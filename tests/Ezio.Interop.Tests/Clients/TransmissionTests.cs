@@ -13,7 +13,7 @@ public sealed class TransmissionTests
 {
     private const string Name = "payload";
 
-    [InteropFact("ezio", "libtorrent", "opentracker", "transmission-cli")]
+    [InteropFact("ezio,libtorrent,opentracker,transmission-cli")]
     public async Task EzioSeed_TransmissionLeech_FilesIdentical()
     {
         using var temp = new TempDirectory();

@@ -1,24 +1,30 @@
+using System.Runtime.CompilerServices;
+
 namespace Ezio.Interop.Tests.Infrastructure;
 
 /// <summary>
-/// A fact that needs real programs. Outside CI (CI unset) a missing tool skips the
-/// test with a loud reason, also written to stderr; with CI set the test always
-/// runs, so a missing tool fails it through <see cref="Tools.Require"/>.
+/// A fact that needs real programs, listed comma-separated ("ezio,libtorrent").
+/// Outside CI (CI unset) a missing tool skips the test, and says so loudly: the
+/// reason goes into the test's display name, which dotnet test prints on its
+/// "Skipped" line even at default verbosity. With CI set the test always runs,
+/// so a missing tool fails it through <see cref="Tools.Require"/>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
 public sealed class InteropFactAttribute : FactAttribute
 {
-    public InteropFactAttribute(params string[] tools)
+    public InteropFactAttribute(string tools, [CallerMemberName] string test = "")
     {
         if (Tools.IsCi)
         {
             return;
         }
-        string[] missing = tools.Where(tool => Tools.Find(tool) is null).ToArray();
+        string[] missing = tools.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(tool => Tools.Find(tool) is null)
+            .ToArray();
         if (missing.Length > 0)
         {
-            Skip = $"SKIPPED INTEROP TEST: missing {string.Join(", ", missing)} (CI unset; with CI=true this fails)";
-            Console.Error.WriteLine("*** " + Skip);
+            Skip = $"SKIPPED INTEROP TEST (CI unset): {string.Join(", ", missing)} not found; with CI=true this test fails";
+            DisplayName = $"{test} <<< {Skip} >>>";
         }
     }
 }
