@@ -62,12 +62,13 @@ ensure_data() {
 }
 
 # leech_root BYTES: /dev/shm if it has room for BYTES + 512 MiB, else the cache.
+# The name carries this script's PID so concurrent runs never share a directory.
 leech_root() {
     local need_kib=$(($1 / 1024 + 512 * 1024))
     if [[ -d /dev/shm && $(free_kib /dev/shm) -gt $need_kib ]]; then
-        echo /dev/shm/ezio-bench-leech
+        echo "/dev/shm/ezio-bench-leech.$$"
     else
-        echo "$BENCH_CACHE/leech"
+        echo "$BENCH_CACHE/leech.$$"
     fi
 }
 
@@ -82,7 +83,11 @@ run_pair() {
     root=$(leech_root "$bytes")
     rm -rf "$root"; mkdir -p "$root"
     seed_port=$(free_port); leech_port=$(free_port)
-    local seed_log=$root.seed.log leech_log=$root.leech.log result=$root.measure
+    # Logs stay in the cache for a post-mortem; the leeched copy is removed.
+    local logs=$BENCH_CACHE/logs
+    mkdir -p "$logs"
+    local seed_log=$logs/$kind-${gib}g.seed.log leech_log=$logs/$kind-${gib}g.leech.log
+    local result=$logs/$kind-${gib}g.$$.measure
 
     case $kind in
         libtorrent)
