@@ -20,6 +20,10 @@ def loopback_session(port, extra=None):
         "enable_upnp": False,
         "enable_natpmp": False,
         "allow_multiple_connections_per_ip": True,
+        # TCP only: libtorrent prefers uTP for outgoing connections, and uTP's
+        # delay-based congestion control crawls on loopback (a few MiB/s).
+        "enable_outgoing_utp": False,
+        "enable_incoming_utp": False,
         # Every peer here is local; never wait for a tracker's min interval.
         "announce_to_all_tiers": True,
         "announce_to_all_trackers": True,
