@@ -5,7 +5,7 @@ CONFIG ?= Release
 RID ?= linux-x64
 OUT ?= out
 
-.PHONY: all build test publish check clean
+.PHONY: all build test publish check clean bench
 
 all: build
 
@@ -20,6 +20,11 @@ publish:
 	$(DOTNET) publish src/Ezio/Ezio.csproj -c $(CONFIG) -r $(RID) -o $(OUT) --nologo -warnaserror
 
 check: build publish test
+
+# Loopback pair benchmarks vs libtorrent (not part of `make test`): see bench/pair/.
+bench: publish
+	EZIO_BIN=$(abspath $(OUT))/ezio bench/pair/run.sh
+	EZIO_BIN=$(abspath $(OUT))/ezio bench/pair/rss.sh
 
 clean:
 	rm -rf $(OUT) src/*/bin src/*/obj tests/*/bin tests/*/obj

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Ezio.Interop.Tests.Infrastructure;
+
+/// <summary>
+/// Hands out loopback ports that were free a moment ago, free for both TCP and UDP
+/// (opentracker binds both). Ports are never handed out twice in one test run, so
+/// parallel tests cannot collide with each other; another program can still race
+/// us, which is why callers start the listener right away.
+/// </summary>
+internal static class FreePort
+{
+    private static readonly HashSet<int> s_given = new();
+    private static readonly object s_gate = new();
+
+    public static int Next()
+    {
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            int port = ProbeTcp();
+            if (!IsUdpFree(port))
+            {
+                continue;
+            }
+            lock (s_gate)
+            {
+                if (s_given.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
+        throw new InvalidOperationException("No free loopback port found.");
+    }
+
+    /// <summary>Polls until something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
+    public static async Task WaitForListenerAsync(int port, TimeSpan timeout, ExternalProcess? owner = null)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using (var client = new TcpClient(AddressFamily.InterNetwork))
+            {
+                try
+                {
+                    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                    await client.ConnectAsync(IPAddress.Loopback, port, cts.Token);
+                    return;
+                }
+                catch (Exception e) when (e is SocketException or OperationCanceledException)
+                {
+                    // Not listening yet.
+                }
+            }
+            if (owner is not null && owner.HasExited)
+            {
+                throw new InvalidOperationException($"{owner} exited before listening on {port}.\n{owner.Output}");
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException(
+                    $"Nothing listened on 127.0.0.1:{port} within {timeout.TotalSeconds:0} s.\n{owner?.Output}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private static int ProbeTcp()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    private static bool IsUdpFree(int port)
+    {
+        try
+        {
+            using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

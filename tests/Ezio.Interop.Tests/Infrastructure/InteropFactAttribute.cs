@@ -1,0 +1,30 @@
+using System.Runtime.CompilerServices;
+
+namespace Ezio.Interop.Tests.Infrastructure;
+
+/// <summary>
+/// A fact that needs real programs, listed comma-separated ("ezio,libtorrent").
+/// Outside CI (CI unset) a missing tool skips the test, and says so loudly: the
+/// reason goes into the test's display name, which dotnet test prints on its
+/// "Skipped" line even at default verbosity. With CI set the test always runs,
+/// so a missing tool fails it through <see cref="Tools.Require"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class InteropFactAttribute : FactAttribute
+{
+    public InteropFactAttribute(string tools, [CallerMemberName] string test = "")
+    {
+        if (Tools.IsCi)
+        {
+            return;
+        }
+        string[] missing = tools.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(tool => Tools.Find(tool) is null)
+            .ToArray();
+        if (missing.Length > 0)
+        {
+            Skip = $"SKIPPED INTEROP TEST (CI unset): {string.Join(", ", missing)} not found; with CI=true this test fails";
+            DisplayName = $"{test} <<< {Skip} >>>";
+        }
+    }
+}
