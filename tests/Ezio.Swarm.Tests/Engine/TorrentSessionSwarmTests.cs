@@ -69,6 +69,10 @@ public sealed class TorrentSessionSwarmTests
         var failures = honest.Select(l => l.Session.GetStats().HashFailures).ToList();
         Assert.True(failures.Any(f => f > 0), $"no honest leecher was ever served a corrupt piece:\n{swarm.Describe()}");
 
+        // Its own download is unharmed: verification hashes what it received, not what it serves.
+        await swarm.WaitForCompletionAsync([corrupt], _timeout);
+        Assert.True(torrent.Data.AsSpan().SequenceEqual(corrupt.Contents()));
+
         // The ban set belongs to each session's swarm loop: stop the loops before reading it.
         await swarm.DisposeAsync();
         var corruptId = corrupt.Session.PeerId;
