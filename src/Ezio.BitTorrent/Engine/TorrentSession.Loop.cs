@@ -52,6 +52,7 @@ public sealed partial class TorrentSession
                 break;
             case DialFailedEvent failed:
                 _dialing.Remove(failed.EndPoint);
+                ScheduleRedial(failed.EndPoint);
                 break;
             case TickEvent:
                 OnTick();
@@ -306,10 +307,16 @@ public sealed partial class TorrentSession
         }
         var remote = peer.RemoteBitfield;
         bool Fetching(int i) => peer.IsFetching(i);
-        while (peer.UnrequestedBytes < Options.PeerQueueBytes && peer.DownloadCount < 64)
+        // A peer that sent a bad piece gets one piece at a time until it is banned, so it
+        // cannot pour a whole request queue of garbage in first.
+        var maxPieces = peer.HashFailures > 0 ? 1 : 64;
+        while (peer.UnrequestedBytes < Options.PeerQueueBytes && peer.DownloadCount < maxPieces)
         {
             var index = _picker.Pick(remote, Fetching, endgame: false);
-            if (index < 0 && _picker.InEndgame)
+            // Endgame (fetching a piece twice) only for the last few pieces: earlier, every
+            // piece is already owned merely because queues are deep, and duplicates would
+            // waste the LAN's capacity.
+            if (index < 0 && _picker.MissingCount <= Math.Max(4, _peers.Count) && _picker.InEndgame)
             {
                 index = _picker.Pick(remote, Fetching, endgame: true);
             }
@@ -372,6 +379,7 @@ public sealed partial class TorrentSession
                 Fill(peer);
             }
         }
+        RedialDue();
         DialCandidates();
     }
 

@@ -49,7 +49,10 @@ public sealed class BtzoneTests
         using ExternalProcess seeder = await Libtorrent.StartSeedAsync(Fixture("sda1.torrent"), savePath, seedPort);
 
         string target = temp.Combine("get", Name);
-        using ExternalProcess leecher = EzioCli.StartGet(Fixture("sda1.torrent"), target, FreePort.Next(), [seedPort]);
+        using ExternalProcess leecher = EzioCli.StartGet(Fixture("sda1.torrent"), target, FreePort.Next(), [seedPort],
+            // The slice names are disk offsets, so auto would pick the raw-disk layout;
+            // here the slices themselves are wanted, as Clonezilla's server keeps them.
+            ["--layout", "files"]);
         await leecher.ExpectSuccessAsync(Tools.ProcessTimeout);
 
         Payload.AssertTreesEqual(slices, target);

@@ -15,10 +15,12 @@ namespace Ezio.Interop.Tests.Infrastructure;
 /// </summary>
 internal static partial class EzioCli
 {
-    public static ExternalProcess StartGet(string torrent, string target, int port, IEnumerable<int>? peerPorts = null)
+    public static ExternalProcess StartGet(string torrent, string target, int port, IEnumerable<int>? peerPorts = null,
+        IEnumerable<string>? extraArguments = null)
     {
         var arguments = new List<string> { "get", torrent, target, "--port", port.ToString(), "--seed-after", "none" };
         AddPeers(arguments, peerPorts);
+        arguments.AddRange(extraArguments ?? []);
         return ExternalProcess.Start(Tools.Require("ezio"), arguments);
     }
 
