@@ -18,11 +18,16 @@ internal static class Common
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30), MaxResponseContentBufferSize = 32 << 20 };
             try
             {
-                bytes = await http.GetByteArrayAsync(source, cancellationToken).ConfigureAwait(false);
+                using var response = await http.GetAsync(source, cancellationToken).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new UsageException($"cannot fetch the torrent from {source}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+                }
+                bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException e)
             {
-                throw new UsageException($"cannot fetch the torrent from {source}: {e.Message}");
+                throw new UsageException($"cannot fetch the torrent from {source}: {e.HttpRequestError}");
             }
         }
         else
