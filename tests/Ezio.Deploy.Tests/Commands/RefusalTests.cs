@@ -21,7 +21,7 @@ public sealed class RefusalTests
         using var device = LoopDevice.Create(scratch["disk.img"], 32 << 20);
 
         string before = device.Sha256();
-        await AssertRefusedAsync(torrent, device.Path, "past the end");
+        await AssertRefusedAsync(torrent, device.Path, "needs at least");
         Assert.Equal(before, device.Sha256());
     }
 

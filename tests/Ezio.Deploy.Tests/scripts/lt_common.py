@@ -17,10 +17,19 @@ def session(port, extra=None):
         "enable_upnp": False,
         "enable_natpmp": False,
         "allow_multiple_connections_per_ip": True,
+        # ezio speaks TCP only; a uTP attempt first costs a connect timeout per dial.
+        "enable_outgoing_utp": False,
+        "enable_incoming_utp": False,
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
     }
     settings.update(extra or {})
-    return lt.session(settings)
+    ses = lt.session(settings)
+    # Loopback peers fall in libtorrent's local peer class, which ignores rate limits;
+    # put every address in the global class so --upload-limit throttles 127.0.0.1 too.
+    every = lt.ip_filter()
+    every.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
+    ses.set_peer_class_filter(every)
+    return ses
 
 
 def add(ses, torrent, save_path):
