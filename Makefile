@@ -5,7 +5,8 @@ CONFIG ?= Release
 RID ?= linux-x64
 OUT ?= out
 
-.PHONY: all build test publish check clean bench
+.PHONY: all build test publish check clean bench bench-disk demo
+.PHONY: all build test publish check clean bench bench-disk
 
 all: build
 
@@ -28,3 +29,10 @@ bench: publish
 
 clean:
 	rm -rf $(OUT) src/*/bin src/*/obj tests/*/bin tests/*/obj
+
+# Disk write path vs dd on a loop device (root; figures only, see bench/disk/run.sh).
+bench-disk: publish
+	EZIO_BIN=$(abspath $(OUT))/ezio bench/disk/run.sh
+
+bench: bench-disk
+

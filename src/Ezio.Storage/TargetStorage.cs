@@ -54,13 +54,6 @@ public static class TargetStorage
                 return FileStorage.Open(targetPath, files, totalLength, isMultiFile);
 
             case StorageLayout.Auto:
-                // An existing directory can only mean files (e.g. a Clonezilla btzone slice
-                // directory being seeded); a disk or image file gets the offset layout.
-                if (Directory.Exists(targetPath))
-                {
-                    return FileStorage.Open(targetPath, files, totalLength, isMultiFile);
-                }
-
                 if (OffsetLayout.TryCreate(files, out ExtentMap? map))
                 {
                     return RawTargetStorage.Open(targetPath, CheckedLength(map, totalLength), options);

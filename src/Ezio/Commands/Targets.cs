@@ -22,6 +22,12 @@ internal static class Targets
         {
             throw new UsageException($"no such source: {path}");
         }
+        // Seeding from a directory can only mean its files (e.g. a Clonezilla btzone slice
+        // directory), even when the names are disk offsets.
+        if (forSeeding && layout == StorageLayout.Auto && Directory.Exists(path))
+        {
+            layout = StorageLayout.Files;
+        }
         try
         {
             return TargetStorage.Open(path, torrent, layout);
