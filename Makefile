@@ -36,3 +36,9 @@ bench-disk: publish
 
 bench: bench-disk
 
+
+# The README's first command: a real swarm of `ezio` processes on this machine.
+N ?= 4
+SIZE_MIB ?= 256
+demo: publish
+	EZIO_BIN=$(abspath $(OUT))/ezio demo/swarm.sh $(N) $(SIZE_MIB)
