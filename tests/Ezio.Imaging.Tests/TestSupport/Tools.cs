@@ -146,7 +146,7 @@ internal static class Fixture
     /// <summary>A zstd fixture decompressed into memory.</summary>
     public static byte[] Unzstd(params string[] parts)
     {
-        using Stream stream = Clonezilla.ImageStreams.OpenDecompressed([Path(parts)]);
+        using Stream stream = global::Ezio.Imaging.Clonezilla.ImageStreams.OpenDecompressed([Path(parts)]);
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
         return memory.ToArray();
