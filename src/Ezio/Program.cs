@@ -15,6 +15,7 @@ internal static class Program
           ezio verify <torrent> <target>                           re-check every piece
           ezio torrent create <file-or-dir> -o <out.torrent>       make a torrent
           ezio torrent info <torrent>                              describe a torrent
+          ezio image import|capture|info|verify ...                Ezio images (see ezio image --help)
 
         'ezio <command> --help' describes each command.
         """;
@@ -34,6 +35,7 @@ internal static class Program
                 "seed" => await SeedCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "verify" => await VerifyCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "torrent" => await TorrentCommands.RunAsync(args[1..]).ConfigureAwait(false),
+                "image" => await ImageCommands.RunAsync(args[1..]).ConfigureAwait(false),
                 "--version" or "version" => Version(),
                 _ => throw new UsageException($"unknown command '{args[0]}'; see ezio --help."),
             };

@@ -1,6 +1,8 @@
 using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.Storage;
 using Ezio.Cli;
+using Ezio.Imaging;
+using Ezio.Imaging.Store;
 using Ezio.Storage;
 
 namespace Ezio.Commands;
@@ -30,6 +32,10 @@ internal static class Targets
         }
         try
         {
+            if (forSeeding && EzioImage.IsImageDirectory(path))
+            {
+                return OpenImage(torrent, path);
+            }
             return TargetStorage.Open(path, torrent, layout);
         }
         catch (TargetRefusedException e)
@@ -44,5 +50,17 @@ internal static class Targets
         {
             throw new UsageException($"cannot open {path}: {e.Message}");
         }
+    }
+
+    /// <summary>An Ezio image directory seeds straight from its compressed piece store.</summary>
+    private static PieceStoreStorage OpenImage(Torrent torrent, string directory)
+    {
+        var storage = PieceStoreStorage.Open(directory);
+        if (!storage.Store.InfoHash.Span.SequenceEqual(torrent.InfoHash.ToArray()))
+        {
+            storage.Dispose();
+            throw new UsageException($"refusing {directory}: its pieces.ezp belongs to another torrent than {torrent.Name}.");
+        }
+        return storage;
     }
 }

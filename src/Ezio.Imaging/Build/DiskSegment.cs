@@ -1,0 +1,25 @@
+using Ezio.Imaging.Partclone;
+
+namespace Ezio.Imaging.Build;
+
+/// <summary>Used blocks that land at <paramref name="DiskOffset"/> + block * block size on the disk.</summary>
+public sealed record DiskSegment(long DiskOffset, IUsedBlockSource Source, string What)
+{
+    public long Extent => Source.Map.TotalBlocks * Source.BlockSize;
+
+    public long UsedBytes => Source.Map.UsedBlocks * Source.BlockSize;
+}
+
+/// <summary>Progress of an import or capture: bytes of used data streamed so far, of the total.</summary>
+public readonly record struct BuildProgress(long Done, long Total, string What);
+
+/// <summary>Options for <see cref="ImageBuilder"/>.</summary>
+public sealed class ImageBuildOptions
+{
+    /// <summary>Piece length (power of two, ≥ 16 KiB); 0 picks one with <see cref="EzioImage.ChoosePieceLength"/>.</summary>
+    public int PieceLength { get; init; }
+    public int CompressionLevel { get; init; } = 3;
+    public IReadOnlyList<string> Announce { get; init; } = [];
+    public DateTimeOffset? Created { get; init; }
+    public IProgress<BuildProgress>? Progress { get; init; }
+}

@@ -1,0 +1,57 @@
+using System.ComponentModel;
+using System.Diagnostics;
+
+namespace Ezio.Imaging.Capture;
+
+/// <summary>Runs short system commands (sfdisk, losetup, blkid, blockdev) with a bounded wait.</summary>
+internal static class SystemTools
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs the tool and returns its exit code and standard output.</summary>
+    public static (int ExitCode, string Output, string Errors) Run(string tool, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(tool)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new ImageException(ImageError.ToolFailed, $"Could not start {tool}.");
+        }
+        catch (Win32Exception e)
+        {
+            throw new ImageException(ImageError.ToolMissing, $"{tool} is needed but is not installed.", e);
+        }
+        using (process)
+        {
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(s_timeout))
+            {
+                process.Kill();
+                throw new ImageException(ImageError.ToolFailed, $"{tool} {string.Join(' ', arguments)} did not finish within {s_timeout.TotalSeconds} s.");
+            }
+            process.WaitForExit();
+            return (process.ExitCode, stdout.Result, stderr.Result.Trim());
+        }
+    }
+
+    /// <summary>Like <see cref="Run"/>, but a non-zero exit is an <see cref="ImageException"/>.</summary>
+    public static string RunChecked(string tool, params string[] arguments)
+    {
+        (int code, string output, string errors) = Run(tool, arguments);
+        if (code != 0)
+        {
+            throw new ImageException(ImageError.ToolFailed, $"{tool} {string.Join(' ', arguments)} exited with {code}: {errors}");
+        }
+        return output;
+    }
+}

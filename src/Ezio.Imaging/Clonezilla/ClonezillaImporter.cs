@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Ezio.Imaging.Build;
+using Ezio.Imaging.Partclone;
+
+namespace Ezio.Imaging.Clonezilla;
+
+/// <summary>Turns a Clonezilla image directory into an Ezio image in one streaming pass.</summary>
+public static partial class ClonezillaImporter
+{
+    /// <summary>Bytes of the MBR that hold boot code (the partition table follows at 446).</summary>
+    public const int MbrBootCodeLength = 446;
+
+    public static ImageManifest Import(string clonezillaDirectory, string outputDirectory, ImageBuildOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        ClonezillaImage image = ClonezillaImage.Open(clonezillaDirectory);
+        string tablePath = image.PartitionTablePath
+            ?? throw new ImageException(ImageError.Malformed, $"{image.Directory} has no {image.Disk}-pt.sf: a whole-disk image needs the partition table.");
+        SfdiskDump table = SfdiskDump.Parse(File.ReadAllText(tablePath));
+        var manifest = new ImageManifest
+        {
+            Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputDirectory))),
+            Source = image.Directory,
+            Created = options.Created ?? DateTimeOffset.UtcNow,
+            LogicalSectorSize = table.SectorSize,
+            DiskSize = Math.Max(ReadPartedDiskSize(image, table.SectorSize) ?? 0, table.MinimumDiskSize),
+        };
+        var segments = new List<DiskSegment>();
+        try
+        {
+            AddBootArea(image, table, manifest, segments);
+            manifest.PartitionTable = new PartitionTableInfo { Label = table.Label, Sfdisk = table.Text };
+            foreach (SfdiskPartition p in table.Partitions)
+            {
+                string name = p.Device.StartsWith("/dev/", StringComparison.Ordinal) ? p.Device[5..].Replace('/', '-') : p.Device;
+                ClonezillaPartition? source = image.Partitions.FirstOrDefault(c => c.Name == name);
+                var info = new PartitionInfo
+                {
+                    Number = p.Number,
+                    Device = name,
+                    Start = p.Start,
+                    Size = p.Size,
+                    Type = p.Type,
+                    FileSystem = source?.FileSystem,
+                    Content = "none",
+                };
+                manifest.PartitionTable.Partitions.Add(info);
+                if (source is null)
+                {
+                    continue;
+                }
+                long offset = p.Start * table.SectorSize;
+                long size = p.Size * table.SectorSize;
+                IUsedBlockSource? blocks = source.Content switch
+                {
+                    PartitionContent.Partclone => OpenPartclone(source, size),
+                    PartitionContent.Raw => new RawBlockSource(source.OpenStream(), size),
+                    _ => null,
+                };
+                info.Content = source.Content.ToString().ToLowerInvariant();
+                if (blocks is not null)
+                {
+                    segments.Add(new DiskSegment(offset, blocks, name));
+                    info.BlockSize = blocks.BlockSize;
+                    info.UsedBytes = blocks.Map.UsedBlocks * blocks.BlockSize;
+                }
+            }
+            foreach (ClonezillaPartition c in image.Partitions.Where(c => c.Content is PartitionContent.Partclone or PartitionContent.Raw))
+            {
+                if (!manifest.PartitionTable.Partitions.Any(p => p.Device == c.Name))
+                {
+                    throw new ImageException(ImageError.Malformed, $"Partition {c.Name} has an image but is not in {Path.GetFileName(tablePath)}.");
+                }
+            }
+            return ImageBuilder.Build(outputDirectory, manifest, segments, options, cancellationToken);
+        }
+        finally
+        {
+            foreach (DiskSegment segment in segments)
+            {
+                segment.Source.Dispose();
+            }
+        }
+    }
+
+    private static PartcloneReader OpenPartclone(ClonezillaPartition source, long partitionSize)
+    {
+        Stream stream = source.OpenStream();
+        try
+        {
+            var reader = PartcloneReader.Open(stream);
+            if (reader.Header.TotalBlocks * reader.BlockSize > partitionSize)
+            {
+                reader.Dispose();
+                throw new ImageException(ImageError.Malformed,
+                    $"{source.Files[0]} covers {reader.Header.TotalBlocks * reader.BlockSize} bytes, more than the {partitionSize}-byte partition.");
+            }
+            return reader;
+        }
+        catch (PartcloneException e)
+        {
+            stream.Dispose();
+            throw new ImageException(ImageError.Malformed, $"{source.Files[0]}: {e.Message}", e);
+        }
+    }
+
+    private static void AddBootArea(ClonezillaImage image, SfdiskDump table, ImageManifest manifest, List<DiskSegment> segments)
+    {
+        long firstStart = table.Partitions.Count == 0 ? 0 : table.Partitions.Min(p => p.Start) * table.SectorSize;
+        if (image.MbrPath is string mbrPath)
+        {
+            byte[] mbr = File.ReadAllBytes(mbrPath);
+            if (mbr.Length >= MbrBootCodeLength)
+            {
+                segments.Add(new DiskSegment(0, RawBlockSource.FromBytes(mbr[..MbrBootCodeLength]), "mbr boot code"));
+                manifest.BootArea.Add(new BootExtent { Offset = 0, Length = MbrBootCodeLength, What = "mbr boot code" });
+            }
+        }
+        if (image.HiddenDataPath is string hiddenPath)
+        {
+            // The file holds the disk from sector 1 on. On GPT disks the primary table lives in
+            // its first sectors and is written from the manifest, so only what follows is kept.
+            long start = table.Label == "gpt" ? (2 + 16384 / table.SectorSize) * table.SectorSize : table.SectorSize;
+            byte[] hidden = File.ReadAllBytes(hiddenPath);
+            long end = Math.Min(table.SectorSize + hidden.LongLength, firstStart);
+            if (end > start)
+            {
+                byte[] kept = hidden[(int)(start - table.SectorSize)..(int)(end - table.SectorSize)];
+                segments.Add(new DiskSegment(start, RawBlockSource.FromBytes(kept), "hidden data after mbr"));
+                manifest.BootArea.Add(new BootExtent { Offset = start, Length = kept.Length, What = "hidden data after mbr" });
+            }
+        }
+    }
+
+    private static long? ReadPartedDiskSize(ClonezillaImage image, int sectorSize)
+    {
+        string path = Path.Combine(image.Directory, $"{image.Disk}-pt.parted");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        Match m = PartedDisk().Match(File.ReadAllText(path));
+        return m.Success ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * sectorSize : null;
+    }
+
+    [GeneratedRegex(@"^Disk /dev/\S+: (\d+)s$", RegexOptions.Multiline)]
+    private static partial Regex PartedDisk();
+}

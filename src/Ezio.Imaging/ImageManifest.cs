@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Ezio.Imaging;
+
+// image.json, one per Ezio image directory (camelCase JSON, source-generated):
+//
+//   { "formatVersion": 1, "name": "lab-2026", "source": "/home/partimag/lab", "created": "…",
+//     "diskSize": 2147483648, "logicalSectorSize": 512,
+//     "partitionTable": { "label": "gpt", "sfdisk": "label: gpt\n…",
+//        "partitions": [ { "number": 1, "device": "sda1", "start": 2048, "size": 204800,
+//                          "type": "0FC63DAF-…", "fileSystem": "ext4", "content": "partclone",
+//                          "blockSize": 4096, "usedBytes": 19992576 }, … ] },
+//     "bootArea": [ { "offset": 0, "length": 446, "what": "mbr boot code" }, … ],
+//     "torrent": "lab-2026.torrent", "infoHash": "…", "pieceLength": 1048576,
+//     "pieceCount": 20, "totalLength": 20480000, "storeBytes": 7340032 }
+//
+// start and size are in logical sectors, as in the sfdisk dump.
+
+/// <summary>The manifest of an Ezio image (image.json).</summary>
+public sealed class ImageManifest
+{
+    public const int CurrentFormatVersion = 1;
+
+    public int FormatVersion { get; set; } = CurrentFormatVersion;
+    public string Name { get; set; } = "";
+    public string Source { get; set; } = "";
+    public DateTimeOffset Created { get; set; }
+    public long DiskSize { get; set; }
+    public int LogicalSectorSize { get; set; } = 512;
+    public PartitionTableInfo PartitionTable { get; set; } = new();
+    public List<BootExtent> BootArea { get; set; } = [];
+    public string Torrent { get; set; } = "";
+    public string InfoHash { get; set; } = "";
+    public int PieceLength { get; set; }
+    public int PieceCount { get; set; }
+    public long TotalLength { get; set; }
+    public long StoreBytes { get; set; }
+
+    public static ImageManifest Load(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), ImageJsonContext.Default.ImageManifest)
+                ?? throw new ImageException(ImageError.Malformed, $"{path} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new ImageException(ImageError.Malformed, $"{path} is not a valid image manifest: {e.Message}", e);
+        }
+    }
+
+    public void Save(string path) =>
+        File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(this, ImageJsonContext.Default.ImageManifest));
+}
+
+public sealed class PartitionTableInfo
+{
+    /// <summary>"gpt" or "dos".</summary>
+    public string Label { get; set; } = "";
+    /// <summary>The `sfdisk -d` dump, to apply with `sfdisk` before the swarm.</summary>
+    public string Sfdisk { get; set; } = "";
+    public List<PartitionInfo> Partitions { get; set; } = [];
+}
+
+public sealed class PartitionInfo
+{
+    public int Number { get; set; }
+    public string Device { get; set; } = "";
+    public long Start { get; set; }
+    public long Size { get; set; }
+    public string Type { get; set; } = "";
+    public string? FileSystem { get; set; }
+    /// <summary>"partclone", "raw" (every byte), "swap" (recreated with mkswap, not imaged) or "none".</summary>
+    public string Content { get; set; } = "";
+    public int BlockSize { get; set; }
+    public long UsedBytes { get; set; }
+}
+
+public sealed class BootExtent
+{
+    public long Offset { get; set; }
+    public long Length { get; set; }
+    public string What { get; set; } = "";
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ImageManifest))]
+internal sealed partial class ImageJsonContext : JsonSerializerContext
+{
+}

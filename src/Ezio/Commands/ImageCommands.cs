@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Ezio.BitTorrent.Metainfo;
+using Ezio.Cli;
+using Ezio.Imaging;
+using Ezio.Imaging.Build;
+using Ezio.Imaging.Capture;
+using Ezio.Imaging.Clonezilla;
+using Ezio.Imaging.Partclone;
+using Ezio.Imaging.Store;
+
+namespace Ezio.Commands;
+
+internal static class ImageCommands
+{
+    public const string Usage = """
+        ezio image import <clonezilla-image-dir> <repo>/<name> [--piece-size N] [--level N] [--announce URL]...
+        ezio image capture <block-device-or-disk-file> <repo>/<name> [--piece-size N] [--level N] [--announce URL]...
+        ezio image info <image-dir>
+        ezio image verify <image-dir>
+        """;
+
+    private const string BuildHelp = """
+
+          Writes <repo>/<name>/: image.json (manifest), <name>.torrent (one torrent for the whole
+          disk, files named by their 32-hex disk offset) and pieces.ezp (each piece zstd-compressed
+          on its own, all-zero pieces only marked), in one streaming pass.
+            --piece-size N   piece length (power of two from 16K); default 1-16 MiB for <= 8000 pieces
+            --level N        zstd level for the pieces (1-19, default 3)
+            --announce URL   tracker to write into the torrent (repeatable)
+        """;
+
+    private static readonly string[] BuildValues = ["--piece-size", "--level", "--announce"];
+
+    public static Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "--help" or "-h")
+        {
+            Console.WriteLine(Usage);
+            return Task.FromResult(args.Length == 0 ? 2 : 0);
+        }
+        return Task.FromResult(args[0] switch
+        {
+            "import" => Build(args[1..], capture: false),
+            "capture" => Build(args[1..], capture: true),
+            "info" => Info(args[1..]),
+            "verify" => Verify(args[1..]),
+            _ => throw new UsageException($"unknown image command '{args[0]}'. Usage:\n{Usage}"),
+        });
+    }
+
+    private static int Build(string[] args, bool capture)
+    {
+        string usage = capture
+            ? "ezio image capture <block-device-or-disk-file> <repo>/<name>"
+            : "ezio image import <clonezilla-image-dir> <repo>/<name>";
+        var cl = CommandLine.Parse(args, BuildValues, []);
+        if (cl.Help)
+        {
+            Console.WriteLine(usage + BuildHelp);
+            return 0;
+        }
+        cl.ExpectPositionals(2, usage);
+        long pieceSize = cl.Value("--piece-size") is { } text ? CommandLine.ParseSize("--piece-size", text) : 0;
+        if (pieceSize != 0 && (pieceSize < TorrentBuilder.MinPieceLength || pieceSize > Torrent.MaxPieceLength || (pieceSize & (pieceSize - 1)) != 0))
+        {
+            throw new UsageException($"--piece-size must be a power of two from 16 KiB to 256 MiB, not {pieceSize}.");
+        }
+        string output = cl.Positionals[1];
+        if (File.Exists(Path.Combine(output, EzioImage.ManifestFileName)))
+        {
+            throw new UsageException($"{output} already holds an image; choose another name.");
+        }
+        var watch = Stopwatch.StartNew();
+        var options = new ImageBuildOptions
+        {
+            PieceLength = (int)pieceSize,
+            CompressionLevel = cl.Int("--level", 3, 1, 19),
+            Announce = cl.Values("--announce"),
+            Progress = new StderrProgress(watch),
+        };
+        using var cts = new CancellationTokenSource();
+        using var signals = Common.OnStopSignal(cts);
+        ImageManifest manifest;
+        try
+        {
+            manifest = capture
+                ? DiskCapture.Capture(cl.Positionals[0], output, options, cts.Token)
+                : ClonezillaImporter.Import(cl.Positionals[0], output, options, cts.Token);
+        }
+        catch (Exception e) when (e is ImageException or PartcloneException)
+        {
+            Console.Error.WriteLine();
+            Console.Error.WriteLine($"ezio: {(capture ? "capture" : "import")} failed: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+        Console.Error.WriteLine();
+        Console.WriteLine($"{output}: {Common.Size(manifest.TotalLength)} used in {manifest.PieceCount} pieces of {Common.Size(manifest.PieceLength)}, " +
+            $"stored in {Common.Size(manifest.StoreBytes)}, info-hash {manifest.InfoHash} ({watch.Elapsed.TotalSeconds:F1} s)");
+        return 0;
+    }
+
+    private static int Info(string[] args)
+    {
+        var cl = CommandLine.Parse(args, [], []);
+        if (cl.Help)
+        {
+            Console.WriteLine("ezio image info <image-dir>\n  Prints the manifest: disk, partitions, boot area, torrent and store sizes.");
+            return 0;
+        }
+        cl.ExpectPositionals(1, "ezio image info <image-dir>");
+        ImageManifest m = LoadManifest(cl.Positionals[0]);
+        Console.WriteLine($"name:         {m.Name}");
+        Console.WriteLine($"source:       {m.Source}");
+        Console.WriteLine($"created:      {m.Created:u}");
+        Console.WriteLine($"disk size:    {m.DiskSize} bytes ({Common.Size(m.DiskSize)}), {m.LogicalSectorSize}-byte sectors");
+        Console.WriteLine($"table:        {m.PartitionTable.Label}");
+        foreach (PartitionInfo p in m.PartitionTable.Partitions)
+        {
+            Console.WriteLine($"  {p.Number,3} {p.Device,-12} start {p.Start,12} size {p.Size,12}  {p.FileSystem ?? "-",-8} {p.Content,-9} used {Common.Size(p.UsedBytes)}");
+        }
+        foreach (BootExtent b in m.BootArea)
+        {
+            Console.WriteLine($"boot area:    {b.What} at {b.Offset}, {b.Length} bytes");
+        }
+        Console.WriteLine($"torrent:      {m.Torrent}");
+        Console.WriteLine($"info-hash:    {m.InfoHash}");
+        Console.WriteLine($"used:         {m.TotalLength} bytes ({Common.Size(m.TotalLength)}) in {m.PieceCount} pieces of {Common.Size(m.PieceLength)}");
+        Console.WriteLine($"stored:       {m.StoreBytes} bytes ({Common.Size(m.StoreBytes)})");
+        return 0;
+    }
+
+    private static int Verify(string[] args)
+    {
+        var cl = CommandLine.Parse(args, [], []);
+        if (cl.Help)
+        {
+            Console.WriteLine("ezio image verify <image-dir>\n  Re-hashes every piece of pieces.ezp against the torrent; exit 1 when any is bad.");
+            return 0;
+        }
+        cl.ExpectPositionals(1, "ezio image verify <image-dir>");
+        string dir = cl.Positionals[0];
+        ImageManifest m = LoadManifest(dir);
+        Torrent torrent = Torrent.Load(Path.Combine(dir, m.Torrent));
+        using PieceStore store = OpenStore(dir);
+        if (!store.InfoHash.Span.SequenceEqual(torrent.InfoHash.ToArray()) || store.PieceCount != torrent.PieceCount || store.PieceLength != torrent.PieceLength)
+        {
+            Console.Error.WriteLine($"ezio: {dir}: pieces.ezp was not written for {m.Torrent}.");
+            return 1;
+        }
+        var buffer = new byte[store.PieceLength];
+        Span<byte> hash = stackalloc byte[Torrent.PieceHashSize];
+        int bad = 0;
+        for (int i = 0; i < store.PieceCount; i++)
+        {
+            Span<byte> piece = buffer.AsSpan(0, store.LengthOf(i));
+            try
+            {
+                store.ReadPiece(i, piece);
+                SHA1.HashData(piece, hash);
+            }
+            catch (ImageException e)
+            {
+                Console.Error.WriteLine($"ezio: piece {i}: {e.Message}");
+                bad++;
+                continue;
+            }
+            if (!hash.SequenceEqual(torrent.GetPieceHash(i)))
+            {
+                Console.Error.WriteLine($"ezio: piece {i} does not match its hash.");
+                bad++;
+            }
+        }
+        Console.WriteLine(bad == 0 ? $"{dir}: all {store.PieceCount} pieces are good." : $"{dir}: {bad} of {store.PieceCount} pieces are bad.");
+        return bad == 0 ? 0 : 1;
+    }
+
+    private static ImageManifest LoadManifest(string dir)
+    {
+        string path = Path.Combine(dir, EzioImage.ManifestFileName);
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"{dir} is not an Ezio image (no {EzioImage.ManifestFileName}).");
+        }
+        try
+        {
+            return ImageManifest.Load(path);
+        }
+        catch (ImageException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    private static PieceStore OpenStore(string dir)
+    {
+        try
+        {
+            return PieceStore.Open(Path.Combine(dir, EzioImage.PieceStoreFileName));
+        }
+        catch (Exception e) when (e is ImageException or IOException)
+        {
+            throw new UsageException($"{dir}: {e.Message}");
+        }
+    }
+
+    /// <summary>One progress line on stderr, redrawn at most twice a second.</summary>
+    private sealed class StderrProgress(Stopwatch watch) : IProgress<BuildProgress>
+    {
+        private long _lastDraw = -1000;
+
+        public void Report(BuildProgress value)
+        {
+            long now = watch.ElapsedMilliseconds;
+            if (now - _lastDraw < 500 && value.Done != value.Total)
+            {
+                return;
+            }
+            _lastDraw = now;
+            double seconds = Math.Max(0.001, watch.Elapsed.TotalSeconds);
+            Console.Error.Write($"\r{value.What}: {Common.Size(value.Done)} of {Common.Size(value.Total)} " +
+                $"({100.0 * value.Done / Math.Max(1, value.Total):F0}%), {Common.Size((long)(value.Done / seconds))}/s   ");
+        }
+    }
+}
