@@ -36,6 +36,11 @@ internal sealed partial class PeerConnection
                 {
                     var ok = Verify(download);
                     download.HashFailed = !ok;
+                    if (ok && download.Compressed is { } compressed)
+                    {
+                        _session.CompressedCache.Add(download.Index, compressed, download.CompressedEncoding);
+                        download.Compressed = null;
+                    }
                     (batch ??= new PeerBatch(this)).Events.Add(new PeerEvent(PeerEventKind.Hashed, download.Index, ok, Download: download));
                 }
                 lock (_sync)
@@ -154,7 +159,7 @@ internal sealed partial class PeerConnection
                 Release(message.Index, ref batch);
                 break;
             case MessageId.Extended:
-                OnExtended(message);
+                OnExtended(message, ref batch, completed);
                 break;
             default:
                 break;
@@ -208,8 +213,13 @@ internal sealed partial class PeerConnection
         Send(new Outgoing(MessageId.Piece, message.Index, message.Begin, message.Length));
     }
 
-    private void OnExtended(in PeerMessage message)
+    private void OnExtended(in PeerMessage message, ref PeerBatch? batch, List<PieceDownload> completed)
     {
+        if (message.ExtendedId == ZPieceMessage.LocalId && _session.Options.Codec is not null)
+        {
+            OnZPiece(message, ref batch, completed);
+            return;
+        }
         if (message.ExtendedId != 0)
         {
             return;
@@ -218,6 +228,11 @@ internal sealed partial class PeerConnection
         if (handshake.RequestQueue is { } reqq)
         {
             _maxOutstanding = Math.Clamp(reqq, 2, 4096);
+        }
+        if (_session.Options.Codec is not null &&
+            handshake.Extensions.TryGetValue(ZPieceMessage.ExtensionName, out var id) && id is > 0 and <= 255)
+        {
+            _zRemoteId = (byte)id;
         }
     }
 
@@ -329,6 +344,9 @@ internal sealed partial class PeerConnection
                     _writer.Advance(5 + data.Length);
                     break;
                 }
+            case MessageId.Extended when message.Length == -1:
+                WriteZPiece((byte)message.Index, message.Begin);
+                break;
             case MessageId.Extended:
                 {
                     var data = message.Data!;

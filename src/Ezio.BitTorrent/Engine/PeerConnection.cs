@@ -37,6 +37,7 @@ internal sealed partial class PeerConnection
     private int _closed;
     private int _queuedUploads;
     private int _maxOutstanding = 250;
+    private volatile byte _zRemoteId;
     private volatile bool _peerChoking = true;
     private volatile bool _amChoking = true;
     private int _needWorkPosted;
@@ -60,7 +61,10 @@ internal sealed partial class PeerConnection
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
         _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
         _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
-        _limits = new WireLimits(session.Torrent.PieceCount);
+        // A compressed piece travels as one extended message of up to a piece (plus header).
+        _limits = session.Options.Codec is null
+            ? new WireLimits(session.Torrent.PieceCount)
+            : new WireLimits(session.Torrent.PieceCount, MaxExtendedLength: Math.Max(1 << 20, session.Torrent.PieceLength + 64));
         var now = session.Time.GetTimestamp();
         _lastReceiveTicks = now;
         _lastSendTicks = now;
@@ -272,8 +276,29 @@ internal sealed partial class PeerConnection
             outstanding += download.NextRequest - download.ReceivedCount;
         }
         var budget = Math.Min(_maxOutstanding, _session.Options.MaxRequestsPerPeer) - outstanding;
+        var zId = _zRemoteId;
+        if (zId != 0)
+        {
+            // Whole compressed pieces: keep about two pieces (or a request queue) in flight.
+            var zBudget = Math.Max(_session.Options.MaxRequestsPerPeer, 2 * ((_session.Torrent.PieceLength + PieceDownload.BlockSize - 1) / PieceDownload.BlockSize));
+            foreach (var download in _downloads)
+            {
+                if (download.NextRequest == 0 && (outstanding == 0 || outstanding + download.BlockCount <= zBudget))
+                {
+                    Send(new Outgoing(MessageId.Extended, zId, Data: ZPieceMessage.EncodeRequest(ZPieceMessage.Request, download.Index)));
+                    download.NextRequest = download.BlockCount;
+                    outstanding += download.BlockCount;
+                }
+            }
+        }
         foreach (var download in _downloads)
         {
+            // In compressed mode only pieces that were begun as blocks continue as blocks.
+            if (zId != 0 && download.NextRequest == 0)
+            {
+                unrequested += download.UnrequestedBytes;
+                continue;
+            }
             while (budget > 0 && download.NextRequest < download.BlockCount)
             {
                 var block = download.NextRequest++;

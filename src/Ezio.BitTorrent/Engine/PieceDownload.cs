@@ -1,4 +1,5 @@
 using System.Buffers;
+using Ezio.BitTorrent.Compression;
 
 namespace Ezio.BitTorrent.Engine;
 
@@ -77,6 +78,18 @@ internal sealed class PieceDownload
         ReceivedCount++;
         return true;
     }
+
+    /// <summary>The piece arrived whole (ezio_zpiece) and was decoded into the buffer.</summary>
+    public void AcceptWhole()
+    {
+        NextRequest = BlockCount;
+        ReceivedCount = BlockCount;
+    }
+
+    /// <summary>The compressed form as received, kept to relay it without recompressing.</summary>
+    public byte[]? Compressed { get; set; }
+
+    public PieceEncoding CompressedEncoding { get; set; }
 
     public bool IsReceived(int block) => (_received[block >> 6] & (1UL << (block & 63))) != 0;
 }

@@ -53,6 +53,18 @@ public sealed class SessionOptions
     /// <summary>Trust the storage to hold every piece (a seeder that skips the recheck).</summary>
     public bool AssumeComplete { get; init; }
 
+    /// <summary>
+    /// Piece compressor; when set, peers that speak <c>ezio_zpiece</c> exchange whole pieces
+    /// compressed (plain BEP 3 blocks with everyone else).
+    /// </summary>
+    public Compression.IPieceCodec? Codec { get; init; }
+
+    /// <summary>Level used when a piece must be compressed on the fly (fast by default).</summary>
+    public int CompressionLevel { get; init; } = 1;
+
+    /// <summary>Recently received compressed pieces kept for relaying without recompressing.</summary>
+    public long CompressedCacheBytes { get; init; } = 16L << 20;
+
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);

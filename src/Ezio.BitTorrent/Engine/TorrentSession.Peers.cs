@@ -209,7 +209,12 @@ public sealed partial class TorrentSession
         }
         if (peer.SupportsExtensions)
         {
-            var handshake = new ExtensionHandshake(new Dictionary<string, int>(), Options.ListenPort == 0 ? null : Options.ListenPort, OurRequestQueue, Options.ClientName);
+            var extensions = new Dictionary<string, int>();
+            if (Options.Codec is not null)
+            {
+                extensions[ZPieceMessage.ExtensionName] = ZPieceMessage.LocalId;
+            }
+            var handshake = new ExtensionHandshake(extensions, Options.ListenPort == 0 ? null : Options.ListenPort, OurRequestQueue, Options.ClientName);
             peer.Send(new Outgoing(MessageId.Extended, Index: 0, Data: handshake.Encode()));
         }
     }

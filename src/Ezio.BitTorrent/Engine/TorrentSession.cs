@@ -70,6 +70,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
         _given = new int[torrent.PieceCount];
+        CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);
+        Compressibility = new byte[torrent.PieceCount];
     }
 
     public Torrent Torrent { get; }
@@ -90,6 +92,11 @@ public sealed partial class TorrentSession : IAsyncDisposable
     internal ITorrentStorage Storage { get; }
 
     internal Bitfield LocalHave => _picker.Have;
+
+    internal Compression.CompressedPieceCache CompressedCache { get; }
+
+    /// <summary>Per piece: 0 not tried, 1 compresses well, 2 not worth compressing.</summary>
+    internal byte[] Compressibility { get; }
 
     internal static byte[] NewPeerId()
     {

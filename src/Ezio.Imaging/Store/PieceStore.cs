@@ -123,6 +123,26 @@ public sealed class PieceStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies piece <paramref name="piece"/> as stored (a zstd frame, raw bytes, or nothing for
+    /// a zero piece) into <paramref name="destination"/>, growing it when too small.
+    /// </summary>
+    public int ReadStored(int piece, ref byte[] destination, out StoredPieceKind kind)
+    {
+        StoredPiece entry = _index[piece];
+        kind = entry.Kind;
+        if (entry.Kind == StoredPieceKind.Zero)
+        {
+            return 0;
+        }
+        if (destination.Length < entry.Length)
+        {
+            destination = new byte[entry.Length];
+        }
+        ReadExactly(entry.Offset, destination.AsSpan(0, entry.Length));
+        return entry.Length;
+    }
+
     public void Dispose() => _file.Dispose();
 
     private void ReadExactly(long offset, Span<byte> destination)

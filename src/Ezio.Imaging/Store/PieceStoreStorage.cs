@@ -1,3 +1,4 @@
+using Ezio.BitTorrent.Compression;
 using Ezio.BitTorrent.Storage;
 
 namespace Ezio.Imaging.Store;
@@ -12,7 +13,7 @@ namespace Ezio.Imaging.Store;
 /// it, and cached buffers are never modified after insertion (an evicted buffer is simply
 /// dropped, so a reader still copying from it is unaffected).
 /// </remarks>
-public sealed class PieceStoreStorage : ITorrentStorage
+public sealed class PieceStoreStorage : ITorrentStorage, ICompressedPieceSource
 {
     private readonly PieceStore _store;
     private readonly int _capacity;
@@ -53,6 +54,19 @@ public sealed class PieceStoreStorage : ITorrentStorage
             destination = destination[n..];
             offset += n;
         }
+    }
+
+    /// <summary>Hands a peer the stored frame as it is: the seeder spends no CPU compressing.</summary>
+    public bool TryReadCompressed(int index, ref byte[] destination, out int length, out PieceEncoding encoding)
+    {
+        length = _store.ReadStored(index, ref destination, out StoredPieceKind kind);
+        encoding = kind switch
+        {
+            StoredPieceKind.Zero => PieceEncoding.Zero,
+            StoredPieceKind.Raw => PieceEncoding.Raw,
+            _ => PieceEncoding.Zstd,
+        };
+        return true;
     }
 
     public void Write(long offset, ReadOnlySpan<byte> data) =>

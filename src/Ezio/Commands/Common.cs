@@ -112,6 +112,10 @@ internal static class Common
         }
     }
 
+    /// <summary>zstd for ezio_zpiece when libzstd is present and not switched off.</summary>
+    public static Ezio.BitTorrent.Compression.IPieceCodec? Codec(bool disabled) =>
+        !disabled && Ezio.Imaging.Compression.ZstdPieceCodec.IsAvailable ? Ezio.Imaging.Compression.ZstdPieceCodec.Instance : null;
+
     public static string Size(long bytes) => bytes switch
     {
         >= 1L << 30 => $"{bytes / (double)(1L << 30):0.00} GiB",

@@ -7,7 +7,7 @@ namespace Ezio.Commands;
 
 internal static class GetCommand
 {
-    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files] [--no-recheck]";
+    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files] [--no-recheck] [--no-compression]";
 
     public const string Help = Usage + """
 
@@ -22,12 +22,13 @@ internal static class GetCommand
           --tracker URL     announce here instead of the torrent's trackers (repeatable)
           --layout L        auto (default): offsets when every file name is a 32-hex-digit
                             byte offset, else files
+          --no-compression  never exchange compressed pieces (ezio_zpiece) with other Ezio peers
           --no-recheck      do not hash what the target already holds
         Exit status: 0 complete and verified, 1 failed, 2 usage error, 130 interrupted.
         """;
 
     private static readonly string[] ValueOptions = ["--port", "--seed-after", "--peer", "--tracker", "--layout"];
-    private static readonly string[] FlagOptions = ["--no-recheck"];
+    private static readonly string[] FlagOptions = ["--no-recheck", "--no-compression"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -54,6 +55,7 @@ internal static class GetCommand
             ListenPort = listener.Port,
             InitialPeers = peers,
             Trackers = trackers,
+            Codec = Common.Codec(cl.Flag("--no-compression")),
             Recheck = !cl.Flag("--no-recheck"),
         });
         await using (session.ConfigureAwait(false))

@@ -5,7 +5,7 @@ namespace Ezio.Commands;
 
 internal static class SeedCommand
 {
-    public const string Usage = "ezio seed <torrent> <source> [--port N] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files] [--no-recheck] [--no-super-seed]";
+    public const string Usage = "ezio seed <torrent> <source> [--port N] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files] [--no-recheck] [--no-super-seed] [--no-compression]";
 
     public const string Help = Usage + """
 
@@ -17,13 +17,14 @@ internal static class SeedCommand
           --peer HOST:PORT  a peer to connect to (repeatable)
           --tracker URL     announce here instead of the torrent's trackers (repeatable)
           --layout L        auto (default), offsets or files (see ezio get --help)
+          --no-compression  never exchange compressed pieces (ezio_zpiece) with other Ezio peers
           --no-recheck      trust the source without hashing it
           --no-super-seed   advertise every piece at once instead of spreading distinct
                             pieces first
         """;
 
     private static readonly string[] ValueOptions = ["--port", "--peer", "--tracker", "--layout"];
-    private static readonly string[] FlagOptions = ["--no-recheck", "--no-super-seed"];
+    private static readonly string[] FlagOptions = ["--no-recheck", "--no-super-seed", "--no-compression"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -49,6 +50,7 @@ internal static class SeedCommand
             ListenPort = listener.Port,
             InitialPeers = peers,
             Trackers = trackers,
+            Codec = Common.Codec(cl.Flag("--no-compression")),
             Recheck = true,
             AssumeComplete = cl.Flag("--no-recheck"),
             SuperSeed = !cl.Flag("--no-super-seed"),
