@@ -1,6 +1,7 @@
 using System.Net;
 using System.Reflection;
 using System.Text;
+using Ezio.BitTorrent.Compression;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Storage;
 using Ezio.TestKit.Metainfo;
@@ -56,14 +57,15 @@ public sealed class SwarmHarness : IAsyncDisposable
     public IReadOnlyList<SwarmMember> Members => _members;
 
     /// <summary>A complete copy that skips the recheck.</summary>
-    public Task<SwarmMember> AddSeederAsync(string name = "seeder") =>
-        AddAsync(name, MemoryStorage.FromBytes(Torrent.Data, mayHaveData: true), complete: true, wrap: null);
+    public Task<SwarmMember> AddSeederAsync(string name = "seeder", IPieceCodec? codec = null) =>
+        AddAsync(name, MemoryStorage.FromBytes(Torrent.Data, mayHaveData: true), complete: true, wrap: null, codec);
 
     /// <summary>An empty member; <paramref name="wrap"/> may put a fake over its storage.</summary>
-    public Task<SwarmMember> AddLeecherAsync(string name, Func<ITorrentStorage, ITorrentStorage>? wrap = null) =>
-        AddAsync(name, new MemoryStorage(Torrent.Data.Length, mayHaveData: false), complete: false, wrap);
+    public Task<SwarmMember> AddLeecherAsync(string name, Func<ITorrentStorage, ITorrentStorage>? wrap = null, IPieceCodec? codec = null) =>
+        AddAsync(name, new MemoryStorage(Torrent.Data.Length, mayHaveData: false), complete: false, wrap, codec);
 
-    private async Task<SwarmMember> AddAsync(string name, MemoryStorage storage, bool complete, Func<ITorrentStorage, ITorrentStorage>? wrap)
+    private async Task<SwarmMember> AddAsync(string name, MemoryStorage storage, bool complete, Func<ITorrentStorage, ITorrentStorage>? wrap,
+        IPieceCodec? codec = null)
     {
         var listener = new PeerListener(new IPEndPoint(IPAddress.Loopback, 0));
         var options = new SessionOptions
@@ -72,6 +74,7 @@ public sealed class SwarmHarness : IAsyncDisposable
             AssumeComplete = complete,
             InitialPeers = _members.Select(m => m.EndPoint).ToList(),
             Trackers = [],
+            Codec = codec,
         };
         var session = new TorrentSession(Torrent.Torrent, wrap?.Invoke(storage) ?? storage, options);
         var member = new SwarmMember(name, session, listener, storage);

@@ -30,12 +30,59 @@ public sealed class MemoryTorrent
     /// Random content of <paramref name="totalLength"/> bytes cut into <paramref name="fileCount"/>
     /// files of random, odd sizes, so file and piece boundaries rarely line up.
     /// </summary>
-    public static MemoryTorrent Create(int totalLength, int pieceLength, int fileCount, int seed)
+    /// <summary>
+    /// Text made of a small vocabulary (compresses about 3:1 with zstd), a run of zeros
+    /// (empty blocks) and a tenth of random bytes (already compressed files).
+    /// </summary>
+    private static void FillLikeAFileSystem(byte[] data, Random random)
+    {
+        string[] words = ["ezio", "deploy", "piece", "block", "kernel", "initrd", "swarm", "disk", "verify", "seed", "/usr/lib", "\n", "0x7f", "config"];
+        var position = 0;
+        while (position < data.Length)
+        {
+            var region = Math.Min(data.Length - position, 1 << 20);
+            var span = data.AsSpan(position, region);
+            switch (random.Next(10))
+            {
+                case 0:
+                    random.NextBytes(span);
+                    break;
+                case 1:
+                    span.Clear();
+                    break;
+                default:
+                    var i = 0;
+                    while (i < span.Length)
+                    {
+                        var word = words[random.Next(words.Length)];
+                        for (var c = 0; c < word.Length && i < span.Length; c++)
+                        {
+                            span[i++] = (byte)word[c];
+                        }
+                        if (i < span.Length)
+                        {
+                            span[i++] = (byte)' ';
+                        }
+                    }
+                    break;
+            }
+            position += region;
+        }
+    }
+
+    public static MemoryTorrent Create(int totalLength, int pieceLength, int fileCount, int seed, bool compressible = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(totalLength, fileCount);
         var random = new Random(seed);
         var data = new byte[totalLength];
-        random.NextBytes(data);
+        if (compressible)
+        {
+            FillLikeAFileSystem(data, random);
+        }
+        else
+        {
+            random.NextBytes(data);
+        }
 
         // fileCount - 1 distinct odd cut points (odd offsets make every size but perhaps the last odd).
         var cuts = new SortedSet<int>();
