@@ -302,6 +302,10 @@ internal sealed partial class PeerConnection
             while (budget > 0 && download.NextRequest < download.BlockCount)
             {
                 var block = download.NextRequest++;
+                if (download.IsReceived(block))
+                {
+                    continue;
+                }
                 Send(new Outgoing(MessageId.Request, download.Index, block * PieceDownload.BlockSize, download.BlockLength(block)));
                 budget--;
             }

@@ -79,6 +79,12 @@ internal sealed class PieceDownload
         return true;
     }
 
+    /// <summary>Has some blocks but not all: worth finishing from another peer.</summary>
+    public bool IsPartial => ReceivedCount > 0 && ReceivedCount < BlockCount && Compressed is null;
+
+    /// <summary>Moves to another peer: request again every block not received yet.</summary>
+    public void RestartRequests() => NextRequest = 0;
+
     /// <summary>The piece arrived whole (ezio_zpiece) and was decoded into the buffer.</summary>
     public void AcceptWhole()
     {

@@ -78,8 +78,7 @@ public sealed partial class TorrentSession
                     OnHashed(peer, item);
                     break;
                 case PeerEventKind.Released:
-                    _picker.RemoveOwner(item.Index);
-                    _pool.Return(item.Download!.Buffer);
+                    ReleaseDownload(item.Download!);
                     RetryHungry();
                     break;
                 case PeerEventKind.Abandoned:
@@ -193,6 +192,7 @@ public sealed partial class TorrentSession
             return;
         }
         _picker.MarkBusy(index);
+        DropPartial(index);
         // Endgame: the first copy to verify wins; the others are cancelled.
         if (_picker.Owners(index) > 0)
         {
@@ -296,6 +296,48 @@ public sealed partial class TorrentSession
         }
     }
 
+    /// <summary>
+    /// A peer gave a piece back (choke, reject, disconnect). Blocks already received are kept
+    /// and the piece is finished first by the next peer that has it (strict priority for
+    /// started pieces), unless nothing was received.
+    /// </summary>
+    private void ReleaseDownload(PieceDownload download)
+    {
+        var index = download.Index;
+        if (download.IsPartial && !_picker.Have[index] && !_picker.IsBusy(index) && !_partials.ContainsKey(index))
+        {
+            download.RestartRequests();
+            _partials[index] = download;
+            return;
+        }
+        _picker.RemoveOwner(index);
+        _pool.Return(download.Buffer);
+    }
+
+    private void DropPartial(int index)
+    {
+        if (_partials.Remove(index, out var partial))
+        {
+            _picker.RemoveOwner(index);
+            _pool.Return(partial.Buffer);
+        }
+    }
+
+    /// <summary>Gives the peer a started piece it can finish; true when one was assigned.</summary>
+    private bool TryAssignPartial(PeerConnection peer)
+    {
+        foreach (var (index, partial) in _partials)
+        {
+            if (peer.RemoteBitfield[index] && !peer.IsFetching(index))
+            {
+                _partials.Remove(index);
+                peer.Assign(partial);
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Hands a peer whole pieces until its queue of unrequested blocks is deep enough.</summary>
     private void Fill(PeerConnection peer)
     {
@@ -312,6 +354,10 @@ public sealed partial class TorrentSession
         var maxPieces = peer.HashFailures > 0 ? 1 : 64;
         while (peer.UnrequestedBytes < Options.PeerQueueBytes && peer.DownloadCount < maxPieces)
         {
+            if (_partials.Count > 0 && TryAssignPartial(peer))
+            {
+                continue;
+            }
             var index = _picker.Pick(remote, Fetching, endgame: false);
             // Endgame (fetching a piece twice) only for the last few pieces: earlier, every
             // piece is already owned merely because queues are deep, and duplicates would
@@ -320,10 +366,21 @@ public sealed partial class TorrentSession
             {
                 index = _picker.Pick(remote, Fetching, endgame: true);
             }
-            if (index < 0 || !_pool.TryRent(out var buffer))
+            if (index < 0)
             {
                 peer.Hungry = true;
                 return;
+            }
+            if (!_pool.TryRent(out var buffer))
+            {
+                // Parked partial pieces must not starve live downloads of buffers.
+                if (_partials.Count == 0)
+                {
+                    peer.Hungry = true;
+                    return;
+                }
+                DropPartial(_partials.Keys.First());
+                continue;
             }
             _picker.AddOwner(index);
             peer.Assign(new PieceDownload(index, Torrent.GetPieceSize(index), buffer));

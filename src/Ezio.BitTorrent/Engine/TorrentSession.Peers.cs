@@ -246,8 +246,7 @@ public sealed partial class TorrentSession
         }
         foreach (var download in peer.TakeDownloads())
         {
-            _picker.RemoveOwner(download.Index);
-            _pool.Return(download.Buffer);
+            ReleaseDownload(download);
         }
         // A peer that left without misbehaving may be dialled again later.
         if (peer.IsOutgoing && !_banned.Contains(peer.RemoteEndPoint.ToString()))

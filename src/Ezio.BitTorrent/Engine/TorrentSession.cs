@@ -28,6 +28,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new();
     private readonly int[] _given;
+    private readonly Dictionary<int, PieceDownload> _partials = new();
     private bool _superSeeding;
     private int _unchoked;
     private long _downloaded;
@@ -294,6 +295,11 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
         _diskQueue.Writer.TryComplete();
         await WaitQuietly(_diskWriter).ConfigureAwait(false);
+        foreach (var partial in _partials.Values)
+        {
+            _pool.Return(partial.Buffer);
+        }
+        _partials.Clear();
         await WaitQuietly(_announcer).ConfigureAwait(false);
         await AnnounceStoppedAsync().ConfigureAwait(false);
         _completed.TrySetCanceled();
