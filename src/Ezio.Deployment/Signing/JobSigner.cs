@@ -52,7 +52,7 @@ public static class JobSigner
         {
             key.ImportFromPem(publicKeyPem);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
             return false;
         }
