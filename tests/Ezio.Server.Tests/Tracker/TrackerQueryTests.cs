@@ -10,7 +10,7 @@ public sealed class TrackerQueryTests
     {
         Assert.True(TrackerQuery.TryParse("?info_hash=%00%FFa%20+&x", out var query, out _));
         Assert.Equal([0x00, 0xff, (byte)'a', 0x20, 0x20], query.GetBytes("info_hash"));
-        Assert.Equal([], query.GetBytes("x"));
+        Assert.Empty(query.GetBytes("x")!);
         Assert.Null(query.GetBytes("missing"));
     }
 
