@@ -17,7 +17,16 @@ internal static class ServeCommand
     {
         var options = BuildOptions(Options.Parse(args, Known));
         await using var app = ServerHost.Build(options);
-        await app.RunAsync().ConfigureAwait(false);
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            // Typically the listen address or the peer port is taken.
+            await Console.Error.WriteLineAsync("ezio-server: cannot start: " + e.Message).ConfigureAwait(false);
+            return 1;
+        }
         return 0;
     }
 

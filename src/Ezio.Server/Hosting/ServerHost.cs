@@ -30,6 +30,8 @@ internal static class ServerHost
             k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
         });
         builder.Logging.ClearProviders();
+        // Per-request ASP.NET logs would drown the journal at thousands of announces per second.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (logging is null)
         {
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
@@ -86,10 +88,17 @@ internal sealed class HousekeepingService(AnnounceTracker tracker, DeploymentMan
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        try
         {
-            tracker.Tick();
-            manager.Tick();
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                tracker.Tick();
+                manager.Tick();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown.
         }
     }
 }
