@@ -71,6 +71,49 @@ public sealed class AgentFlowTests
     }
 
     [Fact]
+    public async Task AllMachines_TwoAgents_FirstDoneKeepsSeedingUntilOthersDone()
+    {
+        var dirs = new TestDirs();
+        dirs.AddImage("lab");
+        await using var server = await TestServer.StartAsync(dirs);
+        var deployment = await server.DeployAsync(new("lab", ["all"], Seeding: new SeedingPolicy(true, 30)));
+        var a = await PostAsync(server, ApiRoutes.Register, Register("52:54:00:00:00:0a"), Json.RegisterRequest, Json.RegisterResponse);
+        var b = await PostAsync(server, ApiRoutes.Register, Register("52:54:00:00:00:0b"), Json.RegisterRequest, Json.RegisterResponse);
+        Assert.Equal(deployment.Id, a.Job!.DeploymentId);
+        Assert.Equal(deployment.Id, b.Job!.DeploymentId);
+        // Joining an "all" deployment writes the machine's deploy menu.
+        Assert.Contains("ezio.job=" + deployment.Id, await File.ReadAllTextAsync(Path.Combine(dirs.Boot, "pxelinux.cfg", "01-52-54-00-00-00-0a")));
+
+        var doneA = await PostAsync(server, ApiRoutes.Done, new DoneReport(a.MachineId, deployment.Id, true, null, 1, 0, 1, 1, 1), Json.DoneReport, Json.DoneResponse);
+        Assert.True(doneA.KeepSeeding);
+        Assert.NotNull(doneA.SeedUntil);
+        var failB = await PostAsync(server, ApiRoutes.Done, new DoneReport(b.MachineId, deployment.Id, false, "disk too small", 0, 0, 1, 0, 0), Json.DoneReport, Json.DoneResponse);
+        Assert.False(failB.KeepSeeding);
+        // A failed machine keeps its deploy entry.
+        Assert.Contains("ezio.job=", await File.ReadAllTextAsync(Path.Combine(dirs.Boot, "pxelinux.cfg", "01-52-54-00-00-00-0b")));
+        var seeding = await server.Http.GetFromJsonAsync($"{ApiRoutes.Seeding}?deployment={deployment.Id}", Json.SeedingStatus);
+        Assert.False(seeding!.KeepSeeding);
+        Assert.Equal(1, seeding.MachinesDone);
+    }
+
+    [Fact]
+    public async Task Progress_MachineOfOtherDeployment_404()
+    {
+        var dirs = new TestDirs();
+        dirs.AddImage("lab");
+        await using var server = await TestServer.StartAsync(dirs);
+        var d1 = await server.DeployAsync(new("lab", ["52:54:00:00:00:0a"]));
+        await server.DeployAsync(new("lab", ["52:54:00:00:00:0b"]));
+        var b = await PostAsync(server, ApiRoutes.Register, Register("52:54:00:00:00:0b"), Json.RegisterRequest, Json.RegisterResponse);
+        using var response = await server.Http.PostAsJsonAsync(ApiRoutes.Progress,
+            new ProgressReport(b.MachineId, d1.Id, DeployPhase.Downloading, 0, 1, 0, 0, 0, null), Json.ProgressReport);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("machine is not part of this deployment", (await response.Content.ReadFromJsonAsync(Json.ErrorResponse))!.Error);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Http.GetAsync("/boot/..%2F..%2Fetc%2Fpasswd.ipxe")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Http.GetAsync(ApiRoutes.TorrentPath(".."))).StatusCode);
+    }
+
+    [Fact]
     public async Task Register_WithSigningKey_JobVerifies()
     {
         var dirs = new TestDirs();
