@@ -1,0 +1,52 @@
+namespace Ezio.Deployment.Contracts;
+
+/// <summary>
+/// POST /api/v1/deployments (admin, bearer token). <see cref="Machines"/> holds MACs, or the
+/// single word "all" for every machine that registers while the deployment is active.
+/// </summary>
+/// <param name="Hostnames">Optional MAC → hostname map for the hostname post-step.</param>
+/// <param name="StopAfterCompleted">Tracker: job is over after this many completed events (0 = number of machines; -1 = never).</param>
+/// <param name="TimeoutMinutes">Tracker and seeder stop this long after creation (0 = never).</param>
+public sealed record CreateDeploymentRequest(
+    string Image,
+    IReadOnlyList<string> Machines,
+    AfterAction After = AfterAction.Reboot,
+    TargetDiskRule? TargetDisk = null,
+    SeedingPolicy? Seeding = null,
+    bool GrowLastPartition = false,
+    bool VerifyAfterWrite = false,
+    IReadOnlyDictionary<string, string>? Hostnames = null,
+    int StopAfterCompleted = 0,
+    int TimeoutMinutes = 0);
+
+/// <summary>One deployment as the admin API lists it.</summary>
+public sealed record DeploymentInfo(
+    string Id,
+    string Image,
+    string InfoHash,
+    DeploymentState State,
+    AfterAction After,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? FinishedAt,
+    bool AllMachines,
+    IReadOnlyList<string> Machines,
+    int MachinesDone,
+    int MachinesFailed,
+    int Completed);
+
+/// <summary>One machine as the admin API lists it (last known state).</summary>
+public sealed record MachineInfo(
+    string MachineId,
+    string Mac,
+    string? Ip,
+    string? Hostname,
+    string? DeploymentId,
+    DeployPhase Phase,
+    long BytesDone,
+    long BytesTotal,
+    long RateIn,
+    long RateOut,
+    int Peers,
+    string? Message,
+    DateTimeOffset LastSeen,
+    IReadOnlyList<DiskInfo> Disks);

@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using System.Text;
+using Ezio.Deployment.Contracts;
+using Ezio.Server.Deployments;
+using Ezio.Server.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace Ezio.Server.Api;
+
+/// <summary>Admin API: bearer token required when one is configured.</summary>
+internal static class AdminEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app, ServerOptions options)
+    {
+        var group = app.MapGroup("");
+        group.AddEndpointFilter(async (context, next) =>
+            Authorized(context.HttpContext, options.AdminToken) ? await next(context).ConfigureAwait(false)
+                : JsonBody.Error(StatusCodes.Status401Unauthorized, "admin token required (Authorization: Bearer ...)"));
+        group.MapPost(ApiRoutes.Deployments, CreateAsync);
+        group.MapGet(ApiRoutes.Deployments, (DeploymentManager manager) => Results.Json(manager.ListDeployments(), DeploymentJsonContext.Default.IReadOnlyListDeploymentInfo));
+        group.MapGet(ApiRoutes.Machines, (DeploymentManager manager) => Results.Json(manager.ListMachines(), DeploymentJsonContext.Default.IReadOnlyListMachineInfo));
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, DeploymentManager manager)
+    {
+        var (request, error) = await JsonBody.ReadAsync(context, DeploymentJsonContext.Default.CreateDeploymentRequest).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+        var outcome = manager.Create(request!);
+        return outcome.Error is null
+            ? Results.Json(outcome.Value, DeploymentJsonContext.Default.DeploymentInfo, statusCode: StatusCodes.Status201Created)
+            : JsonBody.Error(outcome.Status, outcome.Error);
+    }
+
+    private static bool Authorized(HttpContext context, string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return true;
+        }
+        var header = context.Request.Headers.Authorization.ToString();
+        const string prefix = "Bearer ";
+        if (!header.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[prefix.Length..]), Encoding.UTF8.GetBytes(token));
+    }
+}

@@ -1,0 +1,70 @@
+using Ezio.Deployment.Contracts;
+using Ezio.Server.BootMenus;
+using Ezio.Server.Deployments;
+using Ezio.Server.Images;
+using Microsoft.AspNetCore.Http;
+
+namespace Ezio.Server.Api;
+
+/// <summary>The agents' endpoints: open on the LAN, so every input is validated.</summary>
+internal static class AgentEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost(ApiRoutes.Register, RegisterAsync);
+        app.MapGet(ApiRoutes.Job, (string? machine, DeploymentManager manager) => Answer(manager.GetJob(machine), DeploymentJsonContext.Default.JobResponse));
+        app.MapPost(ApiRoutes.Progress, ProgressAsync);
+        app.MapPost(ApiRoutes.Done, DoneAsync);
+        app.MapGet(ApiRoutes.Seeding, (string? deployment, DeploymentManager manager) => Answer(manager.Seeding(deployment), DeploymentJsonContext.Default.SeedingStatus));
+        app.MapGet(ApiRoutes.ImageTorrent, Torrent);
+        app.MapGet("/boot/{file}", Ipxe);
+    }
+
+    private static async Task<IResult> RegisterAsync(HttpContext context, DeploymentManager manager)
+    {
+        var (request, error) = await JsonBody.ReadAsync(context, DeploymentJsonContext.Default.RegisterRequest).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+        var remote = context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
+        return Answer(manager.Register(request!, remote), DeploymentJsonContext.Default.RegisterResponse);
+    }
+
+    private static async Task<IResult> ProgressAsync(HttpContext context, DeploymentManager manager)
+    {
+        var (report, error) = await JsonBody.ReadAsync(context, DeploymentJsonContext.Default.ProgressReport).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+        var outcome = manager.Progress(report!);
+        return outcome.Error is null ? Results.NoContent() : JsonBody.Error(outcome.Status, outcome.Error);
+    }
+
+    private static async Task<IResult> DoneAsync(HttpContext context, DeploymentManager manager)
+    {
+        var (report, error) = await JsonBody.ReadAsync(context, DeploymentJsonContext.Default.DoneReport).ConfigureAwait(false);
+        return error ?? Answer(manager.Done(report!), DeploymentJsonContext.Default.DoneResponse);
+    }
+
+    private static IResult Torrent(string name, IImageCatalog images) =>
+        images.TryGet(name, out var image)
+            ? Results.Bytes(image.TorrentBytes, "application/x-bittorrent", name + ".torrent")
+            : JsonBody.Error(StatusCodes.Status404NotFound, "no such image");
+
+    /// <summary>GET /boot/&lt;mac&gt;.ipxe: the machine's iPXE script, generated from its current state.</summary>
+    private static IResult Ipxe(string file, DeploymentManager manager, BootMenuWriter menus)
+    {
+        if (!file.EndsWith(".ipxe", StringComparison.Ordinal) || !MacAddress.TryNormalize(file[..^5], out var mac))
+        {
+            return JsonBody.Error(StatusCodes.Status404NotFound, "expected /boot/<mac>.ipxe");
+        }
+        var pending = manager.PendingDeployment(mac);
+        var target = pending is null ? new MenuTarget(mac, "", "", AfterAction.Stay) : new MenuTarget(mac, pending.Image, pending.Id, pending.After);
+        return Results.Text(menus.RenderIpxe(target, deploy: pending is not null), "text/plain");
+    }
+
+    internal static IResult Answer<T>(ApiOutcome<T> outcome, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info) =>
+        outcome.Error is null ? Results.Json(outcome.Value, info) : JsonBody.Error(outcome.Status, outcome.Error);
+}

@@ -1,0 +1,112 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Ezio.Deployment.Contracts;
+
+namespace Ezio.Server.Cli;
+
+/// <summary>`deploy` and `status`: clients of a running server's admin API.</summary>
+internal static class AdminCommands
+{
+    public const string DeployUsage = "ezio-server deploy <image> --machines <MAC,MAC,...|FILE|all> [--after reboot|poweroff|stay] [--server URL] [--admin-token T]";
+    public const string StatusUsage = "ezio-server status [--server URL] [--admin-token T]";
+    private const string DefaultServer = "http://127.0.0.1:8080";
+
+    public static async Task<int> DeployAsync(string[] args)
+    {
+        var cl = Options.Parse(args, ["--machines", "--after", "--server", "--admin-token"]);
+        if (cl.Positionals.Count != 1 || cl.Value("--machines") is not { } machinesArg)
+        {
+            throw new UsageException(DeployUsage);
+        }
+        var after = cl.Value("--after") switch
+        {
+            null or "reboot" => AfterAction.Reboot,
+            "poweroff" => AfterAction.Poweroff,
+            "stay" => AfterAction.Stay,
+            var other => throw new UsageException($"--after: reboot, poweroff or stay, not '{other}'"),
+        };
+        var request = new CreateDeploymentRequest(cl.Positionals[0], ParseMachines(machinesArg), after);
+        using var http = Client(cl);
+        var body = new StringContent(JsonSerializer.Serialize(request, DeploymentJsonContext.Default.CreateDeploymentRequest), Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(ApiRoutes.Deployments, body).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            await Console.Error.WriteLineAsync($"ezio-server: {(int)response.StatusCode}: {ErrorText(text)}").ConfigureAwait(false);
+            return 1;
+        }
+        var info = JsonSerializer.Deserialize(text, DeploymentJsonContext.Default.DeploymentInfo)!;
+        Console.WriteLine($"deployment {info.Id}: {info.Image} to {(info.AllMachines ? "all machines" : info.Machines.Count + " machines")}, then {after.ToString().ToLowerInvariant()}");
+        return 0;
+    }
+
+    public static async Task<int> StatusAsync(string[] args)
+    {
+        var cl = Options.Parse(args, ["--server", "--admin-token"]);
+        using var http = Client(cl);
+        var deployments = JsonSerializer.Deserialize(await GetAsync(http, ApiRoutes.Deployments).ConfigureAwait(false), DeploymentJsonContext.Default.IReadOnlyListDeploymentInfo)!;
+        var machines = JsonSerializer.Deserialize(await GetAsync(http, ApiRoutes.Machines).ConfigureAwait(false), DeploymentJsonContext.Default.IReadOnlyListMachineInfo)!;
+        Console.WriteLine($"{"DEPLOYMENT",-16} {"IMAGE",-20} {"STATE",-10} {"DONE",6} {"FAILED",6} {"MACHINES",8}");
+        foreach (var d in deployments)
+        {
+            Console.WriteLine($"{d.Id,-16} {d.Image,-20} {d.State.ToString().ToLowerInvariant(),-10} {d.MachinesDone,6} {d.MachinesFailed,6} {(d.AllMachines ? "all" : d.Machines.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),8}");
+        }
+        Console.WriteLine();
+        Console.WriteLine($"{"MAC",-17} {"IP",-15} {"DEPLOYMENT",-16} {"PHASE",-12} {"PROGRESS",8} {"PEERS",5}  MESSAGE");
+        foreach (var m in machines)
+        {
+            var percent = m.BytesTotal > 0 ? $"{100.0 * m.BytesDone / m.BytesTotal:0.0}%" : "-";
+            Console.WriteLine($"{m.Mac,-17} {m.Ip,-15} {m.DeploymentId,-16} {m.Phase.ToString().ToLowerInvariant(),-12} {percent,8} {m.Peers,5}  {m.Message}");
+        }
+        return 0;
+    }
+
+    /// <summary>A comma/space separated MAC list, a file of MACs (one per line, # comments), or "all".</summary>
+    internal static List<string> ParseMachines(string value)
+    {
+        if (value == "all")
+        {
+            return ["all"];
+        }
+        IEnumerable<string> items = File.Exists(value)
+            ? File.ReadLines(value).Select(l => l.Split('#')[0])
+            : [value];
+        var macs = new List<string>();
+        foreach (var item in items.SelectMany(l => l.Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries)))
+        {
+            macs.Add(MacAddress.TryNormalize(item, out var mac) ? mac : throw new UsageException($"not a MAC address: '{item}'"));
+        }
+        return macs.Count > 0 ? macs : throw new UsageException("--machines: no MAC addresses given");
+    }
+
+    private static HttpClient Client(Options cl)
+    {
+        var server = cl.Value("--server") ?? Environment.GetEnvironmentVariable("EZIO_SERVER") ?? DefaultServer;
+        var http = new HttpClient { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(30) };
+        if ((cl.Value("--admin-token") ?? Environment.GetEnvironmentVariable("EZIO_ADMIN_TOKEN")) is { Length: > 0 } token)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return http;
+    }
+
+    private static async Task<string> GetAsync(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        return response.IsSuccessStatusCode ? text : throw new UsageException($"{path}: {(int)response.StatusCode}: {ErrorText(text)}");
+    }
+
+    private static string ErrorText(string body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, DeploymentJsonContext.Default.ErrorResponse)?.Error ?? body;
+        }
+        catch (JsonException)
+        {
+            return body;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+namespace Ezio.Server.Cli;
+
+/// <summary>Tiny "--name value" parser: every option takes a value unless listed as a flag.</summary>
+internal sealed class Options
+{
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly List<string> _positionals = [];
+
+    public IReadOnlyList<string> Positionals => _positionals;
+
+    public static Options Parse(string[] args, IReadOnlyCollection<string> known)
+    {
+        var options = new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                options._positionals.Add(arg);
+                continue;
+            }
+            var eq = arg.IndexOf('=');
+            var name = eq > 0 ? arg[..eq] : arg;
+            if (!known.Contains(name))
+            {
+                throw new UsageException($"unknown option {name}");
+            }
+            if (eq > 0)
+            {
+                options._values[name] = arg[(eq + 1)..];
+            }
+            else if (i + 1 < args.Length)
+            {
+                options._values[name] = args[++i];
+            }
+            else
+            {
+                throw new UsageException($"{name} needs a value");
+            }
+        }
+        return options;
+    }
+
+    public string? Value(string name) => _values.GetValueOrDefault(name);
+
+    public int Int(string name, int fallback, int min, int max)
+    {
+        if (Value(name) is not { } text)
+        {
+            return fallback;
+        }
+        return int.TryParse(text, out var value) && value >= min && value <= max
+            ? value
+            : throw new UsageException($"{name} wants a number {min}-{max}, not '{text}'");
+    }
+}

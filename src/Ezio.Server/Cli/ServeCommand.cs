@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Ezio.Server.Hosting;
+
+namespace Ezio.Server.Cli;
+
+internal static class ServeCommand
+{
+    public const string Usage = "ezio-server [--repo DIR] [--listen URL] [--public-url URL] [--boot-root DIR] [--ocsmgrd-port N] [--state DIR] [--config FILE] [--peer-port N] [--admin-token T] [--signing-key PEM]";
+    public const string DefaultConfig = "/etc/ezio/server.json";
+
+    private static readonly string[] Known =
+        ["--repo", "--listen", "--public-url", "--boot-root", "--ocsmgrd-port", "--state", "--config", "--peer-port", "--admin-token", "--signing-key"];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = BuildOptions(Options.Parse(args, Known));
+        await using var app = ServerHost.Build(options);
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            // Typically the listen address or the peer port is taken.
+            await Console.Error.WriteLineAsync("ezio-server: cannot start: " + e.Message).ConfigureAwait(false);
+            return 1;
+        }
+        return 0;
+    }
+
+    /// <summary>Defaults, then the config file, then the command line.</summary>
+    internal static ServerOptions BuildOptions(Options cl)
+    {
+        var configPath = cl.Value("--config");
+        ServerOptions options;
+        if (configPath is not null || File.Exists(DefaultConfig))
+        {
+            var path = configPath ?? DefaultConfig;
+            if (!File.Exists(path))
+            {
+                throw new UsageException($"no config file {path}");
+            }
+            options = ServerOptions.LoadFile(path);
+        }
+        else
+        {
+            options = new ServerOptions();
+        }
+        options.Repo = cl.Value("--repo") ?? options.Repo;
+        options.Listen = cl.Value("--listen") ?? options.Listen;
+        options.StateDirectory = cl.Value("--state") ?? options.StateDirectory;
+        options.Menus.BootRoot = cl.Value("--boot-root") ?? options.Menus.BootRoot;
+        options.OcsmgrdPort = cl.Int("--ocsmgrd-port", options.OcsmgrdPort, 1, 65535);
+        options.PeerPort = cl.Int("--peer-port", options.PeerPort, 0, 65535);
+        options.AdminToken = cl.Value("--admin-token") ?? options.AdminToken;
+        options.SigningKeyFile = cl.Value("--signing-key") ?? options.SigningKeyFile;
+        if (cl.Value("--public-url") is { } publicUrl)
+        {
+            options.Menus.ServerUrl = publicUrl;
+        }
+        else if (configPath is null)
+        {
+            options.Menus.ServerUrl = GuessPublicUrl(options.Listen);
+        }
+        if (!Directory.Exists(options.Repo))
+        {
+            throw new UsageException($"image repository {options.Repo} does not exist (--repo)");
+        }
+        return options;
+    }
+
+    /// <summary>The listen URL with a wildcard host replaced by this host's first LAN IPv4 address.</summary>
+    internal static string GuessPublicUrl(string listen)
+    {
+        var first = listen.Split(';')[0];
+        if (!Uri.TryCreate(first.Replace("0.0.0.0", "wildcard.invalid").Replace("://*", "://wildcard.invalid").Replace("[::]", "wildcard.invalid"), UriKind.Absolute, out var uri))
+        {
+            throw new UsageException($"--listen: not a URL: {listen}");
+        }
+        if (uri.Host != "wildcard.invalid")
+        {
+            return first.TrimEnd('/');
+        }
+        var address = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? IPAddress.Loopback;
+        return $"{uri.Scheme}://{address}:{uri.Port}";
+    }
+}

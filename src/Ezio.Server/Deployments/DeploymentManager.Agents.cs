@@ -1,0 +1,257 @@
+using Ezio.Deployment.Contracts;
+using Ezio.Deployment.Signing;
+using Ezio.Server.BootMenus;
+
+namespace Ezio.Server.Deployments;
+
+internal sealed partial class DeploymentManager
+{
+    public const int MaxDisks = 64;
+    public const int MaxText = 256;
+
+    public ApiOutcome<RegisterResponse> Register(RegisterRequest request, string? remoteIp)
+    {
+        if (!MacAddress.TryNormalize(request.Mac, out var mac))
+        {
+            return ApiOutcome<RegisterResponse>.Fail(400, "mac: expected aa:bb:cc:dd:ee:ff");
+        }
+        if (request.Disks is null || request.Disks.Count > MaxDisks)
+        {
+            return ApiOutcome<RegisterResponse>.Fail(400, $"disks: at most {MaxDisks}");
+        }
+        if (request.RamBytes < 0 || request.Disks.Any(d => d is null || d.SizeBytes < 0 || TooLong(d.Path) || d.Path.Length == 0 || TooLong(d.ByPath) || TooLong(d.Model) || TooLong(d.Serial))
+            || TooLong(request.Hostname) || TooLong(request.Ip) || TooLong(request.BootId) || TooLong(request.AgentVersion))
+        {
+            return ApiOutcome<RegisterResponse>.Fail(400, "invalid field (negative size or text too long)");
+        }
+        MachineRecord machine;
+        lock (_lock)
+        {
+            machine = _state.Machines.FirstOrDefault(m => m.Mac == mac) ?? AddMachine(mac);
+            machine.Ip = request.Ip ?? remoteIp;
+            machine.Hostname = request.Hostname;
+            machine.BootId = request.BootId;
+            machine.AgentVersion = request.AgentVersion;
+            machine.RamBytes = request.RamBytes;
+            machine.Disks = request.Disks.ToList();
+            machine.LastSeen = _time.GetUtcNow();
+            machine.Phase = DeployPhase.Registered;
+            SaveLocked();
+        }
+        DeploymentsLog.Registered(_logger, mac, machine.Ip);
+        Publish(DeploymentEventKind.MachineRegistered, null, machine);
+        var job = JobFor(machine);
+        return ApiOutcome<RegisterResponse>.Ok(new RegisterResponse(machine.MachineId, job.Job, job.Wait));
+    }
+
+    public ApiOutcome<JobResponse> GetJob(string? machineId)
+    {
+        MachineRecord? machine;
+        lock (_lock)
+        {
+            machine = _state.Machines.FirstOrDefault(m => m.MachineId == machineId);
+        }
+        return machine is null
+            ? ApiOutcome<JobResponse>.Fail(404, "unknown machine; register first")
+            : ApiOutcome<JobResponse>.Ok(JobFor(machine));
+    }
+
+    public ApiOutcome<bool> Progress(ProgressReport report)
+    {
+        if (report.BytesDone < 0 || report.BytesTotal < 0 || report.RateIn < 0 || report.RateOut < 0 || report.Peers < 0 || report.Message is { Length: > 1024 })
+        {
+            return ApiOutcome<bool>.Fail(400, "invalid progress values");
+        }
+        MachineRecord machine;
+        lock (_lock)
+        {
+            var error = FindLocked(report.MachineId, report.DeploymentId, out var found, out _);
+            if (error is not null)
+            {
+                return ApiOutcome<bool>.Fail(404, error);
+            }
+            machine = found!;
+            machine.Phase = report.Phase;
+            machine.BytesDone = report.BytesDone;
+            machine.BytesTotal = report.BytesTotal;
+            machine.RateIn = report.RateIn;
+            machine.RateOut = report.RateOut;
+            machine.Peers = report.Peers;
+            machine.Message = report.Message;
+            machine.LastSeen = _time.GetUtcNow();
+        }
+        Publish(DeploymentEventKind.MachineProgress, null, machine);
+        return ApiOutcome<bool>.Ok(true);
+    }
+
+    /// <summary>
+    /// Records done and flips the boot menu to local boot before answering: once the agent
+    /// has the acknowledgement it may reboot without deploying again.
+    /// </summary>
+    public ApiOutcome<DoneResponse> Done(DoneReport report)
+    {
+        if (report.BytesFetched < 0 || report.BytesWritten < 0 || report.TotalSeconds < 0 || report.Reason is { Length: > 1024 })
+        {
+            return ApiOutcome<DoneResponse>.Fail(400, "invalid done values");
+        }
+        DeploymentRecord deployment;
+        MachineRecord machine;
+        lock (_lock)
+        {
+            var error = FindLocked(report.MachineId, report.DeploymentId, out var m, out var d);
+            if (error is not null)
+            {
+                return ApiOutcome<DoneResponse>.Fail(404, error);
+            }
+            machine = m!;
+            deployment = d!;
+        }
+        if (report.Ok)
+        {
+            try
+            {
+                WriteMenus(deployment, machine.Mac, deploy: false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                BootMenusLog.Failed(_logger, machine.Mac, e);
+                return ApiOutcome<DoneResponse>.Fail(503, "cannot flip the boot menu; retry");
+            }
+        }
+        var finished = false;
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            machine.Phase = report.Ok ? DeployPhase.Done : DeployPhase.Failed;
+            machine.Message = report.Reason;
+            machine.DoneAt = now;
+            machine.LastSeen = now;
+            var list = report.Ok ? deployment.Done : deployment.Failed;
+            if (!list.Contains(machine.Mac))
+            {
+                list.Add(machine.Mac);
+            }
+            if (deployment.State == DeploymentState.Active && deployment.AllReported && !deployment.AllMachines)
+            {
+                deployment.State = DeploymentState.Finished;
+                deployment.FinishedAt = now;
+                finished = true;
+            }
+            SaveLocked();
+        }
+        DeploymentsLog.MachineDone(_logger, machine.Mac, deployment.Id, report.Ok, report.Reason);
+        Publish(DeploymentEventKind.MachineDone, deployment, machine);
+        if (finished)
+        {
+            Finish(deployment, "deployment is over: every machine reported");
+        }
+        var status = SeedingFor(deployment, now);
+        return ApiOutcome<DoneResponse>.Ok(new DoneResponse(true, report.Ok && status.KeepSeeding, status.SeedUntil));
+    }
+
+    public ApiOutcome<SeedingStatus> Seeding(string? deploymentId)
+    {
+        DeploymentRecord? deployment;
+        lock (_lock)
+        {
+            deployment = _state.Deployments.FirstOrDefault(d => d.Id == deploymentId);
+        }
+        return deployment is null
+            ? ApiOutcome<SeedingStatus>.Fail(404, "unknown deployment")
+            : ApiOutcome<SeedingStatus>.Ok(SeedingFor(deployment, _time.GetUtcNow()));
+    }
+
+    private SeedingStatus SeedingFor(DeploymentRecord d, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            DateTimeOffset? until = d.Seeding.MaxMinutes > 0 && d.FinishedAt is null ? now.AddMinutes(d.Seeding.MaxMinutes) : null;
+            var pending = d.Machines.Count(m => !d.Done.Contains(m) && !d.Failed.Contains(m));
+            var (keep, reason) = d switch
+            {
+                { IsOpen: false } => (false, "deployment is over"),
+                { Seeding.MaxMinutes: 0 } => (false, "policy: no seeding after done"),
+                { Seeding.UntilAllDone: false } => (true, "policy: seed for the maximum time"),
+                _ when pending > 0 => (true, $"{pending} machines still deploying"),
+                _ => (false, "every machine is done"),
+            };
+            return new SeedingStatus(d.Id, keep, reason, d.Done.Count, d.Machines.Count, until);
+        }
+    }
+
+    private JobResponse JobFor(MachineRecord machine)
+    {
+        DeploymentRecord? deployment;
+        var joined = false;
+        lock (_lock)
+        {
+            deployment = _state.Deployments.FirstOrDefault(d => d.State == DeploymentState.Active && d.Machines.Contains(machine.Mac)
+                && !d.Done.Contains(machine.Mac) && !d.Failed.Contains(machine.Mac));
+            if (deployment is null)
+            {
+                deployment = _state.Deployments.FirstOrDefault(d => d.State == DeploymentState.Active && d.AllMachines
+                    && !d.Machines.Contains(machine.Mac));
+                if (deployment is not null)
+                {
+                    deployment.Machines.Add(machine.Mac);
+                    joined = true;
+                }
+            }
+            if (deployment is null)
+            {
+                var wasDone = _state.Deployments.Any(d => d.Done.Contains(machine.Mac));
+                return new JobResponse(null, new WaitInstruction(wasDone ? "already deployed; no new deployment for this machine" : "no deployment for this machine", WaitSeconds));
+            }
+            machine.DeploymentId = deployment.Id;
+            SaveLocked();
+        }
+        if (joined)
+        {
+            WriteMenus(deployment, machine.Mac, deploy: true);
+        }
+        var job = new Job(deployment.Id, machine.Mac, deployment.Image, ServerUrl + ApiRoutes.TorrentPath(deployment.Image),
+            deployment.InfoHash, deployment.ImageSizeBytes, deployment.TargetDisk, deployment.PartitionTable, deployment.After,
+            deployment.Seeding, new PostSteps(deployment.Hostnames.GetValueOrDefault(machine.Mac), deployment.GrowLastPartition),
+            deployment.VerifyAfterWrite, _time.GetUtcNow());
+        if (_signingKey is not null)
+        {
+            job = JobSigner.Sign(job, _signingKey);
+        }
+        DeploymentsLog.JobIssued(_logger, machine.Mac, deployment.Id);
+        return new JobResponse(job, null);
+    }
+
+    private string? FindLocked(string? machineId, string? deploymentId, out MachineRecord? machine, out DeploymentRecord? deployment)
+    {
+        machine = _state.Machines.FirstOrDefault(m => m.MachineId == machineId);
+        deployment = _state.Deployments.FirstOrDefault(d => d.Id == deploymentId);
+        if (machine is null)
+        {
+            return "unknown machine; register first";
+        }
+        if (deployment is null)
+        {
+            return "unknown deployment";
+        }
+        return deployment.Machines.Contains(machine.Mac) ? null : "machine is not part of this deployment";
+    }
+
+    private MachineRecord AddMachine(string mac)
+    {
+        var machine = new MachineRecord { MachineId = "m-" + mac.Replace(":", "", StringComparison.Ordinal), Mac = mac };
+        _state.Machines.Add(machine);
+        return machine;
+    }
+
+    /// <summary>The active deployment this MAC still has to deploy, if any (for the iPXE script).</summary>
+    public DeploymentRecord? PendingDeployment(string mac)
+    {
+        lock (_lock)
+        {
+            return _state.Deployments.FirstOrDefault(d => d.State == DeploymentState.Active && d.Machines.Contains(mac)
+                && !d.Done.Contains(mac) && !d.Failed.Contains(mac));
+        }
+    }
+
+    private static bool TooLong(string? text) => text is { Length: > MaxText };
+}

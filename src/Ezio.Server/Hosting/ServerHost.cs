@@ -1,0 +1,104 @@
+using Ezio.Deployment.Contracts;
+using Ezio.Server.Api;
+using Ezio.Server.BootMenus;
+using Ezio.Server.Deployments;
+using Ezio.Server.Images;
+using Ezio.Server.Seeding;
+using Ezio.Server.Tracker;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ezio.Server.Hosting;
+
+/// <summary>Composes the server: tracker, seeder, deployment manager, boot menus, APIs.</summary>
+internal static class ServerHost
+{
+    public static WebApplication Build(ServerOptions options, TimeProvider? time = null, Action<ILoggingBuilder>? logging = null)
+    {
+        if (options.SigningKeyFile is { } keyFile)
+        {
+            options.SigningKeyPem = File.ReadAllText(keyFile);
+        }
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(options.Listen);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = ApiRoutes.MaxBodyBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+        });
+        builder.Logging.ClearProviders();
+        // Per-request ASP.NET logs would drown the journal at thousands of announces per second.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        if (logging is null)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Services.AddSystemdConsoleIfJournal();
+        }
+        else
+        {
+            logging(builder.Logging);
+        }
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, DeploymentJsonContext.Default));
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(options.Menus);
+        services.AddSingleton(time ?? TimeProvider.System);
+        services.AddSingleton(MenuTemplates.LoadEmbedded());
+        services.AddSingleton<BootMenuWriter>();
+        services.AddSingleton<IImageCatalog>(new DirectoryImageCatalog(options.Repo));
+        services.AddSingleton(new StateStore(options.StateDirectory));
+        services.AddSingleton<DeploymentEventHub>();
+        services.AddSingleton<IDeploymentEvents>(sp => sp.GetRequiredService<DeploymentEventHub>());
+        services.AddSingleton<DeploymentManager>();
+        services.AddSingleton(sp => new AnnounceTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AnnounceTracker>>())
+        {
+            Interval = TimeSpan.FromSeconds(options.AnnounceIntervalSeconds),
+            MaxPeersPerSwarm = options.MaxPeersPerTorrent,
+        });
+        services.AddSingleton<DeploymentSeeder>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeploymentSeeder>());
+        services.AddHostedService<HousekeepingService>();
+
+        var app = builder.Build();
+        var tracker = app.Services.GetRequiredService<AnnounceTracker>();
+        var manager = app.Services.GetRequiredService<DeploymentManager>();
+        tracker.Closed += (hash, reason) => manager.OnSwarmClosed(hash.ToString(), reason);
+        TrackerEndpoints.Map(app);
+        AgentEndpoints.Map(app);
+        AdminEndpoints.Map(app, options);
+        return app;
+    }
+
+    /// <summary>Under systemd, journald gets levels through the systemd console format.</summary>
+    private static void AddSystemdConsoleIfJournal(this IServiceCollection services)
+    {
+        if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is not null)
+        {
+            services.AddLogging(b => b.ClearProviders().AddSystemdConsole());
+        }
+    }
+}
+
+/// <summary>Every few seconds: tracker deadlines and expiry, deployment timeouts.</summary>
+internal sealed class HousekeepingService(AnnounceTracker tracker, DeploymentManager manager, TimeProvider time) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                tracker.Tick();
+                manager.Tick();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown.
+        }
+    }
+}

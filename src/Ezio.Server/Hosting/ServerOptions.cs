@@ -1,0 +1,44 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ezio.Server.BootMenus;
+
+namespace Ezio.Server.Hosting;
+
+/// <summary>
+/// Server settings: defaults, overridden by the config file (/etc/ezio/server.json, see
+/// pxe/server.json.example), overridden by command-line options.
+/// </summary>
+internal sealed class ServerOptions
+{
+    public string Repo { get; set; } = "/srv/ezio/images";
+    public string Listen { get; set; } = "http://0.0.0.0:8080";
+    public string? StateDirectory { get; set; } = "/var/lib/ezio-server";
+    public int OcsmgrdPort { get; set; } = 6461;
+    public int PeerPort { get; set; } = 6881;
+    public string? AdminToken { get; set; }
+
+    /// <summary>Path of a PEM ECDSA P-256 private key; jobs are signed when set.</summary>
+    public string? SigningKeyFile { get; set; }
+
+    [JsonIgnore]
+    public string? SigningKeyPem { get; set; }
+
+    /// <summary>Tracker re-announce interval in seconds; silent peers expire after two.</summary>
+    public int AnnounceIntervalSeconds { get; set; } = 60;
+    public int MaxPeersPerTorrent { get; set; } = 5000;
+
+    /// <summary>Hash the image before seeding (safe; slow for big images).</summary>
+    public bool SeedRecheck { get; set; } = true;
+
+    public BootMenuOptions Menus { get; set; } = new();
+
+    public static ServerOptions LoadFile(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return JsonSerializer.Deserialize(stream, ServerOptionsJsonContext.Default.ServerOptions) ?? new ServerOptions();
+    }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+[JsonSerializable(typeof(ServerOptions))]
+internal sealed partial class ServerOptionsJsonContext : JsonSerializerContext;

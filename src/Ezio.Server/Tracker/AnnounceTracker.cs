@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Ezio.BitTorrent.Metainfo;
+using Microsoft.Extensions.Logging;
+
+namespace Ezio.Server.Tracker;
+
+/// <summary>The answer to one announce, before bencoding.</summary>
+internal sealed record AnnounceResult(
+    string? FailureReason,
+    int Interval,
+    int Complete,
+    int Incomplete,
+    IReadOnlyList<(byte[] PeerId, IPEndPoint EndPoint)> Peers);
+
+/// <summary>Scrape numbers of one info-hash (BEP 48 names).</summary>
+internal readonly record struct ScrapeResult(int Complete, int Downloaded, int Incomplete);
+
+/// <summary>
+/// The HTTP tracker's state: one <see cref="Swarm"/> per info-hash, any hash accepted (as
+/// ocs-bttrack and opentracker without a whitelist do). Deployments add stop rules
+/// (after N completed, after a deadline) like ocs-bttrack's --tracker_max_completed and
+/// --tracker_timeout; but instead of exiting, the tracker answers with a failure reason so
+/// clients learn the job is over at once. Time is injected.
+/// </summary>
+internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker> logger)
+{
+    public const int MaxSwarms = 4096;
+    private readonly ConcurrentDictionary<InfoHash, Swarm> _swarms = new();
+    private long _announces;
+
+    public int MaxPeersPerSwarm { get; init; } = 5000;
+
+    /// <summary>Re-announce interval we ask for; silent peers expire after two of them.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
+
+    public long Announces => Interlocked.Read(ref _announces);
+
+    /// <summary>Raised (outside the swarm lock) when a rule closes a swarm.</summary>
+    public event Action<InfoHash, string>? Closed;
+
+    /// <summary>Sets a deployment's stop rules on its info-hash and reopens the swarm.</summary>
+    public void Open(InfoHash infoHash, int stopAfterCompleted, DateTimeOffset? deadline)
+    {
+        var swarm = GetOrAdd(infoHash);
+        lock (swarm)
+        {
+            swarm.ClosedReason = null;
+            swarm.StopAfterCompleted = stopAfterCompleted;
+            swarm.Deadline = deadline;
+        }
+    }
+
+    /// <summary>Closes a swarm by hand (deployment over or cancelled).</summary>
+    public void Close(InfoHash infoHash, string reason)
+    {
+        var swarm = GetOrAdd(infoHash);
+        lock (swarm)
+        {
+            swarm.ClosedReason ??= reason;
+        }
+    }
+
+    public void PinSeeder(InfoHash infoHash, int port)
+    {
+        var swarm = GetOrAdd(infoHash);
+        lock (swarm)
+        {
+            swarm.PinnedSeederPort = port;
+        }
+    }
+
+    /// <summary>Handles an announce. <paramref name="local"/> is our address as this client reached it.</summary>
+    public AnnounceResult Announce(AnnounceRequest request, IPAddress? local)
+    {
+        Interlocked.Increment(ref _announces);
+        var now = time.GetUtcNow();
+        if (!_swarms.TryGetValue(request.InfoHash, out var swarm))
+        {
+            if (_swarms.Count >= MaxSwarms)
+            {
+                return Failure("tracker is full");
+            }
+            swarm = GetOrAdd(request.InfoHash);
+        }
+        string? closedNow = null;
+        AnnounceResult result;
+        lock (swarm)
+        {
+            swarm.LastActivity = now;
+            swarm.Expire(now - 2 * Interval);
+            if (swarm.ClosedReason is { } closed)
+            {
+                return Failure(closed);
+            }
+            var peer = swarm.Find(request.PeerId);
+            var endPoint = new IPEndPoint(request.Address, request.Port);
+            if (request.Event == AnnounceEvent.Stopped)
+            {
+                swarm.Remove(request.PeerId);
+            }
+            else if (peer is null)
+            {
+                peer = new TrackedPeer(request.PeerId, endPoint) { Left = request.Left, LastSeen = now };
+                if (!swarm.TryAdd(peer, MaxPeersPerSwarm))
+                {
+                    TrackerLog.SwarmFull(logger, request.InfoHash.ToString(), MaxPeersPerSwarm);
+                    peer = null;
+                }
+            }
+            else
+            {
+                peer.EndPoint = endPoint;
+                peer.Left = request.Left;
+                peer.LastSeen = now;
+            }
+            if (request.Event == AnnounceEvent.Completed)
+            {
+                swarm.MarkCompleted(request.PeerId);
+            }
+            closedNow = CheckRules(swarm, now);
+            var (seeds, leechers) = swarm.Counts();
+            var peers = request.Event == AnnounceEvent.Stopped ? [] : PickPeers(swarm, request, local);
+            result = new AnnounceResult(null, (int)Interval.TotalSeconds, seeds, leechers, peers);
+        }
+        if (closedNow is not null)
+        {
+            TrackerLog.SwarmClosed(logger, request.InfoHash.ToString(), closedNow);
+            Closed?.Invoke(request.InfoHash, closedNow);
+        }
+        return result;
+    }
+
+    /// <summary>Checks deadlines of every swarm; the server calls this every few seconds.</summary>
+    public void Tick()
+    {
+        var now = time.GetUtcNow();
+        foreach (var swarm in _swarms.Values)
+        {
+            string? closedNow;
+            lock (swarm)
+            {
+                swarm.Expire(now - 2 * Interval);
+                closedNow = CheckRules(swarm, now);
+                if (swarm.Count == 0 && swarm.ClosedReason is null && swarm.StopAfterCompleted == 0 && swarm.Deadline is null
+                    && swarm.PinnedSeederPort == 0 && now - swarm.LastActivity > 4 * Interval)
+                {
+                    _swarms.TryRemove(swarm.InfoHash, out _);
+                }
+            }
+            if (closedNow is not null)
+            {
+                TrackerLog.SwarmClosed(logger, swarm.InfoHash.ToString(), closedNow);
+                Closed?.Invoke(swarm.InfoHash, closedNow);
+            }
+        }
+    }
+
+    public ScrapeResult? Scrape(InfoHash infoHash)
+    {
+        if (!_swarms.TryGetValue(infoHash, out var swarm))
+        {
+            return null;
+        }
+        lock (swarm)
+        {
+            swarm.Expire(time.GetUtcNow() - 2 * Interval);
+            var (seeds, leechers) = swarm.Counts();
+            return new ScrapeResult(seeds, swarm.Completed, leechers);
+        }
+    }
+
+    public IReadOnlyList<(InfoHash InfoHash, ScrapeResult Result)> ScrapeAll()
+    {
+        var list = new List<(InfoHash, ScrapeResult)>();
+        foreach (var hash in _swarms.Keys)
+        {
+            if (Scrape(hash) is { } result)
+            {
+                list.Add((hash, result));
+            }
+        }
+        return list;
+    }
+
+    private Swarm GetOrAdd(InfoHash infoHash) => _swarms.GetOrAdd(infoHash, static hash => new Swarm(hash));
+
+    private static string? CheckRules(Swarm swarm, DateTimeOffset now)
+    {
+        if (swarm.ClosedReason is not null)
+        {
+            return null;
+        }
+        if (swarm.StopAfterCompleted > 0 && swarm.Completed >= swarm.StopAfterCompleted)
+        {
+            swarm.ClosedReason = $"deployment is over: {swarm.Completed} clients completed";
+        }
+        else if (swarm.Deadline is { } deadline && now >= deadline)
+        {
+            swarm.ClosedReason = "deployment is over: time limit reached";
+        }
+        return swarm.ClosedReason;
+    }
+
+    private static List<(byte[], IPEndPoint)> PickPeers(Swarm swarm, AnnounceRequest request, IPAddress? local)
+    {
+        var peers = new List<(byte[], IPEndPoint)>(Math.Min(request.NumWant, swarm.Count + 1));
+        if (request.NumWant == 0)
+        {
+            return peers;
+        }
+        if (swarm.PinnedSeederPort != 0 && local is not null)
+        {
+            var seeder = local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local;
+            peers.Add((new byte[20], new IPEndPoint(seeder, swarm.PinnedSeederPort)));
+        }
+        // Seeds do not need seeds; otherwise start at a random place so every peer is handed out.
+        var all = swarm.Peers.ToArray();
+        var start = all.Length == 0 ? 0 : Random.Shared.Next(all.Length);
+        for (var i = 0; i < all.Length && peers.Count < request.NumWant; i++)
+        {
+            var peer = all[(start + i) % all.Length];
+            if (peer.PeerId.AsSpan().SequenceEqual(request.PeerId) || (request.Left == 0 && peer.IsSeed))
+            {
+                continue;
+            }
+            peers.Add((peer.PeerId, peer.EndPoint));
+        }
+        return peers;
+    }
+
+    private AnnounceResult Failure(string reason) => new(reason, (int)Interval.TotalSeconds, 0, 0, []);
+}

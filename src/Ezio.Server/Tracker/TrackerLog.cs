@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ezio.Server.Tracker;
+
+internal static partial class TrackerLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Swarm {InfoHash} is full ({Max} peers); announce not recorded")]
+    public static partial void SwarmFull(ILogger logger, string infoHash, int max);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Swarm {InfoHash} closed: {Reason}")]
+    public static partial void SwarmClosed(ILogger logger, string infoHash, string reason);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Rejected announce from {Remote}: {Reason}")]
+    public static partial void Rejected(ILogger logger, string? remote, string reason);
+}

@@ -1,0 +1,114 @@
+using Ezio.Deployment.Contracts;
+using Ezio.Server.BootMenus;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace Ezio.Server.Tests.BootMenus;
+
+public sealed class BootMenuWriterTests
+{
+    private static readonly MenuTarget Target = new("52:54:00:AB:CD:EF", "debian12", "d20260101-1", AfterAction.Reboot);
+
+    private static (BootMenuWriter Writer, string Root) NewWriter()
+    {
+        var root = Directory.CreateTempSubdirectory("ezio-menus-").FullName;
+        var options = new BootMenuOptions { BootRoot = root, ServerUrl = "http://10.0.0.1:8080/" };
+        return (new BootMenuWriter(options, MenuTemplates.LoadEmbedded(), NullLogger<BootMenuWriter>.Instance), root);
+    }
+
+    [Fact]
+    public void WriteDeploy_AllLoaders_ExactContent()
+    {
+        var (writer, root) = NewWriter();
+        writer.WriteDeploy(Target);
+        Assert.Equal("""
+            # Ezio: deploy debian12 to 52:54:00:ab:cd:ef (deployment d20260101-1)
+            DEFAULT ezio-deploy
+            TIMEOUT 30
+            PROMPT 0
+
+            LABEL ezio-deploy
+              MENU LABEL Ezio: deploy debian12
+              KERNEL ezio/vmlinuz
+              INITRD ezio/initrd.img
+              APPEND boot=live components quiet ezio.server=http://10.0.0.1:8080 ezio.job=d20260101-1 ezio.after=reboot
+
+            """, File.ReadAllText(Path.Combine(root, "pxelinux.cfg", "01-52-54-00-ab-cd-ef")));
+        Assert.Equal("""
+            # Ezio: deploy debian12 to 52:54:00:ab:cd:ef (deployment d20260101-1)
+            set default=0
+            set timeout=3
+
+            menuentry "Ezio: deploy debian12" {
+              linux ezio/vmlinuz boot=live components quiet ezio.server=http://10.0.0.1:8080 ezio.job=d20260101-1 ezio.after=reboot
+              initrd ezio/initrd.img
+            }
+
+            """, File.ReadAllText(Path.Combine(root, "grub", "grub.cfg-01-52:54:00:ab:cd:ef")));
+        Assert.Equal("""
+            #!ipxe
+            # Ezio: deploy debian12 to 52:54:00:ab:cd:ef (deployment d20260101-1)
+            kernel http://10.0.0.1:8080/boot/ezio/vmlinuz boot=live components quiet ezio.server=http://10.0.0.1:8080 ezio.job=d20260101-1 ezio.after=reboot initrd=initrd
+            initrd --name initrd http://10.0.0.1:8080/boot/ezio/initrd.img
+            boot
+
+            """, File.ReadAllText(Path.Combine(root, "52:54:00:ab:cd:ef.ipxe")));
+    }
+
+    [Fact]
+    public void WriteLocal_AfterDeploy_ReplacesAtomically()
+    {
+        var (writer, root) = NewWriter();
+        writer.WriteDeploy(Target);
+        writer.WriteLocal(Target);
+        Assert.Equal("""
+            # Ezio: 52:54:00:ab:cd:ef is deployed; boot the local disk
+            DEFAULT local
+            TIMEOUT 30
+            PROMPT 0
+
+            LABEL local
+              MENU LABEL Boot from local disk
+              LOCALBOOT 0
+
+            """, File.ReadAllText(Path.Combine(root, "pxelinux.cfg", "01-52-54-00-ab-cd-ef")));
+        // No temp files left behind.
+        Assert.Equal(3, Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Count());
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("pxelinux.cfg/../../escape")]
+    [InlineData("/etc/passwd")]
+    public void WriteAtomically_OutsideRoot_Refused(string relative)
+    {
+        var (writer, root) = NewWriter();
+        Assert.Throws<BootMenuPathException>(() => writer.WriteAtomically(relative, "x"));
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(root)!, "escape")));
+    }
+
+    [Fact]
+    public void WriteDeploy_SymlinkedDirectory_Refused()
+    {
+        var (writer, root) = NewWriter();
+        var outside = Directory.CreateTempSubdirectory("ezio-outside-").FullName;
+        Directory.CreateSymbolicLink(Path.Combine(root, "pxelinux.cfg"), outside);
+        Assert.Throws<BootMenuPathException>(() => writer.WriteDeploy(Target));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+    }
+
+    [Fact]
+    public void Render_NotAMac_Refused()
+    {
+        var (writer, _) = NewWriter();
+        Assert.Throws<ArgumentException>(() => writer.WriteDeploy(Target with { Mac = "../../x" }));
+    }
+
+    [Fact]
+    public void Render_UnknownPlaceholder_Throws()
+    {
+        Assert.Throws<FormatException>(() => MenuTemplates.Render("a {{nope}} b", "t", new Dictionary<string, string>()));
+        Assert.Throws<FormatException>(() => MenuTemplates.Render("a {{mac b", "t", new Dictionary<string, string> { ["mac"] = "m" }));
+        Assert.Equal("a m b", MenuTemplates.Render("a {{ mac }} b", "t", new Dictionary<string, string> { ["mac"] = "m" }));
+    }
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using Ezio.BitTorrent.Metainfo;
+using Ezio.Server.Tracker;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace Ezio.Server.Tests.Tracker;
+
+public sealed class AnnounceTrackerTests
+{
+    private static readonly InfoHash Hash = new(Enumerable.Range(1, 20).Select(i => (byte)i).ToArray());
+    private readonly FakeTime _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private AnnounceTracker NewTracker(int maxPeers = 5000) =>
+        new(_time, NullLogger<AnnounceTracker>.Instance) { Interval = TimeSpan.FromSeconds(60), MaxPeersPerSwarm = maxPeers };
+
+    internal static byte[] PeerId(int n) => System.Text.Encoding.ASCII.GetBytes($"-TT0001-{n:D12}");
+
+    private static AnnounceRequest Request(int peer, long left = 100, AnnounceEvent e = AnnounceEvent.None, int numWant = 50) =>
+        new(Hash, PeerId(peer), 6000 + peer, 0, 0, left, e, numWant, true, false, IPAddress.Parse($"10.0.0.{peer}"));
+
+    [Fact]
+    public void Announce_SeveralPeers_EachSeesTheOthers()
+    {
+        var tracker = NewTracker();
+        tracker.Announce(Request(1, e: AnnounceEvent.Started), null);
+        tracker.Announce(Request(2, e: AnnounceEvent.Started), null);
+        var result = tracker.Announce(Request(3, left: 0, e: AnnounceEvent.Started), null);
+        Assert.Null(result.FailureReason);
+        Assert.Equal(1, result.Complete);
+        Assert.Equal(2, result.Incomplete);
+        Assert.Equal(["10.0.0.1:6001", "10.0.0.2:6002"], result.Peers.Select(p => p.EndPoint.ToString()).Order());
+    }
+
+    [Fact]
+    public void Announce_NumWant_Caps()
+    {
+        var tracker = NewTracker();
+        for (var i = 1; i <= 10; i++)
+        {
+            tracker.Announce(Request(i), null);
+        }
+        Assert.Equal(3, tracker.Announce(Request(11, numWant: 3), null).Peers.Count);
+        Assert.Empty(tracker.Announce(Request(12, numWant: 0), null).Peers);
+    }
+
+    [Fact]
+    public void Announce_Stopped_RemovesPeer()
+    {
+        var tracker = NewTracker();
+        tracker.Announce(Request(1), null);
+        tracker.Announce(Request(1, e: AnnounceEvent.Stopped), null);
+        Assert.Empty(tracker.Announce(Request(2), null).Peers);
+    }
+
+    [Fact]
+    public void Announce_SilentPeer_ExpiresAfterTwoIntervals()
+    {
+        var tracker = NewTracker();
+        tracker.Announce(Request(1), null);
+        _time.Advance(TimeSpan.FromSeconds(119));
+        Assert.Single(tracker.Announce(Request(2), null).Peers);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var result = tracker.Announce(Request(3), null);
+        Assert.Equal(["10.0.0.2:6002"], result.Peers.Select(p => p.EndPoint.ToString()));
+    }
+
+    [Fact]
+    public void Announce_StopAfterCompleted_FailsWithJobOver()
+    {
+        var tracker = NewTracker();
+        string? closed = null;
+        tracker.Closed += (_, reason) => closed = reason;
+        tracker.Open(Hash, stopAfterCompleted: 2, deadline: null);
+        tracker.Announce(Request(1, left: 0, e: AnnounceEvent.Completed), null);
+        // A duplicate completed from the same peer counts once.
+        tracker.Announce(Request(1, left: 0, e: AnnounceEvent.Completed), null);
+        Assert.Null(tracker.Announce(Request(3), null).FailureReason);
+        Assert.Null(closed);
+        tracker.Announce(Request(2, left: 0, e: AnnounceEvent.Completed), null);
+        Assert.Contains("over", closed);
+        var after = tracker.Announce(Request(3), null);
+        Assert.Equal("deployment is over: 2 clients completed", after.FailureReason);
+        Assert.Equal(2, tracker.Scrape(Hash)!.Value.Downloaded);
+    }
+
+    [Fact]
+    public void Tick_Deadline_ClosesSwarm()
+    {
+        var tracker = NewTracker();
+        tracker.Open(Hash, 0, _time.GetUtcNow().AddMinutes(5));
+        tracker.Announce(Request(1), null);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        tracker.Tick();
+        Assert.Equal("deployment is over: time limit reached", tracker.Announce(Request(1), null).FailureReason);
+    }
+
+    [Fact]
+    public void Announce_PinnedSeeder_ListedAtLocalAddress()
+    {
+        var tracker = NewTracker();
+        tracker.PinSeeder(Hash, 7000);
+        var result = tracker.Announce(Request(1), IPAddress.Parse("10.0.0.254"));
+        Assert.Equal("10.0.0.254:7000", result.Peers[0].EndPoint.ToString());
+    }
+
+    [Fact]
+    public void Announce_SwarmFull_PeerNotRecorded()
+    {
+        var tracker = NewTracker(maxPeers: 2);
+        for (var i = 1; i <= 5; i++)
+        {
+            tracker.Announce(Request(i), null);
+        }
+        var scrape = tracker.Scrape(Hash)!.Value;
+        Assert.Equal(2, scrape.Incomplete);
+    }
+}
