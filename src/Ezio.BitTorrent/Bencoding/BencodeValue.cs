@@ -111,7 +111,7 @@ public sealed class BencodeDictionary(IReadOnlyDictionary<string, BencodeValue> 
     public long? GetInteger(string key) => Entries.GetValueOrDefault(key) is BencodeInteger i ? i.Value : null;
 
     /// <summary>The string bytes under <paramref name="key"/>, or null when absent or of another type.</summary>
-    public ReadOnlyMemory<byte>? GetBytes(string key) => Entries.GetValueOrDefault(key) is BencodeString s ? s.Value : null;
+    public ReadOnlyMemory<byte>? GetBytes(string key) => Entries.GetValueOrDefault(key) is BencodeString s ? s.Value : (ReadOnlyMemory<byte>?)null;
 
     /// <summary>The UTF-8 text under <paramref name="key"/>, or null when absent or of another type.</summary>
     public string? GetText(string key) => Entries.GetValueOrDefault(key) is BencodeString s ? s.Text : null;
