@@ -7,10 +7,12 @@
 #   ezio+bt    : the same with --btzone (our image and Clonezilla's layout in one pass)
 # and the repository bytes of each result. No root needed: everything runs in plain files.
 #   SIZE_MIB   data copied into the file system (default 2048)
+#   LEVEL      zstd level of our pieces (default 3, the level Clonezilla saves with)
 #   WORK       scratch directory (default a fresh one under /var/tmp, removed at the end)
 set -euo pipefail
 
 SIZE_MIB=${SIZE_MIB:-2048}
+LEVEL=${LEVEL:-3}
 EZIO_BIN=${EZIO_BIN:?set EZIO_BIN to the ezio binary (make bench-image does)}
 for tool in mkfs.ext4 partclone.ext4 zstd split bc; do
     command -v "$tool" >/dev/null || { echo "bench/image: $tool is missing" >&2; exit 1; }
@@ -19,7 +21,7 @@ done
 work=${WORK:-$(mktemp -d /var/tmp/ezio-bench-image.XXXXXX)}
 cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
-mkdir -p "$work/stage" "$work/cz"
+mkdir -p "$work/stage" "$work/cz" "$work/btzone/cz"
 
 echo "bench/image: staging ${SIZE_MIB} MiB of /usr copies in $work" >&2
 i=0
@@ -51,13 +53,14 @@ partclone.ext4 -c -q -z 10485760 -L "$work/save.log" -s "$work/fs.img" -o - 2>/d
 rm -f "$work/fs.img"
 
 # seconds <command...>: wall-clock time of one run
-seconds() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
+seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc; }
 
 sync
 t_cz=$(seconds bash -c "cat '$work'/cz/sda1.ext4-ptcl-img.zst.* | zstd -dc \
-    | LC_ALL=C partclone.ext4 -r -q -z 10485760 -L '$work/bt.log' -s - -T -z 16777216 -o '$work/btzone/cz/sda1' >/dev/null 2>&1")
-t_ez=$(seconds "$EZIO_BIN" image import "$work/cz" "$work/repo/bench" >/dev/null 2>&1)
-t_bt=$(seconds "$EZIO_BIN" image import "$work/cz" "$work/repo/bench-bt" --btzone "$work/btzone-ezio" >/dev/null 2>&1)
+    | LC_ALL=C partclone.ext4 -r -q -z 10485760 -L '$work/bt.log' -s - -T -z 16777216 -o '$work/btzone/cz/sda1' >'$work/bt.out' 2>&1")
+[ -s "$work/btzone/cz/sda1/torrent.info" ] || { cat "$work/bt.out" >&2; exit 1; }
+t_ez=$(seconds "$EZIO_BIN" image import "$work/cz" "$work/repo/bench" --level "$LEVEL")
+t_bt=$(seconds "$EZIO_BIN" image import "$work/cz" "$work/repo/bench-bt" --level "$LEVEL" --btzone "$work/btzone-ezio")
 
 used=$(sed -n 's/^ *"totalLength": \([0-9]*\).*/\1/p' "$work/repo/bench/image.json")
 b_cz=$(du -sb "$work/cz" | cut -f1)
@@ -70,9 +73,9 @@ ratio() { echo "scale=3; $1 / $b_cz" | bc; }
 printf '\nbench/image: %s MiB of data staged, %s MiB of used blocks, %s cores\n\n' "$data_mib" "$(mib "$used")" "$(nproc)"
 printf '%-44s %9s %10s\n' "import (same image, same run)" "seconds" "MiB/s"
 printf '%-44s %9.2f %10s\n' "zstd -dc | partclone.ext4 -r -T (Clonezilla)" "$t_cz" "$(rate "$t_cz")"
-printf '%-44s %9.2f %10s\n' "ezio image import" "$t_ez" "$(rate "$t_ez")"
+printf '%-44s %9.2f %10s\n' "ezio image import (level $LEVEL)" "$t_ez" "$(rate "$t_ez")"
 printf '%-44s %9.2f %10s\n' "ezio image import --btzone" "$t_bt" "$(rate "$t_bt")"
 printf '\n%-44s %12s %8s\n' "repository bytes" "MiB" "x orig"
 printf '%-44s %12s %8s\n' "Clonezilla image (partclone | zstd -3)" "$(mib "$b_cz")" "1.000"
-printf '%-44s %12s %8s\n' "Ezio image (pieces.ezp + torrent + json)" "$(mib "$b_ez")" "$(ratio "$b_ez")"
+printf '%-44s %12s %8s\n' "Ezio image (pieces.ezp, level $LEVEL)" "$(mib "$b_ez")" "$(ratio "$b_ez")"
 printf '%-44s %12s %8s\n' "Clonezilla btzone copy (uncompressed)" "$(mib "$b_bt")" "$(ratio "$b_bt")"
