@@ -5,8 +5,7 @@ CONFIG ?= Release
 RID ?= linux-x64
 OUT ?= out
 
-.PHONY: all build test publish check clean bench bench-disk demo
-.PHONY: all build test publish check clean bench bench-disk
+.PHONY: all build test publish check clean bench bench-disk bench-image demo
 
 all: build
 
@@ -34,7 +33,11 @@ clean:
 bench-disk: publish
 	EZIO_BIN=$(abspath $(OUT))/ezio bench/disk/run.sh
 
-bench: bench-disk
+bench: bench-disk bench-image
+
+# Import speed and repository bytes vs Clonezilla's own slicing (SIZE_MIB of /usr copies, default 2048).
+bench-image: publish
+	EZIO_BIN=$(abspath $(OUT))/ezio bench/image/run.sh
 
 
 # The README's first command: a real swarm of `ezio` processes on this machine.

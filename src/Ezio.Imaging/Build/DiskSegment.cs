@@ -8,6 +8,9 @@ public sealed record DiskSegment(long DiskOffset, IUsedBlockSource Source, strin
     public long Extent => Source.Map.TotalBlocks * Source.BlockSize;
 
     public long UsedBytes => Source.Map.UsedBlocks * Source.BlockSize;
+
+    /// <summary>Also sees the segment's used bytes during the build (e.g. a Clonezilla btzone writer); owned by the caller.</summary>
+    public IUsedDataObserver? Observer { get; init; }
 }
 
 /// <summary>Progress of an import or capture: bytes of used data streamed so far, of the total.</summary>
@@ -22,4 +25,11 @@ public sealed class ImageBuildOptions
     public IReadOnlyList<string> Announce { get; init; } = [];
     public DateTimeOffset? Created { get; init; }
     public IProgress<BuildProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// Import only: Clonezilla's btzone root (e.g. /home/partimag/btzone). When set, the import
+    /// also writes &lt;root&gt;/&lt;IMAGE&gt;/ with per-partition slices, torrent.info and torrents,
+    /// as `ocs-gen-bt-slices` would (see Clonezilla/BtzoneWriter.cs).
+    /// </summary>
+    public string? BtzoneDirectory { get; init; }
 }

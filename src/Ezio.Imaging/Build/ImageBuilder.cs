@@ -8,7 +8,8 @@ namespace Ezio.Imaging.Build;
 /// Streams disk segments (boot area, partitions) once, in disk order, into the three files of an
 /// Ezio image: pieces.ezp (pieces compressed as they fill), &lt;name&gt;.torrent (offset layout:
 /// one file per maximal run of used bytes, named by its absolute disk offset) and image.json.
-/// Nothing uncompressed is ever written; memory is one piece plus one read buffer.
+/// Nothing uncompressed is ever written (unless a segment's observer writes Clonezilla slices);
+/// memory is a few pieces (compressed in parallel) plus one read buffer.
 /// </summary>
 public static class ImageBuilder
 {
@@ -46,7 +47,7 @@ public static class ImageBuilder
         var runs = new List<(long Offset, long Length)>();
         using (var writer = new PieceStoreWriter(partialStore, pieceLength, total, options.CompressionLevel))
         {
-            var piece = GC.AllocateUninitializedArray<byte>(pieceLength);
+            byte[] piece = writer.RentBuffer();
             int filled = 0;
             long done = 0;
             int maxBlock = ordered.Max(s => s.Source.BlockSize);
@@ -73,6 +74,7 @@ public static class ImageBuilder
                         runs.Add((diskOffset, length));
                     }
                     ReadOnlySpan<byte> data = buffer.AsSpan(0, (int)length);
+                    segment.Observer?.Append(first * blockSize, data);
                     while (!data.IsEmpty)
                     {
                         int take = Math.Min(data.Length, pieceLength - filled);
@@ -81,13 +83,16 @@ public static class ImageBuilder
                         data = data[take..];
                         if (filled == pieceLength)
                         {
-                            writer.Add(piece);
+                            // The writer owns the full buffer from here on (hashed and compressed in parallel).
+                            writer.Add(piece, filled);
+                            piece = writer.RentBuffer();
                             filled = 0;
                         }
                     }
                     done += length;
                     options.Progress?.Report(new BuildProgress(done, total, segment.What));
                 }
+                segment.Observer?.Complete();
             }
             if (done != total)
             {
@@ -95,8 +100,9 @@ public static class ImageBuilder
             }
             if (filled > 0)
             {
-                writer.Add(piece.AsSpan(0, filled));
+                writer.Add(piece, filled);
             }
+            writer.Flush();
 
             var files = runs.Select(r => ((IReadOnlyList<string>)[OffsetLayout.FormatName(r.Offset)], r.Length)).ToList();
             byte[] torrentBytes = TorrentBuilder.CreateFromHashes(manifest.Name, files, pieceLength, writer.Hashes, new TorrentBuildOptions

@@ -27,6 +27,8 @@ public static partial class ClonezillaImporter
             DiskSize = Math.Max(ReadPartedDiskSize(image, table.SectorSize) ?? 0, table.MinimumDiskSize),
         };
         var segments = new List<DiskSegment>();
+        string? btzone = options.BtzoneDirectory is null ? null : PrepareBtzone(image, options.BtzoneDirectory);
+        var btzoneOptions = new BtzoneTorrentOptions { Announce = options.Announce, Created = manifest.Created };
         try
         {
             AddBootArea(image, table, manifest, segments);
@@ -61,7 +63,11 @@ public static partial class ClonezillaImporter
                 info.Content = source.Content.ToString().ToLowerInvariant();
                 if (blocks is not null)
                 {
-                    segments.Add(new DiskSegment(offset, blocks, name));
+                    // Clonezilla slices dd partitions as partclone.dd does: 512-byte blocks, all used.
+                    BtzoneWriter? slices = btzone is null ? null : blocks is PartcloneReader ptcl
+                        ? new BtzoneWriter(btzone, name, ptcl.Header.BlockSize, ptcl.Header.TotalBlocks, btzoneOptions)
+                        : new BtzoneWriter(btzone, name, 512, size / 512, btzoneOptions);
+                    segments.Add(new DiskSegment(offset, blocks, name) { Observer = slices });
                     info.BlockSize = blocks.BlockSize;
                     info.UsedBytes = blocks.Map.UsedBlocks * blocks.BlockSize;
                 }
@@ -80,8 +86,22 @@ public static partial class ClonezillaImporter
             foreach (DiskSegment segment in segments)
             {
                 segment.Source.Dispose();
+                segment.Observer?.Dispose();
             }
         }
+    }
+
+    /// <summary>Creates &lt;root&gt;/&lt;IMAGE&gt;/ and copies Info-img-id.txt there, as ocs-gen-bt-slices does.</summary>
+    private static string PrepareBtzone(ClonezillaImage image, string root)
+    {
+        string directory = Path.Combine(root, Path.GetFileName(image.Directory));
+        Directory.CreateDirectory(directory);
+        string id = Path.Combine(image.Directory, "Info-img-id.txt");
+        if (File.Exists(id))
+        {
+            File.Copy(id, Path.Combine(directory, "Info-img-id.txt"), overwrite: true);
+        }
+        return directory;
     }
 
     private static PartcloneReader OpenPartclone(ClonezillaPartition source, long partitionSize)

@@ -8,7 +8,10 @@ namespace Ezio.Imaging.Partclone;
 /// </summary>
 public sealed class BlockMap
 {
+    private const int RankShift = 12; // one running count per 4096 blocks (512 map bytes)
+
     private readonly byte[]? _bits;
+    private long[]? _rankIndex;
 
     private BlockMap(long totalBlocks, byte[]? bits, long usedBlocks)
     {
@@ -77,6 +80,52 @@ public sealed class BlockMap
         }
         long block = (index << 3) + BitOperations.TrailingZeroCount(mask);
         return block < TotalBlocks ? block : -1;
+    }
+
+    /// <summary>
+    /// How many used blocks come before <paramref name="block"/>: its position among the stored
+    /// blocks of the data area when it is used. The first call builds a small index (8 bytes per
+    /// 4096 blocks); after that the index is read-only, so concurrent calls are safe.
+    /// </summary>
+    public long Rank(long block)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(block);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(block, TotalBlocks);
+        if (_bits is null)
+        {
+            return block;
+        }
+        long[] index = _rankIndex ??= BuildRankIndex(_bits);
+        long chunk = block >> RankShift;
+        long count = index[chunk];
+        int from = (int)(chunk << (RankShift - 3));
+        int to = (int)(block >> 3);
+        foreach (byte b in _bits.AsSpan(from, to - from))
+        {
+            count += BitOperations.PopCount(b);
+        }
+        if ((block & 7) != 0)
+        {
+            count += BitOperations.PopCount((uint)(_bits[to] & ((1 << (int)(block & 7)) - 1)));
+        }
+        return count;
+    }
+
+    private static long[] BuildRankIndex(byte[] bits)
+    {
+        int bytesPerChunk = 1 << (RankShift - 3);
+        var index = new long[bits.Length / bytesPerChunk + 1];
+        long count = 0;
+        for (int chunk = 0; chunk < index.Length; chunk++)
+        {
+            index[chunk] = count;
+            int start = chunk * bytesPerChunk;
+            foreach (byte b in bits.AsSpan(start, Math.Min(bytesPerChunk, bits.Length - start)))
+            {
+                count += BitOperations.PopCount(b);
+            }
+        }
+        return index;
     }
 
     /// <summary>Maximal runs of consecutive used blocks, ascending.</summary>

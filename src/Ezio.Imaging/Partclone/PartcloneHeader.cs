@@ -77,6 +77,11 @@ public sealed record PartcloneHeader
         }
     }
 
+    /// <summary>Where the data area starts in an uncompressed image: after the header and the map.</summary>
+    public long DataOffset =>
+        ExpectedStreamLength - UsedBlocks * BlockSize -
+        (BlocksPerChecksum > 0 ? (UsedBlocks + BlocksPerChecksum - 1) / BlocksPerChecksum * ChecksumSize : 0);
+
     internal static bool IsVersion1(ReadOnlySpan<byte> first110) => first110.Slice(30, 4).SequenceEqual("0001"u8);
 
     /// <summary>Parses the first 110 bytes; for format 0001 <paramref name="bytes"/> must hold all 4160.</summary>

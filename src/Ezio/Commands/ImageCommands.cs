@@ -14,7 +14,7 @@ namespace Ezio.Commands;
 internal static class ImageCommands
 {
     public const string Usage = """
-        ezio image import <clonezilla-image-dir> <repo>/<name> [--piece-size N] [--level N] [--announce URL]...
+        ezio image import <clonezilla-image-dir> <repo>/<name> [--piece-size N] [--level N] [--announce URL]... [--btzone DIR]
         ezio image capture <block-device-or-disk-file> <repo>/<name> [--piece-size N] [--level N] [--announce URL]...
         ezio image info <image-dir>
         ezio image verify <image-dir>
@@ -28,9 +28,12 @@ internal static class ImageCommands
             --piece-size N   piece length (power of two from 16K); default 1-16 MiB for <= 8000 pieces
             --level N        zstd level for the pieces (1-19, default 3)
             --announce URL   tracker to write into the torrent (repeatable)
+            --btzone DIR     import only: also write Clonezilla's BitTorrent layout to DIR/<image>/
+                             (per partition: 32-hex slice files, <part>.torrent.info and
+                             <part>.torrent with 16 MiB pieces), as ocs-gen-bt-slices would
         """;
 
-    private static readonly string[] BuildValues = ["--piece-size", "--level", "--announce"];
+    private static readonly string[] BuildValues = ["--piece-size", "--level", "--announce", "--btzone"];
 
     public static Task<int> RunAsync(string[] args)
     {
@@ -78,7 +81,12 @@ internal static class ImageCommands
             CompressionLevel = cl.Int("--level", 3, 1, 19),
             Announce = cl.Values("--announce"),
             Progress = new StderrProgress(watch),
+            BtzoneDirectory = cl.Value("--btzone"),
         };
+        if (capture && options.BtzoneDirectory is not null)
+        {
+            throw new UsageException("--btzone applies to 'ezio image import' only.");
+        }
         using var cts = new CancellationTokenSource();
         using var signals = Common.OnStopSignal(cts);
         ImageManifest manifest;

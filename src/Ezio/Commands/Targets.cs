@@ -2,6 +2,7 @@ using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.Storage;
 using Ezio.Cli;
 using Ezio.Imaging;
+using Ezio.Imaging.Partclone;
 using Ezio.Imaging.Store;
 using Ezio.Storage;
 
@@ -36,7 +37,16 @@ internal static class Targets
             {
                 return OpenImage(torrent, path);
             }
+            // An uncompressed partclone image seeds a per-partition (btzone) torrent directly.
+            if (forSeeding && PartcloneImageStorage.IsPartcloneImage(path))
+            {
+                return PartcloneImageStorage.Open(path, torrent);
+            }
             return TargetStorage.Open(path, torrent, layout);
+        }
+        catch (PartcloneException e)
+        {
+            throw new UsageException($"refusing {path}: {e.Message}");
         }
         catch (TargetRefusedException e)
         {

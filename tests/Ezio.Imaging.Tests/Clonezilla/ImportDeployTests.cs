@@ -69,7 +69,7 @@ public sealed class ImportDeployTests
         {
             string restored = Path.Combine(temp.Path, $"restored{i}.img");
             Tools.Run("partclone.ext4", ["-r", "-q", "-L", temp.File($"r{i}.log"), "-W", "-s", ptcl[i], "-o", restored], stdoutFile: null);
-            AssertUsedBlocksEqual(ptcl[i], restored, 0, target, TestDisk.Partitions[i].Start * 512);
+            UsedBlocks.AssertEqual(ptcl[i], restored, 0, target, TestDisk.Partitions[i].Start * 512);
             using var loop = Loop.Attach(target, TestDisk.Partitions[i].Start * 512, TestDisk.Partitions[i].Size * 512);
             Tools.Run("e2fsck", "-fn", loop.Path);
         }
@@ -110,39 +110,17 @@ public sealed class ImportDeployTests
                 Tools.Run("partclone.ext4", ["-c", "-q", "-L", temp.File($"c{i}.log"), "-s", loop.Path, "-o", ptcl], stdoutFile: null);
             }
             long offset = TestDisk.Partitions[i].Start * 512;
-            AssertUsedBlocksEqual(ptcl, disk, offset, target, offset);
+            UsedBlocks.AssertEqual(ptcl, disk, offset, target, offset);
             using var check = Loop.Attach(target, offset, TestDisk.Partitions[i].Size * 512);
             Tools.Run("e2fsck", "-fn", check.Path);
         }
     }
 
-    private static void Deploy(string torrent, string imageDir, string target)
+    internal static void Deploy(string torrent, string imageDir, string target)
     {
         int port = EzioBinary.FreePort();
         using SeedProcess seed = EzioBinary.Seed(torrent, imageDir, port);
         Thread.Sleep(1500);
         EzioBinary.Run("get", torrent, target, "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
-    }
-
-    /// <summary>Every used block of <paramref name="ptcl"/>'s map is equal in both files.</summary>
-    private static void AssertUsedBlocksEqual(string ptcl, string expected, long expectedOffset, string actual, long actualOffset)
-    {
-        using var reader = PartcloneReader.Open(File.OpenRead(ptcl));
-        int bs = reader.BlockSize;
-        using var a = new FileStream(expected, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var b = new FileStream(actual, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var x = new byte[bs];
-        var y = new byte[bs];
-        foreach ((long first, long count) in reader.Map.UsedRuns())
-        {
-            for (long block = first; block < first + count; block++)
-            {
-                a.Position = expectedOffset + block * bs;
-                a.ReadExactly(x);
-                b.Position = actualOffset + block * bs;
-                b.ReadExactly(y);
-                Assert.True(x.AsSpan().SequenceEqual(y), $"block {block} differs");
-            }
-        }
     }
 }

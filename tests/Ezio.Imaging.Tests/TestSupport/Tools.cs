@@ -35,6 +35,26 @@ internal static class Tools
 
     public static string Run(string tool, params string[] arguments) => Run(tool, arguments, stdoutFile: null);
 
+    /// <summary>Runs a checker whose exit code is part of the answer: (exit code, stdout + stderr).</summary>
+    public static (int ExitCode, string Output) RunAnyExit(string tool, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {tool}.");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{tool} {string.Join(' ', arguments)} did not finish within 120 s.");
+        }
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
     public static string Run(string tool, IReadOnlyList<string> arguments, string? stdoutFile, string? stdinFile = null, int timeoutSeconds = 120)
     {
         var info = new ProcessStartInfo(tool)
