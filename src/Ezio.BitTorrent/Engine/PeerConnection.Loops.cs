@@ -225,6 +225,7 @@ internal sealed partial class PeerConnection
             return;
         }
         var handshake = ExtensionHandshake.Parse(message.Payload.ToArray());
+        Client = handshake.Client;
         if (handshake.RequestQueue is { } reqq)
         {
             _maxOutstanding = Math.Clamp(reqq, 2, 4096);

@@ -82,6 +82,11 @@ internal sealed partial class PeerConnection
 
     public bool IsOutgoing { get; }
 
+    /// <summary>The client name from the peer's extension handshake, if it sent one.</summary>
+    public string? Client { get; private set; }
+
+    public bool UsesCompression => _zRemoteId != 0;
+
     public string? CloseReason => Volatile.Read(ref _closeReason);
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;

@@ -10,6 +10,9 @@ public enum SessionState
     Stopped,
 }
 
+/// <summary>One connected peer, as a snapshot.</summary>
+public sealed record PeerStats(System.Net.IPEndPoint EndPoint, long Downloaded, long Uploaded, int PiecesHave, string? Client, bool Compressed);
+
 /// <summary>A snapshot of a session for progress displays and reports.</summary>
 public sealed record SessionStats(
     SessionState State,

@@ -158,6 +158,15 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Every connected peer with what we fetched from it and sent to it.</summary>
+    public IReadOnlyList<PeerStats> GetPeers()
+    {
+        lock (_peers)
+        {
+            return _peers.Select(p => new PeerStats(p.RemoteEndPoint, p.Downloaded, p.Uploaded, p.RemoteBitfield.TrueCount, p.Client, p.UsesCompression)).ToList();
+        }
+    }
+
     public SessionStats GetStats()
     {
         var peers = 0;
