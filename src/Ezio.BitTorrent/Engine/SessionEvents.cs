@@ -19,4 +19,6 @@ internal sealed record DialFailedEvent(IPEndPoint EndPoint);
 
 internal sealed record TickEvent;
 
+internal sealed record RecheckedEvent((int Index, bool Ok)[] Pieces, bool Done);
+
 internal sealed record FlushedEvent(Exception? Error);

@@ -50,6 +50,12 @@ public sealed class SessionOptions
     /// <summary>Hash what the storage already holds before downloading (resume, incremental redeploy).</summary>
     public bool Recheck { get; init; } = true;
 
+    /// <summary>
+    /// Finish the recheck before joining the swarm (a seeder must know what it holds before
+    /// it advertises). By default the recheck runs while the swarm starts.
+    /// </summary>
+    public bool RecheckBeforeStart { get; init; }
+
     /// <summary>Trust the storage to hold every piece (a seeder that skips the recheck).</summary>
     public bool AssumeComplete { get; init; }
 

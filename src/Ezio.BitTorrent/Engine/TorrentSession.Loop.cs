@@ -57,6 +57,9 @@ public sealed partial class TorrentSession
             case TickEvent:
                 OnTick();
                 break;
+            case RecheckedEvent rechecked:
+                OnRechecked(rechecked);
+                break;
             case FlushedEvent flushed:
                 OnFlushed(flushed.Error);
                 break;
@@ -215,16 +218,7 @@ public sealed partial class TorrentSession
         {
             return;
         }
-        _picker.SetHave(index);
-        foreach (var peer in _peers)
-        {
-            peer.Send(new Outgoing(MessageId.Have, index));
-            if (peer.RemoteBitfield[index])
-            {
-                peer.Interesting--;
-                UpdateInterest(peer);
-            }
-        }
+        AnnounceHave(index);
         if (_picker.IsComplete)
         {
             _state = SessionState.Flushing;
@@ -241,6 +235,56 @@ public sealed partial class TorrentSession
                 }
             });
             return;
+        }
+        RetryHungry();
+    }
+
+    /// <summary>A piece is ours: tell every peer, and stop wanting it from them.</summary>
+    private void AnnounceHave(int index)
+    {
+        _picker.SetHave(index);
+        foreach (var peer in _peers)
+        {
+            peer.Send(new Outgoing(MessageId.Have, index));
+            if (peer.RemoteBitfield[index])
+            {
+                peer.Interesting--;
+                UpdateInterest(peer);
+            }
+        }
+    }
+
+    private void OnRechecked(RecheckedEvent rechecked)
+    {
+        if (_state != SessionState.Checking)
+        {
+            return;
+        }
+        foreach (var (index, ok) in rechecked.Pieces)
+        {
+            if (ok)
+            {
+                AnnounceHave(index);
+            }
+            else
+            {
+                _picker.ClearBusy(index);
+            }
+        }
+        if (rechecked.Done)
+        {
+            TorrentSessionLog.Rechecked(Options.Logger, _picker.HaveCount, Torrent.PieceCount, Time.GetElapsedTime(_recheckStarted).TotalSeconds);
+            _checked.TrySetResult();
+            if (_picker.IsComplete)
+            {
+                // Everything was already there and on disk: nothing to flush.
+                _state = SessionState.Seeding;
+                _completed.TrySetResult();
+                _announceCompleted = true;
+                _announceWake.Release();
+                return;
+            }
+            _state = SessionState.Downloading;
         }
         RetryHungry();
     }
@@ -342,7 +386,7 @@ public sealed partial class TorrentSession
     private void Fill(PeerConnection peer)
     {
         peer.Hungry = false;
-        if (peer.IsClosed || peer.PeerChoking || !peer.AmInterested || _state != SessionState.Downloading)
+        if (peer.IsClosed || peer.PeerChoking || !peer.AmInterested || _state is not (SessionState.Downloading or SessionState.Checking))
         {
             peer.ClearNeedWork();
             return;

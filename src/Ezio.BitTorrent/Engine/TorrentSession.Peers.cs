@@ -59,7 +59,7 @@ public sealed partial class TorrentSession
 
     private void DialCandidates()
     {
-        if (_state is SessionState.Failed or SessionState.Stopped or SessionState.Checking)
+        if (_state is SessionState.Failed or SessionState.Stopped)
         {
             return;
         }

@@ -43,6 +43,9 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private long _rateDownloaded;
     private long _rateUploaded;
     private Task? _loop;
+    private Task? _recheck;
+    private long _recheckStarted;
+    private readonly TaskCompletionSource _checked = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _diskWriter;
     private Task? _announcer;
     private ITimer? _timer;
@@ -88,6 +91,9 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     public bool IsComplete => _completed.Task.IsCompletedSuccessfully;
 
+    /// <summary>Completes when what the storage already held has been hashed.</summary>
+    public Task Checked => _checked.Task;
+
     internal TimeProvider Time { get; }
 
     internal ITorrentStorage Storage { get; }
@@ -117,6 +123,17 @@ public sealed partial class TorrentSession : IAsyncDisposable
                 _picker.SetHave(i);
             }
         }
+        else if (Options.Recheck && Storage.MayHaveData && !Options.RecheckBeforeStart)
+        {
+            // Hash what the target holds while the swarm starts: pieces under check are
+            // "busy" (never picked) until their verdict arrives, piece by piece.
+            for (var i = 0; i < Torrent.PieceCount; i++)
+            {
+                _picker.MarkBusy(i);
+            }
+            _recheckStarted = Time.GetTimestamp();
+            _recheck = Task.Run(() => RecheckInBackground(_stop.Token));
+        }
         else if (Options.Recheck && Storage.MayHaveData)
         {
             var started = Time.GetTimestamp();
@@ -130,15 +147,21 @@ public sealed partial class TorrentSession : IAsyncDisposable
                 }
             }
         }
-        if (_picker.IsComplete)
+        if (_recheck is not null)
+        {
+            _state = SessionState.Checking;
+        }
+        else if (_picker.IsComplete)
         {
             _state = SessionState.Seeding;
             _superSeeding = Options.SuperSeed;
+            _checked.TrySetResult();
             _completed.TrySetResult();
         }
         else
         {
             _state = SessionState.Downloading;
+            _checked.TrySetResult();
         }
         _rateTicks = Time.GetTimestamp();
         _loop = Task.Run(SwarmLoopAsync);
@@ -240,6 +263,47 @@ public sealed partial class TorrentSession : IAsyncDisposable
         return have;
     }
 
+    private void RecheckInBackground(CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Torrent.PieceLength);
+        var hash = new byte[20];
+        var batch = new List<(int, bool)>(32);
+        try
+        {
+            // In order: the first pieces are settled first, so downloading can start there.
+            for (var index = 0; index < Torrent.PieceCount; index++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var size = Torrent.GetPieceSize(index);
+                bool ok;
+                try
+                {
+                    Storage.Read((long)index * Torrent.PieceLength, buffer.AsSpan(0, size));
+                    SHA1.HashData(buffer.AsSpan(0, size), hash);
+                    ok = hash.AsSpan().SequenceEqual(Torrent.GetPieceHash(index));
+                }
+                catch (StorageException)
+                {
+                    ok = false;
+                }
+                batch.Add((index, ok));
+                if (batch.Count == batch.Capacity)
+                {
+                    Post(new RecheckedEvent(batch.ToArray(), Done: false));
+                    batch.Clear();
+                }
+            }
+            Post(new RecheckedEvent(batch.ToArray(), Done: true));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     private void DiskWriterLoop()
     {
         var reader = _diskQueue.Reader;
@@ -288,6 +352,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _stop.Cancel();
         _events.Writer.TryComplete();
         await WaitQuietly(_loop).ConfigureAwait(false);
+        await WaitQuietly(_recheck).ConfigureAwait(false);
+        _checked.TrySetCanceled();
         PeerConnection[] peers;
         lock (_peers)
         {

@@ -86,6 +86,7 @@ internal sealed class DeploymentSeeder(
                 Trackers = [],
                 Recheck = options.SeedRecheck,
                 AssumeComplete = !options.SeedRecheck,
+                RecheckBeforeStart = true,
                 SuperSeed = true,
             });
             var seed = new Seed(session, storage, [deployment.Id]);

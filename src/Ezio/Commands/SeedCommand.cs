@@ -53,6 +53,7 @@ internal static class SeedCommand
             Codec = Common.Codec(cl.Flag("--no-compression")),
             Recheck = true,
             AssumeComplete = cl.Flag("--no-recheck"),
+            RecheckBeforeStart = true,
             SuperSeed = !cl.Flag("--no-super-seed"),
         });
         await using (session.ConfigureAwait(false))
