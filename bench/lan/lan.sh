@@ -21,7 +21,8 @@
 #
 # Library (source it):
 #   lan_up N RATE [DISK_BYTES]   lan_down   lan_trap   lan_watchdog SECONDS
-#   lan_ns HOST   lan_ip HOST    lan_exec HOST CMD...  lan_disk I   lan_fresh_disks
+#   lan_ns HOST   lan_ip HOST    lan_exec HOST CMD...  lan_disk I   lan_disk_backing I
+#   lan_fresh_disks
 #   lan_spawn HOST LOG CMD...    (sets LAN_PID)        lan_stop PID [GRACE_S]
 #   lan_netem SPEC               lan_rate_bps RATE      lan_now
 # CLI (for debugging; needs root):
@@ -112,7 +113,8 @@ lan_add_host() {
     ip -n "$sw" link add "$port" type veth peer name eth0 netns "$ns"
     ip -n "$sw" link set "$port" master br0
     ip -n "$sw" link set "$port" up
-    ip -n "$ns" addr add "$(lan_ip "$host")/24" dev eth0
+    # "brd +": udpcast sends its hello to the interface's broadcast address.
+    ip -n "$ns" addr add "$(lan_ip "$host")/24" brd + dev eth0
     ip -n "$ns" link set eth0 up
     # Multicast (udpcast) leaves through eth0 like everything else on this one-subnet LAN.
     ip -n "$ns" route add 224.0.0.0/4 dev eth0
@@ -168,7 +170,8 @@ lan_fresh_disks() {
     bytes=$(cat "$LAN_DIR/disk_bytes")
     lan_detach_loops
     for ((i = 1; i <= LAN_N; i++)); do
-        local file=${LAN_DISK_DIR:-$LAN_DIR}/$LAN_ID-disk-m$i.img
+        local file
+        file=$(lan_disk_backing "$i")
         rm -f "$file"
         truncate -s "$bytes" "$file"
         if [[ ${LAN_DISK_FILE:-0} == 1 ]]; then
@@ -183,6 +186,8 @@ lan_fresh_disks() {
 }
 
 lan_disk() { cat "$LAN_DIR/disk.m$1"; }
+# The sparse file behind machine I's disk (for tools that cannot write a block device).
+lan_disk_backing() { echo "${LAN_DISK_DIR:-$LAN_DIR}/$LAN_ID-disk-m$1.img"; }
 
 lan_detach_loops() {
     local loop
@@ -228,7 +233,10 @@ lan_netem() {
 
 lan_down() {
     [[ -n $LAN_DIR && -d $LAN_DIR ]] || return 0
-    # Teardown must finish even if Ctrl-C or the watchdog strike again meanwhile.
+    # Teardown must finish even if Ctrl-C or the watchdog strike again meanwhile; the
+    # caller's handlers come back afterwards (a benchmark tears down many LANs).
+    local saved_traps
+    saved_traps=$(trap -p INT TERM)
     trap '' INT TERM
     local pid ns
     if [[ -n ${LAN_WATCHDOG_PID:-} ]]; then
@@ -271,6 +279,9 @@ lan_down() {
         rm -rf "$LAN_DIR"
         lan_log "down: $LAN_ID"
     fi
+    LAN_DIR=
+    trap - INT TERM
+    eval "$saved_traps"
 }
 
 # Tear down on any exit; Ctrl-C and SIGTERM (e.g. from the watchdog) exit with 130/143.
