@@ -5,8 +5,7 @@ CONFIG ?= Release
 RID ?= linux-x64
 OUT ?= out
 
-.PHONY: all build test publish check clean bench bench-disk demo
-.PHONY: all build test publish check clean bench bench-disk
+.PHONY: all build test publish check clean bench bench-disk bench-lan demo
 
 all: build
 
@@ -34,11 +33,18 @@ clean:
 bench-disk: publish
 	EZIO_BIN=$(abspath $(OUT))/ezio bench/disk/run.sh
 
-bench: bench-disk
+bench: bench-disk bench-lan
+
+# Ezio vs HTTP unicast vs udpcast vs libtorrent on an emulated LAN (root; see bench/run.sh).
+# Shape it with NS="1 2 4" RATES=100mbit SIZE_MIB=32.
+bench-lan: publish
+	EZIO_BIN=$(abspath $(OUT))/ezio bench/run.sh
 
 
-# The README's first command: a real swarm of `ezio` processes on this machine.
+# The README's first command: a server and N machines on an emulated LAN (system/demo.sh;
+# falls back to the loopback swarm demo/swarm.sh without root or network namespaces).
 N ?= 4
+RATE ?= 100mbit
 SIZE_MIB ?= 256
 demo: publish
-	EZIO_BIN=$(abspath $(OUT))/ezio demo/swarm.sh $(N) $(SIZE_MIB)
+	EZIO_BIN=$(abspath $(OUT))/ezio system/demo.sh $(N) $(RATE) $(SIZE_MIB)

@@ -52,6 +52,7 @@ work=$LAN_DIR/image
 echo "deploy: $SIZE_MIB MiB image (incompressible, 3 extents), $N machines at $RATE; line-rate bound ${bound} s"
 image_make "$work" "$SIZE_MIB" "$(swarm_announce_url)" "$PIECE" >/dev/null || exit 1
 cp "$work/disk_bytes" "$LAN_DIR/disk_bytes"
+SWARM_IMAGE_BYTES=$(stat -c %s "$work/image.bin")
 lan_fresh_disks || exit 1
 tracker_start "$work" || exit 1
 seeder_start "$work" || exit 1

@@ -109,6 +109,7 @@ machine_start() {
     M_DONE[i]=
     M_RC[i]=
     M_SKIP[i]=
+    M_RX0[i]=
     # shellcheck disable=SC2086  # EZIO_GET_ARGS is a list of options
     lan_spawn "m$i" "${M_LOG[i]}" "$EZIO" get "$dir/ezio.torrent" "$(lan_disk "$i")" \
         --port "$SWARM_PORT" --seed-after done ${EZIO_GET_ARGS:-} "$@"
@@ -122,21 +123,37 @@ swarm_progress() {
         sed -E 's/.*[] ]([a-z]+) +([0-9.]+)% down ([0-9.]+ [KMG]iB\/s).*peers ([0-9]+).*/\2 \3 \4/'
 }
 
+# Bytes machine I's link has received so far (live, unlike the 5-second progress lines).
+swarm_rx_bytes() {
+    ip -n "$(lan_ns "m$1")" -s link show eth0 2>/dev/null | awk 'f { print $1; exit } /RX:/ { f = 1 }'
+}
+
+# One live line: the bar follows the bytes the link received (capped below 100% until
+# ezio reports the disk complete and verified), the rate is over the last round.
+declare -a M_RX0=() M_RXPREV=() M_TPREV=()
 swarm_machine_line() {
-    local i=$1 now=$2 pct=0 rate="" peers="" bar state
+    local i=$1 now=$2 pct=0 rate="" peers="" bar state rx image_bytes=$3
+    rx=$(swarm_rx_bytes "$i")
+    rx=${rx:-0}
+    [[ -n ${M_RX0[i]:-} ]] || { M_RX0[i]=$rx; M_RXPREV[i]=$rx; M_TPREV[i]=$now; }
+    rate=$(awk -v a="${M_RXPREV[i]}" -v b="$rx" -v t0="${M_TPREV[i]}" -v t1="$now" \
+        'BEGIN { d = t1 - t0; printf "%5.1f MB/s", (d > 0 ? (b - a) / d / 1e6 : 0) }')
+    M_RXPREV[i]=$rx
+    M_TPREV[i]=$now
     if [[ -n ${M_DONE[i]} ]]; then
         pct=100
-        state=$(awk -v a="${M_START[i]}" -v b="${M_DONE[i]}" 'BEGIN { printf "done in %.1f s", b - a }')
+        state=$(awk -v a="${M_START[i]}" -v b="${M_DONE[i]}" 'BEGIN { printf "complete and verified in %.1f s", b - a }')
     elif [[ -n ${M_RC[i]} ]]; then
         state="exited ${M_RC[i]}${M_SKIP[i]:+ (killed on purpose)}"
+        pct=$(awk -v r="$((rx - M_RX0[i]))" -v b="$image_bytes" 'BEGIN { p = 100 * r / b; printf "%d", (p > 99 ? 99 : p) }')
     else
-        read -r pct rate peers <<<"$(swarm_progress "${M_LOG[i]}")"
-        pct=${pct:-0}
-        state="${rate:-starting} ${peers:+peers $peers}"
+        read -r _ _ _ peers <<<"$(swarm_progress "${M_LOG[i]}")"
+        pct=$(awk -v r="$((rx - M_RX0[i]))" -v b="$image_bytes" 'BEGIN { p = 100 * r / b; printf "%d", (p > 99 ? 99 : p) }')
+        state="$rate${peers:+  peers $peers}"
     fi
-    local filled=$(((${pct%.*} * 30) / 100))
+    local filled=$((pct * 30 / 100))
     bar=$(printf '%*s' "$filled" '' | tr ' ' '#')$(printf '%*s' $((30 - filled)) '' | tr ' ' '.')
-    printf '  m%-3s %-12s [%s] %5s%%  %s' "$i" "$(lan_ip "m$i")" "$bar" "$pct" "$state"
+    printf '  m%-3s %-12s [%s] %3s%%  %s' "$i" "$(lan_ip "m$i")" "$bar" "$pct" "$state"
 }
 
 # Waits until every machine not in M_SKIP is done (or has failed), at most SECONDS.
@@ -168,7 +185,8 @@ swarm_watch() {
             ((drawn)) && printf '\033[%dA' $((n + 1))
             printf '\033[K  %s s, %d of %d machines to go\n' "$elapsed" "$pending" "$n"
             for ((i = 1; i <= n; i++)); do
-                printf '\033[K%s\n' "$(swarm_machine_line "$i" "$now")"
+                swarm_machine_line "$i" "$now" "${SWARM_IMAGE_BYTES:-1}" >"$LAN_DIR/line"
+                printf '\033[K%s\n' "$(cat "$LAN_DIR/line")"
             done
             drawn=1
         elif awk -v e="$elapsed" -v l="$last_plain" 'BEGIN { exit !(e - l >= 5) }'; then
