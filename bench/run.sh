@@ -192,15 +192,23 @@ run_libtorrent() {
     rm -rf "$work/lt"
     mkdir -p "$work/lt/srv"
     ln -s "$work/image.bin" "$work/lt/srv/image.bin"
-    lan_spawn srv "$work/lt-srv.log" /usr/bin/python3 "$here/lan/lt_peer.py" seed \
-        --torrent "$work/single.torrent" --save-path "$work/lt/srv"
-    local srv=$LAN_PID n
-    for ((n = 0; n < 600; n++)); do
-        grep -q '^SEEDING' "$work/lt-srv.log" 2>/dev/null && break
-        kill -0 "$srv" 2>/dev/null || break
-        sleep 0.2
+    # The seeder has been seen to die at start, silently, now and then: report how, retry once.
+    local srv n attempt
+    for attempt in 1 2; do
+        lan_spawn srv "$work/lt-srv.log" /usr/bin/python3 "$here/lan/lt_peer.py" seed \
+            --torrent "$work/single.torrent" --save-path "$work/lt/srv"
+        srv=$LAN_PID
+        for ((n = 0; n < 600; n++)); do
+            grep -q '^SEEDING' "$work/lt-srv.log" 2>/dev/null && break 2
+            kill -0 "$srv" 2>/dev/null || break
+            sleep 0.2
+        done
+        local how=timeout
+        if kill -0 "$srv" 2>/dev/null; then lan_stop "$srv" 2; else wait "$srv" 2>/dev/null; how="exit status $?"; fi
+        echo "bench-lan: libtorrent seeder did not start (attempt $attempt, $how):" >&2
+        tail -n 5 "$work/lt-srv.log" >&2
     done
-    grep -q '^SEEDING' "$work/lt-srv.log" || { echo "bench-lan: libtorrent seeder did not start:" >&2; tail -n 5 "$work/lt-srv.log" >&2; lan_stop "$srv"; tracker_stop; return 1; }
+    grep -q '^SEEDING' "$work/lt-srv.log" || { tracker_stop; return 1; }
     t0=$(lan_now)
     for ((i = 1; i <= LAN_N; i++)); do
         mkdir -p "$work/lt/m$i"
