@@ -6,6 +6,7 @@ RID ?= linux-x64
 OUT ?= out
 
 .PHONY: all build test publish check clean bench bench-disk bench-image demo
+.PHONY: all build test publish check clean bench bench-disk bench-lan demo
 
 all: build
 
@@ -38,10 +39,18 @@ bench: bench-disk bench-image
 # Import speed and repository bytes vs Clonezilla's own slicing (SIZE_MIB of /usr copies, default 2048).
 bench-image: publish
 	EZIO_BIN=$(abspath $(OUT))/ezio bench/image/run.sh
+bench: bench-disk bench-lan
+
+# Ezio vs HTTP unicast vs udpcast vs libtorrent on an emulated LAN (root; see bench/run.sh).
+# Shape it with NS="1 2 4" RATES=100mbit SIZE_MIB=32.
+bench-lan: publish
+	EZIO_BIN=$(abspath $(OUT))/ezio bench/run.sh
 
 
-# The README's first command: a real swarm of `ezio` processes on this machine.
+# The README's first command: a server and N machines on an emulated LAN (system/demo.sh;
+# falls back to the loopback swarm demo/swarm.sh without root or network namespaces).
 N ?= 4
+RATE ?= 100mbit
 SIZE_MIB ?= 256
 demo: publish
-	EZIO_BIN=$(abspath $(OUT))/ezio demo/swarm.sh $(N) $(SIZE_MIB)
+	EZIO_BIN=$(abspath $(OUT))/ezio system/demo.sh $(N) $(RATE) $(SIZE_MIB)

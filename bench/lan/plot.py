@@ -1,0 +1,52 @@
+#!/usr/bin/python3
+# Plots a bench/run.sh CSV: seconds until the last machine is done vs N, one line per tool,
+# one panel per link rate, with the line-rate bound dashed.
+#
+#   /usr/bin/python3 bench/lan/plot.py results.csv out.png
+import csv
+import sys
+from collections import defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main():
+    src, out = sys.argv[1], sys.argv[2]
+    series = defaultdict(lambda: defaultdict(list))
+    bounds = {}
+    with open(src, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["status"] != "ok":
+                continue
+            series[row["rate"]][row["tool"]].append((int(row["n"]), float(row["seconds"])))
+            bounds[row["rate"]] = float(row["bound_seconds"])
+    rates = sorted(series, key=lambda r: float("".join(c for c in r if c.isdigit() or c == ".")))
+    if not rates:
+        print("plot: no successful rows", file=sys.stderr)
+        return 1
+    fig, axes = plt.subplots(1, len(rates), figsize=(6 * len(rates), 4.5), squeeze=False)
+    for ax, rate in zip(axes[0], rates):
+        for tool, points in sorted(series[rate].items()):
+            points.sort()
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=tool)
+        ax.axhline(bounds[rate], color="grey", linestyle="--", label="line-rate bound")
+        ax.set_xscale("log", base=2)
+        ns = sorted({p[0] for pts in series[rate].values() for p in pts})
+        ax.set_xticks(ns)
+        ax.set_xticklabels([str(n) for n in ns])
+        ax.set_ylim(bottom=0)
+        ax.set_title("link %s" % rate)
+        ax.set_xlabel("machines (N)")
+        ax.set_ylabel("seconds until the last machine is verified")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

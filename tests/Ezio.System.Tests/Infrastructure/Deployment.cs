@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Ezio.System.Tests.Infrastructure;
+
+/// <summary>
+/// Runs <c>system/deploy.sh</c> (server + N machines on an emulated LAN, every disk verified
+/// at the end) with the given settings, bounded in time. The script tears its LAN down on
+/// any exit; past the bound it gets SIGTERM (its trap cleans up), and only then SIGKILL.
+/// </summary>
+internal sealed record Deployment(int ExitCode, string Output, TimeSpan Elapsed)
+{
+    public static bool IsCi => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+
+    public static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>The verdict line: "deploy: PASS|FAIL n=... last=... ratio=...".</summary>
+    public string Verdict => Output.Split('\n').LastOrDefault(l => l.StartsWith("deploy: PASS", StringComparison.Ordinal) || l.StartsWith("deploy: FAIL", StringComparison.Ordinal)) ?? "(no verdict line)";
+
+    /// <summary>Machines whose disk passed `ezio verify` and the extent compare.</summary>
+    public int VerifiedMachines => Output.Split('\n').Count(l => l.StartsWith('m') && l.Contains(" ok (", StringComparison.Ordinal));
+
+    public static async Task<Deployment> RunAsync(IReadOnlyDictionary<string, string> settings, TimeSpan bound)
+    {
+        string repo = RepositoryRoot();
+        var start = new ProcessStartInfo("/bin/bash", [Path.Combine(repo, "system", "deploy.sh")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = repo,
+        };
+        start.Environment["LIVE"] = "0";
+        start.Environment["TIMEOUT"] = ((int)bound.TotalSeconds).ToString(global::System.Globalization.CultureInfo.InvariantCulture);
+        if (Environment.GetEnvironmentVariable("EZIO_BIN") is not { Length: > 0 })
+        {
+            start.Environment["EZIO_BIN"] = Path.Combine(repo, "out", "ezio");
+        }
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        var output = new StringBuilder();
+        var clock = Stopwatch.StartNew();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        // The script's own watchdog fires at `bound`; allow it a minute to tear down.
+        using var timeout = new CancellationTokenSource(bound + TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Append(output, $"test: deploy.sh killed after {clock.Elapsed.TotalSeconds:0} s");
+            return new Deployment(-1, output.ToString(), clock.Elapsed);
+        }
+
+        process.WaitForExit();
+        return new Deployment(process.ExitCode, output.ToString(), clock.Elapsed);
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "system", "deploy.sh")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"system/deploy.sh not found above {AppContext.BaseDirectory}");
+    }
+}
