@@ -5,8 +5,7 @@ CONFIG ?= Release
 RID ?= linux-x64
 OUT ?= out
 
-.PHONY: all build test publish check clean bench bench-disk bench-image demo
-.PHONY: all build test publish check clean bench bench-disk bench-lan demo
+.PHONY: all build test publish check clean bench bench-disk bench-image bench-lan demo
 
 all: build
 
@@ -39,7 +38,7 @@ bench: bench-disk bench-image
 # Import speed and repository bytes vs Clonezilla's own slicing (SIZE_MIB of /usr copies, default 2048).
 bench-image: publish
 	EZIO_BIN=$(abspath $(OUT))/ezio bench/image/run.sh
-bench: bench-disk bench-lan
+bench: bench-lan
 
 # Ezio vs HTTP unicast vs udpcast vs libtorrent on an emulated LAN (root; see bench/run.sh).
 # Shape it with NS="1 2 4" RATES=100mbit SIZE_MIB=32.
