@@ -27,4 +27,45 @@ internal sealed partial class PeerConnection
 
     /// <summary>No piece to give this peer right now; retry when something changes.</summary>
     public bool Hungry { get; set; }
+
+    /// <summary>Smoothed payload rate from this peer, bytes per second.</summary>
+    public double DownloadRate { get; private set; }
+
+    /// <summary>Unrequested bytes of assigned pieces the peer should have queued.</summary>
+    public int QueueTargetBytes => _queueTargetBytes;
+
+    private long _rateBytes;
+    private long _rateTicks;
+
+    /// <summary>
+    /// Sizes this peer's queues by what it delivers: about a second of its rate in flight and
+    /// half a second assigned but not yet requested. A slow peer then never sits on pieces
+    /// that faster peers could have sent (whole pieces go to one peer at a time), and a fast
+    /// one gets a deep pipeline. Called by the swarm loop on every tick.
+    /// </summary>
+    public void UpdateRate(long now, TimeProvider time, SessionOptions options, int pieceLength)
+    {
+        var bytes = Downloaded;
+        if (_rateTicks == 0)
+        {
+            _rateTicks = now;
+            _rateBytes = bytes;
+            return;
+        }
+        var seconds = time.GetElapsedTime(_rateTicks, now).TotalSeconds;
+        if (seconds < 0.2)
+        {
+            return;
+        }
+        var sample = (bytes - _rateBytes) / seconds;
+        DownloadRate = DownloadRate == 0 ? sample : 0.6 * DownloadRate + 0.4 * sample;
+        _rateBytes = bytes;
+        _rateTicks = now;
+        var maxInFlight = options.MaxRequestsPerPeer * PieceDownload.BlockSize;
+        var inFlight = (int)Math.Clamp(DownloadRate, 256 * 1024, maxInFlight);
+        _requestTargetBlocks = Math.Max(16, inFlight / PieceDownload.BlockSize);
+        // Half a second of the peer's rate waits assigned but unrequested: enough to bridge the
+        // hop to the swarm loop, never a hoard of pieces a slow peer sits on.
+        _queueTargetBytes = (int)Math.Clamp(DownloadRate / 2, 0, options.PeerQueueBytes);
+    }
 }

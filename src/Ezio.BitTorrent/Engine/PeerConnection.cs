@@ -38,6 +38,9 @@ internal sealed partial class PeerConnection
     private int _queuedUploads;
     private int _maxOutstanding = 250;
     private volatile byte _zRemoteId;
+    // Set by the swarm loop from the measured rate (see PeerConnection.Swarm.cs).
+    private volatile int _requestTargetBlocks = 64;
+    private volatile int _queueTargetBytes;
     private volatile bool _peerChoking = true;
     private volatile bool _amChoking = true;
     private int _needWorkPosted;
@@ -183,6 +186,34 @@ internal sealed partial class PeerConnection
     /// <summary>Re-arms the low-water signal when the swarm loop had nothing to give.</summary>
     public void ClearNeedWork() => Volatile.Write(ref _needWorkPosted, 0);
 
+    /// <summary>
+    /// False while a compressed-mode peer has no room to request another whole piece: giving
+    /// it one now would only park the piece.
+    /// </summary>
+    public bool CanTakeMore
+    {
+        get
+        {
+            var zId = _zRemoteId;
+            if (zId == 0)
+            {
+                return true;
+            }
+            lock (_sync)
+            {
+                var outstanding = 0;
+                var unrequestedPieces = 0;
+                foreach (var download in _downloads)
+                {
+                    outstanding += download.NextRequest - download.ReceivedCount;
+                    unrequestedPieces += download.NextRequest == 0 ? 1 : 0;
+                }
+                var blocksPerPiece = (_session.Torrent.PieceLength + PieceDownload.BlockSize - 1) / PieceDownload.BlockSize;
+                return unrequestedPieces == 0 && outstanding + blocksPerPiece <= Math.Max(_requestTargetBlocks, blocksPerPiece);
+            }
+        }
+    }
+
     /// <summary>Bytes of assigned pieces not yet requested.</summary>
     public int UnrequestedBytes
     {
@@ -280,12 +311,16 @@ internal sealed partial class PeerConnection
         {
             outstanding += download.NextRequest - download.ReceivedCount;
         }
-        var budget = Math.Min(_maxOutstanding, _session.Options.MaxRequestsPerPeer) - outstanding;
+        var budget = Math.Min(_maxOutstanding, _requestTargetBlocks) - outstanding;
         var zId = _zRemoteId;
+        // Whole compressed pieces: one in flight for a slow peer, more for one whose rate
+        // covers them; a piece is only assigned when it can be requested at once, so no
+        // piece waits in a slow peer's queue while faster peers could send it.
+        var blocksPerPiece = (_session.Torrent.PieceLength + PieceDownload.BlockSize - 1) / PieceDownload.BlockSize;
+        var zBudget = 0;
         if (zId != 0)
         {
-            // Whole compressed pieces: keep about two pieces (or a request queue) in flight.
-            var zBudget = Math.Max(_session.Options.MaxRequestsPerPeer, 2 * ((_session.Torrent.PieceLength + PieceDownload.BlockSize - 1) / PieceDownload.BlockSize));
+            zBudget = Math.Max(_requestTargetBlocks, blocksPerPiece);
             foreach (var download in _downloads)
             {
                 if (download.NextRequest == 0 && (outstanding == 0 || outstanding + download.BlockCount <= zBudget))
@@ -316,7 +351,8 @@ internal sealed partial class PeerConnection
             }
             unrequested += download.UnrequestedBytes;
         }
-        if (unrequested < _session.Options.PeerQueueBytes && Interlocked.Exchange(ref _needWorkPosted, 1) == 0)
+        var room = zId == 0 || outstanding + blocksPerPiece <= zBudget;
+        if (room && unrequested <= _queueTargetBytes && Interlocked.Exchange(ref _needWorkPosted, 1) == 0)
         {
             (batch ??= new PeerBatch(this)).Events.Add(new PeerEvent(PeerEventKind.NeedWork));
         }

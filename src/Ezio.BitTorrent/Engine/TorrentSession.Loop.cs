@@ -396,7 +396,7 @@ public sealed partial class TorrentSession
         // A peer that sent a bad piece gets one piece at a time until it is banned, so it
         // cannot pour a whole request queue of garbage in first.
         var maxPieces = peer.HashFailures > 0 ? 1 : 64;
-        while (peer.UnrequestedBytes < Options.PeerQueueBytes && peer.DownloadCount < maxPieces)
+        while (peer.UnrequestedBytes <= peer.QueueTargetBytes && peer.DownloadCount < maxPieces && peer.CanTakeMore)
         {
             if (_partials.Count > 0 && TryAssignPartial(peer))
             {
@@ -474,6 +474,7 @@ public sealed partial class TorrentSession
             {
                 peer.Send(new Outgoing(MessageId.KeepAlive));
             }
+            peer.UpdateRate(now, Time, Options, Torrent.PieceLength);
             TryUnchoke(peer);
             if (peer.Hungry)
             {

@@ -8,7 +8,10 @@ namespace Ezio.BitTorrent.Engine;
 // piece has been handed out at least once, everything is advertised and we seed normally.
 public sealed partial class TorrentSession
 {
-    private int SuperSeedWindow => Math.Clamp((int)((32L << 20) / Torrent.PieceLength), 4, 128);
+    // Two pieces (or 2 MiB of small ones) keep a peer's pipe from us full on a LAN, where
+    // a have comes back within milliseconds of the piece; a wider window would hand the same
+    // pieces to several peers before any of them could pass one on.
+    private int SuperSeedWindow => (int)Math.Clamp((2L << 20) / Torrent.PieceLength, 2, 64);
 
     private void Allot(PeerConnection peer)
     {
