@@ -234,7 +234,7 @@ internal sealed partial class DeploymentManager
         }
     }
 
-    private void Publish(DeploymentEventKind kind, DeploymentRecord? deployment, MachineRecord? machine)
+    private void Publish(DeploymentEventKind kind, DeploymentRecord? deployment, MachineRecord? machine, DoneReport? report = null)
     {
         DeploymentInfo? d;
         MachineInfo? m;
@@ -243,7 +243,7 @@ internal sealed partial class DeploymentManager
             d = deployment?.ToInfo();
             m = machine?.ToInfo();
         }
-        _events.Publish(new DeploymentEvent(kind, _time.GetUtcNow(), d, m));
+        _events.Publish(new DeploymentEvent(kind, _time.GetUtcNow(), d, m, report));
     }
 
     private static bool IsValidHostname(string? name) =>
