@@ -22,7 +22,7 @@ public sealed class OcsmgrdListenerTests(ITestOutputHelper output)
     private static string Fixtures => Path.Combine(AppContext.BaseDirectory, "Fixtures", "ocsmgrd");
 
     [Theory]
-    [InlineData(OldReport, "out-old-protocol-deb-5.3.17", " /dev/sda1, success, 4.721 mins;")]
+    [InlineData(OldReport, "out-old-protocol-deb-5.3.17", "mins;")]
     [InlineData(NewReport, "out-new-protocol-git-head", "/dev/sda1  success  4.721 mins;")]
     public async Task Report_SameAsRealOcsmgrd_FilesIdentical(string message, string expected, string statsTail)
     {
@@ -38,7 +38,8 @@ public sealed class OcsmgrdListenerTests(ITestOutputHelper output)
         var report = await handled.Task.WaitAsync(TimeSpan.FromSeconds(15));
 
         Assert.NotNull(report);
-        Assert.EndsWith(statsTail.Trim(), report.Stats.Trim(), StringComparison.Ordinal);
+        // ocsmgrd's quirk kept: in the old format the first three report words fill the EFI slots.
+        Assert.Equal(statsTail, report.Stats.Trim());
         foreach (var name in s_written)
         {
             var want = await File.ReadAllBytesAsync(Path.Combine(Fixtures, expected, "nbi_img", name));
@@ -86,7 +87,7 @@ public sealed class OcsmgrdListenerTests(ITestOutputHelper output)
         await SendAsync(port, NewReport, output: null);
 
         var deadline = Stopwatch.StartNew();
-        while (listener.Accepted < 1 && deadline.Elapsed < TimeSpan.FromSeconds(15))
+        while ((listener.Accepted < 1 || listener.Rejected < 2) && deadline.Elapsed < TimeSpan.FromSeconds(15))
         {
             await Task.Delay(50);
         }
