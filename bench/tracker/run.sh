@@ -5,12 +5,13 @@
 # swarms), not by the number of requests.
 #
 # Usage: bench/tracker/run.sh            (publishes ezio-server with AOT unless EZIO_SERVER_BIN is set)
-# Env:   EZIO_SERVER_BIN  BENCH_PORT (18080)  BENCH_SECONDS (10)  BENCH_THREADS (2)
+# Env:   EZIO_SERVER_BIN  BENCH_PORT (a free one)  BENCH_SECONDS (10)  BENCH_THREADS (2)
 #        BENCH_CONNECTIONS (64)  BENCH_SWARMS (16)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/../.."
 
-port=${BENCH_PORT:-18080}
+# A free loopback port unless BENCH_PORT says which.
+port=${BENCH_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 seconds=${BENCH_SECONDS:-10}
 threads=${BENCH_THREADS:-2}
 connections=${BENCH_CONNECTIONS:-64}
@@ -38,6 +39,11 @@ for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$port/metrics" >/dev/null 2>&1 && break
     sleep 0.1
 done
+if ! kill -0 "$server" 2>/dev/null; then
+    echo "ezio-server did not start:" >&2
+    cat "$work/server.log" >&2
+    exit 1
+fi
 rss() { awk '/^VmRSS/ {print $2 " kB"}' "/proc/$server/status"; }
 hwm() { awk '/^VmHWM/ {print $2 " kB"}' "/proc/$server/status"; }
 echo "ezio-server pid $server, RSS at start: $(rss)"
