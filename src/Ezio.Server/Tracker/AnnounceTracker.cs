@@ -111,7 +111,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             else
             {
                 peer.EndPoint = endPoint;
-                peer.Left = request.Left;
+                swarm.SetLeft(peer, request.Left);
                 peer.LastSeen = now;
             }
             if (request.Event == AnnounceEvent.Completed)

@@ -25,6 +25,7 @@ internal sealed class Swarm(InfoHash infoHash)
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly HashSet<string> _completedBy = new(StringComparer.Ordinal);
     private DateTimeOffset _nextExpiry;
+    private int _seeds;
 
     public InfoHash InfoHash { get; } = infoHash;
     public IReadOnlyList<TrackedPeer> Peers => _peers;
@@ -56,6 +57,7 @@ internal sealed class Swarm(InfoHash infoHash)
         var key = Key(peer.PeerId);
         if (_index.TryGetValue(key, out var at))
         {
+            _seeds += (peer.IsSeed ? 1 : 0) - (_peers[at].IsSeed ? 1 : 0);
             _peers[at] = peer;
             return true;
         }
@@ -65,6 +67,7 @@ internal sealed class Swarm(InfoHash infoHash)
         }
         _index[key] = _peers.Count;
         _peers.Add(peer);
+        _seeds += peer.IsSeed ? 1 : 0;
         return true;
     }
 
@@ -76,6 +79,7 @@ internal sealed class Swarm(InfoHash infoHash)
         {
             return;
         }
+        _seeds -= _peers[at].IsSeed ? 1 : 0;
         var last = _peers.Count - 1;
         if (at != last)
         {
@@ -123,16 +127,12 @@ internal sealed class Swarm(InfoHash infoHash)
         return stale.Count;
     }
 
-    public (int Seeds, int Leechers) Counts()
+    /// <summary>Changes a listed peer's "left", keeping the seed count (O(1) per announce).</summary>
+    public void SetLeft(TrackedPeer peer, long left)
     {
-        var seeds = 0;
-        foreach (var peer in _peers)
-        {
-            if (peer.IsSeed)
-            {
-                seeds++;
-            }
-        }
-        return (seeds, _peers.Count - seeds);
+        _seeds += (left == 0 ? 1 : 0) - (peer.IsSeed ? 1 : 0);
+        peer.Left = left;
     }
+
+    public (int Seeds, int Leechers) Counts() => (_seeds, _peers.Count - _seeds);
 }
