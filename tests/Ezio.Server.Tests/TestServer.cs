@@ -80,6 +80,26 @@ internal sealed class TestDirs
     public string State => Path.Combine(Root, "state");
     public string Boot => Path.Combine(Root, "tftp");
 
+    /// <summary>
+    /// Makes an Ezio image repo/&lt;name&gt;/{image.json,name.torrent,pieces.ezp} of a 1 MiB
+    /// "disk" whose second half is one raw partition of random bytes; returns the partition.
+    /// </summary>
+    public (byte[] Partition, Ezio.Imaging.ImageManifest Manifest) AddEzioImage(string name)
+    {
+        var partition = RandomNumberGenerator.GetBytes(512 * 1024);
+        var manifest = new Ezio.Imaging.ImageManifest
+        {
+            Name = name,
+            Source = "test",
+            DiskSize = 1 << 20,
+            PartitionTable = new Ezio.Imaging.PartitionTableInfo { Label = "dos", Sfdisk = "label: dos\nunit: sectors\n\n/dev/sda1 : start=1024, size=1024, type=83\n" },
+        };
+        var segment = new Ezio.Imaging.Build.DiskSegment(512 * 1024, Ezio.Imaging.Partclone.RawBlockSource.FromBytes(partition), "sda1");
+        var built = Ezio.Imaging.Build.ImageBuilder.Build(Path.Combine(Repo, name), manifest, [segment],
+            new Ezio.Imaging.Build.ImageBuildOptions { PieceLength = 64 * 1024 });
+        return (partition, built);
+    }
+
     /// <summary>Makes repo/&lt;name&gt;/{name.torrent,data} with random content; returns the torrent.</summary>
     public Torrent AddImage(string name, int length = 3 * 65536 + 1234, int pieceLength = 65536)
     {

@@ -1,4 +1,5 @@
 using Ezio.Deployment.Contracts;
+using Ezio.Server.BootFiles;
 using Ezio.Server.BootMenus;
 using Ezio.Server.Deployments;
 using Ezio.Server.Images;
@@ -17,7 +18,7 @@ internal static class AgentEndpoints
         app.MapPost(ApiRoutes.Done, DoneAsync);
         app.MapGet(ApiRoutes.Seeding, (string? deployment, DeploymentManager manager) => Answer(manager.Seeding(deployment), DeploymentJsonContext.Default.SeedingStatus));
         app.MapGet(ApiRoutes.ImageTorrent, Torrent);
-        app.MapGet("/boot/{file}", Ipxe);
+        app.MapMethods("/boot/{**path}", ["GET", "HEAD"], Boot);
     }
 
     private static async Task<IResult> RegisterAsync(HttpContext context, DeploymentManager manager)
@@ -53,10 +54,36 @@ internal static class AgentEndpoints
             ? Results.Bytes(image.TorrentBytes, "application/x-bittorrent", name + ".torrent")
             : JsonBody.Error(StatusCodes.Status404NotFound, "no such image");
 
-    /// <summary>GET /boot/&lt;mac&gt;.ipxe: the machine's iPXE script, generated from its current state.</summary>
+    /// <summary>
+    /// GET /boot/&lt;mac&gt;.ipxe: the machine's iPXE script; GET /boot/&lt;dir&gt;/&lt;file&gt;: a file of
+    /// the live directory (kernel, initrd, squashfs), where &lt;dir&gt; is "live" or the directory
+    /// the menus' kernel path names ("ezio" by default). Ranges are honoured (live-boot resumes).
+    /// </summary>
+    private static IResult Boot(string path, DeploymentManager manager, BootMenuWriter menus, LiveFiles live, BootMenuOptions options)
+    {
+        if (!path.Contains('/') && path.EndsWith(".ipxe", StringComparison.Ordinal))
+        {
+            return Ipxe(path, manager, menus);
+        }
+        var slash = path.IndexOf('/');
+        var first = slash > 0 ? path[..slash] : "";
+        if ((first == "live" || first == KernelDirectory(options)) && live.TryResolve(path[(slash + 1)..], out var file))
+        {
+            return Results.File(file.FullName, LiveFiles.ContentType(file.Name), enableRangeProcessing: true, lastModified: file.LastWriteTimeUtc);
+        }
+        return JsonBody.Error(StatusCodes.Status404NotFound, "no such boot file");
+    }
+
+    private static string? KernelDirectory(BootMenuOptions options)
+    {
+        var slash = options.Kernel.IndexOf('/');
+        return slash > 0 ? options.Kernel[..slash] : null;
+    }
+
+    /// <summary>The machine's iPXE script, generated from its current state.</summary>
     private static IResult Ipxe(string file, DeploymentManager manager, BootMenuWriter menus)
     {
-        if (!file.EndsWith(".ipxe", StringComparison.Ordinal) || !MacAddress.TryNormalize(file[..^5], out var mac))
+        if (!MacAddress.TryNormalize(file[..^5], out var mac))
         {
             return JsonBody.Error(StatusCodes.Status404NotFound, "expected /boot/<mac>.ipxe");
         }

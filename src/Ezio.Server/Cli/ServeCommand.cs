@@ -7,11 +7,11 @@ namespace Ezio.Server.Cli;
 
 internal static class ServeCommand
 {
-    public const string Usage = "ezio-server [--repo DIR] [--listen URL] [--public-url URL] [--boot-root DIR] [--ocsmgrd-port N] [--state DIR] [--config FILE] [--peer-port N] [--admin-token T] [--signing-key PEM]";
+    public const string Usage = "ezio-server [--repo DIR] [--listen URL] [--public-url URL] [--boot-root DIR] [--ocsmgrd-port N] [--live-dir DIR] [--history FILE] [--state DIR] [--config FILE] [--peer-port N] [--admin-token T] [--signing-key PEM]";
     public const string DefaultConfig = "/etc/ezio/server.json";
 
     private static readonly string[] Known =
-        ["--repo", "--listen", "--public-url", "--boot-root", "--ocsmgrd-port", "--state", "--config", "--peer-port", "--admin-token", "--signing-key"];
+        ["--repo", "--listen", "--public-url", "--boot-root", "--ocsmgrd-port", "--live-dir", "--history", "--state", "--config", "--peer-port", "--admin-token", "--signing-key"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -52,7 +52,9 @@ internal static class ServeCommand
         options.Listen = cl.Value("--listen") ?? options.Listen;
         options.StateDirectory = cl.Value("--state") ?? options.StateDirectory;
         options.Menus.BootRoot = cl.Value("--boot-root") ?? options.Menus.BootRoot;
-        options.OcsmgrdPort = cl.Int("--ocsmgrd-port", options.OcsmgrdPort, 1, 65535);
+        options.OcsmgrdPort = cl.Int("--ocsmgrd-port", options.OcsmgrdPort, -1, 65535);
+        options.LiveDirectory = cl.Value("--live-dir") ?? options.LiveDirectory;
+        options.HistoryFile = cl.Value("--history") ?? options.HistoryFile;
         options.PeerPort = cl.Int("--peer-port", options.PeerPort, 0, 65535);
         options.AdminToken = cl.Value("--admin-token") ?? options.AdminToken;
         options.SigningKeyFile = cl.Value("--signing-key") ?? options.SigningKeyFile;

@@ -12,8 +12,8 @@ internal enum DeploymentEventKind
     MachineDone,
 }
 
-/// <summary>One change, with snapshots (never the live records).</summary>
-internal sealed record DeploymentEvent(DeploymentEventKind Kind, DateTimeOffset At, DeploymentInfo? Deployment, MachineInfo? Machine);
+/// <summary>One change, with snapshots (never the live records); <see cref="Report"/> only on MachineDone.</summary>
+internal sealed record DeploymentEvent(DeploymentEventKind Kind, DateTimeOffset At, DeploymentInfo? Deployment, MachineInfo? Machine, DoneReport? Report = null);
 
 /// <summary>
 /// Stream of machine/deployment changes for the dashboard, metrics and history. Each subscriber

@@ -140,7 +140,7 @@ internal sealed partial class DeploymentManager
             SaveLocked();
         }
         DeploymentsLog.MachineDone(_logger, machine.Mac, deployment.Id, report.Ok, report.Reason);
-        Publish(DeploymentEventKind.MachineDone, deployment, machine);
+        Publish(DeploymentEventKind.MachineDone, deployment, machine, report);
         if (finished)
         {
             Finish(deployment, "deployment is over: every machine reported");

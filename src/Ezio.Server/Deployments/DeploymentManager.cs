@@ -137,7 +137,8 @@ internal sealed partial class DeploymentManager
                 Id = $"d{now:yyyyMMdd}-{_state.NextDeployment++}",
                 Image = image.Name,
                 InfoHash = image.Torrent.InfoHash.ToString(),
-                ImageSizeBytes = image.Torrent.TotalLength,
+                ImageSizeBytes = image.SizeBytes,
+                PartitionTable = image.PartitionTable,
                 State = DeploymentState.Active,
                 After = request.After,
                 TargetDisk = request.TargetDisk ?? new TargetDiskRule(TargetDiskKind.Auto, null),
@@ -233,7 +234,7 @@ internal sealed partial class DeploymentManager
         }
     }
 
-    private void Publish(DeploymentEventKind kind, DeploymentRecord? deployment, MachineRecord? machine)
+    private void Publish(DeploymentEventKind kind, DeploymentRecord? deployment, MachineRecord? machine, DoneReport? report = null)
     {
         DeploymentInfo? d;
         MachineInfo? m;
@@ -242,7 +243,7 @@ internal sealed partial class DeploymentManager
             d = deployment?.ToInfo();
             m = machine?.ToInfo();
         }
-        _events.Publish(new DeploymentEvent(kind, _time.GetUtcNow(), d, m));
+        _events.Publish(new DeploymentEvent(kind, _time.GetUtcNow(), d, m, report));
     }
 
     private static bool IsValidHostname(string? name) =>

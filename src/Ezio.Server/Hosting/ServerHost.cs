@@ -1,7 +1,11 @@
 using Ezio.Deployment.Contracts;
 using Ezio.Server.Api;
+using Ezio.Server.BootFiles;
 using Ezio.Server.BootMenus;
+using Ezio.Server.Dashboard;
 using Ezio.Server.Deployments;
+using Ezio.Server.Metrics;
+using Ezio.Server.Ocsmgrd;
 using Ezio.Server.Images;
 using Ezio.Server.Seeding;
 using Ezio.Server.Tracker;
@@ -48,6 +52,7 @@ internal static class ServerHost
         services.AddSingleton(time ?? TimeProvider.System);
         services.AddSingleton(MenuTemplates.LoadEmbedded());
         services.AddSingleton<BootMenuWriter>();
+        services.AddSingleton(new LiveFiles(options.LiveDirectory ?? (options.Menus.BootRoot is { } boot ? Path.Combine(boot, "live") : null)));
         services.AddSingleton<IImageCatalog>(new DirectoryImageCatalog(options.Repo));
         services.AddSingleton(new StateStore(options.StateDirectory));
         services.AddSingleton<DeploymentEventHub>();
@@ -61,6 +66,12 @@ internal static class ServerHost
         services.AddSingleton<DeploymentSeeder>();
         services.AddHostedService(sp => sp.GetRequiredService<DeploymentSeeder>());
         services.AddHostedService<HousekeepingService>();
+        services.AddSingleton(sp => new DeploymentHistory(
+            options.HistoryFile ?? (options.StateDirectory is { } state ? Path.Combine(state, "history.db") : null),
+            sp.GetRequiredService<IDeploymentEvents>(), sp.GetRequiredService<ILogger<DeploymentHistory>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<DeploymentHistory>());
+        services.AddSingleton<OcsmgrdListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<OcsmgrdListener>());
 
         var app = builder.Build();
         var tracker = app.Services.GetRequiredService<AnnounceTracker>();
@@ -69,6 +80,8 @@ internal static class ServerHost
         TrackerEndpoints.Map(app);
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app, options);
+        DashboardEndpoints.Map(app);
+        MetricsEndpoint.Map(app);
         return app;
     }
 

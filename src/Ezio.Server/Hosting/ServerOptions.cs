@@ -14,6 +14,15 @@ internal sealed class ServerOptions
     public string Listen { get; set; } = "http://0.0.0.0:8080";
     public string? StateDirectory { get; set; } = "/var/lib/ezio-server";
     public int OcsmgrdPort { get; set; } = 6461;
+
+    /// <summary>Address the ocsmgrd listener binds (all IPv4 addresses, like the real one).</summary>
+    public string OcsmgrdBind { get; set; } = "0.0.0.0";
+
+    /// <summary>Live system files served under /boot/; null means &lt;boot-root&gt;/live.</summary>
+    public string? LiveDirectory { get; set; }
+
+    /// <summary>Past deployments (SQLite); null means &lt;state&gt;/history.db, none without a state directory.</summary>
+    public string? HistoryFile { get; set; }
     public int PeerPort { get; set; } = 6881;
     public string? AdminToken { get; set; }
 

@@ -1,17 +1,21 @@
 using System.Diagnostics.CodeAnalysis;
 using Ezio.BitTorrent.Metainfo;
+using Ezio.Imaging;
+using Ezio.Imaging.Store;
 using Ezio.Storage;
 
 namespace Ezio.Server.Images;
 
 /// <summary>
 /// Images are directories of the repository: <c>&lt;repo&gt;/&lt;name&gt;/&lt;name&gt;.torrent</c> plus
-/// either <c>pieces.ezp</c> (Ezio.Imaging, not wired yet) or <c>data</c> (the file or
-/// directory the torrent describes, opened with <see cref="TargetStorage"/>).
+/// either an Ezio image (<c>image.json</c> + <c>pieces.ezp</c>, seeded straight from the
+/// compressed piece store) or <c>data</c> (the file or directory the torrent describes, opened
+/// with <see cref="TargetStorage"/>).
 /// </summary>
 internal sealed class DirectoryImageCatalog(string root) : IImageCatalog
 {
     public const int MaxTorrentBytes = 64 << 20;
+    public const int MaxManifestBytes = 4 << 20;
 
     public string Root { get; } = Path.GetFullPath(root);
 
@@ -43,9 +47,54 @@ internal sealed class DirectoryImageCatalog(string root) : IImageCatalog
         {
             return false;
         }
+        if (EzioImage.IsImageDirectory(directory))
+        {
+            return TryGetPieceStore(name, directory, torrent, bytes, out image);
+        }
         var data = Path.Combine(directory, "data");
         image = new ImageEntry(name, torrent, bytes, () => TargetStorage.Open(data, torrent, StorageLayout.Auto));
         return true;
+    }
+
+    /// <summary>
+    /// An Ezio image: the manifest must name the same info-hash as the torrent, and the piece
+    /// store is checked again when it is opened (a swapped pieces.ezp must not be seeded).
+    /// </summary>
+    private static bool TryGetPieceStore(string name, string directory, Torrent torrent, byte[] bytes, [NotNullWhen(true)] out ImageEntry? image)
+    {
+        image = null;
+        var manifestPath = Path.Combine(directory, EzioImage.ManifestFileName);
+        if (new FileInfo(manifestPath).Length > MaxManifestBytes)
+        {
+            return false;
+        }
+        ImageManifest manifest;
+        try
+        {
+            manifest = ImageManifest.Load(manifestPath);
+        }
+        catch (ImageException)
+        {
+            return false;
+        }
+        if (manifest.InfoHash.Length > 0 && !string.Equals(manifest.InfoHash, torrent.InfoHash.ToString(), StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var table = string.IsNullOrWhiteSpace(manifest.PartitionTable.Sfdisk) ? null : manifest.PartitionTable.Sfdisk;
+        image = new ImageEntry(name, torrent, bytes, () => OpenPieceStore(directory, torrent), table, manifest.DiskSize, PieceStore: true);
+        return true;
+    }
+
+    private static PieceStoreStorage OpenPieceStore(string directory, Torrent torrent)
+    {
+        var storage = PieceStoreStorage.Open(directory);
+        if (!storage.Store.InfoHash.Span.SequenceEqual(torrent.InfoHash.ToArray()))
+        {
+            storage.Dispose();
+            throw new IOException($"{directory}/{EzioImage.PieceStoreFileName} belongs to another torrent");
+        }
+        return storage;
     }
 
     public IReadOnlyList<string> List()

@@ -1,6 +1,8 @@
 using System.Net;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Metainfo;
+using Ezio.BitTorrent.Storage;
+using Ezio.Imaging.Compression;
 using Ezio.Server.Deployments;
 using Ezio.Server.Hosting;
 using Ezio.Server.Images;
@@ -22,8 +24,42 @@ internal sealed class DeploymentSeeder(
     private readonly Lock _lock = new();
     private readonly Dictionary<InfoHash, Seed> _seeds = [];
     private PeerListener? _listener;
+    private long _uploadedByStopped;
 
     public int Port => _listener?.Port ?? 0;
+
+    /// <summary>Bytes uploaded to peers since start, by live and stopped seeds (for /metrics).</summary>
+    public long BytesServed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _uploadedByStopped + _seeds.Values.Sum(s => s.Session.GetStats().Uploaded);
+            }
+        }
+    }
+
+    /// <summary>The session seeding <paramref name="hash"/>, as a snapshot; null when none.</summary>
+    public SessionStats? Stats(InfoHash hash)
+    {
+        lock (_lock)
+        {
+            return _seeds.TryGetValue(hash, out var seed) ? seed.Session.GetStats() : null;
+        }
+    }
+
+    /// <summary>How many images are being seeded now.</summary>
+    public int ActiveSeeds
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _seeds.Count;
+            }
+        }
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -78,7 +114,16 @@ internal sealed class DeploymentSeeder(
                 SeedingLog.NoImage(logger, deployment.Image, deployment.Id);
                 return;
             }
-            var storage = image.OpenStorage();
+            ITorrentStorage storage;
+            try
+            {
+                storage = image.OpenStorage();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                SeedingLog.Failed(logger, deployment.Image, e);
+                return;
+            }
             var session = new TorrentSession(image.Torrent, storage, new Ezio.BitTorrent.Engine.SessionOptions
             {
                 ListenPort = _listener.Port,
@@ -88,6 +133,8 @@ internal sealed class DeploymentSeeder(
                 AssumeComplete = !options.SeedRecheck,
                 RecheckBeforeStart = true,
                 SuperSeed = true,
+                // Ezio agents get the stored compressed frames of pieces.ezp as they are.
+                Codec = ZstdPieceCodec.IsAvailable ? ZstdPieceCodec.Instance : null,
             });
             var seed = new Seed(session, storage, [deployment.Id]);
             _seeds[hash] = seed;
@@ -128,6 +175,7 @@ internal sealed class DeploymentSeeder(
                 if (seed.Deployments.Count == 0)
                 {
                     _seeds.Remove(hash);
+                    _uploadedByStopped += seed.Session.GetStats().Uploaded;
                     stop = seed;
                 }
             }

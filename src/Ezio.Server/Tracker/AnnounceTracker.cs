@@ -88,7 +88,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
         lock (swarm)
         {
             swarm.LastActivity = now;
-            swarm.Expire(now - 2 * Interval);
+            swarm.ExpireIfDue(now, now - 2 * Interval);
             if (swarm.ClosedReason is { } closed)
             {
                 return Failure(closed);
@@ -111,7 +111,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             else
             {
                 peer.EndPoint = endPoint;
-                peer.Left = request.Left;
+                swarm.SetLeft(peer, request.Left);
                 peer.LastSeen = now;
             }
             if (request.Event == AnnounceEvent.Completed)
@@ -215,11 +215,11 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             peers.Add((new byte[20], new IPEndPoint(seeder, swarm.PinnedSeederPort)));
         }
         // Seeds do not need seeds; otherwise start at a random place so every peer is handed out.
-        var all = swarm.Peers.ToArray();
-        var start = all.Length == 0 ? 0 : Random.Shared.Next(all.Length);
-        for (var i = 0; i < all.Length && peers.Count < request.NumWant; i++)
+        var all = swarm.Peers;
+        var start = all.Count == 0 ? 0 : Random.Shared.Next(all.Count);
+        for (var i = 0; i < all.Count && peers.Count < request.NumWant; i++)
         {
-            var peer = all[(start + i) % all.Length];
+            var peer = all[(start + i) % all.Count];
             if (peer.PeerId.AsSpan().SequenceEqual(request.PeerId) || (request.Left == 0 && peer.IsSeed))
             {
                 continue;

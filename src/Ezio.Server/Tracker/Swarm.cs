@@ -19,11 +19,16 @@ internal sealed class TrackedPeer(byte[] peerId, IPEndPoint endPoint)
 /// </summary>
 internal sealed class Swarm(InfoHash infoHash)
 {
-    private readonly Dictionary<string, TrackedPeer> _peers = new(StringComparer.Ordinal);
+    // Peers in a list (so an announce can pick from a random start without copying) plus an
+    // index by peer id; removal swaps the last peer into the hole.
+    private readonly List<TrackedPeer> _peers = [];
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly HashSet<string> _completedBy = new(StringComparer.Ordinal);
+    private DateTimeOffset _nextExpiry;
+    private int _seeds;
 
     public InfoHash InfoHash { get; } = infoHash;
-    public IReadOnlyCollection<TrackedPeer> Peers => _peers.Values;
+    public IReadOnlyList<TrackedPeer> Peers => _peers;
     public int Count => _peers.Count;
 
     /// <summary>Distinct peers that sent event=completed (ocs-bttrack's completed counter).</summary>
@@ -45,19 +50,58 @@ internal sealed class Swarm(InfoHash infoHash)
 
     public static string Key(byte[] peerId) => Convert.ToHexString(peerId);
 
-    public TrackedPeer? Find(byte[] peerId) => _peers.GetValueOrDefault(Key(peerId));
+    public TrackedPeer? Find(byte[] peerId) => _index.TryGetValue(Key(peerId), out var at) ? _peers[at] : null;
 
     public bool TryAdd(TrackedPeer peer, int maxPeers)
     {
+        var key = Key(peer.PeerId);
+        if (_index.TryGetValue(key, out var at))
+        {
+            _seeds += (peer.IsSeed ? 1 : 0) - (_peers[at].IsSeed ? 1 : 0);
+            _peers[at] = peer;
+            return true;
+        }
         if (_peers.Count >= maxPeers)
         {
             return false;
         }
-        _peers[Key(peer.PeerId)] = peer;
+        _index[key] = _peers.Count;
+        _peers.Add(peer);
+        _seeds += peer.IsSeed ? 1 : 0;
         return true;
     }
 
-    public void Remove(byte[] peerId) => _peers.Remove(Key(peerId));
+    public void Remove(byte[] peerId) => RemoveKey(Key(peerId));
+
+    private void RemoveKey(string key)
+    {
+        if (!_index.Remove(key, out var at))
+        {
+            return;
+        }
+        _seeds -= _peers[at].IsSeed ? 1 : 0;
+        var last = _peers.Count - 1;
+        if (at != last)
+        {
+            _peers[at] = _peers[last];
+            _index[Key(_peers[at].PeerId)] = at;
+        }
+        _peers.RemoveAt(last);
+    }
+
+    /// <summary>
+    /// <see cref="Expire"/> at most once a second: a full scan on every announce made the
+    /// tracker's cost grow with the swarm (bench/tracker).
+    /// </summary>
+    public void ExpireIfDue(DateTimeOffset now, DateTimeOffset cutoff)
+    {
+        if (now < _nextExpiry)
+        {
+            return;
+        }
+        _nextExpiry = now.AddSeconds(1);
+        Expire(cutoff);
+    }
 
     public void MarkCompleted(byte[] peerId) => _completedBy.Add(Key(peerId));
 
@@ -65,11 +109,11 @@ internal sealed class Swarm(InfoHash infoHash)
     public int Expire(DateTimeOffset cutoff)
     {
         List<string>? stale = null;
-        foreach (var (key, peer) in _peers)
+        foreach (var peer in _peers)
         {
             if (peer.LastSeen < cutoff)
             {
-                (stale ??= []).Add(key);
+                (stale ??= []).Add(Key(peer.PeerId));
             }
         }
         if (stale is null)
@@ -78,21 +122,17 @@ internal sealed class Swarm(InfoHash infoHash)
         }
         foreach (var key in stale)
         {
-            _peers.Remove(key);
+            RemoveKey(key);
         }
         return stale.Count;
     }
 
-    public (int Seeds, int Leechers) Counts()
+    /// <summary>Changes a listed peer's "left", keeping the seed count (O(1) per announce).</summary>
+    public void SetLeft(TrackedPeer peer, long left)
     {
-        var seeds = 0;
-        foreach (var peer in _peers.Values)
-        {
-            if (peer.IsSeed)
-            {
-                seeds++;
-            }
-        }
-        return (seeds, _peers.Count - seeds);
+        _seeds += (left == 0 ? 1 : 0) - (peer.IsSeed ? 1 : 0);
+        peer.Left = left;
     }
+
+    public (int Seeds, int Leechers) Counts() => (_seeds, _peers.Count - _seeds);
 }
