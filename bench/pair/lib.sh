@@ -6,7 +6,7 @@
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$BENCH_DIR/../.." && pwd)
-LT_SCRIPTS=$REPO_ROOT/tests/Ezio.Interop.Tests/scripts
+LT_SCRIPTS=$REPO_ROOT/tests/scripts
 PY=/usr/bin/python3   # Debian's python: python3-libtorrent is installed there
 BENCH_CACHE=${BENCH_CACHE:-/var/tmp/ezio-bench}
 EZIO_BIN=${EZIO_BIN:-$REPO_ROOT/out/ezio}

@@ -15,9 +15,9 @@ public sealed class BtzoneDeployTests
     [DeployFact("ezio,losetup,zstd,tar,partclone.ext4,e2fsck")]
     public async Task Get_ClonezillaBtzoneOntoPartition_EqualsPartcloneRestore()
     {
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         string torrent = Path.Combine(Tools.Fixtures, "sda1.torrent");
-        string seedDir = scratch.Directory("btzone");
+        string seedDir = scratch.CreateSubdirectory("btzone");
         Shell.Sh($"zstd -dc '{Tools.Fixtures}/sda1-fsbt-files.tar.zst' | tar -x -C '{seedDir}'");
         var extents = ReadTorrentInfo(Path.Combine(Tools.Fixtures, "sda1.torrent.info"));
         Assert.Equal(4, extents.Count);

@@ -22,9 +22,9 @@ public sealed class GetOffsetLayoutTests
     [DeployFact("ezio,libtorrent,losetup")]
     public async Task Get_OffsetTorrentOntoLoopDevice_WritesExtentsAndLeavesHoles()
     {
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         var image = Image();
-        string seedDir = scratch.Directory("seed");
+        string seedDir = scratch.CreateSubdirectory("seed");
         string slices = image.WriteSlices(seedDir);
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(slices, torrent, PieceSize);

@@ -12,8 +12,8 @@ public sealed class GetResumeTests
     public async Task Get_KilledHalfwayThenRestarted_FetchesOnlyTheRest()
     {
         const long size = 256L << 20;
-        using var scratch = new Scratch();
-        string seedDir = scratch.Directory("seed");
+        using var scratch = new TempDirectory();
+        string seedDir = scratch.CreateSubdirectory("seed");
         string imageFile = WriteImage(Path.Combine(seedDir, "disk.img"), size, seed: 42);
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(imageFile, torrent, 1 << 20);
@@ -50,7 +50,7 @@ public sealed class GetResumeTests
     {
         const long size = 64L << 20;
         const int pieceSize = 256 * 1024;
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         string imageFile = WriteImage(scratch["disk.img"], size, seed: 7);
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(imageFile, torrent, pieceSize);

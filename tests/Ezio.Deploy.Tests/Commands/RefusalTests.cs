@@ -13,11 +13,11 @@ public sealed class RefusalTests
     [DeployFact("ezio,losetup")]
     public async Task Get_ExtentPastEndOfDevice_RefusesAndWritesNothing()
     {
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         // The second extent ends 512 KiB past the end of a 32 MiB device.
         var image = SliceImage.Create("sda1", seed: 3, (0, 1 << 20), ((32 << 20) - (512 << 10), 1 << 20));
         string torrent = scratch["t.torrent"];
-        await EzioCli.CreateTorrentAsync(image.WriteSlices(scratch.Directory("seed")), torrent, 256 * 1024);
+        await EzioCli.CreateTorrentAsync(image.WriteSlices(scratch.CreateSubdirectory("seed")), torrent, 256 * 1024);
         using var device = LoopDevice.Create(scratch["disk.img"], 32 << 20);
 
         string before = device.Sha256();
@@ -28,13 +28,13 @@ public sealed class RefusalTests
     [DeployFact("ezio,losetup,mkfs.ext4,mount,umount")]
     public async Task Get_MountedDevice_RefusesAndWritesNothing()
     {
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         string torrent = scratch["t.torrent"];
-        await EzioCli.CreateTorrentAsync(GetOffsetLayoutTests.Image().WriteSlices(scratch.Directory("seed")), torrent, 256 * 1024);
+        await EzioCli.CreateTorrentAsync(GetOffsetLayoutTests.Image().WriteSlices(scratch.CreateSubdirectory("seed")), torrent, 256 * 1024);
         using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20);
         // No lazy init: the kernel would otherwise zero inode tables in the background.
         Shell.Run(Tools.Require("mkfs.ext4"), "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", device.Path);
-        string mountPoint = scratch.Directory("mnt");
+        string mountPoint = scratch.CreateSubdirectory("mnt");
         Shell.Run("mount", "-o", "noatime", device.Path, mountPoint);
         try
         {
@@ -52,10 +52,10 @@ public sealed class RefusalTests
     [DeployFact("ezio")]
     public async Task Get_DirectoryTargetForOffsetTorrent_RefusesAndWritesNothing()
     {
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         string torrent = scratch["t.torrent"];
-        await EzioCli.CreateTorrentAsync(GetOffsetLayoutTests.Image().WriteSlices(scratch.Directory("seed")), torrent, 256 * 1024);
-        string target = scratch.Directory("target");
+        await EzioCli.CreateTorrentAsync(GetOffsetLayoutTests.Image().WriteSlices(scratch.CreateSubdirectory("seed")), torrent, 256 * 1024);
+        string target = scratch.CreateSubdirectory("target");
         File.WriteAllText(Path.Combine(target, "keep"), "untouched");
 
         await AssertRefusedAsync(torrent, target, "directory");
@@ -66,9 +66,9 @@ public sealed class RefusalTests
     [DeployFact("ezio")]
     public async Task Get_CharacterDevice_Refuses()
     {
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         string torrent = scratch["t.torrent"];
-        await EzioCli.CreateTorrentAsync(GetOffsetLayoutTests.Image().WriteSlices(scratch.Directory("seed")), torrent, 256 * 1024);
+        await EzioCli.CreateTorrentAsync(GetOffsetLayoutTests.Image().WriteSlices(scratch.CreateSubdirectory("seed")), torrent, 256 * 1024);
 
         await AssertRefusedAsync(torrent, "/dev/null", "character device");
     }

@@ -8,9 +8,9 @@ public sealed class SeedFromDeviceTests
     [DeployFact("ezio,libtorrent,losetup")]
     public async Task Seed_FromLoopDevice_LibtorrentLeecherGetsIdenticalSlices()
     {
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         var image = GetOffsetLayoutTests.Image();
-        string slices = image.WriteSlices(scratch.Directory("original"));
+        string slices = image.WriteSlices(scratch.CreateSubdirectory("original"));
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(slices, torrent, 256 * 1024);
 
@@ -18,7 +18,7 @@ public sealed class SeedFromDeviceTests
         image.WriteTo(device);
         int port = FreePort.Next();
         using var seeder = await EzioCli.StartSeedAsync(torrent, device.Path, port);
-        string leechDir = scratch.Directory("leech");
+        string leechDir = scratch.CreateSubdirectory("leech");
         await Libtorrent.LeechAsync(torrent, leechDir, port);
 
         foreach (var (offset, data) in image.Extents)

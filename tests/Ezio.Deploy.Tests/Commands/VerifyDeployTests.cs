@@ -8,10 +8,10 @@ public sealed class VerifyDeployTests
     [DeployFact("ezio,losetup")]
     public async Task Verify_CorruptedByteInExtent_ReportsBadPiece()
     {
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         var image = GetOffsetLayoutTests.Image();
         string torrent = scratch["t.torrent"];
-        await EzioCli.CreateTorrentAsync(image.WriteSlices(scratch.Directory("seed")), torrent, 256 * 1024);
+        await EzioCli.CreateTorrentAsync(image.WriteSlices(scratch.CreateSubdirectory("seed")), torrent, 256 * 1024);
         using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20);
         image.WriteTo(device);
 

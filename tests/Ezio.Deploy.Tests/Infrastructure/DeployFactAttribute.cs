@@ -13,19 +13,7 @@ public sealed class DeployFactAttribute : FactAttribute
 {
     public DeployFactAttribute(string tools, [CallerMemberName] string test = "")
     {
-        if (Tools.IsCi)
-        {
-            return;
-        }
-
-        var missing = tools.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(tool => Tools.Find(tool) is null)
-            .ToList();
-        if (!Tools.IsRoot)
-        {
-            missing.Insert(0, "root");
-        }
-
+        IReadOnlyList<string> missing = Tools.Missing(tools, needsRoot: true);
         if (missing.Count > 0)
         {
             Skip = $"SKIPPED DEPLOY TEST (CI unset): {string.Join(", ", missing)} missing; with CI=true this test fails";

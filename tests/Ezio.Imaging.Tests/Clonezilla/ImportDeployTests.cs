@@ -33,11 +33,11 @@ public sealed class ImportDeployTests
             ptcl[i] = Path.Combine(temp.Path, $"sda{i + 1}.ptcl");
             using var loop = Loop.Attach(disk, TestDisk.Partitions[i].Start * 512, TestDisk.Partitions[i].Size * 512);
             string[] options = i == 0 ? ["-z", "10485760"] : ["-k", "7", "-K"];
-            Tools.Run("partclone.ext4", ["-c", "-q", "-L", temp.File($"p{i}.log"), .. options, "-s", loop.Path, "-o", ptcl[i]], stdoutFile: null);
+            Shell.Run("partclone.ext4", ["-c", "-q", "-L", temp.File($"p{i}.log"), .. options, "-s", loop.Path, "-o", ptcl[i]], stdoutFile: null);
         }
-        Tools.Run("pigz", ["-c", ptcl[0]], stdoutFile: Path.Combine(cz, "sda1.ext4-ptcl-img.gz"));
+        Shell.Run("pigz", ["-c", ptcl[0]], stdoutFile: Path.Combine(cz, "sda1.ext4-ptcl-img.gz"));
         string zst = Path.Combine(cz, "sda2.ext4-ptcl-img.zst");
-        Tools.Run("zstd", ["-q", "-c", ptcl[1]], stdoutFile: zst);
+        Shell.Run("zstd", ["-q", "-c", ptcl[1]], stdoutFile: zst);
         TestDisk.Split(zst);
 
         string repo = Path.Combine(temp.Path, "repo");
@@ -60,7 +60,7 @@ public sealed class ImportDeployTests
         }
         string table = Path.Combine(temp.Path, "apply.sfdisk");
         File.WriteAllText(table, TestDisk.Anonymous(manifest.PartitionTable.Sfdisk));
-        Tools.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
+        Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
         Deploy(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
 
         Assert.Equal(TestDisk.ReadRange(disk, 0, 446), TestDisk.ReadRange(target, 0, 446));
@@ -68,10 +68,10 @@ public sealed class ImportDeployTests
         for (int i = 0; i < 2; i++)
         {
             string restored = Path.Combine(temp.Path, $"restored{i}.img");
-            Tools.Run("partclone.ext4", ["-r", "-q", "-L", temp.File($"r{i}.log"), "-W", "-s", ptcl[i], "-o", restored], stdoutFile: null);
+            Shell.Run("partclone.ext4", ["-r", "-q", "-L", temp.File($"r{i}.log"), "-W", "-s", ptcl[i], "-o", restored], stdoutFile: null);
             UsedBlocks.AssertEqual(ptcl[i], restored, 0, target, TestDisk.Partitions[i].Start * 512);
             using var loop = Loop.Attach(target, TestDisk.Partitions[i].Start * 512, TestDisk.Partitions[i].Size * 512);
-            Tools.Run("e2fsck", "-fn", loop.Path);
+            Shell.Run("e2fsck", "-fn", loop.Path);
         }
     }
 
@@ -96,7 +96,7 @@ public sealed class ImportDeployTests
         }
         string table = Path.Combine(temp.Path, "apply.sfdisk");
         File.WriteAllText(table, TestDisk.Anonymous(manifest.PartitionTable.Sfdisk));
-        Tools.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
+        Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
         using (var targetLoop = Loop.Attach(target))
         {
             Deploy(Path.Combine(imageDir, manifest.Torrent), imageDir, targetLoop.Path);
@@ -107,12 +107,12 @@ public sealed class ImportDeployTests
             string ptcl = Path.Combine(temp.Path, $"src{i}.ptcl");
             using (var loop = Loop.Attach(disk, TestDisk.Partitions[i].Start * 512, TestDisk.Partitions[i].Size * 512))
             {
-                Tools.Run("partclone.ext4", ["-c", "-q", "-L", temp.File($"c{i}.log"), "-s", loop.Path, "-o", ptcl], stdoutFile: null);
+                Shell.Run("partclone.ext4", ["-c", "-q", "-L", temp.File($"c{i}.log"), "-s", loop.Path, "-o", ptcl], stdoutFile: null);
             }
             long offset = TestDisk.Partitions[i].Start * 512;
             UsedBlocks.AssertEqual(ptcl, disk, offset, target, offset);
             using var check = Loop.Attach(target, offset, TestDisk.Partitions[i].Size * 512);
-            Tools.Run("e2fsck", "-fn", check.Path);
+            Shell.Run("e2fsck", "-fn", check.Path);
         }
     }
 

@@ -28,7 +28,7 @@ public sealed class MixedDiskImportTests
         MakeNtfs(temp, fs[1], Parts[1].Size * Sector);
         File.WriteAllBytes(fs[2], RandomNumberGenerator.GetBytes((int)(Parts[2].Size * Sector)));
         Sized(fs[3], Parts[3].Size * Sector);
-        Tools.Run("mkswap", "-U", "11111111-2222-3333-4444-555555555555", fs[3]);
+        Shell.Run("mkswap", "-U", "11111111-2222-3333-4444-555555555555", fs[3]);
         string disk = MakeDisk(temp, fs);
 
         // The Clonezilla image dir: gz for FAT, split zstd for NTFS, zstd dd, swap info only.
@@ -41,15 +41,15 @@ public sealed class MixedDiskImportTests
         File.WriteAllText(Path.Combine(cz, "swappt-sda4.info"), "UUID=\"11111111-2222-3333-4444-555555555555\"\nLABEL=\"\"\n");
         File.WriteAllText(Path.Combine(cz, "Info-img-id.txt"), "IMG_ID=test\n");
         string[] ptcl = [temp.File("p1.ptcl"), temp.File("p2.ptcl")];
-        Tools.Run("partclone.vfat", ["-c", "-q", "-L", temp.File("c1.log"), "-s", fs[0], "-o", ptcl[0]], stdoutFile: null);
-        Tools.Run("partclone.ntfs", ["-c", "-q", "-L", temp.File("c2.log"), "-z", "10485760", "-s", fs[1], "-o", ptcl[1]], stdoutFile: null);
-        Tools.Run("pigz", ["-c", ptcl[0]], stdoutFile: Path.Combine(cz, "sda1.vfat-ptcl-img.gz"));
+        Shell.Run("partclone.vfat", ["-c", "-q", "-L", temp.File("c1.log"), "-s", fs[0], "-o", ptcl[0]], stdoutFile: null);
+        Shell.Run("partclone.ntfs", ["-c", "-q", "-L", temp.File("c2.log"), "-z", "10485760", "-s", fs[1], "-o", ptcl[1]], stdoutFile: null);
+        Shell.Run("pigz", ["-c", ptcl[0]], stdoutFile: Path.Combine(cz, "sda1.vfat-ptcl-img.gz"));
         string ntfsZst = Path.Combine(cz, "sda2.ntfs-ptcl-img.zst");
-        Tools.Run("zstd", ["-q", "-c", ptcl[1]], stdoutFile: ntfsZst);
+        Shell.Run("zstd", ["-q", "-c", ptcl[1]], stdoutFile: ntfsZst);
         TestDisk.Split(ntfsZst);
         string dd = temp.File("p3.dd");
-        Tools.Run("partclone.dd", ["-q", "-L", temp.File("c3.log"), "-s", fs[2], "-o", dd], stdoutFile: null);
-        Tools.Run("zstd", ["-q", "-c", dd], stdoutFile: Path.Combine(cz, "sda3.dd-ptcl-img.zst"));
+        Shell.Run("partclone.dd", ["-q", "-L", temp.File("c3.log"), "-s", fs[2], "-o", dd], stdoutFile: null);
+        Shell.Run("zstd", ["-q", "-c", dd], stdoutFile: Path.Combine(cz, "sda3.dd-ptcl-img.zst"));
 
         string imageDir = temp.File("repo/mixed");
         string btzone = temp.File("btzone");
@@ -63,11 +63,11 @@ public sealed class MixedDiskImportTests
         for (int i = 0; i < 2; i++)
         {
             string theirs = temp.File($"bt-sda{i + 1}");
-            Tools.Run($"partclone.{modules[i]}", ["-r", "-q", "-L", temp.File($"t{i}.log"), "-T", "-z", "16777216", "-s", ptcl[i], "-o", theirs], stdoutFile: null);
+            Shell.Run($"partclone.{modules[i]}", ["-r", "-q", "-L", temp.File($"t{i}.log"), "-T", "-z", "16777216", "-s", ptcl[i], "-o", theirs], stdoutFile: null);
             Btzone.AssertSame(theirs, ours, $"sda{i + 1}");
         }
         string theirsDd = temp.File("bt-sda3");
-        Tools.Run("partclone.dd", ["-q", "-L", temp.File("t3.log"), "-T", "-z", "16777216", "-s", fs[2], "-o", theirsDd], stdoutFile: null);
+        Shell.Run("partclone.dd", ["-q", "-L", temp.File("t3.log"), "-T", "-z", "16777216", "-s", fs[2], "-o", theirsDd], stdoutFile: null);
         Btzone.AssertSame(theirsDd, ours, "sda3");
         Assert.False(Directory.Exists(Path.Combine(ours, "sda4")), "swap is recorded, not sliced");
 
@@ -76,24 +76,24 @@ public sealed class MixedDiskImportTests
         Sized(target, DiskSize);
         string table = temp.File("apply.sfdisk");
         File.WriteAllText(table, TestDisk.Anonymous(manifest.PartitionTable.Sfdisk));
-        Tools.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
+        Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
         ImportDeployTests.Deploy(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
 
         Assert.Equal(TestDisk.ReadRange(disk, 0, 446), TestDisk.ReadRange(target, 0, 446));
         for (int i = 0; i < 2; i++)
         {
             string restored = temp.File($"restored{i}.img");
-            Tools.Run($"partclone.{modules[i]}", ["-r", "-q", "-L", temp.File($"r{i}.log"), "-W", "-s", ptcl[i], "-o", restored], stdoutFile: null);
+            Shell.Run($"partclone.{modules[i]}", ["-r", "-q", "-L", temp.File($"r{i}.log"), "-W", "-s", ptcl[i], "-o", restored], stdoutFile: null);
             UsedBlocks.AssertEqual(ptcl[i], restored, 0, target, Parts[i].Start * Sector);
         }
         string deployedFat = Extract(target, 0, temp.File("fat.out"));
-        Tools.Run("fsck.vfat", "-n", deployedFat);
+        Shell.Run("fsck.vfat", "-n", deployedFat);
         // partclone.ntfs does not save NTFS's backup boot sector (the partition's last sector lies
         // past the last cluster), so its own restore fails ntfsfix's "alternate boot sector"
         // check. Ours must be exactly as clean as partclone's: same verdict, same report.
         string deployedNtfs = Extract(target, 1, temp.File("ntfs.out"));
-        (int exitOurs, string reportOurs) = Tools.RunAnyExit("ntfsfix", "-n", deployedNtfs);
-        (int exitTheirs, string reportTheirs) = Tools.RunAnyExit("ntfsfix", "-n", temp.File("restored1.img"));
+        (int exitOurs, string reportOurs) = Shell.RunAnyExit("ntfsfix", "-n", deployedNtfs);
+        (int exitTheirs, string reportTheirs) = Shell.RunAnyExit("ntfsfix", "-n", temp.File("restored1.img"));
         Assert.Contains("$MFT and $MFTMirr completed successfully", reportOurs);
         Assert.Equal((exitTheirs, reportTheirs.Replace(temp.File("restored1.img"), "X")), (exitOurs, reportOurs.Replace(deployedNtfs, "X")));
         Assert.Equal(File.ReadAllBytes(fs[2]), TestDisk.ReadRange(target, Parts[2].Start * Sector, (int)(Parts[2].Size * Sector)));
@@ -104,36 +104,36 @@ public sealed class MixedDiskImportTests
         ImportDeployTests.Deploy(Path.Combine(ours, "sda2.torrent"), ptcl[1], single);
         string restoredNtfs = temp.File("restored1.img");
         UsedBlocks.AssertEqual(ptcl[1], restoredNtfs, 0, single, 0);
-        Assert.Contains("$MFT and $MFTMirr completed successfully", Tools.RunAnyExit("ntfsfix", "-n", single).Output);
+        Assert.Contains("$MFT and $MFTMirr completed successfully", Shell.RunAnyExit("ntfsfix", "-n", single).Output);
     }
 
     private static void MakeVfat(TempDirectory temp, string image, long size)
     {
         Sized(image, size);
-        Tools.Run("mkfs.vfat", "-F", "32", "-s", "1", "-n", "EZIOFAT", image);
+        Shell.Run("mkfs.vfat", "-F", "32", "-s", "1", "-n", "EZIOFAT", image);
         string blob = temp.File("fat-blob.bin");
         string text = temp.File("fat-notes.txt");
         File.WriteAllBytes(blob, RandomNumberGenerator.GetBytes(2_500_000));
         File.WriteAllText(text, string.Concat(Enumerable.Repeat("FAT32 line of text\n", 40000)));
-        Tools.Run("mmd", "-i", image, "::docs");
-        Tools.Run("mcopy", "-i", image, blob, text, "::docs/");
-        Tools.Run("mcopy", "-i", image, "/etc/services", "::/");
-        Tools.Run("fsck.vfat", "-n", image);
+        Shell.Run("mmd", "-i", image, "::docs");
+        Shell.Run("mcopy", "-i", image, blob, text, "::docs/");
+        Shell.Run("mcopy", "-i", image, "/etc/services", "::/");
+        Shell.Run("fsck.vfat", "-n", image);
     }
 
     private static void MakeNtfs(TempDirectory temp, string image, long size)
     {
         Sized(image, size);
-        Tools.Run("mkntfs", "-F", "-Q", "-q", "-L", "EZIONTFS", image);
+        Shell.Run("mkntfs", "-F", "-Q", "-q", "-L", "EZIONTFS", image);
         for (int i = 0; i < 3; i++)
         {
             string file = temp.File($"ntfs-{i}.bin");
             File.WriteAllBytes(file, i == 1
                 ? System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat($"NTFS text {i}\n", 60000)))
                 : RandomNumberGenerator.GetBytes(1_500_000 + i * 4096));
-            Tools.Run("ntfscp", "-f", "-q", image, file, $"file-{i}.bin");
+            Shell.Run("ntfscp", "-f", "-q", image, file, $"file-{i}.bin");
         }
-        Tools.Run("ntfsfix", "-n", image);
+        Shell.Run("ntfsfix", "-n", image);
     }
 
     private static string MakeDisk(TempDirectory temp, string[] partitions)
@@ -143,7 +143,7 @@ public sealed class MixedDiskImportTests
         string script = temp.File("table.sfdisk");
         File.WriteAllText(script, "label: dos\nunit: sectors\n\n" +
             string.Concat(Parts.Select(p => $"start={p.Start}, size={p.Size}, type={p.Type}\n")));
-        Tools.Run("sfdisk", ["--no-reread", "--no-tell-kernel", disk], stdoutFile: null, stdinFile: script);
+        Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", disk], stdoutFile: null, stdinFile: script);
         using var output = new FileStream(disk, FileMode.Open);
         output.Write(RandomNumberGenerator.GetBytes(440));
         for (int i = 0; i < partitions.Length; i++)

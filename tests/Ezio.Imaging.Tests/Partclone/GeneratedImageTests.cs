@@ -25,12 +25,12 @@ public sealed class GeneratedImageTests
             File.WriteAllText(Path.Combine(content, "docs", $"note{i}.txt"), string.Concat(Enumerable.Repeat($"note {i}\n", 5000)));
         }
         string fs = temp.File("fs.img");
-        Tools.Run("mkfs.ext4", "-F", "-q", "-b", "4096", "-d", content, fs, "24M");
+        Shell.Run("mkfs.ext4", "-F", "-q", "-b", "4096", "-d", content, fs, "24M");
         string ptcl = temp.File("fs.ptcl");
-        Tools.Run("partclone.ext4", ["-c", "-q", "-L", temp.File("log"), .. options.Split(' '), "-s", fs, "-o", ptcl], stdoutFile: null);
+        Shell.Run("partclone.ext4", ["-c", "-q", "-L", temp.File("log"), .. options.Split(' '), "-s", fs, "-o", ptcl], stdoutFile: null);
         string compressed = temp.File("fs.ptcl." + compression);
         string tool = compression switch { "gz" => "pigz", "zst" => "zstd", _ => "xz" };
-        Tools.Run(tool, ["-c", ptcl], stdoutFile: compressed);
+        Shell.Run(tool, ["-c", ptcl], stdoutFile: compressed);
         TestDisk.Split(compressed);
 
         string[] chunks = Directory.GetFiles(temp.Path, "fs.ptcl." + compression + ".*").Order(StringComparer.Ordinal).ToArray();

@@ -29,7 +29,7 @@ internal static class EzioBinary
         }
     }
 
-    public static string Run(params string[] arguments) => Tools.Run(Path, arguments, stdoutFile: null, timeoutSeconds: 300);
+    public static string Run(params string[] arguments) => Shell.Run(Path, arguments, stdoutFile: null, timeoutSeconds: 300);
 
     public static int FreePort()
     {

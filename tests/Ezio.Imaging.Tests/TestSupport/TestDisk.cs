@@ -32,7 +32,7 @@ internal static class TestDisk
             start={Partitions[1].Start}, size={Partitions[1].Size}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
 
             """);
-        Tools.Run("sfdisk", ["--no-reread", "--no-tell-kernel", disk], stdoutFile: null, stdinFile: script);
+        Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", disk], stdoutFile: null, stdinFile: script);
         using (var f = new FileStream(disk, FileMode.Open))
         {
             f.Write(RandomNumberGenerator.GetBytes(446));
@@ -42,10 +42,10 @@ internal static class TestDisk
         for (int i = 0; i < Partitions.Length; i++)
         {
             using var loop = Loop.Attach(disk, Partitions[i].Start * 512, Partitions[i].Size * 512);
-            Tools.Run("mkfs.ext4", "-F", "-q", "-b", "4096", "-L", $"part{i + 1}", loop.Path);
+            Shell.Run("mkfs.ext4", "-F", "-q", "-b", "4096", "-L", $"part{i + 1}", loop.Path);
             string mountPoint = Path.Combine(directory, $"mnt{i}");
             Directory.CreateDirectory(mountPoint);
-            Tools.Run("mount", loop.Path, mountPoint);
+            Shell.Run("mount", loop.Path, mountPoint);
             try
             {
                 Directory.CreateDirectory(Path.Combine(mountPoint, "etc"));
@@ -58,7 +58,7 @@ internal static class TestDisk
             }
             finally
             {
-                Tools.Run("umount", mountPoint);
+                Shell.Run("umount", mountPoint);
             }
         }
         return disk;
@@ -67,7 +67,7 @@ internal static class TestDisk
     /// <summary>`sfdisk -d` of the disk file with its devices renamed to /dev/sda, /dev/sda1, …</summary>
     public static string DumpAsSda(string disk)
     {
-        string dump = Tools.Run("sfdisk", "-d", disk);
+        string dump = Shell.Run("sfdisk", "-d", disk);
         return dump.Replace(disk, "/dev/sda") + "\n";
     }
 
@@ -116,14 +116,14 @@ internal sealed class Loop : IDisposable
             arguments.AddRange(["--sizelimit", s.ToString()]);
         }
         arguments.Add(file);
-        return new Loop(Tools.Run("losetup", [.. arguments], stdoutFile: null));
+        return new Loop(Shell.Run("losetup", [.. arguments], stdoutFile: null));
     }
 
     public void Dispose()
     {
         try
         {
-            Tools.Run("losetup", "-d", Path);
+            Shell.Run("losetup", "-d", Path);
         }
         catch (Exception e)
         {

@@ -23,20 +23,20 @@ public sealed class Aria2Tests
         string infoHash = await Libtorrent.CreateTorrentAsync(content, torrent, pieceSize: 256 * 1024, tracker: announce);
 
         using OpenTracker tracker = await OpenTracker.StartAsync(temp.Combine("tracker"), trackerPort, infoHash);
-        using ExternalProcess seeder = await EzioCli.StartSeedAsync(torrent, content, FreePort.Next());
+        using ChildProcess seeder = await EzioCli.StartSeedAsync(torrent, content, FreePort.Next());
         await tracker.WaitForSeederAsync(infoHash, TimeSpan.FromSeconds(60));
 
         string downloads = temp.CreateSubdirectory("aria2");
-        using ExternalProcess leecher = ExternalProcess.Start(Tools.Require("aria2c"),
+        using ChildProcess leecher = ChildProcess.Start(Tools.Require("aria2c"),
         [
             "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false",
             "--enable-peer-exchange=false", "--disable-ipv6=true", "--seed-time=0",
             $"--listen-port={FreePort.Next()}", $"--dir={downloads}",
-            $"--bt-stop-timeout={(int)Tools.ProcessTimeout.TotalSeconds}",
+            $"--bt-stop-timeout={(int)Tools.Timeout.TotalSeconds}",
             "--console-log-level=warn", "--summary-interval=0", "--no-conf=true",
             torrent,
         ]);
-        await leecher.ExpectSuccessAsync(Tools.ProcessTimeout);
+        await leecher.ExpectSuccessAsync(Tools.Timeout);
 
         Payload.AssertTreesEqual(content, Path.Combine(downloads, Name));
         await EzioCli.StopSeedAsync(seeder);

@@ -13,7 +13,7 @@ public sealed class BtzoneTests
     private const string Name = "sda1";
     private const string DemoInfoHash = "c3a69d5d437eed6f4d2fc4d3902ad1320babf79a";
 
-    private static string Fixture(string file) => Path.Combine(Tools.FixturesDirectory, "btzone", file);
+    private static string Fixture(string file) => Path.Combine(Tools.Fixtures, "btzone", file);
 
     [InteropFact("ezio")]
     public async Task TorrentInfo_ClonezillaTorrent_PrintsKnownInfoHash()
@@ -28,11 +28,11 @@ public sealed class BtzoneTests
         string slices = await UnpackSlicesAsync(temp.CreateSubdirectory("seed"));
 
         int seedPort = FreePort.Next();
-        using ExternalProcess seeder = await EzioCli.StartSeedAsync(Fixture("sda1.torrent"), slices, seedPort);
+        using ChildProcess seeder = await EzioCli.StartSeedAsync(Fixture("sda1.torrent"), slices, seedPort);
 
         string savePath = temp.CreateSubdirectory("leech");
-        using ExternalProcess leecher = Libtorrent.StartLeech(Fixture("sda1.torrent"), savePath, FreePort.Next(), [seedPort]);
-        await leecher.ExpectSuccessAsync(Tools.ProcessTimeout);
+        using ChildProcess leecher = Libtorrent.StartLeech(Fixture("sda1.torrent"), savePath, FreePort.Next(), [seedPort]);
+        await leecher.ExpectSuccessAsync(Tools.Timeout);
 
         Payload.AssertTreesEqual(slices, Path.Combine(savePath, Name));
         await EzioCli.StopSeedAsync(seeder);
@@ -46,14 +46,14 @@ public sealed class BtzoneTests
         string slices = await UnpackSlicesAsync(savePath);
 
         int seedPort = FreePort.Next();
-        using ExternalProcess seeder = await Libtorrent.StartSeedAsync(Fixture("sda1.torrent"), savePath, seedPort);
+        using ChildProcess seeder = await Libtorrent.StartSeedAsync(Fixture("sda1.torrent"), savePath, seedPort);
 
         string target = temp.Combine("get", Name);
-        using ExternalProcess leecher = EzioCli.StartGet(Fixture("sda1.torrent"), target, FreePort.Next(), [seedPort],
+        using ChildProcess leecher = EzioCli.StartGet(Fixture("sda1.torrent"), target, FreePort.Next(), [seedPort],
             // The slice names are disk offsets, so auto would pick the raw-disk layout;
             // here the slices themselves are wanted, as Clonezilla's server keeps them.
             ["--layout", "files"]);
-        await leecher.ExpectSuccessAsync(Tools.ProcessTimeout);
+        await leecher.ExpectSuccessAsync(Tools.Timeout);
 
         Payload.AssertTreesEqual(slices, target);
     }
@@ -63,8 +63,8 @@ public sealed class BtzoneTests
     {
         string tar = Tools.Require("tar");
         Tools.Require("zstd");
-        using var unpack = ExternalProcess.Start(tar, ["-I", "zstd", "-x", "-f", Fixture("sda1-fsbt-files.tar.zst"), "-C", parent]);
-        await unpack.ExpectSuccessAsync(Tools.ProcessTimeout);
+        using var unpack = ChildProcess.Start(tar, ["-I", "zstd", "-x", "-f", Fixture("sda1-fsbt-files.tar.zst"), "-C", parent]);
+        await unpack.ExpectSuccessAsync(Tools.Timeout);
         string slices = Path.Combine(parent, Name);
         // The four slices listed in sda1.torrent.info, 19 992 576 bytes in all.
         Assert.Equal(4, Directory.GetFiles(slices).Length);

@@ -17,11 +17,11 @@ public sealed class LibtorrentTests
         await Libtorrent.CreateTorrentAsync(Path.Combine(source, Name), torrent, pieceSize: 256 * 1024);
 
         int seedPort = FreePort.Next();
-        using ExternalProcess seeder = await Libtorrent.StartSeedAsync(torrent, source, seedPort);
+        using ChildProcess seeder = await Libtorrent.StartSeedAsync(torrent, source, seedPort);
 
         string target = temp.Combine("get", Name);
-        using ExternalProcess leecher = EzioCli.StartGet(torrent, target, FreePort.Next(), [seedPort]);
-        await leecher.ExpectSuccessAsync(Tools.ProcessTimeout);
+        using ChildProcess leecher = EzioCli.StartGet(torrent, target, FreePort.Next(), [seedPort]);
+        await leecher.ExpectSuccessAsync(Tools.Timeout);
 
         Payload.AssertTreesEqual(Path.Combine(source, Name), target);
     }
@@ -36,11 +36,11 @@ public sealed class LibtorrentTests
         await Libtorrent.CreateTorrentAsync(content, torrent, pieceSize: 512 * 1024);
 
         int seedPort = FreePort.Next();
-        using ExternalProcess seeder = await EzioCli.StartSeedAsync(torrent, content, seedPort);
+        using ChildProcess seeder = await EzioCli.StartSeedAsync(torrent, content, seedPort);
 
         string savePath = temp.CreateSubdirectory("leech");
-        using ExternalProcess leecher = Libtorrent.StartLeech(torrent, savePath, FreePort.Next(), [seedPort]);
-        await leecher.ExpectSuccessAsync(Tools.ProcessTimeout);
+        using ChildProcess leecher = Libtorrent.StartLeech(torrent, savePath, FreePort.Next(), [seedPort]);
+        await leecher.ExpectSuccessAsync(Tools.Timeout);
 
         Payload.AssertTreesEqual(content, Path.Combine(savePath, Name));
         await EzioCli.StopSeedAsync(seeder);
@@ -63,6 +63,6 @@ public sealed class LibtorrentTests
         Assert.Equal(libtorrentHash, ezioHash);
         // ...and libtorrent's full hash check of the data must find every piece
         // (the seeder only reports SEEDING once the check passed).
-        using ExternalProcess seeder = await Libtorrent.StartSeedAsync(torrent, parent, FreePort.Next());
+        using ChildProcess seeder = await Libtorrent.StartSeedAsync(torrent, parent, FreePort.Next());
     }
 }

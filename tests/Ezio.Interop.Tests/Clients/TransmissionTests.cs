@@ -43,12 +43,12 @@ public sealed class TransmissionTests
 
         string downloads = temp.CreateSubdirectory("transmission");
         int leechPort = FreePort.Next();
-        using ExternalProcess leecher = ExternalProcess.Start(Tools.Require("transmission-cli"),
+        using ChildProcess leecher = ChildProcess.Start(Tools.Require("transmission-cli"),
             ["-g", config, "-w", downloads, "-p", leechPort.ToString(), "-f", hook, torrent]);
         await FreePort.WaitForListenerAsync(leechPort, TimeSpan.FromSeconds(30), leecher);
 
-        using ExternalProcess seeder = await EzioCli.StartSeedAsync(torrent, content, FreePort.Next(), [leechPort]);
-        await leecher.WaitUntilAsync(() => File.Exists(marker), Tools.ProcessTimeout, "the --finish hook");
+        using ChildProcess seeder = await EzioCli.StartSeedAsync(torrent, content, FreePort.Next(), [leechPort]);
+        await leecher.WaitUntilAsync(() => File.Exists(marker), Tools.Timeout, "the --finish hook");
         await leecher.StopAsync(TimeSpan.FromSeconds(10));
 
         Payload.AssertTreesEqual(content, Path.Combine(downloads, Name));

@@ -15,25 +15,25 @@ namespace Ezio.Interop.Tests.Infrastructure;
 /// </summary>
 internal static partial class EzioCli
 {
-    public static ExternalProcess StartGet(string torrent, string target, int port, IEnumerable<int>? peerPorts = null,
+    public static ChildProcess StartGet(string torrent, string target, int port, IEnumerable<int>? peerPorts = null,
         IEnumerable<string>? extraArguments = null)
     {
         var arguments = new List<string> { "get", torrent, target, "--port", port.ToString(), "--seed-after", "none" };
         AddPeers(arguments, peerPorts);
         arguments.AddRange(extraArguments ?? []);
-        return ExternalProcess.Start(Tools.Require("ezio"), arguments);
+        return ChildProcess.Start(Tools.Require("ezio"), arguments);
     }
 
     /// <summary>Starts a seeder and waits until its port accepts connections.</summary>
-    public static async Task<ExternalProcess> StartSeedAsync(
+    public static async Task<ChildProcess> StartSeedAsync(
         string torrent, string source, int port, IEnumerable<int>? peerPorts = null)
     {
         var arguments = new List<string> { "seed", torrent, source, "--port", port.ToString() };
         AddPeers(arguments, peerPorts);
-        var process = ExternalProcess.Start(Tools.Require("ezio"), arguments);
+        var process = ChildProcess.Start(Tools.Require("ezio"), arguments);
         try
         {
-            await FreePort.WaitForListenerAsync(port, Tools.ProcessTimeout, process);
+            await FreePort.WaitForListenerAsync(port, Tools.Timeout, process);
             return process;
         }
         catch
@@ -54,15 +54,15 @@ internal static partial class EzioCli
         {
             arguments.AddRange(["--piece-size", pieceSize.ToString()]);
         }
-        using var process = ExternalProcess.Start(Tools.Require("ezio"), arguments);
-        await process.ExpectSuccessAsync(Tools.ProcessTimeout);
+        using var process = ChildProcess.Start(Tools.Require("ezio"), arguments);
+        await process.ExpectSuccessAsync(Tools.Timeout);
     }
 
     /// <summary>Runs `ezio torrent info` and returns the info-hash it prints.</summary>
     public static async Task<string> InfoHashAsync(string torrent)
     {
-        using var process = ExternalProcess.Start(Tools.Require("ezio"), ["torrent", "info", torrent]);
-        await process.ExpectSuccessAsync(Tools.ProcessTimeout);
+        using var process = ChildProcess.Start(Tools.Require("ezio"), ["torrent", "info", torrent]);
+        await process.ExpectSuccessAsync(Tools.Timeout);
         foreach (string line in process.Output.Split('\n'))
         {
             if (line.Contains("info-hash", StringComparison.OrdinalIgnoreCase)
@@ -75,7 +75,7 @@ internal static partial class EzioCli
     }
 
     /// <summary>Stops a seeder with SIGTERM and asserts it exited cleanly (status 0).</summary>
-    public static async Task StopSeedAsync(ExternalProcess seeder)
+    public static async Task StopSeedAsync(ChildProcess seeder)
     {
         int? code = await seeder.StopAsync(TimeSpan.FromSeconds(15));
         Assert.True(code == 0, $"ezio seed did not stop cleanly on SIGTERM (exit {code?.ToString() ?? "killed"}).\n{seeder.Output}");

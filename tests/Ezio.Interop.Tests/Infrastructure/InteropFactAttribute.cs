@@ -14,14 +14,8 @@ public sealed class InteropFactAttribute : FactAttribute
 {
     public InteropFactAttribute(string tools, [CallerMemberName] string test = "")
     {
-        if (Tools.IsCi)
-        {
-            return;
-        }
-        string[] missing = tools.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(tool => Tools.Find(tool) is null)
-            .ToArray();
-        if (missing.Length > 0)
+        IReadOnlyList<string> missing = Tools.Missing(tools);
+        if (missing.Count > 0)
         {
             Skip = $"SKIPPED INTEROP TEST (CI unset): {string.Join(", ", missing)} not found; with CI=true this test fails";
             DisplayName = $"{test} <<< {Skip} >>>";

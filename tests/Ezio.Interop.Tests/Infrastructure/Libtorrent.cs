@@ -19,21 +19,21 @@ internal static class Libtorrent
         {
             arguments.AddRange(["--tracker", tracker]);
         }
-        using var process = ExternalProcess.Start(Tools.Require("libtorrent"), arguments);
-        await process.ExpectSuccessAsync(Tools.ProcessTimeout);
+        using var process = ChildProcess.Start(Tools.Require("libtorrent"), arguments);
+        await process.ExpectSuccessAsync(Tools.Timeout);
         return LastLine(process.Output);
     }
 
     /// <summary>libtorrent's view of a torrent's v1 info-hash (hex).</summary>
     public static async Task<string> InfoHashAsync(string torrent)
     {
-        using var process = ExternalProcess.Start(Tools.Require("libtorrent"), [Script("lt_info.py"), torrent]);
-        await process.ExpectSuccessAsync(Tools.ProcessTimeout);
+        using var process = ChildProcess.Start(Tools.Require("libtorrent"), [Script("lt_info.py"), torrent]);
+        await process.ExpectSuccessAsync(Tools.Timeout);
         return LastLine(process.Output);
     }
 
     /// <summary>Starts a seeder and waits until it has checked the data and serves it.</summary>
-    public static async Task<ExternalProcess> StartSeedAsync(
+    public static async Task<ChildProcess> StartSeedAsync(
         string torrent, string savePath, int port, IEnumerable<int>? peerPorts = null)
     {
         var arguments = new List<string>
@@ -42,10 +42,10 @@ internal static class Libtorrent
             "--port", port.ToString(), "--timeout", "300",
         };
         AddPeers(arguments, peerPorts);
-        var process = ExternalProcess.Start(Tools.Require("libtorrent"), arguments);
+        var process = ChildProcess.Start(Tools.Require("libtorrent"), arguments);
         try
         {
-            await process.WaitForOutputAsync("SEEDING", Tools.ProcessTimeout);
+            await process.WaitForOutputAsync("SEEDING", Tools.Timeout);
             return process;
         }
         catch
@@ -55,16 +55,16 @@ internal static class Libtorrent
         }
     }
 
-    public static ExternalProcess StartLeech(
+    public static ChildProcess StartLeech(
         string torrent, string savePath, int port, IEnumerable<int>? peerPorts = null)
     {
         var arguments = new List<string>
         {
             Script("lt_leech.py"), "--torrent", torrent, "--save-path", savePath,
-            "--port", port.ToString(), "--timeout", ((int)Tools.ProcessTimeout.TotalSeconds).ToString(),
+            "--port", port.ToString(), "--timeout", ((int)Tools.Timeout.TotalSeconds).ToString(),
         };
         AddPeers(arguments, peerPorts);
-        return ExternalProcess.Start(Tools.Require("libtorrent"), arguments);
+        return ChildProcess.Start(Tools.Require("libtorrent"), arguments);
     }
 
     private static void AddPeers(List<string> arguments, IEnumerable<int>? peerPorts)
@@ -75,11 +75,11 @@ internal static class Libtorrent
         }
     }
 
-    private static string Script(string name) => Path.Combine(Tools.ScriptsDirectory, name);
+    private static string Script(string name) => Path.Combine(Tools.Scripts, name);
 
     private static string LastLine(string output)
     {
-        // ExternalProcess prefixes each line with its stream ("out| ").
+        // ChildProcess prefixes each line with its stream ("out| ").
         string line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Last(l => l.StartsWith("out|", StringComparison.Ordinal));
         return line["out|".Length..].Trim();

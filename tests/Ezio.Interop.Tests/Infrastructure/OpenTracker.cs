@@ -7,9 +7,9 @@ namespace Ezio.Interop.Tests.Infrastructure;
 /// </summary>
 internal sealed partial class OpenTracker : IDisposable
 {
-    private readonly ExternalProcess _process;
+    private readonly ChildProcess _process;
 
-    private OpenTracker(ExternalProcess process, int port)
+    private OpenTracker(ChildProcess process, int port)
     {
         _process = process;
         Port = port;
@@ -26,7 +26,7 @@ internal sealed partial class OpenTracker : IDisposable
     {
         Directory.CreateDirectory(directory);
         await File.WriteAllLinesAsync(Path.Combine(directory, "whitelist.txt"), infoHashes);
-        var process = ExternalProcess.Start(
+        var process = ChildProcess.Start(
             Tools.Require("opentracker"),
             ["-i", "127.0.0.1", "-p", port.ToString(), "-P", port.ToString(), "-d", directory, "-w", "/whitelist.txt"]);
         try

@@ -1,3 +1,4 @@
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Storage.Tests.TestSupport;
@@ -18,8 +19,7 @@ internal sealed class BlockDeviceFactAttribute : FactAttribute
         }
     }
 
-    public static bool CanRun =>
-        Environment.UserName == "root" || Environment.GetEnvironmentVariable("CI") is { Length: > 0 };
+    public static bool CanRun => Tools.Missing([], needsRoot: true).Count == 0;
 }
 
 /// <summary>Loop-device tests run one at a time: they share the kernel's pool of loop devices.</summary>

@@ -30,7 +30,7 @@ def main():
     creator = lt.create_torrent(files, args.piece_size, lt.create_torrent.v1_only)
     for tier, url in enumerate(args.tracker):
         creator.add_tracker(url, tier)
-    creator.set_creator("ezio interop tests")
+    creator.set_creator("ezio tests")
     lt.set_piece_hashes(creator, os.path.dirname(source))
     data = lt.bencode(creator.generate())
     with open(args.output, "wb") as out:

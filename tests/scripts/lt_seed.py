@@ -3,12 +3,13 @@
 #
 #   /usr/bin/python3 lt_seed.py --torrent T --save-path DIR --port N
 #       [--peer 127.0.0.1:PORT]... [--tracker URL]... [--timeout S] [--seed-mode]
+#       [--upload-limit BYTES_PER_S]
 #
 # DIR holds the content as libtorrent expects it: DIR/<name> (single file) or
 # DIR/<name>/<files...> (multi-file). The data is hash-checked first unless
 # --seed-mode is given; the script prints "SEEDING port=N" on stdout once it
 # serves the whole torrent, and exits 0 on a signal, 3 on timeout, 2 if the data
-# does not check out.
+# does not check out. --upload-limit throttles uploads, to local peers too (0: none).
 import argparse
 import sys
 import time
@@ -23,7 +24,8 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--peer", action="append", default=[], type=c.parse_peer)
     ap.add_argument("--tracker", action="append", default=[])
-    ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--upload-limit", type=int, default=0)
     ap.add_argument("--seed-mode", action="store_true",
                     help="trust the data, skip the initial hash check")
     args = ap.parse_args()
@@ -31,9 +33,9 @@ def main():
     stop = c.StopFlag()
     deadline = time.monotonic() + args.timeout
     # Tuned for serving: libtorrent's own high-throughput seeding preset.
-    extra = dict(c.lt.high_performance_seed())
-    extra.pop("listen_interfaces", None)
-    session = c.loopback_session(args.port, extra)
+    extra = c.seed_preset()
+    extra["upload_rate_limit"] = args.upload_limit
+    session = c.session(args.port, extra)
     handle = c.add_torrent(session, args.torrent, args.save_path, args.tracker, args.seed_mode)
 
     announced = False

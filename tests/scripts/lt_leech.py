@@ -28,7 +28,7 @@ def main():
     stop = c.StopFlag()
     start = time.monotonic()
     deadline = start + args.timeout
-    session = c.loopback_session(args.port)
+    session = c.session(args.port)
     handle = c.add_torrent(session, args.torrent, args.save_path, args.tracker)
     c.connect_peers(handle, args.peer)
 

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Ezio.TestKit.Processes;
 
-namespace Ezio.Interop.Tests.Infrastructure;
+namespace Ezio.TestKit.Net;
 
 /// <summary>
 /// Hands out loopback ports that were free a moment ago, free for both TCP and UDP
@@ -9,10 +10,10 @@ namespace Ezio.Interop.Tests.Infrastructure;
 /// parallel tests cannot collide with each other; another program can still race
 /// us, which is why callers start the listener right away.
 /// </summary>
-internal static class FreePort
+public static class FreePort
 {
-    private static readonly HashSet<int> s_given = new();
-    private static readonly object s_gate = new();
+    private static readonly HashSet<int> s_given = [];
+    private static readonly Lock s_gate = new();
 
     public static int Next()
     {
@@ -23,6 +24,7 @@ internal static class FreePort
             {
                 continue;
             }
+
             lock (s_gate)
             {
                 if (s_given.Add(port))
@@ -31,11 +33,15 @@ internal static class FreePort
                 }
             }
         }
+
         throw new InvalidOperationException("No free loopback port found.");
     }
 
+    /// <summary>Polls (up to <see cref="Tools.Timeout"/>) until 127.0.0.1:<paramref name="port"/> accepts; fails early if the owner exits.</summary>
+    public static Task WaitForListenerAsync(int port, ChildProcess owner) => WaitForListenerAsync(port, Tools.Timeout, owner);
+
     /// <summary>Polls until something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
-    public static async Task WaitForListenerAsync(int port, TimeSpan timeout, ExternalProcess? owner = null)
+    public static async Task WaitForListenerAsync(int port, TimeSpan timeout, ChildProcess? owner = null)
     {
         DateTime deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -53,15 +59,18 @@ internal static class FreePort
                     // Not listening yet.
                 }
             }
+
             if (owner is not null && owner.HasExited)
             {
                 throw new InvalidOperationException($"{owner} exited before listening on {port}.\n{owner.Output}");
             }
+
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException(
                     $"Nothing listened on 127.0.0.1:{port} within {timeout.TotalSeconds:0} s.\n{owner?.Output}");
             }
+
             await Task.Delay(100);
         }
     }
