@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# VM proof of the boot chain (manual: make e2e-vm; not part of make test).
+#
+#   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--timeout S]
+#                        [--agent-wait S] [--keep]
+#
+# Inside a private network namespace (nothing on the host network changes):
+#   bridge br0 10.77.0.1/24 + fd00:77::1/64, tap0 for the VM,
+#   dnsmasq rendered from pxe/dnsmasq/lab.conf.in (DHCP, router adverts, TFTP),
+#   busybox httpd on 10.77.0.1:8080 serving the boot root under /boot/ the way
+#   ezio-server serves /boot/<mac>.ipxe (static per-MAC deploy script rendered
+#   from pxe/templates/ipxe-deploy.tmpl when present),
+#   QEMU (TCG) with an empty virtio disk, netbooting:
+#     bios: SeaBIOS + the NIC's iPXE option ROM -> ezio.ipxe -> per-MAC script
+#     uefi: OVMF's own PXE -> ipxe/snponly.efi -> ezio.ipxe -> per-MAC script
+#   then kernel + initrd over HTTP; the live variant fetches the squashfs.
+# Milestones (seconds since QEMU started) come from dnsmasq's log and the serial
+# console; the run passes when the READY line appears on the serial console.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+variant=live firmware=bios timeout=600 agent_wait=30 keep=0
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --variant) variant=$2; shift ;;
+        --firmware) firmware=$2; shift ;;
+        --timeout) timeout=$2; shift ;;
+        --agent-wait) agent_wait=$2; shift ;;
+        --keep) keep=1 ;;
+        *) echo "e2e-vm.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ $(id -u) -eq 0 ]] || { echo "e2e-vm.sh: needs root (network namespace, tap)" >&2; exit 1; }
+
+live_dir=${LIVE_OUT:-$repo/out/boot/live}
+initrd_dir=${INITRD_AGENT_OUT:-$repo/out/boot/initrd-agent}
+case $variant in
+    live) [[ -f $live_dir/vmlinuz && -f $live_dir/filesystem.squashfs ]] || { echo "no live image in $live_dir: make image" >&2; exit 1; } ;;
+    initrd) [[ -f $initrd_dir/vmlinuz && -f $initrd_dir/initrd.img ]] || { echo "no agent initrd in $initrd_dir: make initrd-agent" >&2; exit 1; } ;;
+    *) echo "--variant live|initrd" >&2; exit 2 ;;
+esac
+
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
+[[ -f /usr/lib/ipxe/qemu/efi-virtio.rom ]] || need+=(ipxe-qemu)
+[[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ]] || need+=(ovmf)
+if ! [[ $(ldd /bin/busybox 2>&1 || true) == *"not a dynamic"* ]]; then need+=(busybox-static); fi
+if ((${#need[@]})); then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+server_ip=10.77.0.1
+server=http://$server_ip:8080
+mac=52:54:00:e2:10:0${RANDOM:0:1}
+mac_hyp=${mac//:/-}
+ns=ezio-e2e-$$
+work=$(mktemp -d /tmp/ezio-e2e.XXXXXX)
+chmod 0755 "$work"
+root=$work/www/boot
+pids=()
+
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    ip netns del "$ns" 2>/dev/null || true
+    if [[ $keep -eq 0 ]]; then rm -rf "$work"; else echo "kept $work"; fi
+}
+trap cleanup EXIT
+
+# Boot root: iPXE, GRUB, PXELINUX, chain script, live image.
+console="console=ttyS0,115200n8"
+case $variant in
+    live)
+        append="boot=live fetch=$server/boot/live/filesystem.squashfs components $console"
+        "$repo/pxe/boot-setup.sh" --boot-root "$root" --server-url "$server" --live "$live_dir" --append "$append" >/dev/null
+        kernel=live/vmlinuz initrd=live/initrd.img
+        ready='EZIO-LIVE-READY'
+        ;;
+    initrd)
+        append="$console"
+        "$repo/pxe/boot-setup.sh" --boot-root "$root" --server-url "$server" --live /nonexistent --append "$append" >/dev/null
+        mkdir -p "$root/initrd-agent"
+        cp "$initrd_dir/vmlinuz" "$initrd_dir/initrd.img" "$root/initrd-agent/"
+        kernel=initrd-agent/vmlinuz initrd=initrd-agent/initrd.img
+        ready='EZIO-INITRD-READY'
+        ;;
+esac
+
+# The per-MAC deploy script, as ezio-server renders it.
+template=$repo/pxe/templates/ipxe-deploy.tmpl
+if [[ ! -f $template ]]; then
+    template=$work/ipxe-deploy.tmpl
+    cat >"$template" <<'EOF'
+#!ipxe
+# Ezio: deploy {{image}} to {{mac}} (deployment {{deployment}})
+kernel {{server}}/boot/{{kernel}} {{append}} ezio.server={{server}} ezio.job={{deployment}} ezio.after={{after}} initrd=initrd
+initrd --name initrd {{server}}/boot/{{initrd}}
+boot
+EOF
+fi
+"$here/render-menu.sh" "$template" mac="$mac" image=e2e deployment=e2e-vm after=stay \
+    server="$server" kernel="$kernel" initrd="$initrd" append="$append" >"$root/$mac_hyp.ipxe"
+cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
+
+"$repo/pxe/dnsmasq-config.sh" lab --iface br0 --server-ip "$server_ip" --server-url "$server" \
+    --tftp-root "$root" >"$work/dnsmasq.conf"
+dnsmasq --test -C "$work/dnsmasq.conf" >/dev/null 2>&1
+# The e2e wants dnsmasq's log in a file (with times), not on stderr.
+sed -i '/^log-facility=/d' "$work/dnsmasq.conf"
+
+# The lab: a namespace with a bridge and the VM's tap.
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" link add br0 type bridge
+ip -n "$ns" addr add "$server_ip/24" dev br0
+ip -n "$ns" -6 addr add fd00:77::1/64 dev br0 nodad
+ip -n "$ns" tuntap add tap0 mode tap
+ip -n "$ns" link set tap0 master br0
+ip -n "$ns" link set tap0 up
+ip -n "$ns" link set br0 up
+
+ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file="$work/dnsmasq.conf" --user=root \
+    --pid-file="$work/dnsmasq.pid" --dhcp-leasefile="$work/leases" --log-dhcp \
+    --log-facility="$work/dnsmasq.log" &
+pids+=($!)
+ip netns exec "$ns" busybox httpd -f -p "$server_ip:8080" -h "$work/www" &
+pids+=($!)
+
+truncate -s 2G "$work/disk.img"
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -smp 2 -m 2048
+      -display none -monitor none -serial "file:$work/serial.log" -no-reboot
+      -netdev tap,id=n0,ifname=tap0,script=no,downscript=no
+      -drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe")
+case $firmware in
+    bios)
+        # Debian's virtio iPXE ROM is not run by SeaBIOS here; the e1000 ROM is.
+        qemu+=(-boot n -device "e1000,netdev=n0,mac=$mac,romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom"
+               -debugcon "file:$work/firmware.log" -global isa-debugcon.iobase=0x402) ;;
+    uefi)
+        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
+        # romfile= (empty): no iPXE ROM, so OVMF's own PXE loads snponly.efi.
+        qemu+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+               -drive "if=pflash,format=raw,file=$work/vars.fd"
+               -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1") ;;
+    *) echo "--firmware bios|uefi" >&2; exit 2 ;;
+esac
+
+echo "e2e-vm: $variant/$firmware, mac $mac, namespace $ns, work $work"
+start=$(date +%s.%N)
+ip netns exec "$ns" nice -n 10 "${qemu[@]}" &
+qemu_pid=$!
+pids+=("$qemu_pid")
+
+elapsed() { awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - s }'; }
+declare -A seen=()
+milestone() {  # name, file, extended regexp
+    [[ -n ${seen[$1]:-} ]] && return 0
+    if [[ -f $2 ]] && grep -aqE "$3" "$2"; then
+        seen[$1]=$(elapsed)
+        printf '  %-28s %6ss\n' "$1" "${seen[$1]}"
+    fi
+}
+checks=(
+    "dhcp lease #1|dnsmasq.log|DHCPACK"
+    "tftp iPXE|dnsmasq.log|sent .*(snponly\.efi|undionly\.kpxe)"
+    "tftp ezio.ipxe|dnsmasq.log|sent .*ezio\.ipxe"
+    "kernel started|serial.log|Linux version"
+    "initramfs started|serial.log|Run /init|ezio-initrd: init|Loading, please wait"
+    "systemd started|serial.log|systemd\[1\]: (Detected|Reached|Started)|Welcome to"
+    "$ready|serial.log|$ready"
+)
+result=1
+while :; do
+    for c in "${checks[@]}"; do
+        IFS='|' read -r name file re <<<"$c"
+        milestone "$name" "$work/$file" "$re"
+    done
+    # Every DHCP client in the chain takes a lease: firmware, iPXE, initramfs, networkd.
+    if [[ -f $work/dnsmasq.log ]]; then
+        acks=$(grep -c 'DHCPACK' "$work/dnsmasq.log" || true)
+        for ((n = 2; n <= acks && n <= 4; n++)); do
+            if [[ -z ${seen["dhcp lease #$n"]:-} ]]; then
+                seen["dhcp lease #$n"]=$(elapsed)
+                printf '  %-28s %6ss\n' "dhcp lease #$n" "${seen["dhcp lease #$n"]}"
+            fi
+        done
+    fi
+    if [[ -n ${seen[$ready]:-} ]]; then result=0; break; fi
+    kill -0 "$qemu_pid" 2>/dev/null || { echo "e2e-vm: QEMU exited"; break; }
+    if awk -v e="$(elapsed)" -v t="$timeout" 'BEGIN { exit !(e > t) }'; then
+        echo "e2e-vm: timeout after ${timeout}s"
+        break
+    fi
+    sleep 0.5
+done
+
+if [[ $result -eq 0 && $agent_wait -gt 0 ]]; then
+    # Let the agent start and talk to the (static) server for a while.
+    sleep "$agent_wait"
+fi
+echo "---- serial console (last lines) ----"
+tail -n 25 "$work/serial.log" | tr -d '\r' || true
+grep -aE "$ready" "$work/serial.log" | tr -d '\r' || true
+echo "---- agent lines ----"
+grep -aiE 'ezio agent|agent|register' "$work/serial.log" | tr -d '\r' | tail -n 8 || true
+if [[ $result -eq 0 ]]; then
+    echo "e2e-vm: PASS $variant/$firmware: $ready at ${seen[$ready]}s"
+else
+    echo "e2e-vm: FAIL $variant/$firmware"
+    keep=1
+fi
+exit $result
