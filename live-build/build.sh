@@ -121,7 +121,9 @@ lb config \
     --bootappend-live "boot=live components" \
     >/dev/null
 
-# Our configuration on top of what lb config generated.
+# Our configuration on top of what lb config generated. lb's own live list
+# would add live-config; the live system needs only live-boot and systemd.
+printf 'live-boot\nsystemd-sysv\n' >config/package-lists/live.list.chroot
 cp -a "$here/config/." config/
 inc=config/includes.chroot
 install -D -m 0755 "$EZIO_BIN" "$inc/usr/local/bin/ezio"
@@ -144,11 +146,11 @@ if ! lb build >build.log 2>&1; then
     die "lb build failed; see $LB_DIR/build.log"
 fi
 
-# netboot puts kernel, initrd and squashfs under binary/live (versioned names).
-kernel=$(ls binary/live/vmlinuz* 2>/dev/null | head -n1 || true)
-initrd=$(ls binary/live/initrd.img* 2>/dev/null | head -n1 || true)
+# netboot puts kernel and initrd under tftpboot/live, the squashfs under binary/live.
+kernel=$(ls tftpboot/live/vmlinuz binary/live/vmlinuz 2>/dev/null | head -n1 || true)
+initrd=$(ls tftpboot/live/initrd.img binary/live/initrd.img 2>/dev/null | head -n1 || true)
 squash=binary/live/filesystem.squashfs
-[[ -n $kernel && -n $initrd && -f $squash ]] || die "build produced no kernel/initrd/squashfs under $LB_DIR/binary/live"
+[[ -n $kernel && -n $initrd && -f $squash ]] || die "build produced no kernel/initrd/squashfs under $LB_DIR/{tftpboot,binary}/live"
 
 mkdir -p "$LIVE_OUT"
 cp "$kernel" "$LIVE_OUT/vmlinuz.new"
