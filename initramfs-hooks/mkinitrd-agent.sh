@@ -14,7 +14,8 @@
 #   --trusted-pub PEM  installed as /etc/ezio/trusted.pub
 #   --cache DIR        kernel package cache              [/var/cache/ezio/kernel]
 #
-# Needs: busybox-static, cpio, zstd (installed with apt-get when missing).
+# Environment: ZSTD_LEVEL (default 19; tests use 3).
+# Needs: busybox-static, cpio, zstd, kmod (installed with apt-get when missing).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -167,7 +168,7 @@ install -m 0755 "$here/initrd-agent/systemctl" "$root/sbin/systemctl"
 
 mkdir -p "$out"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner 0:0 --quiet) \
-    | zstd -q -19 -T0 >"$out/initrd.img.new"
+    | zstd -q "-${ZSTD_LEVEL:-19}" -T0 >"$out/initrd.img.new"
 mv -f "$out/initrd.img.new" "$out/initrd.img"
 sums=(initrd.img)
 if [[ -n $kver ]]; then

@@ -4,6 +4,8 @@
 # Every placeholder must get a value: a leftover @NAME@ is an error, so a
 # half-rendered dnsmasq or boot-menu file never reaches a boot root.
 set -euo pipefail
+# bash 5.2: "&" in the replacement of ${var//pattern/replacement} means the match.
+shopt -u patsub_replacement 2>/dev/null || true
 
 [[ $# -ge 1 ]] || { echo "usage: render.sh TEMPLATE NAME=VALUE ..." >&2; exit 2; }
 template=$1

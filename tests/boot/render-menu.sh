@@ -4,6 +4,8 @@
 #   tests/boot/render-menu.sh TEMPLATE name=value ...
 # An unknown or unfilled {{name}} is an error, as in the server.
 set -euo pipefail
+# bash 5.2: "&" in the replacement of ${var//pattern/replacement} means the match.
+shopt -u patsub_replacement 2>/dev/null || true
 
 [[ $# -ge 1 ]] || { echo "usage: render-menu.sh TEMPLATE name=value ..." >&2; exit 2; }
 template=$1
