@@ -14,6 +14,10 @@
 #     bios: SeaBIOS + the NIC's iPXE option ROM -> ezio.ipxe -> per-MAC script
 #     uefi: OVMF's own PXE -> ipxe/snponly.efi -> ezio.ipxe -> per-MAC script
 #   then kernel + initrd over HTTP; the live variant fetches the squashfs.
+# EZIO_SERVER_BIN=path/to/ezio-server: the real server also runs in the lab on
+# 10.77.0.1:8080 and the agent's ezio.server points at it (static files and the
+# per-MAC script then come from busybox httpd on :8081); the run then also waits
+# for the server's "Machine <mac> registered" line.
 # Milestones (seconds since QEMU started) come from dnsmasq's log and the serial
 # console; the run passes when the READY line appears on the serial console.
 set -euo pipefail
@@ -54,6 +58,12 @@ fi
 
 server_ip=10.77.0.1
 server=http://$server_ip:8080
+files=$server
+server_bin=${EZIO_SERVER_BIN:-}
+if [[ -n $server_bin ]]; then
+    [[ -x $server_bin ]] || { echo "EZIO_SERVER_BIN $server_bin is not executable" >&2; exit 1; }
+    files=http://$server_ip:8081
+fi
 mac=52:54:00:e2:10:0${RANDOM:0:1}
 mac_hyp=${mac//:/-}
 ns=ezio-e2e-$$
@@ -79,14 +89,14 @@ trap cleanup EXIT
 console="console=ttyS0,115200n8"
 case $variant in
     live)
-        append="boot=live fetch=$server/boot/live/filesystem.squashfs components $console"
-        "$repo/pxe/boot-setup.sh" --boot-root "$root" --server-url "$server" --live "$live_dir" --append "$append" >/dev/null
+        append="boot=live fetch=$files/boot/live/filesystem.squashfs components $console"
+        "$repo/pxe/boot-setup.sh" --boot-root "$root" --server-url "$files" --live "$live_dir" --append "$append" >/dev/null
         kernel=live/vmlinuz initrd=live/initrd.img
         ready='EZIO-LIVE-READY'
         ;;
     initrd)
         append="$console"
-        "$repo/pxe/boot-setup.sh" --boot-root "$root" --server-url "$server" --live /nonexistent --append "$append" >/dev/null
+        "$repo/pxe/boot-setup.sh" --boot-root "$root" --server-url "$files" --live /nonexistent --append "$append" >/dev/null
         mkdir -p "$root/initrd-agent"
         cp "$initrd_dir/vmlinuz" "$initrd_dir/initrd.img" "$root/initrd-agent/"
         kernel=initrd-agent/vmlinuz initrd=initrd-agent/initrd.img
@@ -107,7 +117,9 @@ boot
 EOF
 fi
 "$here/render-menu.sh" "$template" mac="$mac" image=e2e deployment=e2e-vm after=stay \
-    server="$server" kernel="$kernel" initrd="$initrd" append="$append" >"$root/$mac_hyp.ipxe"
+    server="$files" kernel="$kernel" initrd="$initrd" append="$append" >"$root/$mac_hyp.ipxe"
+# With a real server, files come from :8081 but the agent must talk to :8080.
+sed -i "s|ezio.server=$files|ezio.server=$server|" "$root/$mac_hyp.ipxe"
 cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
 
 "$repo/pxe/dnsmasq-config.sh" lab --iface br0 --server-ip "$server_ip" --server-url "$server" \
@@ -131,8 +143,14 @@ ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file="$work/dnsmasq.conf
     --pid-file="$work/dnsmasq.pid" --dhcp-leasefile="$work/leases" --log-dhcp \
     --log-facility="$work/dnsmasq.log" &
 pids+=($!)
-ip netns exec "$ns" busybox httpd -f -p "$server_ip:8080" -h "$work/www" &
+ip netns exec "$ns" busybox httpd -f -p "${files#http://}" -h "$work/www" &
 pids+=($!)
+if [[ -n $server_bin ]]; then
+    mkdir -p "$work/repo" "$work/state" "$work/menus"
+    ip netns exec "$ns" "$server_bin" --repo "$work/repo" --listen "$server" --public-url "$server" \
+        --state "$work/state" --boot-root "$work/menus" --ocsmgrd-port 6461 >"$work/server.log" 2>&1 &
+    pids+=($!)
+fi
 
 truncate -s 2G "$work/disk.img"
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -smp 2 -m 2048
@@ -177,6 +195,9 @@ checks=(
     "systemd started|serial.log|systemd\[1\]: (Detected|Reached|Started)|Welcome to"
     "$ready|serial.log|$ready"
 )
+if [[ -n $server_bin ]]; then
+    checks+=("agent registered (server)|server.log|registered from")
+fi
 result=1
 while :; do
     for c in "${checks[@]}"; do
@@ -193,7 +214,10 @@ while :; do
             fi
         done
     fi
-    if [[ -n ${seen[$ready]:-} ]]; then result=0; break; fi
+    if [[ -n ${seen[$ready]:-} ]] && [[ -z $server_bin || -n ${seen["agent registered (server)"]:-} ]]; then
+        result=0
+        break
+    fi
     kill -0 "$qemu_pid" 2>/dev/null || { echo "e2e-vm: QEMU exited"; break; }
     if awk -v e="$(elapsed)" -v t="$timeout" 'BEGIN { exit !(e > t) }'; then
         echo "e2e-vm: timeout after ${timeout}s"
@@ -209,6 +233,10 @@ fi
 echo "---- serial console (last lines) ----"
 tail -n 25 "$work/serial.log" | tr -d '\r' || true
 grep -aE "$ready" "$work/serial.log" | tr -d '\r' || true
+if [[ -n $server_bin ]]; then
+    echo "---- ezio-server ----"
+    tail -n 15 "$work/server.log" || true
+fi
 echo "---- agent lines ----"
 grep -aiE 'ezio agent|agent|register' "$work/serial.log" | tr -d '\r' | tail -n 8 || true
 if [[ $result -eq 0 ]]; then
