@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # VM proof of the boot chain (manual: make e2e-vm; not part of make test).
 #
-#   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--timeout S]
-#                        [--agent-wait S] [--keep]
+#   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--loader ipxe|grub]
+#                        [--timeout S] [--agent-wait S] [--keep]
+#
+# --loader grub (UEFI only): OVMF's PXE loads GRUB's core.efi instead of iPXE; GRUB reads
+# grub/grub.cfg, which loads the per-MAC grub.cfg-01-<mac> (the server's grub-deploy form).
 #
 # Inside a private network namespace (nothing on the host network changes):
 #   bridge br0 10.77.0.1/24 + fd00:77::1/64, tap0 for the VM,
@@ -24,11 +27,12 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-variant=live firmware=bios timeout=600 agent_wait=30 keep=0
+variant=live firmware=bios loader=ipxe timeout=600 agent_wait=30 keep=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --variant) variant=$2; shift ;;
         --firmware) firmware=$2; shift ;;
+        --loader) loader=$2; shift ;;
         --timeout) timeout=$2; shift ;;
         --agent-wait) agent_wait=$2; shift ;;
         --keep) keep=1 ;;
@@ -120,6 +124,26 @@ fi
     server="$files" kernel="$kernel" initrd="$initrd" append="$append" >"$root/$mac_hyp.ipxe"
 # With a real server, files come from :8081 but the agent must talk to :8080.
 sed -i "s|ezio.server=$files|ezio.server=$server|" "$root/$mac_hyp.ipxe"
+if [[ $loader == grub ]]; then
+    [[ $firmware == uefi ]] || { echo "--loader grub needs --firmware uefi" >&2; exit 2; }
+    gtemplate=$repo/pxe/templates/grub-deploy.tmpl
+    if [[ ! -f $gtemplate ]]; then
+        gtemplate=$work/grub-deploy.tmpl
+        cat >"$gtemplate" <<'EOF2'
+# Ezio: deploy {{image}} to {{mac}} (deployment {{deployment}})
+set default=0
+set timeout=3
+
+menuentry "Ezio: deploy {{image}}" {
+  linux {{kernel}} {{append}} ezio.server={{server}} ezio.job={{deployment}} ezio.after={{after}}
+  initrd {{initrd}}
+}
+EOF2
+    fi
+    # GRUB loads over TFTP from its prefix device; paths are absolute on it.
+    "$here/render-menu.sh" "$gtemplate" mac="$mac" image=e2e deployment=e2e-vm after=stay \
+        server="$server" kernel="/$kernel" initrd="/$initrd" append="$append" >"$root/grub/grub.cfg-01-$mac"
+fi
 cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
 
 "$repo/pxe/dnsmasq-config.sh" lab --iface br0 --server-ip "$server_ip" --server-url "$server" \
@@ -127,6 +151,9 @@ cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
 dnsmasq --test -C "$work/dnsmasq.conf" >/dev/null 2>&1
 # The e2e wants dnsmasq's log in a file (with times), not on stderr.
 sed -i '/^log-facility=/d' "$work/dnsmasq.conf"
+if [[ $loader == grub ]]; then
+    sed -i 's|ipxe/snponly.efi|grub/x86_64-efi/core.efi|' "$work/dnsmasq.conf"
+fi
 
 # The lab: a namespace with a bridge and the VM's tap.
 ip netns add "$ns"
@@ -171,7 +198,7 @@ case $firmware in
     *) echo "--firmware bios|uefi" >&2; exit 2 ;;
 esac
 
-echo "e2e-vm: $variant/$firmware, mac $mac, namespace $ns, work $work"
+echo "e2e-vm: $variant/$firmware/$loader, mac $mac, namespace $ns, work $work"
 start=$(date +%s.%N)
 ip netns exec "$ns" nice -n 10 "${qemu[@]}" &
 qemu_pid=$!
@@ -189,10 +216,12 @@ milestone() {  # name, file, extended regexp
 checks=(
     "dhcp lease #1|dnsmasq.log|DHCPACK"
     "tftp iPXE|dnsmasq.log|sent .*(snponly\.efi|undionly\.kpxe)"
+    "tftp GRUB core.efi|dnsmasq.log|sent .*core\.efi"
+    "tftp grub.cfg-01-<mac>|dnsmasq.log|sent .*grub\.cfg-01-"
     "tftp ezio.ipxe|dnsmasq.log|sent .*ezio\.ipxe"
     "kernel started|serial.log|Linux version"
     "initramfs started|serial.log|Run /init|ezio-initrd: init|Loading, please wait"
-    "systemd started|serial.log|systemd\[1\]: (Detected|Reached|Started)|Welcome to"
+    "systemd started|serial.log|systemd\[1\]: (Detected|Reached|Started|Hostname)|Welcome to .*Debian"
     "$ready|serial.log|$ready"
 )
 if [[ -n $server_bin ]]; then
