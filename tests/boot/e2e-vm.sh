@@ -2,7 +2,11 @@
 # VM proof of the boot chain (manual: make e2e-vm; not part of make test).
 #
 #   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--loader ipxe|grub]
-#                        [--timeout S] [--agent-wait S] [--keep]
+#                        [--dhcp lab|proxy] [--timeout S] [--agent-wait S] [--keep]
+#
+# --dhcp proxy: a second namespace plays the site's DHCP server (plain dnsmasq on
+# 10.77.0.2, no boot options, joined to the bridge by a veth pair); the lab's dnsmasq
+# runs pxe/dnsmasq/proxy.conf.in and only adds the PXE answers.
 #
 # --loader grub (UEFI only): OVMF's PXE loads GRUB's core.efi instead of iPXE; GRUB reads
 # grub/grub.cfg, which loads the per-MAC grub.cfg-01-<mac> (the server's grub-deploy form).
@@ -27,12 +31,13 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-variant=live firmware=bios loader=ipxe timeout=600 agent_wait=30 keep=0
+variant=live firmware=bios loader=ipxe dhcp=lab timeout=600 agent_wait=30 keep=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --variant) variant=$2; shift ;;
         --firmware) firmware=$2; shift ;;
         --loader) loader=$2; shift ;;
+        --dhcp) dhcp=$2; shift ;;
         --timeout) timeout=$2; shift ;;
         --agent-wait) agent_wait=$2; shift ;;
         --keep) keep=1 ;;
@@ -71,6 +76,7 @@ fi
 mac=52:54:00:e2:10:0${RANDOM:0:1}
 mac_hyp=${mac//:/-}
 ns=ezio-e2e-$$
+site_ns=ezio-site-$$
 work=$(mktemp -d /tmp/ezio-e2e.XXXXXX)
 chmod 0755 "$work"
 root=$work/www/boot
@@ -85,6 +91,7 @@ cleanup() {
         wait "$pid" 2>/dev/null || true
     done
     ip netns del "$ns" 2>/dev/null || true
+    ip netns del "$site_ns" 2>/dev/null || true
     if [[ $keep -eq 0 ]]; then rm -rf "$work"; else echo "kept $work"; fi
 }
 trap cleanup EXIT
@@ -146,8 +153,13 @@ EOF2
 fi
 cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
 
-"$repo/pxe/dnsmasq-config.sh" lab --iface br0 --server-ip "$server_ip" --server-url "$server" \
-    --tftp-root "$root" >"$work/dnsmasq.conf"
+case $dhcp in
+    lab) "$repo/pxe/dnsmasq-config.sh" lab --iface br0 --server-ip "$server_ip" --server-url "$server" \
+            --tftp-root "$root" >"$work/dnsmasq.conf" ;;
+    proxy) "$repo/pxe/dnsmasq-config.sh" proxy --iface br0 --server-ip "$server_ip" --server-url "$server" \
+            --tftp-root "$root" --proxy-net 10.77.0.0 >"$work/dnsmasq.conf" ;;
+    *) echo "--dhcp lab|proxy" >&2; exit 2 ;;
+esac
 dnsmasq --test -C "$work/dnsmasq.conf" >/dev/null 2>&1
 # The e2e wants dnsmasq's log in a file (with times), not on stderr.
 sed -i '/^log-facility=/d' "$work/dnsmasq.conf"
@@ -166,6 +178,22 @@ ip -n "$ns" link set tap0 master br0
 ip -n "$ns" link set tap0 up
 ip -n "$ns" link set br0 up
 
+if [[ $dhcp == proxy ]]; then
+    # The site's own DHCP server: addresses only, no boot information.
+    ip netns add "$site_ns"
+    ip link add vsite netns "$site_ns" type veth peer name vlab netns "$ns"
+    ip -n "$ns" link set vlab master br0
+    ip -n "$ns" link set vlab up
+    ip -n "$site_ns" link set lo up
+    ip -n "$site_ns" addr add 10.77.0.2/24 dev vsite
+    ip -n "$site_ns" link set vsite up
+    printf '%s\n' port=0 interface=vsite bind-interfaces dhcp-range=10.77.0.100,10.77.0.199,1h \
+        dhcp-authoritative >"$work/site.conf"
+    ip netns exec "$site_ns" dnsmasq --keep-in-foreground --conf-file="$work/site.conf" --user=root \
+        --pid-file="$work/site.pid" --dhcp-leasefile="$work/site.leases" --log-dhcp \
+        --log-facility="$work/site.log" &
+    pids+=($!)
+fi
 ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file="$work/dnsmasq.conf" --user=root \
     --pid-file="$work/dnsmasq.pid" --dhcp-leasefile="$work/leases" --log-dhcp \
     --log-facility="$work/dnsmasq.log" &
@@ -198,7 +226,7 @@ case $firmware in
     *) echo "--firmware bios|uefi" >&2; exit 2 ;;
 esac
 
-echo "e2e-vm: $variant/$firmware/$loader, mac $mac, namespace $ns, work $work"
+echo "e2e-vm: $variant/$firmware/$loader/$dhcp-dhcp, mac $mac, namespace $ns, work $work"
 start=$(date +%s.%N)
 ip netns exec "$ns" nice -n 10 "${qemu[@]}" &
 qemu_pid=$!
@@ -214,7 +242,6 @@ milestone() {  # name, file, extended regexp
     fi
 }
 checks=(
-    "dhcp lease #1|dnsmasq.log|DHCPACK"
     "tftp iPXE|dnsmasq.log|sent .*(snponly\.efi|undionly\.kpxe)"
     "tftp GRUB core.efi|dnsmasq.log|sent .*core\.efi"
     "tftp grub.cfg-01-<mac>|dnsmasq.log|sent .*grub\.cfg-01-"
@@ -235,8 +262,8 @@ while :; do
     done
     # Every DHCP client in the chain takes a lease: firmware, iPXE, initramfs, networkd.
     if [[ -f $work/dnsmasq.log ]]; then
-        acks=$(grep -c 'DHCPACK' "$work/dnsmasq.log" || true)
-        for ((n = 2; n <= acks && n <= 4; n++)); do
+        acks=$(cat "$work/dnsmasq.log" "$work/site.log" 2>/dev/null | grep -c 'DHCPACK' || true)
+        for ((n = 1; n <= acks && n <= 4; n++)); do
             if [[ -z ${seen["dhcp lease #$n"]:-} ]]; then
                 seen["dhcp lease #$n"]=$(elapsed)
                 printf '  %-28s %6ss\n' "dhcp lease #$n" "${seen["dhcp lease #$n"]}"
