@@ -53,3 +53,37 @@ RATE ?= 100mbit
 SIZE_MIB ?= 256
 demo: publish
 	EZIO_BIN=$(abspath $(OUT))/ezio system/demo.sh $(N) $(RATE) $(SIZE_MIB)
+	EZIO_BIN=$(abspath $(OUT))/ezio demo/swarm.sh $(N) $(SIZE_MIB)
+
+# ---- Boot chain: live-build/, pxe/, initramfs-hooks/ (see live-build/README.md) ----
+# IMAGE_EZIO: the binary baked into the images (default: publish out/ezio first).
+IMAGE_EZIO ?= $(OUT)/ezio
+LIVE_OUT ?= $(OUT)/boot/live
+INITRD_AGENT_OUT ?= $(OUT)/boot/initrd-agent
+BOOT_ROOT ?= $(OUT)/boot
+SERVER_URL ?= http://10.0.0.1:8080
+E2E_VARIANT ?= live
+E2E_FIRMWARE ?= bios
+boot_ezio_dep = $(if $(filter $(OUT)/ezio,$(IMAGE_EZIO)),publish)
+
+.PHONY: image initrd-agent boot-root e2e-vm
+
+# Debian bookworm live netboot image with the agent (root; ~15 min warm, see README).
+# TRUSTED_PUB=key.pub or SIGNING_KEY=server-key.pem bakes /etc/ezio/trusted.pub in.
+image: $(boot_ezio_dep)
+	EZIO_BIN=$(abspath $(IMAGE_EZIO)) LIVE_OUT=$(abspath $(LIVE_OUT)) nice -n 10 live-build/build.sh
+
+# Kernel + a small initrd holding the AOT agent, no squashfs.
+initrd-agent: $(boot_ezio_dep)
+	nice -n 10 initramfs-hooks/mkinitrd-agent.sh --ezio $(abspath $(IMAGE_EZIO)) --out $(abspath $(INITRD_AGENT_OUT)) \
+		$(if $(TRUSTED_PUB),--trusted-pub $(abspath $(TRUSTED_PUB)))
+
+# TFTP/HTTP boot root: iPXE, GRUB EFI, PXELINUX, chain script, live image.
+boot-root:
+	pxe/boot-setup.sh --boot-root $(abspath $(BOOT_ROOT)) --server-url $(SERVER_URL) --live $(abspath $(LIVE_OUT))
+
+# Manual VM proof (root, QEMU TCG, private network namespace); not part of `make test`.
+# E2E_VARIANT=live|initrd, E2E_FIRMWARE=bios|uefi.
+e2e-vm:
+	LIVE_OUT=$(abspath $(LIVE_OUT)) INITRD_AGENT_OUT=$(abspath $(INITRD_AGENT_OUT)) \
+		tests/boot/e2e-vm.sh --variant $(E2E_VARIANT) --firmware $(E2E_FIRMWARE)

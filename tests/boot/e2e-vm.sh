@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# VM proof of the boot chain (manual: make e2e-vm; not part of make test).
+#
+#   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--loader ipxe|grub]
+#                        [--dhcp lab|proxy] [--timeout S] [--agent-wait S] [--keep]
+#
+# --dhcp proxy: a second namespace plays the site's DHCP server (plain dnsmasq on
+# 10.77.0.2, no boot options, joined to the bridge by a veth pair); the lab's dnsmasq
+# runs pxe/dnsmasq/proxy.conf.in and only adds the PXE answers.
+#
+# --loader grub (UEFI only): OVMF's PXE loads GRUB's core.efi instead of iPXE; GRUB reads
+# grub/grub.cfg, which loads the per-MAC grub.cfg-01-<mac> (the server's grub-deploy form).
+#
+# Inside a private network namespace (nothing on the host network changes):
+#   bridge br0 10.77.0.1/24 + fd00:77::1/64, tap0 for the VM,
+#   dnsmasq rendered from pxe/dnsmasq/lab.conf.in (DHCP, router adverts, TFTP),
+#   busybox httpd on 10.77.0.1:8080 serving the boot root under /boot/ the way
+#   ezio-server serves /boot/<mac>.ipxe (static per-MAC deploy script rendered
+#   from pxe/templates/ipxe-deploy.tmpl when present),
+#   QEMU (TCG) with an empty virtio disk, netbooting:
+#     bios: SeaBIOS + the NIC's iPXE option ROM -> ezio.ipxe -> per-MAC script
+#     uefi: OVMF's own PXE -> ipxe/snponly.efi -> ezio.ipxe -> per-MAC script
+#   then kernel + initrd over HTTP; the live variant fetches the squashfs.
+# EZIO_SERVER_BIN=path/to/ezio-server: the real server also runs in the lab on
+# 10.77.0.1:8080 and the agent's ezio.server points at it (static files and the
+# per-MAC script then come from busybox httpd on :8081); the run then also waits
+# for the server's "Machine <mac> registered" line.
+# Milestones (seconds since QEMU started) come from dnsmasq's log and the serial
+# console; the run passes when the READY line appears on the serial console.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+variant=live firmware=bios loader=ipxe dhcp=lab timeout=600 agent_wait=30 keep=0
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --variant) variant=$2; shift ;;
+        --firmware) firmware=$2; shift ;;
+        --loader) loader=$2; shift ;;
+        --dhcp) dhcp=$2; shift ;;
+        --timeout) timeout=$2; shift ;;
+        --agent-wait) agent_wait=$2; shift ;;
+        --keep) keep=1 ;;
+        *) echo "e2e-vm.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ $(id -u) -eq 0 ]] || { echo "e2e-vm.sh: needs root (network namespace, tap)" >&2; exit 1; }
+
+live_dir=${LIVE_OUT:-$repo/out/boot/live}
+initrd_dir=${INITRD_AGENT_OUT:-$repo/out/boot/initrd-agent}
+case $variant in
+    live) [[ -f $live_dir/vmlinuz && -f $live_dir/filesystem.squashfs ]] || { echo "no live image in $live_dir: make image" >&2; exit 1; } ;;
+    initrd) [[ -f $initrd_dir/vmlinuz && -f $initrd_dir/initrd.img ]] || { echo "no agent initrd in $initrd_dir: make initrd-agent" >&2; exit 1; } ;;
+    *) echo "--variant live|initrd" >&2; exit 2 ;;
+esac
+
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
+[[ -f /usr/lib/ipxe/qemu/efi-virtio.rom ]] || need+=(ipxe-qemu)
+[[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ]] || need+=(ovmf)
+if ! [[ $(ldd /bin/busybox 2>&1 || true) == *"not a dynamic"* ]]; then need+=(busybox-static); fi
+if ((${#need[@]})); then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+server_ip=10.77.0.1
+server=http://$server_ip:8080
+files=$server
+server_bin=${EZIO_SERVER_BIN:-}
+if [[ -n $server_bin ]]; then
+    [[ -x $server_bin ]] || { echo "EZIO_SERVER_BIN $server_bin is not executable" >&2; exit 1; }
+    files=http://$server_ip:8081
+fi
+mac=52:54:00:e2:10:0${RANDOM:0:1}
+mac_hyp=${mac//:/-}
+ns=ezio-e2e-$$
+site_ns=ezio-site-$$
+work=$(mktemp -d /tmp/ezio-e2e.XXXXXX)
+chmod 0755 "$work"
+root=$work/www/boot
+pids=()
+
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    ip netns del "$ns" 2>/dev/null || true
+    ip netns del "$site_ns" 2>/dev/null || true
+    if [[ $keep -eq 0 ]]; then rm -rf "$work"; else echo "kept $work"; fi
+}
+trap cleanup EXIT
+
+# Boot root: iPXE, GRUB, PXELINUX, chain script, live image.
+console="console=ttyS0,115200n8"
+case $variant in
+    live)
+        append="boot=live fetch=$files/boot/live/filesystem.squashfs components $console"
+        "$repo/pxe/boot-setup.sh" --boot-root "$root" --server-url "$files" --live "$live_dir" --append "$append" >/dev/null
+        kernel=live/vmlinuz initrd=live/initrd.img
+        ready='EZIO-LIVE-READY'
+        ;;
+    initrd)
+        append="$console"
+        "$repo/pxe/boot-setup.sh" --boot-root "$root" --server-url "$files" --live /nonexistent --append "$append" >/dev/null
+        mkdir -p "$root/initrd-agent"
+        cp "$initrd_dir/vmlinuz" "$initrd_dir/initrd.img" "$root/initrd-agent/"
+        kernel=initrd-agent/vmlinuz initrd=initrd-agent/initrd.img
+        ready='EZIO-INITRD-READY'
+        ;;
+esac
+
+# The per-MAC deploy script, as ezio-server renders it.
+template=$repo/pxe/templates/ipxe-deploy.tmpl
+if [[ ! -f $template ]]; then
+    template=$work/ipxe-deploy.tmpl
+    cat >"$template" <<'EOF'
+#!ipxe
+# Ezio: deploy {{image}} to {{mac}} (deployment {{deployment}})
+kernel {{server}}/boot/{{kernel}} {{append}} ezio.server={{server}} ezio.job={{deployment}} ezio.after={{after}} initrd=initrd
+initrd --name initrd {{server}}/boot/{{initrd}}
+boot
+EOF
+fi
+"$here/render-menu.sh" "$template" mac="$mac" image=e2e deployment=e2e-vm after=stay \
+    server="$files" kernel="$kernel" initrd="$initrd" append="$append" >"$root/$mac_hyp.ipxe"
+# With a real server, files come from :8081 but the agent must talk to :8080.
+sed -i "s|ezio.server=$files|ezio.server=$server|" "$root/$mac_hyp.ipxe"
+if [[ $loader == grub ]]; then
+    [[ $firmware == uefi ]] || { echo "--loader grub needs --firmware uefi" >&2; exit 2; }
+    gtemplate=$repo/pxe/templates/grub-deploy.tmpl
+    if [[ ! -f $gtemplate ]]; then
+        gtemplate=$work/grub-deploy.tmpl
+        cat >"$gtemplate" <<'EOF2'
+# Ezio: deploy {{image}} to {{mac}} (deployment {{deployment}})
+set default=0
+set timeout=3
+
+menuentry "Ezio: deploy {{image}}" {
+  linux {{kernel}} {{append}} ezio.server={{server}} ezio.job={{deployment}} ezio.after={{after}}
+  initrd {{initrd}}
+}
+EOF2
+    fi
+    # GRUB loads over TFTP from its prefix device; paths are absolute on it.
+    "$here/render-menu.sh" "$gtemplate" mac="$mac" image=e2e deployment=e2e-vm after=stay \
+        server="$server" kernel="/$kernel" initrd="/$initrd" append="$append" >"$root/grub/grub.cfg-01-$mac"
+fi
+cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
+
+case $dhcp in
+    lab) "$repo/pxe/dnsmasq-config.sh" lab --iface br0 --server-ip "$server_ip" --server-url "$server" \
+            --tftp-root "$root" >"$work/dnsmasq.conf" ;;
+    proxy) "$repo/pxe/dnsmasq-config.sh" proxy --iface br0 --server-ip "$server_ip" --server-url "$server" \
+            --tftp-root "$root" --proxy-net 10.77.0.0 >"$work/dnsmasq.conf" ;;
+    *) echo "--dhcp lab|proxy" >&2; exit 2 ;;
+esac
+dnsmasq --test -C "$work/dnsmasq.conf" >/dev/null 2>&1
+# The e2e wants dnsmasq's log in a file (with times), not on stderr.
+sed -i '/^log-facility=/d' "$work/dnsmasq.conf"
+if [[ $loader == grub ]]; then
+    sed -i 's|ipxe/snponly.efi|grub/x86_64-efi/core.efi|' "$work/dnsmasq.conf"
+fi
+
+# The lab: a namespace with a bridge and the VM's tap.
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" link add br0 type bridge
+ip -n "$ns" addr add "$server_ip/24" dev br0
+ip -n "$ns" -6 addr add fd00:77::1/64 dev br0 nodad
+ip -n "$ns" tuntap add tap0 mode tap
+ip -n "$ns" link set tap0 master br0
+ip -n "$ns" link set tap0 up
+ip -n "$ns" link set br0 up
+
+if [[ $dhcp == proxy ]]; then
+    # The site's own DHCP server: addresses only, no boot information.
+    ip netns add "$site_ns"
+    ip link add vsite netns "$site_ns" type veth peer name vlab netns "$ns"
+    ip -n "$ns" link set vlab master br0
+    ip -n "$ns" link set vlab up
+    ip -n "$site_ns" link set lo up
+    ip -n "$site_ns" addr add 10.77.0.2/24 dev vsite
+    ip -n "$site_ns" link set vsite up
+    printf '%s\n' port=0 interface=vsite bind-interfaces dhcp-range=10.77.0.100,10.77.0.199,1h \
+        dhcp-authoritative >"$work/site.conf"
+    ip netns exec "$site_ns" dnsmasq --keep-in-foreground --conf-file="$work/site.conf" --user=root \
+        --pid-file="$work/site.pid" --dhcp-leasefile="$work/site.leases" --log-dhcp \
+        --log-facility="$work/site.log" &
+    pids+=($!)
+fi
+ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file="$work/dnsmasq.conf" --user=root \
+    --pid-file="$work/dnsmasq.pid" --dhcp-leasefile="$work/leases" --log-dhcp \
+    --log-facility="$work/dnsmasq.log" &
+pids+=($!)
+ip netns exec "$ns" busybox httpd -f -p "${files#http://}" -h "$work/www" &
+pids+=($!)
+if [[ -n $server_bin ]]; then
+    mkdir -p "$work/repo" "$work/state" "$work/menus"
+    ip netns exec "$ns" "$server_bin" --repo "$work/repo" --listen "$server" --public-url "$server" \
+        --state "$work/state" --boot-root "$work/menus" --ocsmgrd-port 6461 >"$work/server.log" 2>&1 &
+    pids+=($!)
+fi
+
+truncate -s 2G "$work/disk.img"
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -smp 2 -m 2048
+      -display none -monitor none -serial "file:$work/serial.log" -no-reboot
+      -netdev tap,id=n0,ifname=tap0,script=no,downscript=no
+      -drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe")
+case $firmware in
+    bios)
+        # Debian's virtio iPXE ROM is not run by SeaBIOS here; the e1000 ROM is.
+        qemu+=(-boot n -device "e1000,netdev=n0,mac=$mac,romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom"
+               -debugcon "file:$work/firmware.log" -global isa-debugcon.iobase=0x402) ;;
+    uefi)
+        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
+        # romfile= (empty): no iPXE ROM, so OVMF's own PXE loads snponly.efi.
+        qemu+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+               -drive "if=pflash,format=raw,file=$work/vars.fd"
+               -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1") ;;
+    *) echo "--firmware bios|uefi" >&2; exit 2 ;;
+esac
+
+echo "e2e-vm: $variant/$firmware/$loader/$dhcp-dhcp, mac $mac, namespace $ns, work $work"
+start=$(date +%s.%N)
+ip netns exec "$ns" nice -n 10 "${qemu[@]}" &
+qemu_pid=$!
+pids+=("$qemu_pid")
+
+elapsed() { awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - s }'; }
+declare -A seen=()
+milestone() {  # name, file, extended regexp
+    [[ -n ${seen[$1]:-} ]] && return 0
+    if [[ -f $2 ]] && grep -aqE "$3" "$2"; then
+        seen[$1]=$(elapsed)
+        printf '  %-28s %6ss\n' "$1" "${seen[$1]}"
+    fi
+}
+checks=(
+    "tftp iPXE|dnsmasq.log|sent .*(snponly\.efi|undionly\.kpxe)"
+    "tftp GRUB core.efi|dnsmasq.log|sent .*core\.efi"
+    "tftp grub.cfg-01-<mac>|dnsmasq.log|sent .*grub\.cfg-01-"
+    "tftp ezio.ipxe|dnsmasq.log|sent .*ezio\.ipxe"
+    "kernel started|serial.log|Linux version"
+    "initramfs started|serial.log|Run /init|ezio-initrd: init|Loading, please wait"
+    "systemd started|serial.log|systemd\[1\]: (Detected|Reached|Started|Hostname)|Welcome to .*Debian"
+    "$ready|serial.log|$ready"
+)
+if [[ -n $server_bin ]]; then
+    checks+=("agent registered (server)|server.log|registered from")
+fi
+result=1
+while :; do
+    for c in "${checks[@]}"; do
+        IFS='|' read -r name file re <<<"$c"
+        milestone "$name" "$work/$file" "$re"
+    done
+    # Every DHCP client in the chain takes a lease: firmware, iPXE, initramfs, networkd.
+    if [[ -f $work/dnsmasq.log ]]; then
+        acks=$(cat "$work/dnsmasq.log" "$work/site.log" 2>/dev/null | grep -c 'DHCPACK' || true)
+        for ((n = 1; n <= acks && n <= 4; n++)); do
+            if [[ -z ${seen["dhcp lease #$n"]:-} ]]; then
+                seen["dhcp lease #$n"]=$(elapsed)
+                printf '  %-28s %6ss\n' "dhcp lease #$n" "${seen["dhcp lease #$n"]}"
+            fi
+        done
+    fi
+    if [[ -n ${seen[$ready]:-} ]] && [[ -z $server_bin || -n ${seen["agent registered (server)"]:-} ]]; then
+        result=0
+        break
+    fi
+    kill -0 "$qemu_pid" 2>/dev/null || { echo "e2e-vm: QEMU exited"; break; }
+    if awk -v e="$(elapsed)" -v t="$timeout" 'BEGIN { exit !(e > t) }'; then
+        echo "e2e-vm: timeout after ${timeout}s"
+        break
+    fi
+    sleep 0.5
+done
+
+if [[ $result -eq 0 && $agent_wait -gt 0 ]]; then
+    # Let the agent start and talk to the (static) server for a while.
+    sleep "$agent_wait"
+fi
+echo "---- serial console (last lines) ----"
+tail -n 25 "$work/serial.log" | tr -d '\r' || true
+grep -aE "$ready" "$work/serial.log" | tr -d '\r' || true
+if [[ -n $server_bin ]]; then
+    echo "---- ezio-server ----"
+    tail -n 15 "$work/server.log" || true
+fi
+echo "---- agent lines ----"
+grep -aiE 'ezio agent|agent|register' "$work/serial.log" | tr -d '\r' | tail -n 8 || true
+if [[ $result -eq 0 ]]; then
+    echo "e2e-vm: PASS $variant/$firmware: $ready at ${seen[$ready]}s"
+else
+    echo "e2e-vm: FAIL $variant/$firmware"
+    keep=1
+fi
+exit $result
