@@ -39,6 +39,8 @@ internal sealed class BootMenuWriter(BootMenuOptions options, MenuTemplates temp
         [
             ("pxelinux.cfg/01-" + MacAddress.WithDashes(mac), templates.Render("pxelinux-" + kind, values)),
             ("grub/grub.cfg-01-" + mac, templates.Render("grub-" + kind, values)),
+            // GRUB 2.06's net_search_cfg_file asks for the MAC with dashes.
+            ("grub/grub.cfg-01-" + MacAddress.WithDashes(mac), templates.Render("grub-" + kind, values)),
             (mac + ".ipxe", templates.Render("ipxe-" + kind, values)),
         ];
     }

@@ -72,8 +72,10 @@ public sealed class BootMenuWriterTests
               LOCALBOOT 0
 
             """, File.ReadAllText(Path.Combine(root, "pxelinux.cfg", "01-52-54-00-ab-cd-ef")));
-        // No temp files left behind.
-        Assert.Equal(3, Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Count());
+        // No temp files left behind: PXELINUX, GRUB (colon and dash names) and iPXE only.
+        Assert.Equal(4, Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Count());
+        Assert.Equal(File.ReadAllText(Path.Combine(root, "grub", "grub.cfg-01-52:54:00:ab:cd:ef")),
+            File.ReadAllText(Path.Combine(root, "grub", "grub.cfg-01-52-54-00-ab-cd-ef")));
     }
 
     [Theory]
