@@ -37,7 +37,8 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         var size = jobA.ImageSizeBytes;
         await agents.ProgressAsync(A, jobA, DeployPhase.Downloading, size / 4, 12 << 20, 3 << 20, 2);
 
-        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // Generous: headless Chromium starts slowly on a loaded 2-core CI machine.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(180));
         await using var browser = await HeadlessChromium.StartAsync(cancel.Token);
         await browser.NavigateAsync(server.BaseAddress.ToString(), cancel.Token);
         var first = await browser.WaitForAsync(Rows, v => v?.Contains(A + "=25.0/downloading", StringComparison.Ordinal) == true, cancel.Token);
