@@ -13,6 +13,8 @@ public sealed class SessionOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    public Microsoft.Extensions.Logging.ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     public int MaxConnections { get; init; } = 200;
 
     /// <summary>Interested peers we unchoke at once. No tit-for-tat: on a LAN every peer is welcome.</summary>

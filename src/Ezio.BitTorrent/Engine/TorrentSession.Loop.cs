@@ -52,6 +52,7 @@ public sealed partial class TorrentSession
                 break;
             case DialFailedEvent failed:
                 _dialing.Remove(failed.EndPoint);
+                ScheduleRedial(failed.EndPoint);
                 break;
             case TickEvent:
                 OnTick();
@@ -177,6 +178,7 @@ public sealed partial class TorrentSession
         if (!item.Ok)
         {
             _pool.Return(item.Download!.Buffer);
+            TorrentSessionLog.HashFailed(Options.Logger, index, peer.RemoteEndPoint);
             Interlocked.Increment(ref _hashFailures);
             peer.HashFailures++;
             if (peer.HashFailures >= Options.MaxHashFailures)
@@ -251,6 +253,7 @@ public sealed partial class TorrentSession
             return;
         }
         _state = SessionState.Seeding;
+        TorrentSessionLog.Completed(Options.Logger, Torrent.PieceCount);
         _completed.TrySetResult();
         _announceCompleted = true;
         _announceWake.Release();
@@ -265,6 +268,7 @@ public sealed partial class TorrentSession
 
     private void Fail(Exception error)
     {
+        TorrentSessionLog.StorageFailed(Options.Logger, error);
         _state = SessionState.Failed;
         _completed.TrySetException(error);
         foreach (var peer in _peers.ToArray())
@@ -303,10 +307,16 @@ public sealed partial class TorrentSession
         }
         var remote = peer.RemoteBitfield;
         bool Fetching(int i) => peer.IsFetching(i);
-        while (peer.UnrequestedBytes < Options.PeerQueueBytes && peer.DownloadCount < 64)
+        // A peer that sent a bad piece gets one piece at a time until it is banned, so it
+        // cannot pour a whole request queue of garbage in first.
+        var maxPieces = peer.HashFailures > 0 ? 1 : 64;
+        while (peer.UnrequestedBytes < Options.PeerQueueBytes && peer.DownloadCount < maxPieces)
         {
             var index = _picker.Pick(remote, Fetching, endgame: false);
-            if (index < 0 && _picker.InEndgame)
+            // Endgame (fetching a piece twice) only for the last few pieces: earlier, every
+            // piece is already owned merely because queues are deep, and duplicates would
+            // waste the LAN's capacity.
+            if (index < 0 && _picker.MissingCount <= Math.Max(4, _peers.Count) && _picker.InEndgame)
             {
                 index = _picker.Pick(remote, Fetching, endgame: true);
             }
@@ -339,6 +349,7 @@ public sealed partial class TorrentSession
     {
         _banned.Add(Convert.ToHexString(peer.PeerId));
         _banned.Add(peer.RemoteEndPoint.ToString());
+        TorrentSessionLog.Banned(Options.Logger, peer.RemoteEndPoint, reason);
         peer.Abort($"banned: {reason}");
     }
 
@@ -368,6 +379,7 @@ public sealed partial class TorrentSession
                 Fill(peer);
             }
         }
+        RedialDue();
         DialCandidates();
     }
 

@@ -21,6 +21,40 @@ public sealed partial class TorrentSession
         Post(new PeerConnectedEvent(new PeerConnection(this, socket, stream, remote, outgoing: false)));
     }
 
+    private readonly Dictionary<IPEndPoint, (int Attempts, long Due)> _redials = new();
+
+    /// <summary>
+    /// A peer that refused us may just not be up yet (machines boot at different speeds):
+    /// try again with a growing pause, up to ten times.
+    /// </summary>
+    private void ScheduleRedial(IPEndPoint endPoint)
+    {
+        var attempts = _redials.TryGetValue(endPoint, out var entry) ? entry.Attempts + 1 : 1;
+        if (attempts > 10)
+        {
+            return;
+        }
+        var delay = TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempts, 5)));
+        _redials[endPoint] = (attempts, Time.GetTimestamp() + (long)(delay.TotalSeconds * Time.TimestampFrequency));
+    }
+
+    private void RedialDue()
+    {
+        if (_redials.Count == 0)
+        {
+            return;
+        }
+        var now = Time.GetTimestamp();
+        foreach (var (endPoint, entry) in _redials)
+        {
+            if (entry.Due != 0 && entry.Due <= now)
+            {
+                _redials[endPoint] = (entry.Attempts, 0);
+                _candidates.Enqueue(endPoint);
+            }
+        }
+    }
+
     private Handshake LocalHandshake() => new(Torrent.InfoHash, PeerId, SupportsExtensions: true, SupportsFast: true);
 
     private void DialCandidates()
@@ -88,6 +122,7 @@ public sealed partial class TorrentSession
     private void OnPeerConnected(PeerConnection peer)
     {
         _dialing.Remove(peer.RemoteEndPoint);
+        _redials.Remove(peer.RemoteEndPoint);
         if (_state is SessionState.Failed or SessionState.Stopped)
         {
             peer.Abort("session stopped");
@@ -131,6 +166,7 @@ public sealed partial class TorrentSession
             _peers.Add(peer);
         }
         peer.Registered = true;
+        TorrentSessionLog.PeerConnected(Options.Logger, peer.RemoteEndPoint, peer.IsOutgoing ? "outgoing" : "incoming");
         SendOpening(peer);
         peer.Start();
         if (_superSeeding)
@@ -186,6 +222,7 @@ public sealed partial class TorrentSession
             return;
         }
         peer.Registered = false;
+        TorrentSessionLog.PeerClosed(Options.Logger, peer.RemoteEndPoint, peer.CloseReason);
         lock (_peers)
         {
             _peers.Remove(peer);

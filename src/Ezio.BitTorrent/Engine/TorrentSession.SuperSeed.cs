@@ -8,7 +8,7 @@ namespace Ezio.BitTorrent.Engine;
 // piece has been handed out at least once, everything is advertised and we seed normally.
 public sealed partial class TorrentSession
 {
-    private int SuperSeedWindow => Math.Clamp((int)((8L << 20) / Torrent.PieceLength), 2, 64);
+    private int SuperSeedWindow => Math.Clamp((int)((32L << 20) / Torrent.PieceLength), 4, 128);
 
     private void Allot(PeerConnection peer)
     {
@@ -64,6 +64,7 @@ public sealed partial class TorrentSession
             }
         }
         _superSeeding = false;
+        TorrentSessionLog.SuperSeedDone(Options.Logger);
         foreach (var peer in _peers)
         {
             if (peer.Advertised is not { } advertised)

@@ -59,6 +59,7 @@ public sealed partial class TorrentSession
                     if (response.FailureReason is { } failure)
                     {
                         _lastTrackerError = $"{tracker.Uri}: {failure}";
+                        TorrentSessionLog.TrackerProblem(Options.Logger, tracker.Uri, failure);
                         continue;
                     }
                     anyOk = true;
@@ -72,6 +73,7 @@ public sealed partial class TorrentSession
                 catch (TrackerException e)
                 {
                     _lastTrackerError = e.Message;
+                    TorrentSessionLog.TrackerProblem(Options.Logger, tracker.Uri, e.Message);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {

@@ -111,7 +111,9 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
         else if (Options.Recheck && Storage.MayHaveData)
         {
+            var started = Time.GetTimestamp();
             var have = await Task.Run(() => Recheck(cancellationToken), cancellationToken).ConfigureAwait(false);
+            TorrentSessionLog.Rechecked(Options.Logger, have.Count(h => h), have.Length, Time.GetElapsedTime(started).TotalSeconds);
             for (var i = 0; i < have.Length; i++)
             {
                 if (have[i])

@@ -115,7 +115,12 @@ public static partial class TorrentBuilder
         }
 
         byte[] pieces = HashPieces(total, pieceLength, read, cancellationToken);
+        return Write(name, files, multiFile, total, pieceLength, pieces, options);
+    }
 
+    private static byte[] Write(string name, IReadOnlyList<(IReadOnlyList<string> PathSegments, long Length)> files,
+        bool multiFile, long total, int pieceLength, byte[] pieces, TorrentBuildOptions options)
+    {
         var output = new ArrayBufferWriter<byte>(pieces.Length + 512 + (multiFile ? files.Count * 64 : 0));
         var writer = new BencodeWriter(output);
         writer.WriteDictionaryStart();

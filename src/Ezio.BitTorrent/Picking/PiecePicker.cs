@@ -18,6 +18,7 @@ public sealed class PiecePicker
     private readonly Bitfield _busy;
     private readonly Random _random;
     private int _seeds;
+    private int _missing;
 
     public PiecePicker(int pieceCount, Random random)
     {
@@ -26,7 +27,11 @@ public sealed class PiecePicker
         _have = new Bitfield(pieceCount);
         _busy = new Bitfield(pieceCount);
         _random = random;
+        _missing = pieceCount;
     }
+
+    /// <summary>Pieces neither stored nor verified and on their way to storage.</summary>
+    public int MissingCount => _missing;
 
     public int PieceCount => _availability.Length;
 
@@ -79,18 +84,33 @@ public sealed class PiecePicker
     public void RemoveOwner(int index) => _owners[index]--;
 
     /// <summary>The piece verified and is on its way to storage: nobody else should fetch it.</summary>
-    public void MarkBusy(int index) => _busy.Set(index);
+    public void MarkBusy(int index)
+    {
+        if (!_have[index] && _busy.Set(index))
+        {
+            _missing--;
+        }
+    }
 
     /// <summary>The piece's hash or write failed: it must be fetched again.</summary>
-    public void ClearBusy(int index) => _busy.Clear(index);
+    public void ClearBusy(int index)
+    {
+        if (!_have[index] && _busy.Clear(index))
+        {
+            _missing++;
+        }
+    }
 
     public bool IsBusy(int index) => _busy[index];
 
     /// <summary>The piece is verified and stored.</summary>
     public void SetHave(int index)
     {
-        _have.Set(index);
-        _busy.Clear(index);
+        var wasBusy = _busy.Clear(index);
+        if (_have.Set(index) && !wasBusy)
+        {
+            _missing--;
+        }
     }
 
     /// <summary>True when no piece is left that nobody is fetching.</summary>

@@ -3,8 +3,6 @@ using Ezio.BitTorrent.Metainfo;
 
 namespace Ezio.BitTorrent.Trackers;
 
-// CONTRACT STUB: the Trackers work fills this folder; the public shape stays.
-
 public enum TrackerEvent
 {
     None,
@@ -51,5 +49,22 @@ public sealed class TrackerException : Exception
 public static class TrackerClientFactory
 {
     /// <summary>An HTTP(S) (BEP 3/23) or UDP (BEP 15) client for the announce URL.</summary>
-    public static ITrackerClient Create(Uri announce) => throw new NotImplementedException();
+    /// <exception cref="ArgumentException">The URL is relative or its scheme is not http, https or udp.</exception>
+    public static ITrackerClient Create(Uri announce)
+    {
+        ArgumentNullException.ThrowIfNull(announce);
+        if (!announce.IsAbsoluteUri)
+        {
+            throw new ArgumentException($"Tracker announce URL '{announce}' is not absolute.", nameof(announce));
+        }
+        // Uri.Scheme is always lower case, so a plain comparison is enough.
+        return announce.Scheme switch
+        {
+            "http" or "https" => new HttpTrackerClient(announce),
+            "udp" => new UdpTrackerClient(announce),
+            _ => throw new ArgumentException(
+                $"Tracker announce URL '{announce}' has unsupported scheme '{announce.Scheme}'; expected http, https or udp.",
+                nameof(announce)),
+        };
+    }
 }
