@@ -68,7 +68,7 @@ internal sealed class AgentRunner(AgentContext context, ISystemdNotifier notifie
                 await ReportFailureAsync("failed: " + e.Message, stoppingToken).ConfigureAwait(false);
             }
             await context.ResetJobAsync().ConfigureAwait(false);
-            mode = new RegisteringMode();
+            mode = new RegisteringMode(afterFailure: true);
         }
     }
 

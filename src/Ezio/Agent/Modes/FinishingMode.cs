@@ -29,6 +29,7 @@ internal sealed class FinishingMode : Mode
         }
         context.Storage?.Dispose();
         context.Storage = null;
+        await ReportFinalPhaseAsync(context, job, cancellationToken).ConfigureAwait(false);
 
         (string File, string[] Args)? command = context.Options.AfterCommand is { Length: > 0 } custom
             ? ("/bin/sh", ["-c", custom])
@@ -58,5 +59,19 @@ internal sealed class FinishingMode : Mode
             context.Status.SetError($"{name} failed (exit {result.ExitCode}): {result.Output}");
         }
         return null;
+    }
+
+    /// <summary>Progress reports said "seeding"; leave the dashboard at "done" (best effort).</summary>
+    private static async Task ReportFinalPhaseAsync(AgentContext context, Job job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await context.Server.PostProgressAsync(new ProgressReport(context.MachineId!, job.DeploymentId, DeployPhase.Done, job.ImageSizeBytes,
+                job.ImageSizeBytes, 0, 0, 0, "deployment complete"), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Server.ServerUnavailableException or Server.ServerRejectedException)
+        {
+            AgentLog.ProgressFailed(context.Logger, e.Message);
+        }
     }
 }

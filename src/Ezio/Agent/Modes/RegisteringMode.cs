@@ -9,12 +9,18 @@ namespace Ezio.Agent.Modes;
 /// Registers (MAC, IP, disks, RAM, boot id) and waits until the server hands out a job,
 /// backing off while the server is unreachable and saying why on screen and in the journal.
 /// </summary>
-internal sealed class RegisteringMode : Mode
+internal sealed class RegisteringMode(bool afterFailure = false) : Mode
 {
     public override DeployPhase Phase => DeployPhase.Registered;
 
     public override async Task<Mode?> RunAsync(AgentContext context, CancellationToken cancellationToken)
     {
+        if (afterFailure && context.MachineId is not null)
+        {
+            // Registering again would overwrite the "failed" state the server just recorded;
+            // the server already knows us, so only ask for a new job.
+            return await WaitForJobAsync(context, null, new WaitInstruction("the last job was refused or failed; waiting for a new one", 15), cancellationToken).ConfigureAwait(false);
+        }
         context.Enter(DeployPhase.Registered, "registering with the deployment server");
         var attempt = 0;
         while (true)
