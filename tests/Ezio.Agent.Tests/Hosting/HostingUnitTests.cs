@@ -49,7 +49,7 @@ public sealed class HostingUnitTests
         inner.Write(0, new byte[64]); // a post-step edits the disk
 
         var read = new byte[20];
-        storage.Read(50, read[..14]);
+        storage.Read(50, read.AsSpan(0, 14));
         Assert.Equal(new byte[6].Concat(original[56..64]), read[..14]);
         storage.Read(8, read.AsSpan(0, 10));
         Assert.Equal(original[8..16].Concat(new byte[2]), read[..10]);
