@@ -1,3 +1,4 @@
+using Ezio.Agent;
 using Ezio.BitTorrent.Storage;
 using Ezio.Cli;
 using Ezio.Commands;
@@ -10,6 +11,7 @@ internal static class Program
         ezio: mass bare-metal deployment over BitTorrent.
 
         Commands:
+          ezio agent [options]                                     the deployment daemon (ezio-agent.service)
           ezio get <torrent-file-or-http-url> <target> [options]   download, verify, write
           ezio seed <torrent> <source> [options]                   seed until stopped
           ezio verify <torrent> <target>                           re-check every piece
@@ -31,6 +33,7 @@ internal static class Program
         {
             return args[0] switch
             {
+                "agent" => await AgentCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "get" => await GetCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "seed" => await SeedCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "verify" => await VerifyCommand.RunAsync(args[1..]).ConfigureAwait(false),

@@ -1,0 +1,103 @@
+using Ezio.Agent.Disks;
+using Ezio.Agent.Server;
+using Ezio.Agent.Status;
+using Ezio.BitTorrent.Engine;
+using Ezio.BitTorrent.Metainfo;
+using Ezio.Deployment.Contracts;
+using Microsoft.Extensions.Logging;
+
+namespace Ezio.Agent.Modes;
+
+/// <summary>
+/// What the modes share: settings, the server, the status screen, and the deployment in
+/// progress. One instance per agent process; <see cref="ResetJobAsync"/> forgets a job.
+/// </summary>
+internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILogger logger, TimeProvider time, DiskInventory inventory) : IAsyncDisposable
+{
+    private ServerClient? _server;
+
+    public AgentOptions Options { get; } = options;
+
+    public AgentStatus Status { get; } = status;
+
+    public ILogger Logger { get; } = logger;
+
+    public TimeProvider Time { get; } = time;
+
+    public DiskInventory Inventory { get; } = inventory;
+
+    /// <summary>Signals READY=1 the first time registration succeeds.</summary>
+    public Action? OnRegistered { get; set; }
+
+    public ServerClient Server => _server ??= new ServerClient(Options.ServerUri());
+
+    public string? MachineId { get; set; }
+
+    public string? Mac { get; set; }
+
+    public Job? Job { get; set; }
+
+    public Disk? Disk { get; set; }
+
+    public Torrent? Torrent { get; set; }
+
+    public SnapshotStorage? Storage { get; set; }
+
+    public PeerListener? Listener { get; set; }
+
+    public TorrentSession? Session { get; set; }
+
+    public DoneResponse? DoneAnswer { get; set; }
+
+    public long StartedAt { get; set; }
+
+    public double DownloadSeconds { get; set; }
+
+    public double VerifySeconds { get; set; }
+
+    /// <summary>Set once the job reached a state worth reporting (Checking onwards).</summary>
+    public DeployPhase Phase { get; set; } = DeployPhase.Registered;
+
+    public void Enter(DeployPhase phase, string text, string? message = null)
+    {
+        Phase = phase;
+        Status.SetPhase(phase, text, message);
+        AgentLog.PhaseEntered(Logger, phase.ToString().ToLowerInvariant(), text);
+    }
+
+    /// <summary>Retry delays: 1, 2, 4 ... seconds, capped by the options.</summary>
+    public TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromSeconds(Math.Min(Options.MaxBackoffSeconds, Math.Pow(2, Math.Min(attempt, 16))));
+
+    public Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) => Task.Delay(delay, Time, cancellationToken);
+
+    /// <summary>Stops swarming and closes the disk; keeps the registration.</summary>
+    public async Task ResetJobAsync()
+    {
+        Status.AttachSession(null);
+        if (Session is not null)
+        {
+            await Session.DisposeAsync().ConfigureAwait(false);
+            Session = null;
+        }
+        if (Listener is not null)
+        {
+            await Listener.DisposeAsync().ConfigureAwait(false);
+            Listener = null;
+        }
+        Storage?.Dispose();
+        Storage = null;
+        Job = null;
+        Disk = null;
+        Torrent = null;
+        DoneAnswer = null;
+        Phase = DeployPhase.Registered;
+        Status.SetJob(null, null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ResetJobAsync().ConfigureAwait(false);
+        _server?.Dispose();
+    }
+}

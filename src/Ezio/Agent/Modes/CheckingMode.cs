@@ -1,0 +1,138 @@
+using Ezio.Agent.Disks;
+using Ezio.Agent.Server;
+using Ezio.BitTorrent.Metainfo;
+using Ezio.Deployment.Contracts;
+using Ezio.Deployment.Signing;
+using Ezio.Storage;
+
+namespace Ezio.Agent.Modes;
+
+/// <summary>
+/// Everything that must hold before the first byte is written: the job is signed by the
+/// trusted key (when the live image carries one) and meant for this machine, the torrent is
+/// the one the job names, and the target disk is the job's, big enough, fixed, not the boot
+/// medium and not in use. Any failure is a <see cref="JobRefusedException"/>.
+/// </summary>
+internal sealed class CheckingMode : Mode
+{
+    public override DeployPhase Phase => DeployPhase.Checking;
+
+    public override async Task<Mode?> RunAsync(AgentContext context, CancellationToken cancellationToken)
+    {
+        var job = context.Job!;
+        context.Enter(DeployPhase.Checking, "checking the job and the target disk");
+        CheckJob(job, context.Mac!, context.Options);
+
+        var torrent = await FetchTorrentAsync(context, job, cancellationToken).ConfigureAwait(false);
+        context.Torrent = torrent;
+
+        var disk = DiskCheck.Select(job.TargetDisk, job.ImageSizeBytes, context.Options.Disk, context.Inventory.List(), ResolveDiskName);
+        DiskCheck.CheckNotInUse(disk, ReadText("/proc/self/mountinfo"), ReadText("/proc/swaps"));
+        context.Disk = disk;
+        context.Status.SetJob(job.Image, disk.Describe());
+        AgentLog.DiskChosen(context.Logger, disk.Path, disk.Describe());
+
+        // A trial open runs the storage layer's own checks (exclusive claim, extents inside
+        // the device) and writes nothing; the real open happens after partitioning.
+        try
+        {
+            TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto).Dispose();
+        }
+        catch (TargetRefusedException e)
+        {
+            var reason = e.Reason switch
+            {
+                TargetRefusalReason.Mounted => RefusalReason.Mounted,
+                TargetRefusalReason.InUse => RefusalReason.InUse,
+                TargetRefusalReason.ExtentPastEnd => RefusalReason.TooSmall,
+                _ => RefusalReason.BadTorrent,
+            };
+            throw new JobRefusedException(reason, $"{disk.Path}: {e.Message}");
+        }
+        context.Status.SetRefusal(null);
+        return new PartitioningMode();
+    }
+
+    /// <summary>Signature, machine and job name: the checks that need nothing but the job.</summary>
+    internal static void CheckJob(Job job, string mac, AgentOptions options)
+    {
+        if (File.Exists(options.TrustedKey))
+        {
+            if (string.IsNullOrEmpty(job.Signature))
+            {
+                throw new JobRefusedException(RefusalReason.Unsigned, $"the job is unsigned and this live image trusts only jobs signed with {options.TrustedKey}");
+            }
+            if (!JobSigner.Verify(job, File.ReadAllText(options.TrustedKey)))
+            {
+                throw new JobRefusedException(RefusalReason.BadSignature, $"the job's signature does not verify with {options.TrustedKey}");
+            }
+        }
+        if (!MacAddress.TryNormalize(job.Mac, out var jobMac) || jobMac != mac)
+        {
+            throw new JobRefusedException(RefusalReason.WrongMachine, $"the job is for {job.Mac}, this machine is {mac}");
+        }
+        if (options.Job is { Length: > 0 } expected && expected != job.Image && expected != job.DeploymentId)
+        {
+            throw new JobRefusedException(RefusalReason.WrongJob, $"this machine was booted for job '{expected}', the server offers '{job.Image}' ({job.DeploymentId})");
+        }
+        if (job.ImageSizeBytes <= 0)
+        {
+            throw new JobRefusedException(RefusalReason.BadTorrent, "the job gives no image size");
+        }
+    }
+
+    private static async Task<Torrent> FetchTorrentAsync(AgentContext context, Job job, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var bytes = await context.Server.GetTorrentAsync(job.TorrentUrl, cancellationToken).ConfigureAwait(false);
+                var torrent = Torrent.Parse(bytes);
+                if (!string.Equals(torrent.InfoHash.ToString(), job.InfoHash, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new JobRefusedException(RefusalReason.BadTorrent, $"the torrent's info-hash {torrent.InfoHash} is not the job's {job.InfoHash}");
+                }
+                if (torrent.TotalLength != job.ImageSizeBytes)
+                {
+                    throw new JobRefusedException(RefusalReason.BadTorrent, $"the torrent holds {torrent.TotalLength} bytes, the job says {job.ImageSizeBytes}");
+                }
+                return torrent;
+            }
+            catch (TorrentFormatException e)
+            {
+                throw new JobRefusedException(RefusalReason.BadTorrent, $"the job's torrent is malformed: {e.Message}");
+            }
+            catch (ServerUnavailableException e) when (attempt < 5)
+            {
+                var delay = context.Backoff(attempt);
+                context.Status.SetError($"cannot fetch the torrent: {e.Message} (retry in {delay.TotalSeconds:0} s)");
+                await context.DelayAsync(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>/dev/disk/by-path/x, /dev/sda or /dev/loop3 → kernel name of a whole disk; null otherwise.</summary>
+    internal static string? ResolveDiskName(string path)
+    {
+        if (string.IsNullOrEmpty(path) || !File.Exists(path))
+        {
+            return null;
+        }
+        var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        var name = Path.GetFileName(target);
+        return Directory.Exists(Path.Combine("/sys/block", name)) ? name : null;
+    }
+
+    private static string ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+}

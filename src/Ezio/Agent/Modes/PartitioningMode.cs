@@ -1,0 +1,77 @@
+using Ezio.Deployment.Contracts;
+
+namespace Ezio.Agent.Modes;
+
+/// <summary>
+/// Writes the job's partition table with sfdisk (stdin = the `sfdisk --dump` text, as
+/// Clonezilla does), then asks the kernel to re-read it (best effort: there may be no
+/// partprobe, and a whole-disk image brings its own table anyway). A marker in the state
+/// directory skips the step when the agent restarts in the middle of the same deployment.
+/// </summary>
+internal sealed class PartitioningMode : Mode
+{
+    public override DeployPhase Phase => DeployPhase.Partitioning;
+
+    public override async Task<Mode?> RunAsync(AgentContext context, CancellationToken cancellationToken)
+    {
+        var job = context.Job!;
+        var disk = context.Disk!;
+        if (string.IsNullOrWhiteSpace(job.PartitionTable))
+        {
+            return new DownloadingMode();
+        }
+        var marker = MarkerPath(context.Options.StateDir, job);
+        if (File.Exists(marker) && File.ReadAllText(marker).Trim() == disk.Path)
+        {
+            context.Status.SetMessage("partition table already applied before a restart");
+            return new DownloadingMode();
+        }
+        context.Enter(DeployPhase.Partitioning, "writing the partition table");
+        var result = await CommandRunner.RunAsync("sfdisk", ["--force", "--no-reread", "--no-tell-kernel", disk.Path], job.PartitionTable,
+            TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        if (!result.Ok)
+        {
+            AgentLog.CommandFailed(context.Logger, "sfdisk", disk.Path, result.ExitCode, result.Output);
+            throw new InvalidOperationException($"sfdisk could not write the partition table to {disk.Path} (exit {result.ExitCode}): {result.Output}");
+        }
+        await RereadAsync(context, disk.Path, cancellationToken).ConfigureAwait(false);
+        AgentLog.Partitioned(context.Logger, disk.Path, Label(job.PartitionTable));
+        Directory.CreateDirectory(context.Options.StateDir);
+        await File.WriteAllTextAsync(marker, disk.Path, cancellationToken).ConfigureAwait(false);
+        return new DownloadingMode();
+    }
+
+    /// <summary>blockdev --rereadpt, then partprobe; failures are logged, not fatal.</summary>
+    internal static async Task RereadAsync(AgentContext context, string disk, CancellationToken cancellationToken)
+    {
+        var reread = await CommandRunner.RunAsync("blockdev", ["--rereadpt", disk], null, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        if (reread.Ok)
+        {
+            return;
+        }
+        var probe = await CommandRunner.RunAsync("partprobe", [disk], null, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        if (!probe.Ok)
+        {
+            AgentLog.CommandFailed(context.Logger, "blockdev --rereadpt / partprobe", disk, probe.ExitCode, reread.Output + "; " + probe.Output);
+        }
+    }
+
+    internal static string MarkerPath(string stateDir, Job job) =>
+        Path.Combine(stateDir, $"partitioned-{Safe(job.DeploymentId)}-{Safe(job.InfoHash)}");
+
+    /// <summary>"gpt" or "dos" from the dump's "label:" line.</summary>
+    internal static string Label(string? dump)
+    {
+        foreach (var line in (dump ?? "").Split('\n'))
+        {
+            var t = line.Trim();
+            if (t.StartsWith("label:", StringComparison.Ordinal))
+            {
+                return t[6..].Trim();
+            }
+        }
+        return "dos";
+    }
+
+    private static string Safe(string text) => new(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+}

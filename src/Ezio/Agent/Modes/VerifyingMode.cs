@@ -1,0 +1,107 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Ezio.Deployment.Contracts;
+
+namespace Ezio.Agent.Modes;
+
+/// <summary>
+/// After the flush: re-reads and hashes every piece when the job asks for it, then runs the
+/// post-steps. GPT keeps a backup header at the last sector; an image made on a smaller disk
+/// has it in the middle of ours, so `sgdisk -e` moves it to the real end. That edits the
+/// primary header too, so the torrent's view of the first and last MiB is frozen first
+/// (<see cref="SnapshotStorage"/>) and peers keep receiving bytes that match the hashes.
+/// </summary>
+internal sealed class VerifyingMode : Mode
+{
+    private const int FrozenBytes = 1 << 20;
+
+    public override DeployPhase Phase => DeployPhase.Verifying;
+
+    public override async Task<Mode?> RunAsync(AgentContext context, CancellationToken cancellationToken)
+    {
+        var job = context.Job!;
+        var disk = context.Disk!;
+        if (job.VerifyAfterWrite)
+        {
+            context.Enter(DeployPhase.Verifying, "verifying every piece on the disk");
+            var clock = Stopwatch.StartNew();
+            var bad = await Task.Run(() => CountBadPieces(context, cancellationToken), cancellationToken).ConfigureAwait(false);
+            context.VerifySeconds = clock.Elapsed.TotalSeconds;
+            if (bad > 0)
+            {
+                throw new InvalidOperationException($"verification found {bad} bad pieces on {disk.Path}");
+            }
+            AgentLog.Verified(context.Logger, context.Torrent!.PieceCount, disk.Path, context.VerifySeconds);
+        }
+
+        context.Enter(DeployPhase.Finishing, "post-steps");
+        var storage = context.Storage!;
+        storage.Freeze(0, FrozenBytes);
+        storage.Freeze(storage.Length - FrozenBytes, FrozenBytes);
+        if (disk.SizeBytes > job.ImageSizeBytes && IsGpt(disk.Path))
+        {
+            var result = await CommandRunner.RunAsync("sgdisk", ["-e", disk.Path], null, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            if (!result.Ok)
+            {
+                AgentLog.CommandFailed(context.Logger, "sgdisk -e", disk.Path, result.ExitCode, result.Output);
+            }
+            await PartitioningMode.RereadAsync(context, disk.Path, cancellationToken).ConfigureAwait(false);
+        }
+        if (job.PostSteps.GrowLastPartition)
+        {
+            AgentLog.PostStepSkipped(context.Logger, "grow-last-partition", "not implemented yet (TODO): the last partition keeps the image's size");
+        }
+        if (job.PostSteps.Hostname is { } hostname)
+        {
+            AgentLog.PostStepSkipped(context.Logger, "hostname", $"not implemented yet (TODO): '{hostname}' was not written into the deployed system");
+        }
+        return new ReportingMode();
+    }
+
+    private static int CountBadPieces(AgentContext context, CancellationToken cancellationToken)
+    {
+        var torrent = context.Torrent!;
+        var storage = context.Storage!;
+        var buffer = ArrayPool<byte>.Shared.Rent(torrent.PieceLength);
+        Span<byte> hash = stackalloc byte[20];
+        var bad = 0;
+        try
+        {
+            for (var i = 0; i < torrent.PieceCount; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var size = torrent.GetPieceSize(i);
+                storage.Read((long)i * torrent.PieceLength, buffer.AsSpan(0, size));
+                SHA1.HashData(buffer.AsSpan(0, size), hash);
+                if (!hash.SequenceEqual(torrent.GetPieceHash(i)))
+                {
+                    bad++;
+                }
+                context.Status.SetBytes((long)i * torrent.PieceLength + size, torrent.TotalLength);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return bad;
+    }
+
+    /// <summary>"EFI PART" at LBA 1 (512- or 4096-byte sectors).</summary>
+    internal static bool IsGpt(string device)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(device, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var head = new byte[8192];
+            var read = RandomAccess.Read(handle, head, 0);
+            var signature = "EFI PART"u8;
+            return (read >= 520 && head.AsSpan(512, 8).SequenceEqual(signature)) || (read >= 4104 && head.AsSpan(4096, 8).SequenceEqual(signature));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

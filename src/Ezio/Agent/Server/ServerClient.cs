@@ -1,0 +1,132 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Ezio.Deployment.Contracts;
+
+namespace Ezio.Agent.Server;
+
+/// <summary>Why a call to the server did not give an answer we can use.</summary>
+internal sealed class ServerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The server refused a request with a 4xx: retrying the same request will not help.</summary>
+internal sealed class ServerRejectedException(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}
+
+/// <summary>
+/// The agent's side of the deployment API (see <see cref="ApiRoutes"/>). Every call is
+/// bounded by a timeout; network failures and 5xx become <see cref="ServerUnavailableException"/>
+/// with a reason a person can read, 4xx become <see cref="ServerRejectedException"/>.
+/// </summary>
+internal sealed class ServerClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public ServerClient(Uri baseAddress, TimeSpan? timeout = null)
+    {
+        BaseAddress = baseAddress;
+        _http = new HttpClient { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(15), MaxResponseContentBufferSize = 64 << 20 };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public Uri AnnounceUri => new(BaseAddress, ApiRoutes.Announce);
+
+    public Task<RegisterResponse> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken) =>
+        PostAsync(ApiRoutes.Register, request, DeploymentJsonContext.Default.RegisterRequest, DeploymentJsonContext.Default.RegisterResponse, cancellationToken);
+
+    public Task<JobResponse> GetJobAsync(string machineId, CancellationToken cancellationToken) =>
+        GetAsync(ApiRoutes.Job + "?machine=" + Uri.EscapeDataString(machineId), DeploymentJsonContext.Default.JobResponse, cancellationToken);
+
+    public async Task PostProgressAsync(ProgressReport report, CancellationToken cancellationToken) =>
+        await SendAsync(HttpMethod.Post, ApiRoutes.Progress, Json(report, DeploymentJsonContext.Default.ProgressReport), cancellationToken).ConfigureAwait(false);
+
+    public Task<DoneResponse> PostDoneAsync(DoneReport report, CancellationToken cancellationToken) =>
+        PostAsync(ApiRoutes.Done, report, DeploymentJsonContext.Default.DoneReport, DeploymentJsonContext.Default.DoneResponse, cancellationToken);
+
+    public Task<SeedingStatus> GetSeedingAsync(string deploymentId, CancellationToken cancellationToken) =>
+        GetAsync(ApiRoutes.Seeding + "?deployment=" + Uri.EscapeDataString(deploymentId), DeploymentJsonContext.Default.SeedingStatus, cancellationToken);
+
+    /// <summary>The job's .torrent (absolute URL from the job; at most 64 MiB).</summary>
+    public async Task<byte[]> GetTorrentAsync(string url, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Get, url, null, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<TResponse> PostAsync<TRequest, TResponse>(string path, TRequest body, JsonTypeInfo<TRequest> requestInfo,
+        JsonTypeInfo<TResponse> responseInfo, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, path, Json(body, requestInfo), cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, responseInfo, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> GetAsync<T>(string path, JsonTypeInfo<T> info, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, info, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static HttpContent Json<T>(T value, JsonTypeInfo<T> info) => JsonContent.Create(value, info);
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ServerUnavailableException($"cannot reach {BaseAddress}: {e.Message}", e);
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ServerUnavailableException($"{BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s", e);
+        }
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var error = ErrorText(text);
+            var status = (int)response.StatusCode;
+            if (status is >= 400 and < 500)
+            {
+                throw new ServerRejectedException(status, $"server refused {path}: {status} {error}");
+            }
+            throw new ServerUnavailableException($"server error on {path}: {status} {error}");
+        }
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> info, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(info, cancellationToken).ConfigureAwait(false)
+                ?? throw new ServerUnavailableException("server answered with an empty body");
+        }
+        catch (JsonException e)
+        {
+            throw new ServerUnavailableException($"server answered with malformed JSON: {e.Message}", e);
+        }
+    }
+
+    private static string ErrorText(string body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, DeploymentJsonContext.Default.ErrorResponse)?.Error ?? body;
+        }
+        catch (JsonException)
+        {
+            return body.Length > 200 ? body[..200] : body;
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,80 @@
+using System.Net.Http.Json;
+using Ezio.Agent.Tests.TestSupport;
+using Ezio.Deployment.Contracts;
+using Xunit;
+
+namespace Ezio.Agent.Tests.Scenarios;
+
+/// <summary>The real agent binary against the real ezio-server, the agent in its own network namespace, a loop device as its disk.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class DeploymentSystemTests
+{
+    private const long MiB = 1 << 20;
+
+    [SystemFact]
+    public async Task Agent_FullDeployment_WritesDiskFlipsMenuSeedsThenRunsAfterAction()
+    {
+        using var rig = new AgentRig();
+        using var net = NetPair.Create();
+        var image = ImageRepo.Create(rig.Root, "lab", 32 * MiB);
+        await using var server = await ServerProcess.StartAsync(rig.Root, net.HostIp);
+        using var disk = LoopDisk.Create(rig.Root, 48 * MiB);
+        const string mac = "02:00:00:00:10:01";
+        const string other = "02:00:00:00:10:02";
+        var deployment = await server.DeployAsync(new CreateDeploymentRequest("lab", [mac, other], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10)));
+
+        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        string Diagnostics() => "AGENT:\n" + agent.Output + "\nSERVER:\n" + server.Log;
+
+        // Done, but the other machine still deploys: the agent seeds and must not reboot yet.
+        await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Seeding, TimeSpan.FromSeconds(90), Diagnostics);
+        var menu = File.ReadAllText(Path.Combine(server.BootDir, "pxelinux.cfg", "01-" + MacAddress.WithDashes(mac)));
+        Assert.Contains("LOCALBOOT", menu);
+        await Task.Delay(2000);
+        Assert.False(File.Exists(rig.Marker), "after-action ran while the deployment still needed seeding");
+        Assert.True(ImageRepo.SameBytes(disk, image, MiB, 31 * MiB), "disk content differs from the image");
+        Assert.Contains("No problems found", Shell.TryRun(TimeSpan.FromSeconds(30), "sgdisk", "-v", disk.Path).Output);
+        Assert.Contains("EZIO deployment agent", File.ReadAllText(rig.Tty));
+
+        // The other machine reports done: seeding is no longer needed, the after-action runs.
+        var registered = await server.Http.PostAsJsonAsync(ApiRoutes.Register, new RegisterRequest(other, null, null, [], 0, null, null), DeploymentJsonContext.Default.RegisterRequest);
+        var machineId = (await registered.Content.ReadFromJsonAsync(DeploymentJsonContext.Default.RegisterResponse))!.MachineId;
+        var done = await server.Http.PostAsJsonAsync(ApiRoutes.Done, new DoneReport(machineId, deployment.Id, true, null, 1, 0, 1, 0, 0), DeploymentJsonContext.Default.DoneReport);
+        done.EnsureSuccessStatusCode();
+
+        Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal($"reboot {deployment.Id}", File.ReadAllText(rig.Marker).Trim());
+        Assert.Contains("Seeding stopped", agent.Output);
+        Assert.Equal(DeployPhase.Done, (await server.MachineAsync(mac))!.Phase);
+    }
+
+    [SystemFact]
+    public async Task Agent_KilledMidDeploy_ResumesAfterRestartAndFinishesWithCorrectDisk()
+    {
+        using var rig = new AgentRig();
+        using var net = NetPair.Create(rateMbit: 40);
+        var image = ImageRepo.Create(rig.Root, "big", 96 * MiB);
+        await using var server = await ServerProcess.StartAsync(rig.Root, net.HostIp);
+        using var disk = LoopDisk.Create(rig.Root, 128 * MiB);
+        const string mac = "02:00:00:00:20:01";
+        await server.DeployAsync(new CreateDeploymentRequest("big", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10)));
+        var arguments = rig.Arguments(server.Url, disk.Path, mac);
+
+        await using (var first = AgentProcess.Start(arguments, net))
+        {
+            await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Downloading && m.BytesDone > 30 * MiB, TimeSpan.FromSeconds(120),
+                () => first.Output + server.Log);
+            first.Signal("KILL");
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        }
+        Assert.False(File.Exists(rig.Marker));
+
+        await using var second = AgentProcess.Start(arguments, net);
+        Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(180)));
+        var recheck = second.Output.Split('\n').First(l => l.Contains("already on disk after recheck"));
+        var have = int.Parse(recheck.Split(": ")[1].Split('/')[0]);
+        Assert.True(have >= 100, $"the restart fetched everything again: {recheck}");
+        Assert.True(File.Exists(rig.Marker));
+        Assert.True(ImageRepo.SameBytes(disk, image, MiB, 95 * MiB), "disk content differs from the image after resume");
+    }
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using Ezio.Deployment.Contracts;
+
+namespace Ezio.Agent.Tests.TestSupport;
+
+/// <summary>The real ezio-server (dotnet ezio-server.dll) over a temp repository; killed by PID on dispose.</summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private ServerProcess(Process process, string url, string root)
+    {
+        _process = process;
+        Url = url;
+        Root = root;
+        Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(20) };
+    }
+
+    public string Url { get; }
+
+    public string Root { get; }
+
+    public HttpClient Http { get; }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public string BootDir => Path.Combine(Root, "boot");
+
+    public static async Task<ServerProcess> StartAsync(string root, string ip, string? signingKey = null)
+    {
+        var port = FreePort(ip);
+        var url = $"http://{ip}:{port}";
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Binaries.ServerDll, "--repo", Path.Combine(root, "repo"), "--listen", url, "--public-url", url,
+            "--state", Path.Combine(root, "state"), "--boot-root", Path.Combine(root, "boot"), "--peer-port", FreePort(ip).ToString(),
+            "--ocsmgrd-port", FreePort(ip).ToString() })
+        {
+            info.ArgumentList.Add(a);
+        }
+        if (signingKey is not null)
+        {
+            info.ArgumentList.Add("--signing-key");
+            info.ArgumentList.Add(signingKey);
+        }
+        Directory.CreateDirectory(Path.Combine(root, "boot"));
+        var server = new ServerProcess(Process.Start(info)!, url, root);
+        server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        server._process.BeginOutputReadLine();
+        server._process.BeginErrorReadLine();
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var r = await server.Http.GetAsync(ApiRoutes.Deployments);
+                if (r.IsSuccessStatusCode)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            if (server._process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                var log = server.Log;
+                await server.DisposeAsync();
+                throw new InvalidOperationException("ezio-server did not start:\n" + log);
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
+
+    public async Task<DeploymentInfo> DeployAsync(CreateDeploymentRequest request)
+    {
+        using var response = await Http.PostAsJsonAsync(ApiRoutes.Deployments, request, DeploymentJsonContext.Default.CreateDeploymentRequest);
+        var text = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode
+            ? System.Text.Json.JsonSerializer.Deserialize(text, DeploymentJsonContext.Default.DeploymentInfo)!
+            : throw new InvalidOperationException($"deploy: {(int)response.StatusCode} {text}");
+    }
+
+    public async Task<MachineInfo?> MachineAsync(string mac)
+    {
+        var list = await Http.GetFromJsonAsync(ApiRoutes.Machines, DeploymentJsonContext.Default.IReadOnlyListMachineInfo);
+        return list!.FirstOrDefault(m => m.Mac == mac);
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds for the machine (bounded).</summary>
+    public async Task<MachineInfo> WaitForMachineAsync(string mac, Func<MachineInfo, bool> condition, TimeSpan timeout, Func<string>? diagnostics = null)
+    {
+        var clock = Stopwatch.StartNew();
+        MachineInfo? last = null;
+        while (clock.Elapsed < timeout)
+        {
+            last = await MachineAsync(mac);
+            if (last is not null && condition(last))
+            {
+                return last;
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"machine {mac} never reached the expected state; last: {last}\n{diagnostics?.Invoke()}");
+    }
+
+    public static int FreePort(string ip)
+    {
+        using var l = new TcpListener(IPAddress.Parse(ip), 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
+        }
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+
+namespace Ezio.Agent.Tests.TestSupport;
+
+/// <summary>Runs a command to completion (bounded); throws with its output when it fails.</summary>
+internal static class Shell
+{
+    public static string Run(string file, params string[] args) => Run(TimeSpan.FromSeconds(120), file, args);
+
+    public static string Run(TimeSpan timeout, string file, params string[] args)
+    {
+        var (code, output) = TryRun(timeout, file, args);
+        return code == 0 ? output.Trim() : throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {code}: {output}");
+    }
+
+    public static (int Code, string Output) TryRun(TimeSpan timeout, string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeout}");
+        }
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    public static bool IsRoot => Environment.UserName == "root";
+
+    public static bool InCi => Environment.GetEnvironmentVariable("CI") is { Length: > 0 };
+}
+
+/// <summary>
+/// A system test: needs root (loop devices, namespaces). Skips only outside CI when not root,
+/// and says so loudly; under CI=true it always runs.
+/// </summary>
+internal sealed class SystemFactAttribute : Xunit.FactAttribute
+{
+    public SystemFactAttribute()
+    {
+        if (!Shell.IsRoot && !Shell.InCi)
+        {
+            Skip = "SKIPPED: agent system test needs root (loop devices, network namespaces); mandatory in CI.";
+            Console.Error.WriteLine("WARNING: " + Skip);
+        }
+    }
+}
+
+[Xunit.CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SystemCollection
+{
+    public const string Name = "agent system";
+}
