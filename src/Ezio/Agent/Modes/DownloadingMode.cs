@@ -36,6 +36,8 @@ internal sealed class DownloadingMode : Mode
         context.Status.SetBytes(0, torrent.TotalLength);
         context.Status.AttachSession(session.GetStats);
         await session.StartAsync(cancellationToken).ConfigureAwait(false);
+        // The recheck runs while the swarm starts; its verdict is worth a log line.
+        await session.Checked.WaitAsync(cancellationToken).ConfigureAwait(false);
         var afterCheck = session.GetStats();
         AgentLog.Rechecked(context.Logger, job.Image, disk.Path, afterCheck.PiecesHave, afterCheck.PieceCount);
         context.Enter(DeployPhase.Downloading, "downloading and writing the image");
