@@ -53,7 +53,6 @@ RATE ?= 100mbit
 SIZE_MIB ?= 256
 demo: publish
 	EZIO_BIN=$(abspath $(OUT))/ezio system/demo.sh $(N) $(RATE) $(SIZE_MIB)
-	EZIO_BIN=$(abspath $(OUT))/ezio demo/swarm.sh $(N) $(SIZE_MIB)
 
 # ---- Boot chain: live-build/, pxe/, initramfs-hooks/ (see live-build/README.md) ----
 # IMAGE_EZIO: the binary baked into the images (default: publish out/ezio first).
