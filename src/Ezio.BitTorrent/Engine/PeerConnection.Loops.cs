@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using Ezio.BitTorrent.PeerWire;
 using Ezio.BitTorrent.Storage;
 
@@ -99,12 +98,8 @@ internal sealed partial class PeerConnection
         }
     }
 
-    private bool Verify(PieceDownload download)
-    {
-        Span<byte> hash = stackalloc byte[20];
-        SHA1.HashData(download.Buffer.Span[..download.Length], hash);
-        return hash.SequenceEqual(_session.Torrent.GetPieceHash(download.Index));
-    }
+    private bool Verify(PieceDownload download) =>
+        _session.Torrent.VerifyPiece(download.Index, download.Buffer.Span[..download.Length]);
 
     // Called under _sync with one parsed message.
     private void Handle(in PeerMessage message, ref PeerBatch? batch, List<PieceDownload> completed)

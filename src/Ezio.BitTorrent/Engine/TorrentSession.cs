@@ -242,17 +242,13 @@ public sealed partial class TorrentSession : IAsyncDisposable
         Parallel.For(0, workers, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = workers }, _ =>
         {
             var buffer = ArrayPool<byte>.Shared.Rent(Torrent.PieceLength);
-            Span<byte> hash = stackalloc byte[20];
             try
             {
                 int index;
                 while ((index = Interlocked.Increment(ref next)) < Torrent.PieceCount)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var size = Torrent.GetPieceSize(index);
-                    Storage.Read((long)index * Torrent.PieceLength, buffer.AsSpan(0, size));
-                    SHA1.HashData(buffer.AsSpan(0, size), hash);
-                    have[index] = hash.SequenceEqual(Torrent.GetPieceHash(index));
+                    have[index] = Storage.ReadAndVerify(Torrent, index, buffer);
                 }
             }
             finally
@@ -266,7 +262,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private void RecheckInBackground(CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Torrent.PieceLength);
-        var hash = new byte[20];
         var batch = new List<(int, bool)>(32);
         try
         {
@@ -274,13 +269,10 @@ public sealed partial class TorrentSession : IAsyncDisposable
             for (var index = 0; index < Torrent.PieceCount; index++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var size = Torrent.GetPieceSize(index);
                 bool ok;
                 try
                 {
-                    Storage.Read((long)index * Torrent.PieceLength, buffer.AsSpan(0, size));
-                    SHA1.HashData(buffer.AsSpan(0, size), hash);
-                    ok = hash.AsSpan().SequenceEqual(Torrent.GetPieceHash(index));
+                    ok = Storage.ReadAndVerify(Torrent, index, buffer);
                 }
                 catch (StorageException)
                 {

@@ -60,6 +60,14 @@ public sealed partial class Torrent
 
     public ReadOnlySpan<byte> GetPieceHash(int index) => PieceHashes.Span.Slice(index * PieceHashSize, PieceHashSize);
 
+    /// <summary>True when <paramref name="piece"/> (exactly the piece's bytes) matches piece <paramref name="index"/>'s SHA-1.</summary>
+    public bool VerifyPiece(int index, ReadOnlySpan<byte> piece)
+    {
+        Span<byte> hash = stackalloc byte[PieceHashSize];
+        System.Security.Cryptography.SHA1.HashData(piece, hash);
+        return hash.SequenceEqual(GetPieceHash(index));
+    }
+
     /// <summary>Size of piece <paramref name="index"/> (the last one may be short).</summary>
     public int GetPieceSize(int index) =>
         index == PieceCount - 1 ? (int)(TotalLength - (long)index * PieceLength) : PieceLength;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.Cli;
 using Ezio.Imaging;
@@ -161,7 +160,6 @@ internal static class ImageCommands
             return 1;
         }
         var buffer = new byte[store.PieceLength];
-        Span<byte> hash = stackalloc byte[Torrent.PieceHashSize];
         int bad = 0;
         for (int i = 0; i < store.PieceCount; i++)
         {
@@ -169,7 +167,6 @@ internal static class ImageCommands
             try
             {
                 store.ReadPiece(i, piece);
-                SHA1.HashData(piece, hash);
             }
             catch (ImageException e)
             {
@@ -177,7 +174,7 @@ internal static class ImageCommands
                 bad++;
                 continue;
             }
-            if (!hash.SequenceEqual(torrent.GetPieceHash(i)))
+            if (!torrent.VerifyPiece(i, piece))
             {
                 Console.Error.WriteLine($"ezio: piece {i} does not match its hash.");
                 bad++;

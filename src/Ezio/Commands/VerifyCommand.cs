@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Security.Cryptography;
+using Ezio.BitTorrent.Storage;
 using Ezio.Cli;
 
 namespace Ezio.Commands;
@@ -21,15 +21,11 @@ internal static class VerifyCommand
         using var storage = Targets.Open(torrent, cl.Positionals[1], Targets.ParseLayout(cl.Value("--layout")), forSeeding: true);
         var bad = new List<int>();
         var buffer = ArrayPool<byte>.Shared.Rent(torrent.PieceLength);
-        var hash = new byte[20];
         try
         {
             for (var i = 0; i < torrent.PieceCount; i++)
             {
-                var size = torrent.GetPieceSize(i);
-                storage.Read((long)i * torrent.PieceLength, buffer.AsSpan(0, size));
-                SHA1.HashData(buffer.AsSpan(0, size), hash);
-                if (!hash.AsSpan().SequenceEqual(torrent.GetPieceHash(i)))
+                if (!storage.ReadAndVerify(torrent, i, buffer))
                 {
                     bad.Add(i);
                 }

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Security.Cryptography;
+using Ezio.BitTorrent.Storage;
 using Ezio.Deployment.Contracts;
 
 namespace Ezio.Agent.Modes;
@@ -64,21 +64,17 @@ internal sealed class VerifyingMode : Mode
         var torrent = context.Torrent!;
         var storage = context.Storage!;
         var buffer = ArrayPool<byte>.Shared.Rent(torrent.PieceLength);
-        Span<byte> hash = stackalloc byte[20];
         var bad = 0;
         try
         {
             for (var i = 0; i < torrent.PieceCount; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var size = torrent.GetPieceSize(i);
-                storage.Read((long)i * torrent.PieceLength, buffer.AsSpan(0, size));
-                SHA1.HashData(buffer.AsSpan(0, size), hash);
-                if (!hash.SequenceEqual(torrent.GetPieceHash(i)))
+                if (!storage.ReadAndVerify(torrent, i, buffer))
                 {
                     bad++;
                 }
-                context.Status.SetBytes((long)i * torrent.PieceLength + size, torrent.TotalLength);
+                context.Status.SetBytes((long)i * torrent.PieceLength + torrent.GetPieceSize(i), torrent.TotalLength);
             }
         }
         finally
