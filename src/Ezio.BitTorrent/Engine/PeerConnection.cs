@@ -242,18 +242,17 @@ internal sealed partial class PeerConnection
         }
     }
 
-    public bool IsFetching(int index)
+    /// <summary>The pieces this peer fetches now, copied under one lock.</summary>
+    public List<int> FetchingIndices()
     {
         lock (_sync)
         {
+            var indices = new List<int>(_downloads.Count + 4);
             foreach (var download in _downloads)
             {
-                if (download.Index == index)
-                {
-                    return true;
-                }
+                indices.Add(download.Index);
             }
-            return false;
+            return indices;
         }
     }
 

@@ -368,13 +368,14 @@ public sealed partial class TorrentSession
     }
 
     /// <summary>Gives the peer a started piece it can finish; true when one was assigned.</summary>
-    private bool TryAssignPartial(PeerConnection peer)
+    private bool TryAssignPartial(PeerConnection peer, List<int> fetching)
     {
         foreach (var (index, partial) in _partials)
         {
-            if (peer.RemoteBitfield[index] && !peer.IsFetching(index))
+            if (peer.RemoteBitfield[index] && !fetching.Contains(index))
             {
                 _partials.Remove(index);
+                fetching.Add(index);
                 peer.Assign(partial);
                 return true;
             }
@@ -392,13 +393,16 @@ public sealed partial class TorrentSession
             return;
         }
         var remote = peer.RemoteBitfield;
-        bool Fetching(int i) => peer.IsFetching(i);
+        // One snapshot per fill: the picker asks about many candidates, and taking the
+        // connection's lock for each would put a lock per piece into the swarm loop.
+        var fetching = peer.FetchingIndices();
+        bool Fetching(int i) => fetching.Contains(i);
         // A peer that sent a bad piece gets one piece at a time until it is banned, so it
         // cannot pour a whole request queue of garbage in first.
         var maxPieces = peer.HashFailures > 0 ? 1 : 64;
         while (peer.UnrequestedBytes <= peer.QueueTargetBytes && peer.DownloadCount < maxPieces && peer.CanTakeMore)
         {
-            if (_partials.Count > 0 && TryAssignPartial(peer))
+            if (_partials.Count > 0 && TryAssignPartial(peer, fetching))
             {
                 continue;
             }
@@ -427,6 +431,7 @@ public sealed partial class TorrentSession
                 continue;
             }
             _picker.AddOwner(index);
+            fetching.Add(index);
             peer.Assign(new PieceDownload(index, Torrent.GetPieceSize(index), buffer));
         }
     }
