@@ -163,6 +163,10 @@ public sealed partial class TorrentSession
         }
         if (_superSeeding)
         {
+            SuperSeedSeen(index);
+        }
+        if (_superSeeding)
+        {
             Allot(peer);
         }
         if (!_picker.Have[index])
@@ -485,6 +489,10 @@ public sealed partial class TorrentSession
             {
                 Fill(peer);
             }
+        }
+        if (_superSeeding)
+        {
+            SuperSeedSweep(now);
         }
         RedialDue();
         DialCandidates();

@@ -233,6 +233,10 @@ public sealed partial class TorrentSession
             _peers.Remove(peer);
         }
         Interlocked.Add(ref _wastedClosed, peer.Wasted);
+        if (_superSeeding)
+        {
+            SuperSeedPeerGone(peer);
+        }
         if (!peer.AmChoking)
         {
             _unchoked--;
