@@ -133,6 +133,10 @@ public sealed partial class TorrentSession
                     break;
             }
         }
+        if (_allotDue)
+        {
+            AllotAll();
+        }
         if (peer.IsClosed || !peer.Registered)
         {
             return;
@@ -160,14 +164,11 @@ public sealed partial class TorrentSession
         if (peer.Advertised is { } advertised && advertised[index])
         {
             peer.AdvertisedPending--;
+            _allotDue = true;
         }
         if (_superSeeding)
         {
             SuperSeedSeen(index);
-        }
-        if (_superSeeding)
-        {
-            Allot(peer);
         }
         if (!_picker.Have[index])
         {

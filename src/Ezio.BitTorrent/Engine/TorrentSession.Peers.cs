@@ -171,7 +171,7 @@ public sealed partial class TorrentSession
         peer.Start();
         if (_superSeeding)
         {
-            Allot(peer);
+            AllotAll();
         }
     }
 

@@ -32,6 +32,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly Bitfield _seen;
     private int _seenCount;
     private long _lastSweep;
+    private int _unseenGiven;
+    private bool _allotDue;
     private long _superSeedUploaded = -1;
     private readonly Dictionary<int, PieceDownload> _partials = new();
     private bool _superSeeding;
