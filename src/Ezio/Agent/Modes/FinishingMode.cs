@@ -19,11 +19,12 @@ internal sealed class FinishingMode : Mode
         var action = context.Options.AfterFor(job);
         Action = action;
         var name = action.ToString().ToLowerInvariant();
-        context.Enter(DeployPhase.Done, "deployment complete", $"next: {name}");
+        // Post-step problems stay on the dashboard with the final status (they are not failures).
+        var message = string.Join("; ", context.PostStepNotes.Append($"next: {name}"));
+        context.Enter(DeployPhase.Done, "deployment complete", message);
         context.Status.SetBytes(job.ImageSizeBytes, job.ImageSizeBytes);
         await context.StopSwarmingAsync().ConfigureAwait(false);
-        var summary = context.PostStepNotes.Count == 0 ? "deployment complete" : "deployment complete; " + string.Join("; ", context.PostStepNotes);
-        await ReportPhaseAsync(context, DeployPhase.Done, summary, cancellationToken).ConfigureAwait(false);
+        await ReportPhaseAsync(context, DeployPhase.Done, message, cancellationToken).ConfigureAwait(false);
 
         (string File, string[] Args)? command = context.Options.AfterCommand is { Length: > 0 } custom
             ? ("/bin/sh", ["-c", custom])
