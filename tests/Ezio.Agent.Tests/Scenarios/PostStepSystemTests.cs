@@ -3,6 +3,7 @@ using Ezio.Agent.Disks;
 using Ezio.Agent.Tests.TestSupport;
 using Ezio.Deployment.Contracts;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Ezio.Agent.Tests.Scenarios;
 
@@ -12,7 +13,7 @@ namespace Ezio.Agent.Tests.Scenarios;
 /// until seeding is over; the test looks at the disk while the agent seeds, then after.
 /// </summary>
 [Collection(SystemCollection.Name)]
-public sealed class PostStepSystemTests
+public sealed class PostStepSystemTests(ITestOutputHelper output)
 {
     private const long MiB = 1 << 20;
 
@@ -56,6 +57,7 @@ public sealed class PostStepSystemTests
 
         // Order in the agent's log: verify, seeding, grow, hostname, after-action.
         var log = agent.Output;
+        output.WriteLine(log);
         int At(string text)
         {
             var i = log.IndexOf(text, StringComparison.Ordinal);
@@ -102,12 +104,13 @@ public sealed class PostStepSystemTests
         await using var server = await ServerProcess.StartAsync(rig.Root, net.HostIp);
         using var disk = LoopDisk.Create(rig.Root, 40 * MiB);
         const string mac = "02:00:00:00:40:01";
-        await server.DeployAsync(new CreateDeploymentRequest("opaque", [mac], AfterAction.Poweroff, Seeding: new SeedingPolicy(true, 10),
+        await server.DeployAsync(new CreateDeploymentRequest("opaque", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10),
             GrowLastPartition: true, Hostnames: new Dictionary<string, string> { [mac] = "pc-40" }));
 
         await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(90)));
-        Assert.StartsWith("poweroff ", File.ReadAllText(rig.Marker));
+        output.WriteLine(agent.Output);
+        Assert.StartsWith("reboot ", File.ReadAllText(rig.Marker));
 
         var log = agent.Output;
         Assert.Contains("Post-step grow-last-partition done: partition 1 grown from", log);
