@@ -29,7 +29,7 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         const string other = "02:00:00:00:30:02";
         var deployment = await server.DeployAsync(new CreateDeploymentRequest("linux", [mac, other], AfterAction.Reboot,
             Seeding: new SeedingPolicy(true, 10), GrowLastPartition: true, VerifyAfterWrite: true,
-            Hostnames: new Dictionary<string, string> { [mac] = "lab-pc-07" }));
+            HostnameTemplate: "lab-{mac6}"));
 
         await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
         string Diagnostics() => "AGENT:\n" + agent.Output + "\nSERVER:\n" + server.Log;
@@ -85,8 +85,8 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         var fsBytes = part.FilesystemBytes();
         Assert.True(fsBytes > image.Root.Size * 512 + 28 * MiB, $"filesystem is {fsBytes} bytes, the image's partition was {image.Root.Size * 512}");
         Assert.True(fsBytes <= root.Size * 512, $"filesystem ({fsBytes}) larger than its partition ({root.Size * 512})");
-        Assert.Equal("lab-pc-07", part.Cat("/etc/hostname"));
-        Assert.Contains("127.0.1.1\tlab-pc-07", part.Cat("/etc/hosts"));
+        Assert.Equal("lab-003001", part.Cat("/etc/hostname"));
+        Assert.Contains("127.0.1.1\tlab-003001", part.Cat("/etc/hosts"));
         Assert.DoesNotContain(LinuxImage.OriginalHostname, part.Cat("/etc/hosts"));
         Assert.True(part.Dump("/srv/blob", rig.Root).AsSpan().SequenceEqual(image.Blob), "/srv/blob changed");
 
