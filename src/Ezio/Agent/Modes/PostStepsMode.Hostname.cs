@@ -107,7 +107,7 @@ internal sealed partial class PostStepsMode
                 var umount = await CommandRunner.RunAsync("umount", [dir], null, TimeSpan.FromMinutes(5), CancellationToken.None).ConfigureAwait(false);
                 if (!umount.Ok)
                 {
-                    await CommandRunner.RunAsync("umount", ["--lazy", dir], null, TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);
+                    await CommandRunner.RunAsync("umount", ["-l", dir], null, TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);
                 }
             }
         }
