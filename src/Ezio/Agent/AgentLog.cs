@@ -81,5 +81,5 @@ internal static partial class AgentLog
     public static partial void PostStepDone(ILogger logger, string step, string outcome);
 
     [LoggerMessage(26, LogLevel.Error, "Post-step {Step} failed: {Reason}; the deployment stays done (the boot menu is already flipped)")]
-    public static partial void PostStepFailed(ILogger logger, string step, string reason, Exception exception);
+    public static partial void PostStepFailed(ILogger logger, string step, string reason, Exception? exception);
 }

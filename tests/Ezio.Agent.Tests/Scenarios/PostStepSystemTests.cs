@@ -127,5 +127,42 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         Assert.Contains("LOCALBOOT", File.ReadAllText(Path.Combine(server.BootDir, "pxelinux.cfg", "01-" + MacAddress.WithDashes(mac))));
     }
 
+    [SystemFact]
+    public async Task Agent_PostStepFails_ReportedWithTheFinalStatusNoFailedDeploymentNoRedeploy()
+    {
+        using var rig = new AgentRig();
+        using var net = NetPair.Create();
+        // Random bytes behind an NTFS signature: the partition grows, ntfsresize refuses the rest.
+        ImageRepo.Create(rig.Root, "fakentfs", 16 * MiB, data =>
+        {
+            using var f = new FileStream(data, FileMode.Open, FileAccess.Write);
+            f.Position = 2048 * 512 + 3;
+            f.Write("NTFS    "u8);
+        });
+        await using var server = await ServerProcess.StartAsync(rig.Root, net.HostIp);
+        using var disk = LoopDisk.Create(rig.Root, 40 * MiB);
+        const string mac = "02:00:00:00:50:01";
+        var deployment = await server.DeployAsync(new CreateDeploymentRequest("fakentfs", [mac], AfterAction.Reboot,
+            Seeding: new SeedingPolicy(true, 10), GrowLastPartition: true));
+
+        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+        output.WriteLine(agent.Output);
+        Assert.Equal($"reboot {deployment.Id}", File.ReadAllText(rig.Marker).Trim());
+
+        var log = agent.Output;
+        Assert.Contains("Post-step grow-last-partition failed: ntfsresize failed", log);
+        Assert.DoesNotContain($"Deployment {deployment.Id} failed", log);
+        Assert.Single(log.Split('\n'), l => l.Contains("Registered as", StringComparison.Ordinal));
+        Assert.Equal(40 * MiB / 512 - 34, ReadTable(disk).Partitions.Single().End);
+
+        var machine = (await server.MachineAsync(mac))!;
+        Assert.Equal(DeployPhase.Done, machine.Phase);
+        Assert.Contains("grow-last-partition failed: ntfsresize failed", machine.Message);
+        var info = (await server.Http.GetFromJsonAsync(ApiRoutes.Deployments, DeploymentJsonContext.Default.IReadOnlyListDeploymentInfo))!.Single();
+        Assert.Equal((1, 0), (info.MachinesDone, info.MachinesFailed));
+        Assert.Contains("LOCALBOOT", File.ReadAllText(Path.Combine(server.BootDir, "pxelinux.cfg", "01-" + MacAddress.WithDashes(mac))));
+    }
+
     private static PartitionTable ReadTable(LoopDisk disk) => PartitionTable.ParseSfdiskJson(Shell.Run("sfdisk", "--json", disk.Path));
 }

@@ -58,7 +58,9 @@ internal sealed partial class PostStepsMode : Mode
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            AgentLog.PostStepFailed(context.Logger, name, e.Message, e);
+            // A tool's refusal is the whole story; anything else deserves its stack trace.
+            var expected = e is InvalidOperationException or IOException or FormatException or UnauthorizedAccessException;
+            AgentLog.PostStepFailed(context.Logger, name, e.Message, expected ? null : e);
             context.PostStepNotes.Add($"{name} failed: {e.Message}");
             context.Status.SetError($"post-step {name} failed: {e.Message}");
         }
