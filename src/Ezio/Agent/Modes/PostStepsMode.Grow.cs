@@ -38,6 +38,10 @@ internal sealed partial class PostStepsMode
         var sectorSize = table.SectorSize;
         var partitionText = $"partition {grown.Number} grown from {Mib(target.OldSize * sectorSize)} to {Mib(grown.Size * sectorSize)}";
         var kind = FilesystemProbe.Detect(disk.Path, grown.Start * sectorSize, grown.Size * sectorSize);
+        if (kind is not (FilesystemKind.Ext or FilesystemKind.Ntfs or FilesystemKind.Xfs or FilesystemKind.Btrfs))
+        {
+            return new StepOutcome(true, $"{partitionText}; filesystem {kind.ToString().ToLowerInvariant()} is not one this agent grows: it keeps its size");
+        }
         await using var device = await PartitionDevice.OpenAsync(disk.Path, disk.Name, grown, sectorSize, cancellationToken).ConfigureAwait(false);
         var filesystemText = await GrowFilesystemAsync(kind, device.Path, cancellationToken).ConfigureAwait(false);
         return new StepOutcome(true, $"{partitionText}; {filesystemText}");
@@ -66,7 +70,7 @@ internal sealed partial class PostStepsMode
             case FilesystemKind.Btrfs:
                 return await GrowMountedAsync(device, "btrfs", dir => ["filesystem", "resize", "max", dir], cancellationToken).ConfigureAwait(false);
             default:
-                return $"filesystem {kind.ToString().ToLowerInvariant()} is not one this agent grows: it keeps its size";
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a filesystem the grow step handles");
         }
     }
 
