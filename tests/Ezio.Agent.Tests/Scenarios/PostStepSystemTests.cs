@@ -96,6 +96,40 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
     }
 
     [SystemFact]
+    public async Task Agent_GrowOnDosLogicalPartition_GrowsExtendedThenLogicalAndTheFilesystem()
+    {
+        using var rig = new AgentRig();
+        using var net = NetPair.Create();
+        var image = LinuxImage.Create(rig.Root, "dos", 32 * MiB, dosLogical: true);
+        await using var server = await ServerProcess.StartAsync(rig.Root, net.HostIp);
+        using var disk = LoopDisk.Create(rig.Root, 64 * MiB);
+        const string mac = "02:00:00:00:60:01";
+        await server.DeployAsync(new CreateDeploymentRequest("dos", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10),
+            GrowLastPartition: true, Hostnames: new Dictionary<string, string> { [mac] = "dos-pc" }));
+
+        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+        output.WriteLine(agent.Output);
+        Assert.Contains("Post-step grow-last-partition done: partition 5 grown", agent.Output);
+
+        var table = ReadTable(disk);
+        var lastSector = 64 * MiB / 512 - 1;
+        Assert.False(table.IsGpt);
+        Assert.Equal(lastSector, table.Partitions.Single(p => p.Number == 2).End);
+        var root = table.Partitions.Single(p => p.Number == 5);
+        Assert.Equal((image.Root.Start, lastSector), (root.Start, root.End));
+        var verify = Shell.TryRun(TimeSpan.FromSeconds(30), "sfdisk", "--verify", disk.Path);
+        Assert.True(verify.Code == 0, "sfdisk --verify: " + verify.Output);
+
+        using var part = PartitionLoop.Open(disk.Path, root);
+        var fsck = Shell.TryRun(TimeSpan.FromSeconds(60), "e2fsck", "-f", "-n", part.Path);
+        Assert.True(fsck.Code == 0, "e2fsck -fn: " + fsck.Output);
+        Assert.True(part.FilesystemBytes() > image.Root.Size * 512 + 28 * MiB, "the filesystem did not grow");
+        Assert.Equal("dos-pc", part.Cat("/etc/hostname"));
+        Assert.True(part.Dump("/srv/blob", rig.Root).AsSpan().SequenceEqual(image.Blob), "/srv/blob changed");
+    }
+
+    [SystemFact]
     public async Task Agent_PostStepsOnImageWithoutLinuxRoot_GrowsPartitionOnlySkipsHostnameStillFinishes()
     {
         using var rig = new AgentRig();

@@ -5,7 +5,8 @@ namespace Ezio.Agent.Tests.TestSupport;
 
 /// <summary>
 /// A whole-disk image of a small Linux system in a server repository: GPT with an empty ESP
-/// (partition 1, 4 MiB) and an ext4 root filling the rest (partition 2) that holds
+/// (partition 1, 4 MiB) and an ext4 root filling the rest (partition 2, or logical partition 5
+/// of an MBR table) that holds
 /// /etc/hostname, /etc/hosts, /etc/os-release and an 8 MiB random file (/srv/blob) whose
 /// bytes must survive the resize. The filesystem is built with `mkfs.ext4 -d` and copied
 /// to the partition's offset; the torrent is made by the real `ezio torrent create`.
@@ -28,7 +29,8 @@ internal sealed class LinuxImage
 
     public byte[] Blob { get; }
 
-    public static LinuxImage Create(string root, string name, long size)
+    /// <param name="dosLogical">An MBR table instead: primary 1, extended 2 to the end, the root as logical partition 5 inside it.</param>
+    public static LinuxImage Create(string root, string name, long size, bool dosLogical = false)
     {
         var dir = Path.Combine(root, "repo", name);
         Directory.CreateDirectory(dir);
@@ -37,8 +39,15 @@ internal sealed class LinuxImage
         {
             f.SetLength(size);
         }
-        Shell.Run("sgdisk", "-o", "-n", "1:2048:+4M", "-t", "1:ef00", "-n", "2:0:0", "-t", "2:8300", data);
-        var partition = PartitionTable.ParseSfdiskJson(Shell.Run("sfdisk", "--json", data)).Partitions.Single(p => p.Number == 2);
+        if (dosLogical)
+        {
+            Shell.RunWithInput("label: dos\n2048,8192,83\n10240,,5\n12288,,83\n", "sfdisk", "--quiet", data);
+        }
+        else
+        {
+            Shell.Run("sgdisk", "-o", "-n", "1:2048:+4M", "-t", "1:ef00", "-n", "2:0:0", "-t", "2:8300", data);
+        }
+        var partition = PartitionTable.ParseSfdiskJson(Shell.Run("sfdisk", "--json", data)).Last()!;
 
         var tree = Path.Combine(root, "tree-" + name);
         Directory.CreateDirectory(Path.Combine(tree, "etc"));
