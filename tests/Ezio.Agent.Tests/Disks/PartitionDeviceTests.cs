@@ -1,4 +1,5 @@
 using Ezio.Agent.Disks;
+using Ezio.Agent.Tests.TestSupport;
 using Xunit;
 
 namespace Ezio.Agent.Tests.Disks;
@@ -68,4 +69,48 @@ public sealed class PartitionDeviceTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
+}
+
+/// <summary>The loop fallback with the real losetup: a partition's byte range as its own device.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class PartitionDeviceLoopTests
+{
+    [SystemFact]
+    public async Task OpenAsync_NoPartitionNode_AttachesALoopOverTheRangeAndDetachesIt()
+    {
+        var dir = Directory.CreateTempSubdirectory("ezio-partloop-").FullName;
+        try
+        {
+            var disk = Path.Combine(dir, "disk");
+            using (var f = File.Create(disk))
+            {
+                f.SetLength(16 << 20);
+            }
+            Shell.Run("sgdisk", "-o", "-n", "1:2048:+4M", "-n", "2:0:0", disk);
+            var partition = PartitionTable.ParseSfdiskJson(Shell.Run("sfdisk", "--json", disk)).Partitions.Single(p => p.Number == 2);
+            var marker = "ezio-partition-2"u8.ToArray();
+            using (var f = new FileStream(disk, FileMode.Open, FileAccess.Write))
+            {
+                f.Position = partition.Start * 512;
+                f.Write(marker);
+            }
+
+            string path;
+            await using (var device = await PartitionDevice.OpenAsync(disk, "no-such-disk", partition, 512, CancellationToken.None))
+            {
+                path = device.Path;
+                Assert.True(device.IsLoop);
+                Assert.Equal((partition.Size * 512).ToString(), Shell.Run("blockdev", "--getsize64", path));
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                var head = new byte[marker.Length];
+                stream.ReadExactly(head);
+                Assert.Equal(marker, head);
+            }
+            Assert.DoesNotContain(disk, Shell.Run("losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -44,7 +44,7 @@ internal sealed partial class PostStepsMode
         }
         await using var device = await PartitionDevice.OpenAsync(disk.Path, disk.Name, grown, sectorSize, cancellationToken).ConfigureAwait(false);
         var filesystemText = await GrowFilesystemAsync(kind, device.Path, cancellationToken).ConfigureAwait(false);
-        return new StepOutcome(true, $"{partitionText}; {filesystemText}");
+        return new StepOutcome(true, $"{partitionText}; {filesystemText} (on {device.Path}{(device.IsLoop ? ", a loop device over the partition" : "")})");
     }
 
     private static async Task<string> GrowFilesystemAsync(FilesystemKind kind, string device, CancellationToken cancellationToken)
