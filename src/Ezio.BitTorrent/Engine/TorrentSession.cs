@@ -32,6 +32,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly Bitfield _seen;
     private int _seenCount;
     private long _lastSweep;
+    private readonly Dictionary<string, int> _strikes = [];
     private int _unseenGiven;
     private bool _allotDue;
     private long _superSeedUploaded = -1;
