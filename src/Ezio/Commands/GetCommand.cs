@@ -27,41 +27,27 @@ internal static class GetCommand
         Exit status: 0 complete and verified, 1 failed, 2 usage error, 130 interrupted.
         """;
 
-    private static readonly string[] ValueOptions = ["--port", "--seed-after", "--peer", "--tracker", "--layout"];
-    private static readonly string[] FlagOptions = ["--no-recheck", "--no-compression"];
+    private static readonly string[] ValueOptions = [.. SwarmSetup.ValueOptions, "--seed-after"];
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var cl = CommandLine.Parse(args, ValueOptions, FlagOptions);
+        var cl = CommandLine.Parse(args, ValueOptions, SwarmSetup.FlagOptions);
         if (cl.Help)
         {
             Console.WriteLine(Help);
             return 0;
         }
         cl.ExpectPositionals(2, Usage);
-        var port = cl.Int("--port", Common.DefaultPort, 0, 65535);
         var seedAfter = SeedAfter.Parse(cl.Value("--seed-after") ?? "done");
-        var peers = Common.ParsePeers(cl.Values("--peer"));
-        var trackers = Common.ParseTrackers(cl.Values("--tracker"));
-        var layout = Targets.ParseLayout(cl.Value("--layout"));
 
         using var cts = new CancellationTokenSource();
         using var signals = Common.OnStopSignal(cts);
-        var torrent = await Common.LoadTorrentAsync(cl.Positionals[0], cts.Token).ConfigureAwait(false);
-        using var storage = Targets.Open(torrent, cl.Positionals[1], layout, forSeeding: false);
-        await using var listener = Listen(port);
-        var session = new TorrentSession(torrent, storage, new SessionOptions
-        {
-            ListenPort = listener.Port,
-            InitialPeers = peers,
-            Trackers = trackers,
-            Codec = Common.Codec(cl.Flag("--no-compression")),
-            Logger = StderrLogger.Instance,
-            Recheck = !cl.Flag("--no-recheck"),
-        });
+        using var setup = await SwarmSetup.OpenAsync(cl, forSeeding: false, cts.Token).ConfigureAwait(false);
+        await using var listener = setup.Listener;
+        var torrent = setup.Torrent;
+        var session = setup.CreateSession(seeding: false);
         await using (session.ConfigureAwait(false))
         {
-            listener.Add(session);
             var clock = Stopwatch.StartNew();
             try
             {
@@ -93,18 +79,6 @@ internal static class GetCommand
             Console.Error.WriteLine($"ezio: complete and verified: {torrent.Name}, {Common.Size(torrent.TotalLength)}; fetched {Common.Size(stats.Downloaded)} in {seconds:0.0} s ({stats.Downloaded / seconds / (1 << 20):0.0} MiB/s){(stats.HashFailures > 0 ? $"; {stats.HashFailures} pieces failed their check and were fetched again" : "")}.");
             await seedAfter.WaitAsync(session, cts.Token).ConfigureAwait(false);
             return 0;
-        }
-    }
-
-    public static PeerListener Listen(int port)
-    {
-        try
-        {
-            return new PeerListener(new IPEndPoint(IPAddress.Any, port));
-        }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            throw new UsageException($"cannot listen on port {port}: {e.Message}");
         }
     }
 }

@@ -23,43 +23,25 @@ internal static class SeedCommand
                             pieces first
         """;
 
-    private static readonly string[] ValueOptions = ["--port", "--peer", "--tracker", "--layout"];
-    private static readonly string[] FlagOptions = ["--no-recheck", "--no-super-seed", "--no-compression"];
+    private static readonly string[] FlagOptions = [.. SwarmSetup.FlagOptions, "--no-super-seed"];
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var cl = CommandLine.Parse(args, ValueOptions, FlagOptions);
+        var cl = CommandLine.Parse(args, SwarmSetup.ValueOptions, FlagOptions);
         if (cl.Help)
         {
             Console.WriteLine(Help);
             return 0;
         }
         cl.ExpectPositionals(2, Usage);
-        var port = cl.Int("--port", Common.DefaultPort, 0, 65535);
-        var peers = Common.ParsePeers(cl.Values("--peer"));
-        var trackers = Common.ParseTrackers(cl.Values("--tracker"));
-        var layout = Targets.ParseLayout(cl.Value("--layout"));
-
         using var cts = new CancellationTokenSource();
         using var signals = Common.OnStopSignal(cts);
-        var torrent = await Common.LoadTorrentAsync(cl.Positionals[0], cts.Token).ConfigureAwait(false);
-        using var storage = Targets.Open(torrent, cl.Positionals[1], layout, forSeeding: true);
-        await using var listener = GetCommand.Listen(port);
-        var session = new TorrentSession(torrent, storage, new SessionOptions
-        {
-            ListenPort = listener.Port,
-            InitialPeers = peers,
-            Trackers = trackers,
-            Codec = Common.Codec(cl.Flag("--no-compression")),
-            Logger = StderrLogger.Instance,
-            Recheck = true,
-            AssumeComplete = cl.Flag("--no-recheck"),
-            RecheckBeforeStart = true,
-            SuperSeed = !cl.Flag("--no-super-seed"),
-        });
+        using var setup = await SwarmSetup.OpenAsync(cl, forSeeding: true, cts.Token).ConfigureAwait(false);
+        await using var listener = setup.Listener;
+        var torrent = setup.Torrent;
+        var session = setup.CreateSession(seeding: true, superSeed: !cl.Flag("--no-super-seed"));
         await using (session.ConfigureAwait(false))
         {
-            listener.Add(session);
             try
             {
                 await session.StartAsync(cts.Token).ConfigureAwait(false);
