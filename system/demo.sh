@@ -226,7 +226,6 @@ for ((t = 0; t < 300 && status == 0; t++)); do
     ((alive)) || break
     sleep 0.2
 done
-machines_json=$(curl -sf "$dash/api/v1/machines")
 for ((i = 1; i <= total; i++)); do lan_stop "${AGENT_PID[i]}" 5; done
 lan_stop "$server_pid" 10
 
@@ -256,17 +255,18 @@ c = {x["counter"]["name"]: x["counter"]["bytes"] for x in json.load(sys.stdin)["
 print(c.get("from_server", 0), c.get("from_all", 0))' <<<"$counters" 2>/dev/null || echo "0 0")
     TIME[i]=$("$py" -c 'import json,sys; s = json.load(open(sys.argv[1]))[sys.argv[2]]["seconds"]; print("-" if s is None else s)' "$LAN_DIR/results.json" "m$i" 2>/dev/null || echo -)
     if [[ -n ${REFUSE_AS[i]} ]]; then
-        reason=$("$py" -c 'import json,sys
-for m in json.load(sys.stdin):
-    if m["mac"].lower() == sys.argv[1]: print(m["phase"], m.get("message") or ""); break' "${MAC[i]}" <<<"$machines_json" 2>/dev/null)
+        # What the server said about it, and what its dashboard showed (demo_watch.py).
+        read -r shown reason < <("$py" -c 'import json,sys; m = json.load(open(sys.argv[1]))[sys.argv[2]]; print(m["dashboard"], m["phase"], m["message"] or "")' \
+            "$LAN_DIR/results.json" "m$i" 2>/dev/null)
         after=$(sha256sum <"$disk" | cut -d' ' -f1)
         problems=()
         [[ $reason == "failed ${REFUSE_AS[i]}:"* ]] || problems+=("server says '${reason:-nothing}'")
+        [[ $shown == failed ]] || problems+=("the dashboard showed '${shown:-nothing}'")
         [[ $after == "${SUM_BEFORE[i]}" ]] || problems+=("THE DISK CHANGED")
         menu_local "${MAC[i]}" && problems+=("its menu says local boot")
         [[ -e $LAN_DIR/agent-m$i/after-action ]] && problems+=("it ran its after-action")
         if ((${#problems[@]} == 0)); then
-            CHECK[i]="refused as expected (${reason#failed }); disk unchanged (sha256 ${after:0:12})"
+            CHECK[i]="refused as expected (${reason#failed }); failed on the dashboard; disk unchanged (sha256 ${after:0:12})"
             refused_ok=$((refused_ok + 1))
         else
             CHECK[i]="FAILED: ${problems[*]}"
@@ -324,9 +324,11 @@ for ((i = 1; i <= total; i++)); do
         "$(awk -v b="${FROM_SRV[i]}" 'BEGIN { print b / 1e6 }')" \
         "$(awk -v a="${FROM_ALL[i]}" -v b="${FROM_SRV[i]}" 'BEGIN { print (a - b) / 1e6 }')" "${CHECK[i]}"
 done
-awk -v used="$used_bytes" -v s="$sum_srv" -v a="$sum_all" -v n="$n" 'BEGIN {
-    printf "\nimage: %.1f MiB used; the machines received %.1f MB on the wire: %.1f MB from the server (%.2f images), %.1f MB (%.0f%%) from each other\n",
-        used / 1048576, a / 1e6, s / 1e6, s / used, (a - s) / 1e6, (a > 0 ? 100 * (a - s) / a : 0) }'
+served=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["server"]["bytesServed"])' "$LAN_DIR/results.json" 2>/dev/null || echo 0)
+awk -v used="$used_bytes" -v s="$sum_srv" -v a="$sum_all" -v seeded="$served" 'BEGIN {
+    printf "\nimage: %.1f MiB used; the machines received %.1f MB on the wire: %.1f MB from the server, %.1f MB (%.0f%%) from each other\n",
+        used / 1048576, a / 1e6, s / 1e6, (a - s) / 1e6, (a > 0 ? 100 * (a - s) / a : 0)
+    printf "the server'"'"'s seeder reports %.1f MB served (%.2f× the used bytes)\n", seeded / 1e6, seeded / used }'
 ((verified == n && menus == n && refused_ok == ${#refuse[@]})) || status=1
 verdict=PASS
 ((status == 0)) || verdict=FAIL

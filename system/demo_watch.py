@@ -7,10 +7,12 @@
       the host reaches the dashboard of a server that lives in a namespace. Runs until killed.
 
   demo_watch.py watch URL RESULTS TIMEOUT MAC=NAME[,refuse]...
-      Follows GET URL/api/v1/machines: one live line per machine (phase, %, rate, peers).
+      Follows GET URL/api/v1/machines: one live line per machine (phase, %, rate, peers),
+      and notes the phase the dashboard (GET URL/api/v1/dashboard) last showed for each.
       A machine is finished once the server says it is seeding or done (disk written,
       flushed, its boot menus flipped); a machine marked ",refuse" is finished once the
-      server reports it failed. Writes RESULTS (JSON: seconds, phase, message per machine).
+      server reports it failed. Writes RESULTS (JSON: seconds, phase, message per machine, and
+      the bytes the server's seeder uploaded).
       Exit 0 when every machine finished as expected, 1 otherwise (or after TIMEOUT s).
 """
 import ctypes
@@ -90,14 +92,25 @@ def watch(url, results_path, timeout, specs):
     live = sys.stdout.isatty() and os.environ.get("LIVE", "1") == "1"
     drawn = 0
     last_plain = -10.0
-    state = {m["mac"]: {"seconds": None, "phase": "waiting", "message": None} for m in machines}
+    state = {m["mac"]: {"seconds": None, "phase": "waiting", "message": None, "dashboard": None} for m in machines}
     status = 1
+    served = 0
     while True:
         elapsed = time.monotonic() - start
+        # The machine list holds every machine; the dashboard's snapshot only those of open
+        # deployments, so a deployment that just finished vanishes from it.
         try:
             listed = {m["mac"].lower(): m for m in fetch(url + "/api/v1/machines")}
-        except (OSError, ValueError):
+        except (OSError, ValueError, KeyError):
             listed = {}
+        try:
+            snapshot = fetch(url + "/api/v1/dashboard")
+            served = snapshot.get("serverBytesServed", served)
+            for m in snapshot.get("machines", []):
+                if m["mac"].lower() in state:
+                    state[m["mac"].lower()]["dashboard"] = m.get("phase")
+        except (OSError, ValueError, KeyError):
+            pass
         lines = []
         pending = 0
         broken = []
@@ -124,7 +137,7 @@ def watch(url, results_path, timeout, specs):
             if m["refuse"] or phase == "failed":
                 tail = f"refused: {s['message']}" if phase == "failed" else ""
             elif s["seconds"] is not None:
-                tail = f"written and verified in {s['seconds']:.1f} s, menu flipped"
+                tail = f"disk written and flushed in {s['seconds']:.1f} s, boot menu flipped"
             else:
                 tail = f"{rate:6.1f} MB/s  peers {peers}"
             lines.append(f"  {m['name']:<4} {phase:<12} [{bar(pct)}] {pct:3d}%  {tail}")
@@ -151,8 +164,10 @@ def watch(url, results_path, timeout, specs):
             print(f"watch: {pending} machine(s) not finished after {timeout:.0f} s", flush=True)
             break
         time.sleep(0.5)
+    results = {m["name"]: state[m["mac"]] | {"mac": m["mac"], "refuse": m["refuse"]} for m in machines}
+    results["server"] = {"bytesServed": served}
     with open(results_path, "w") as f:
-        json.dump({m["name"]: state[m["mac"]] | {"mac": m["mac"], "refuse": m["refuse"]} for m in machines}, f)
+        json.dump(results, f)
     return status
 
 
