@@ -48,8 +48,21 @@ fi
 ip netns del "$probe"
 
 die() { echo "demo: $*" >&2; exit 1; }
-for tool in dotnet python3 curl nft sfdisk sgdisk mkfs.fat mcopy mkfs.ext4 e2fsck fsck.vfat blkid partclone.ext4 partclone.vfat sha256sum cmp; do
-    command -v "$tool" >/dev/null || die "$tool is missing (apt-get install nftables dosfstools mtools e2fsprogs partclone gdisk fdisk curl)"
+# tool:Debian package; what is missing is installed first (a fresh Debian 12 has none of them).
+needs=(python3:python3 curl:curl nft:nftables sfdisk:fdisk mkfs.fat:dosfstools fsck.vfat:dosfstools
+    mcopy:mtools mkfs.ext4:e2fsprogs e2fsck:e2fsprogs blkid:util-linux partclone.ext4:partclone
+    partclone.vfat:partclone cmp:diffutils)
+missing=()
+for need in "${needs[@]}"; do
+    command -v "${need%%:*}" >/dev/null || missing+=("${need#*:}")
+done
+if ((${#missing[@]} > 0)) && command -v apt-get >/dev/null; then
+    echo "demo: installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null ||
+        { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+fi
+for need in "${needs[@]}" dotnet:dotnet; do
+    command -v "${need%%:*}" >/dev/null || die "${need%%:*} is missing (apt-get install ${need#*:})"
 done
 EZIO=${EZIO_BIN:-$repo/out/ezio}
 [[ -x $EZIO ]] || die "$EZIO not found; run 'make publish' first"
