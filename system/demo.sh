@@ -16,7 +16,8 @@
 # must refuse (a disk smaller than the image; a disk with a mounted file system): the server
 # must report the refusal and the disk must be byte-for-byte unchanged, while the N others
 # finish. TIMEOUT (s, whole run), LIVE=0 (plain lines), DEMO_CACHE (default out/demo),
-# EZIO_BIN, EZIO_SERVER_DLL, LAN_ID, LAN_NET.
+# EZIO_BIN, EZIO_SERVER_DLL, LAN_ID, LAN_NET. TAMPER=1 damages m1's disk after the deployment
+# (the checks must then fail: their own test).
 #
 # The last line is the verdict:
 #   demo: PASS|FAIL n=N rate=RATE used=MiB last=SECONDS verified=K/N menus=K/N refused=K/R
@@ -243,10 +244,19 @@ for ((i = 1; i <= total; i++)); do lan_stop "${AGENT_PID[i]}" 5; done
 lan_stop "$server_pid" 10
 
 # ---- 5. Every disk checked ----
-echo "demo: checking every disk (partition table, boot area, every used block, fsck -n, boot menus)"
 want_table=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["partitionTable"]["sfdisk"])' "$image_dir/image.json")
+if [[ ${TAMPER:-0} == 1 ]]; then
+    # The checks' own test: 1 KiB of noise over m1's last partition's superblock.
+    last_start=$(sed -nE 's/.*start= *([0-9]+),.*/\1/p' <<<"$want_table" | tail -n 1)
+    echo "demo: TAMPER: overwriting 1 KiB at sector $last_start + 2 of m1's disk"
+    head -c 1024 /dev/urandom | dd of="$(lan_disk 1)" bs=1024 seek=$(((last_start * 512 + 1024) / 1024)) conv=notrunc status=none
+fi
+echo "demo: checking every disk (partition table, boot area, every used block, fsck -n, boot menus)"
 # sfdisk -d without the device names: "/dev/loop3p1 : start=..." and "x.img1 : ..." -> "p1 : ...".
 table_of() { sed -E -e '/^device:/d' -e 's/^[^ ]*[^0-9]([0-9]+) +:/p\1 :/' -e '/^$/d'; }
+# Every partition of the image with the file system the capture found there (fsck by that type).
+partitions=$("$py" -c 'import json,sys
+for p in json.load(open(sys.argv[1]))["partitionTable"]["partitions"]: print(p["start"], p["size"], p.get("fileSystem") or "none")' "$image_dir/image.json")
 boot_extents=$("$py" -c 'import json,sys
 for e in json.load(open(sys.argv[1]))["bootArea"]: print(e["offset"], e["length"])' "$image_dir/image.json")
 menu_local() { # menu_local MAC: every per-MAC menu the server wrote says local boot
@@ -282,7 +292,7 @@ print(c.get("from_server", 0), c.get("from_all", 0))' <<<"$counters" 2>/dev/null
             CHECK[i]="refused as expected (${reason#failed }); failed on the dashboard; disk unchanged (sha256 ${after:0:12})"
             refused_ok=$((refused_ok + 1))
         else
-            CHECK[i]="FAILED: ${problems[*]}"
+            CHECK[i]="FAILED: $(IFS=';' && echo "${problems[*]}" | sed 's/;/; /g')"
             status=1
         fi
         continue
@@ -297,18 +307,17 @@ print(c.get("from_server", 0), c.get("from_all", 0))' <<<"$counters" 2>/dev/null
     out=$("$EZIO" verify "$image_dir/$image.torrent" "$disk" 2>&1) || problems+=("ezio verify: ${out//$'\n'/ }")
     pieces=$(sed -nE 's/^([0-9]+) good, 0 bad of ([0-9]+) pieces.*/\1\/\2 pieces good/p' <<<"$out" | head -n 1)
     fsck_note=()
-    while read -r start size; do
+    while read -r start size fs; do
         [[ -n $start ]] || continue
         part=$(losetup --find --show -r -o $((start * 512)) --sizelimit $((size * 512)) "$disk") || { problems+=("losetup failed"); continue; }
-        fs=$(blkid -p -o value -s TYPE "$part" 2>/dev/null)
         case $fs in
             vfat) fsck.vfat -n "$part" >"$LAN_DIR/fsck.log" 2>&1 || problems+=("fsck.vfat -n failed at sector $start") ;;
             ext*) e2fsck -fn "$part" >"$LAN_DIR/fsck.log" 2>&1 || problems+=("e2fsck -fn failed at sector $start") ;;
-            *) problems+=("no file system at sector $start") ;;
+            *) ;;
         esac
         losetup -d "$part"
         fsck_note+=("${fs:-none}")
-    done < <(sfdisk -d "$disk" 2>/dev/null | sed -nE 's/.*start= *([0-9]+), size= *([0-9]+).*/\1 \2/p')
+    done <<<"$partitions"
     if menu_local "${MAC[i]}"; then menus=$((menus + 1)); else problems+=("boot menu does not say local boot"); fi
     [[ -e $LAN_DIR/agent-m$i/after-action ]] || problems+=("no after-action")
     if ((${#problems[@]} == 0)); then

@@ -51,6 +51,20 @@ public sealed class DemoTests(ITestOutputHelper output)
         Assert.Contains("ok: table, boot area, ", run.Row("m2"));
     }
 
+    [SystemFact]
+    public async Task Demo_DiskDamagedAfterTheDeployment_ChecksFailIt()
+    {
+        var run = await RunAsync(new() { ["N"] = "2", ["RATE"] = "100mbit", ["SIZE_MIB"] = "64", ["TAMPER"] = "1" });
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.StartsWith("demo: FAIL n=2", run.Verdict);
+        Assert.Contains(" verified=1/2 ", run.Verdict);
+        Assert.Contains("FAILED: ", run.Row("m1"));
+        Assert.Contains("ezio verify", run.Row("m1"));
+        Assert.Contains("e2fsck -fn failed", run.Row("m1"));
+        Assert.Contains("ok: table, boot area, ", run.Row("m2"));
+    }
+
     private async Task<Deployment> RunAsync(Dictionary<string, string> settings)
     {
         var run = await Deployment.RunAsync("demo.sh", settings, Bound);
