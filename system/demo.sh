@@ -230,7 +230,11 @@ done
 status=0
 watch_left=$((TIMEOUT - $(elapsed) - 60))
 ((watch_left < 30)) && watch_left=30
-"$py" "$here/demo_watch.py" watch "$dash" "$LAN_DIR/results.json" "$watch_left" "${specs[@]}" || status=1
+# In the background, so that Ctrl-C or the watchdog reach this shell's trap at once.
+"$py" "$here/demo_watch.py" watch "$dash" "$LAN_DIR/results.json" "$watch_left" "${specs[@]}" &
+watch_pid=$!
+echo "$watch_pid" >>"$LAN_DIR/pids"
+wait "$watch_pid" || status=1
 
 # The agents stop seeding once every machine is done (the deployment's rule), run their
 # after-action and exit; the refused ones stay up, waiting for another job.
@@ -324,7 +328,7 @@ print(c.get("from_server", 0), c.get("from_all", 0))' <<<"$counters" 2>/dev/null
         CHECK[i]="ok: table, boot area, ${pieces:-all pieces}, fsck ${fsck_note[*]} clean, menus local"
         verified=$((verified + 1))
     else
-        CHECK[i]="FAILED: ${problems[*]}"
+        CHECK[i]="FAILED: $(IFS=';' && echo "${problems[*]}" | sed 's/;/; /g')"
         status=1
     fi
 done
