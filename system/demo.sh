@@ -199,6 +199,7 @@ echo "$forward_pid" >>"$LAN_DIR/pids"
 for ((t = 0; t < 100; t++)); do [[ -s $LAN_DIR/dashboard.port ]] && break; sleep 0.1; done
 [[ -s $LAN_DIR/dashboard.port ]] || die "the dashboard forwarder did not start"
 dash=http://127.0.0.1:$(cat "$LAN_DIR/dashboard.port")
+curl -sf -o /dev/null "$dash/" || echo "demo: warning: the dashboard page did not load through $dash/" >&2
 echo "demo: ezio-server $server_url in namespace $(lan_ns srv): tracker, seeder, API, boot menus"
 echo "demo: dashboard: $dash/  (open it in a browser on this machine; from elsewhere:"
 echo "      ssh -L 8080:127.0.0.1:${dash##*:} root@this-host, then http://localhost:8080/)"
