@@ -335,7 +335,7 @@ print(c.get("from_server", 0), c.get("from_all", 0))' <<<"$counters" 2>/dev/null
 done
 
 # ---- 6. Summary ----
-printf '\n%-4s %-17s %8s %8s %11s %11s  %s\n' machine mac "time s" "MB/s" "from srv MB" "from peers" check
+printf '\n%-4s %-17s %8s %8s %11s %11s  %s\n' machine mac "time s" "MB/s" "MB from srv" "from peers" check
 last=0
 sum_srv=0
 sum_all=0
@@ -353,7 +353,7 @@ for ((i = 1; i <= total; i++)); do
 done
 served=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["server"]["bytesServed"])' "$LAN_DIR/results.json" 2>/dev/null || echo 0)
 awk -v used="$used_bytes" -v s="$sum_srv" -v a="$sum_all" -v seeded="$served" 'BEGIN {
-    printf "\nimage: %.1f MiB used; the machines received %.1f MB on the wire: %.1f MB from the server, %.1f MB (%.0f%%) from each other\n",
+    printf "\nimage: %.1f MiB used; the machines received %.1f MB of IP traffic (nftables counters on each machine): %.1f MB from the server, %.1f MB (%.0f%%) from each other\n",
         used / 1048576, a / 1e6, s / 1e6, (a - s) / 1e6, (a > 0 ? 100 * (a - s) / a : 0)
     printf "the server'"'"'s seeder reports %.1f MB served (%.2f× the used bytes)\n", seeded / 1e6, seeded / used }'
 ((verified == n && menus == n && refused_ok == ${#refuse[@]})) || status=1
