@@ -94,7 +94,7 @@ echo "== ezio demo: 1 server + $n machines${refuse[*]:+ + ${#refuse[@]} to refus
 if [[ ! -f $sample.ok || ! -f $sample ]]; then
     echo "demo: building the sample disk $sample (GPT, FAT32 ESP, ext4 root of host system files; once)"
 fi
-nice -n 5 "$here/sample-disk.sh" "$sample" "$size_mib" || die "could not build the sample disk"
+timeout 1200 nice -n 5 "$here/sample-disk.sh" "$sample" "$size_mib" || die "could not build the sample disk (within 20 min)"
 if [[ ! -f $image_dir/captured-from || $(cat "$image_dir/captured-from") != "$(stat -c %Y "$sample")" ]]; then
     echo "demo: ezio image capture $sample $image_dir"
     rm -rf "$image_dir"
