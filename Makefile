@@ -46,12 +46,15 @@ bench-lan: publish
 	EZIO_BIN=$(abspath $(OUT))/ezio bench/run.sh
 
 
-# The README's first command: a server and N machines on an emulated LAN (system/demo.sh;
-# falls back to the loopback swarm demo/swarm.sh without root or network namespaces).
+# The README's first command: a sample disk captured as an image, the real ezio-server and
+# N machines running the real agent on an emulated LAN, every disk and boot menu checked
+# (system/demo.sh; falls back to the loopback swarm demo/swarm.sh without root or namespaces).
+# REFUSE="too-small mounted" adds machines whose disks must be refused.
 N ?= 4
 RATE ?= 100mbit
-SIZE_MIB ?= 256
+SIZE_MIB ?= 512
 demo: publish
+	$(DOTNET) build src/Ezio.Server/Ezio.Server.csproj -c $(CONFIG) --nologo -v quiet
 	EZIO_BIN=$(abspath $(OUT))/ezio system/demo.sh $(N) $(RATE) $(SIZE_MIB)
 
 # ---- Boot chain: live-build/, pxe/, initramfs-hooks/ (see live-build/README.md) ----

@@ -2,7 +2,8 @@
 # One ezio deployment on an emulated LAN (bench/lan/lan.sh): a server running opentracker
 # and `ezio seed`, N machines running `ezio get` onto their own loop-device disks, then
 # every disk verified (`ezio verify` + byte compare of every extent) and a summary table.
-# Used by `make demo` (system/demo.sh) and by the system tests (tests/Ezio.System.Tests).
+# Used by the fault system tests (tests/Ezio.System.Tests) and the benchmarks; `make demo`
+# (system/demo.sh) runs the real ezio-server and agents instead.
 #
 #   system/deploy.sh            settings from the environment:
 #     N=4 RATE=100mbit SIZE_MIB=64 PIECE=1M    shape of the LAN and the image

@@ -34,6 +34,13 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
     /// <summary>Re-announce interval we ask for; silent peers expire after two of them.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Interval asked for while a deployment's swarm waits for the server's seeder and holds no
+    /// seed: the first announces of the machines can beat the seeder's start (it rechecks the
+    /// image first), and a full interval of waiting would leave the whole swarm idle.
+    /// </summary>
+    public TimeSpan AwaitingSeederInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     public long Announces => Interlocked.Read(ref _announces);
 
     /// <summary>Raised (outside the swarm lock) when a rule closes a swarm.</summary>
@@ -48,6 +55,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             swarm.ClosedReason = null;
             swarm.StopAfterCompleted = stopAfterCompleted;
             swarm.Deadline = deadline;
+            swarm.AwaitingSeeder = swarm.PinnedSeederPort == 0;
         }
     }
 
@@ -67,6 +75,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
         lock (swarm)
         {
             swarm.PinnedSeederPort = port;
+            swarm.AwaitingSeeder = false;
         }
     }
 
@@ -121,7 +130,8 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             closedNow = CheckRules(swarm, now);
             var (seeds, leechers) = swarm.Counts();
             var peers = request.Event == AnnounceEvent.Stopped ? [] : PickPeers(swarm, request, local);
-            result = new AnnounceResult(null, (int)Interval.TotalSeconds, seeds, leechers, peers);
+            var interval = swarm.AwaitingSeeder && seeds == 0 ? AwaitingSeederInterval : Interval;
+            result = new AnnounceResult(null, (int)interval.TotalSeconds, seeds, leechers, peers);
         }
         if (closedNow is not null)
         {

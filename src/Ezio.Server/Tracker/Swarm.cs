@@ -46,6 +46,9 @@ internal sealed class Swarm(InfoHash infoHash)
     /// <summary>The server's own seeder port for this hash, listed first in every answer.</summary>
     public int PinnedSeederPort { get; set; }
 
+    /// <summary>A deployment opened this swarm and the server's seeder is not listed yet (it is still rechecking the image).</summary>
+    public bool AwaitingSeeder { get; set; }
+
     public DateTimeOffset LastActivity { get; set; }
 
     public static string Key(byte[] peerId) => Convert.ToHexString(peerId);

@@ -105,6 +105,26 @@ public sealed class AnnounceTrackerTests
     }
 
     [Fact]
+    public void Announce_DeploymentAwaitingItsSeeder_ShortIntervalUntilPinned()
+    {
+        var tracker = NewTracker();
+        tracker.Open(Hash, stopAfterCompleted: 0, deadline: null);
+
+        Assert.Equal(5, tracker.Announce(Request(1, e: AnnounceEvent.Started), null).Interval);
+
+        tracker.PinSeeder(Hash, 7000);
+        Assert.Equal(60, tracker.Announce(Request(1), IPAddress.Parse("10.0.0.254")).Interval);
+    }
+
+    [Fact]
+    public void Announce_SwarmWithoutDeployment_FullInterval()
+    {
+        var tracker = NewTracker();
+
+        Assert.Equal(60, tracker.Announce(Request(1, e: AnnounceEvent.Started), null).Interval);
+    }
+
+    [Fact]
     public void Announce_SwarmFull_PeerNotRecorded()
     {
         var tracker = NewTracker(maxPeers: 2);

@@ -5,8 +5,9 @@ namespace Ezio.System.Tests.Infrastructure;
 
 /// <summary>
 /// Runs <c>system/deploy.sh</c> (server + N machines on an emulated LAN, every disk verified
-/// at the end) with the given settings, bounded in time. The script tears its LAN down on
-/// any exit; past the bound it gets SIGTERM (its trap cleans up), and only then SIGKILL.
+/// at the end) or <c>system/demo.sh</c> (the same with the real ezio-server and agents) with
+/// the given settings, bounded in time. The script tears its LAN down on any exit; past the
+/// bound it gets SIGTERM (its trap cleans up), and only then SIGKILL.
 /// </summary>
 internal sealed record Deployment(int ExitCode, string Output, TimeSpan Elapsed)
 {
@@ -14,16 +15,24 @@ internal sealed record Deployment(int ExitCode, string Output, TimeSpan Elapsed)
 
     public static bool IsRoot => Environment.UserName == "root";
 
-    /// <summary>The verdict line: "deploy: PASS|FAIL n=... last=... ratio=...".</summary>
-    public string Verdict => Output.Split('\n').LastOrDefault(l => l.StartsWith("deploy: PASS", StringComparison.Ordinal) || l.StartsWith("deploy: FAIL", StringComparison.Ordinal)) ?? "(no verdict line)";
+    /// <summary>The verdict line: "deploy: PASS|FAIL n=... last=... ratio=..." or "demo: PASS|FAIL n=... menus=...".</summary>
+    public string Verdict => Output.Split('\n').LastOrDefault(l => l.StartsWith("deploy: PASS", StringComparison.Ordinal) || l.StartsWith("deploy: FAIL", StringComparison.Ordinal)
+        || l.StartsWith("demo: PASS", StringComparison.Ordinal) || l.StartsWith("demo: FAIL", StringComparison.Ordinal)) ?? "(no verdict line)";
+
+    /// <summary>The summary table's row of machine <paramref name="name"/> ("m1 02:e2:... time MB/s ... check").</summary>
+    public string? Row(string name) => Output.Split('\n').LastOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal));
 
     /// <summary>Machines whose disk passed `ezio verify` and the extent compare.</summary>
     public int VerifiedMachines => Output.Split('\n').Count(l => l.StartsWith('m') && l.Contains(" ok (", StringComparison.Ordinal));
 
-    public static async Task<Deployment> RunAsync(IReadOnlyDictionary<string, string> settings, TimeSpan bound)
+    public static Task<Deployment> RunAsync(IReadOnlyDictionary<string, string> settings, TimeSpan bound) =>
+        RunAsync("deploy.sh", settings, bound);
+
+    /// <summary>Runs <c>system/<paramref name="script"/></c>.</summary>
+    public static async Task<Deployment> RunAsync(string script, IReadOnlyDictionary<string, string> settings, TimeSpan bound)
     {
         string repo = RepositoryRoot();
-        var start = new ProcessStartInfo("/bin/bash", [Path.Combine(repo, "system", "deploy.sh")])
+        var start = new ProcessStartInfo("/bin/bash", [Path.Combine(repo, "system", script)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -59,7 +68,7 @@ internal sealed record Deployment(int ExitCode, string Output, TimeSpan Elapsed)
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            Append(output, $"test: deploy.sh killed after {clock.Elapsed.TotalSeconds:0} s");
+            Append(output, $"test: {script} killed after {clock.Elapsed.TotalSeconds:0} s");
             return new Deployment(-1, output.ToString(), clock.Elapsed);
         }
 

@@ -93,9 +93,9 @@ internal sealed class CheckingMode : Mode
                 {
                     throw new JobRefusedException(RefusalReason.BadTorrent, $"the torrent's info-hash {torrent.InfoHash} is not the job's {job.InfoHash}");
                 }
-                if (torrent.TotalLength != job.ImageSizeBytes)
+                if (MismatchWithImageSize(torrent, job.ImageSizeBytes) is { } mismatch)
                 {
-                    throw new JobRefusedException(RefusalReason.BadTorrent, $"the torrent holds {torrent.TotalLength} bytes, the job says {job.ImageSizeBytes}");
+                    throw new JobRefusedException(RefusalReason.BadTorrent, mismatch);
                 }
                 return torrent;
             }
@@ -110,6 +110,30 @@ internal sealed class CheckingMode : Mode
                 await context.DelayAsync(delay, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Why the torrent does not describe an image of <paramref name="imageSizeBytes"/>, or null
+    /// when it does. A plain torrent is the image itself, so the lengths must match. A torrent
+    /// in the offset layout (an Ezio or Clonezilla image) holds only the used extents of the
+    /// disk: its length is smaller, and what must hold is that its last extent ends on the disk.
+    /// </summary>
+    internal static string? MismatchWithImageSize(Torrent torrent, long imageSizeBytes)
+    {
+        ExtentMap? map;
+        try
+        {
+            OffsetLayout.TryCreate(torrent.Files, out map);
+        }
+        catch (TargetRefusedException e)
+        {
+            return $"the torrent's extents are unusable: {e.Message}";
+        }
+        if (map is null)
+        {
+            return torrent.TotalLength == imageSizeBytes ? null : $"the torrent holds {torrent.TotalLength} bytes, the job says {imageSizeBytes}";
+        }
+        return map.TargetEnd <= imageSizeBytes ? null : $"the torrent's extents end at byte {map.TargetEnd}, past the job's image size {imageSizeBytes}";
     }
 
     /// <summary>/dev/disk/by-path/x, /dev/sda or /dev/loop3 → kernel name of a whole disk; null otherwise.</summary>

@@ -30,6 +30,9 @@ internal sealed class DownloadingMode : Mode
             Trackers = [context.Server.AnnounceUri],
             Recheck = true,
             Time = context.Time,
+            // ezio_zpiece: the server sends the compressed frames it stores, and machines pass
+            // them on to each other, so the wire carries the image's compressed size.
+            Codec = Ezio.Commands.Common.Codec(disabled: false),
         });
         context.Session = session;
         context.Listener.Add(session);
