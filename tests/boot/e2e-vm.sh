@@ -3,6 +3,21 @@
 #
 #   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--loader ipxe|grub]
 #                        [--dhcp lab|proxy] [--timeout S] [--agent-wait S] [--keep]
+#                        [--deploy] [--image-mib N]
+#
+# --deploy: the whole loop, with the real ezio-server (EZIO_SERVER_BIN) and the ezio
+# binary (EZIO_BIN, for the image's torrent). tests/boot/mk-test-disk.sh makes a small
+# GPT disk (GRUB in a BIOS boot partition and in an ESP, printing EZIO-DEPLOYED-OK on
+# the serial console); it becomes image "e2e-disk" of the server's repository and a
+# deployment (--after reboot) names the VM's MAC. The chain script then asks the server
+# for the per-MAC script: deploy form -> kernel + initrd -> agent registers, downloads,
+# writes the VM's empty disk, reports done -> the server writes the local-boot menus ->
+# the agent reboots the VM -> the per-MAC script is now the local form (iPXE sanboot of
+# the first disk, or exit to the firmware's next boot entry: the disk) -> the deployed
+# disk's GRUB prints its marker. The run passes on that marker; milestones:
+#   registered, job, deploy done, menu flipped (server log), reboot, deployed-system
+#   boot message (serial console). QEMU then runs without -no-reboot, with the disk as
+#   the second boot device (BIOS: -boot order=nc; UEFI: bootindex=2).
 #
 # --dhcp proxy: a second namespace plays the site's DHCP server (plain dnsmasq on
 # 10.77.0.2, no boot options, joined to the bridge by a veth pair); the lab's dnsmasq
@@ -31,7 +46,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-variant=live firmware=bios loader=ipxe dhcp=lab timeout=600 agent_wait=30 keep=0
+variant=live firmware=bios loader=ipxe dhcp=lab timeout=600 agent_wait=30 keep=0 deploy=0 image_mib=16
 while [[ $# -gt 0 ]]; do
     case $1 in
         --variant) variant=$2; shift ;;
@@ -41,6 +56,8 @@ while [[ $# -gt 0 ]]; do
         --timeout) timeout=$2; shift ;;
         --agent-wait) agent_wait=$2; shift ;;
         --keep) keep=1 ;;
+        --deploy) deploy=1 ;;
+        --image-mib) image_mib=$2; shift ;;
         *) echo "e2e-vm.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -72,6 +89,13 @@ server_bin=${EZIO_SERVER_BIN:-}
 if [[ -n $server_bin ]]; then
     [[ -x $server_bin ]] || { echo "EZIO_SERVER_BIN $server_bin is not executable" >&2; exit 1; }
     files=http://$server_ip:8081
+fi
+if [[ $deploy -eq 1 ]]; then
+    [[ -n $server_bin ]] || { echo "--deploy needs EZIO_SERVER_BIN (the real ezio-server)" >&2; exit 1; }
+    ezio_bin=${EZIO_BIN:-$repo/out/ezio}
+    [[ -x $ezio_bin ]] || { echo "--deploy needs EZIO_BIN (ezio, for the image's torrent)" >&2; exit 1; }
+    # Everything comes from the server: per-MAC script, kernel, initrd, squashfs.
+    files=$server
 fi
 mac=52:54:00:e2:10:0${RANDOM:0:1}
 mac_hyp=${mac//:/-}
@@ -115,7 +139,9 @@ case $variant in
         ;;
 esac
 
-# The per-MAC deploy script, as ezio-server renders it.
+# The per-MAC deploy script, as ezio-server renders it (with --deploy the server itself
+# answers /boot/<mac>.ipxe from the deployment's state).
+if [[ $deploy -eq 0 ]]; then
 template=$repo/pxe/templates/ipxe-deploy.tmpl
 if [[ ! -f $template ]]; then
     template=$work/ipxe-deploy.tmpl
@@ -152,6 +178,21 @@ EOF2
         server="$server" kernel="/$kernel" initrd="/$initrd" append="$append" >"$root/grub/grub.cfg-01-$mac"
 fi
 cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
+else
+    [[ $loader == ipxe ]] || { echo "--deploy: only --loader ipxe for now" >&2; exit 2; }
+    # The image: a small bootable GPT disk, as raw data + torrent in the repository.
+    mkdir -p "$work/repo/e2e-disk" "$work/state"
+    "$here/mk-test-disk.sh" "$work/repo/e2e-disk/data" "$image_mib" >/dev/null
+    "$ezio_bin" torrent create "$work/repo/e2e-disk/data" -o "$work/repo/e2e-disk/e2e-disk.torrent" \
+        --piece-size 256K --name e2e-disk >/dev/null
+    kernel_dir=${kernel%%/*}
+    cat >"$work/server.json" <<EOF
+{
+  "menus": { "bootRoot": "$root", "serverUrl": "$server", "kernel": "$kernel", "initrd": "$initrd",
+             "append": "$append" }
+}
+EOF
+fi
 
 case $dhcp in
     lab) "$repo/pxe/dnsmasq-config.sh" lab --iface br0 --server-ip "$server_ip" --server-url "$server" \
@@ -198,9 +239,27 @@ ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file="$work/dnsmasq.conf
     --pid-file="$work/dnsmasq.pid" --dhcp-leasefile="$work/leases" --log-dhcp \
     --log-facility="$work/dnsmasq.log" &
 pids+=($!)
-ip netns exec "$ns" busybox httpd -f -p "${files#http://}" -h "$work/www" &
-pids+=($!)
-if [[ -n $server_bin ]]; then
+if [[ $deploy -eq 0 ]]; then
+    ip netns exec "$ns" busybox httpd -f -p "${files#http://}" -h "$work/www" &
+    pids+=($!)
+fi
+if [[ $deploy -eq 1 ]]; then
+    ip netns exec "$ns" "$server_bin" --config "$work/server.json" --repo "$work/repo" --listen "$server" \
+        --public-url "$server" --state "$work/state" --live-dir "$root/$kernel_dir" --ocsmgrd-port -1 \
+        >"$work/server.log" 2>&1 &
+    pids+=($!)
+    # Bounded wait for the API, then the deployment of the test disk to this VM.
+    created=0
+    for ((i = 0; i < 60; i++)); do
+        if ip netns exec "$ns" "$server_bin" deploy e2e-disk --machines "$mac" --after reboot \
+               --server "$server" >"$work/deploy.log" 2>&1; then
+            created=1
+            break
+        fi
+        sleep 0.5
+    done
+    [[ $created -eq 1 ]] || { echo "e2e-vm: deployment not created:"; cat "$work/deploy.log" "$work/server.log"; exit 1; }
+elif [[ -n $server_bin ]]; then
     mkdir -p "$work/repo" "$work/state" "$work/menus"
     ip netns exec "$ns" "$server_bin" --repo "$work/repo" --listen "$server" --public-url "$server" \
         --state "$work/state" --boot-root "$work/menus" --ocsmgrd-port 6461 >"$work/server.log" 2>&1 &
@@ -209,13 +268,20 @@ fi
 
 truncate -s 2G "$work/disk.img"
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -smp 2 -m 2048
-      -display none -monitor none -serial "file:$work/serial.log" -no-reboot
-      -netdev tap,id=n0,ifname=tap0,script=no,downscript=no
-      -drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe")
+      -display none -monitor none -serial "file:$work/serial.log"
+      -netdev tap,id=n0,ifname=tap0,script=no,downscript=no)
+if [[ $deploy -eq 0 ]]; then
+    qemu+=(-no-reboot -drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe")
+elif [[ $firmware == bios ]]; then
+    qemu+=(-drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe")
+else
+    qemu+=(-drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" -device virtio-blk-pci,drive=d0,bootindex=2)
+fi
 case $firmware in
     bios)
         # Debian's virtio iPXE ROM is not run by SeaBIOS here; the e1000 ROM is.
-        qemu+=(-boot n -device "e1000,netdev=n0,mac=$mac,romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom"
+        # -boot order=nc: the NIC first, then the disk (iPXE's "exit" falls through to it).
+        qemu+=(-boot order=nc -device "e1000,netdev=n0,mac=$mac,romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom"
                -debugcon "file:$work/firmware.log" -global isa-debugcon.iobase=0x402) ;;
     uefi)
         cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
@@ -254,6 +320,22 @@ checks=(
 if [[ -n $server_bin ]]; then
     checks+=("agent registered (server)|server.log|registered from")
 fi
+if [[ $deploy -eq 1 ]]; then
+    checks+=(
+        "job issued|server.log|got job"
+        "deploy done (server)|server.log|done with .*ok=True"
+        "menu flipped to local|server.log|Boot menus of .* now local"
+        "reboot|serial.log|reboot: Restarting system"
+        "deployed system booted|serial.log|EZIO-DEPLOYED-OK"
+    )
+fi
+passed() {
+    if [[ $deploy -eq 1 ]]; then
+        [[ -n ${seen["deployed system booted"]:-} ]]
+    else
+        [[ -n ${seen[$ready]:-} ]] && [[ -z $server_bin || -n ${seen["agent registered (server)"]:-} ]]
+    fi
+}
 result=1
 while :; do
     for c in "${checks[@]}"; do
@@ -270,7 +352,7 @@ while :; do
             fi
         done
     fi
-    if [[ -n ${seen[$ready]:-} ]] && [[ -z $server_bin || -n ${seen["agent registered (server)"]:-} ]]; then
+    if passed; then
         result=0
         break
     fi
@@ -282,7 +364,7 @@ while :; do
     sleep 0.5
 done
 
-if [[ $result -eq 0 && $agent_wait -gt 0 ]]; then
+if [[ $result -eq 0 && $agent_wait -gt 0 && $deploy -eq 0 ]]; then
     # Let the agent start and talk to the (static) server for a while.
     sleep "$agent_wait"
 fi
@@ -295,7 +377,30 @@ if [[ -n $server_bin ]]; then
 fi
 echo "---- agent lines ----"
 grep -aiE 'ezio agent|agent|register' "$work/serial.log" | tr -d '\r' | tail -n 8 || true
-if [[ $result -eq 0 ]]; then
+if [[ $deploy -eq 1 ]]; then
+    kill "$qemu_pid" 2>/dev/null || true
+    wait "$qemu_pid" 2>/dev/null || true
+    echo "---- deployed disk ----"
+    # The image's bytes between the BIOS boot partition and the backup GPT must be on the disk
+    # (the agent moves the backup GPT to the disk's end, so the tail differs).
+    image_bytes=$(stat -c %s "$work/repo/e2e-disk/data")
+    if cmp -n $((image_bytes - 2 * 1048576)) -i 1048576 "$work/repo/e2e-disk/data" "$work/disk.img"; then
+        echo "disk holds the image (MiB 1..$((image_bytes / 1048576 - 1)) identical)"
+    else
+        echo "e2e-vm: the disk does not hold the image"
+        result=1
+    fi
+    grep -aoE 'EZIO-DEPLOYED-OK platform=[a-z]+' "$work/serial.log" | head -n 1 || true
+    want=pc
+    [[ $firmware == uefi ]] && want=efi
+    if [[ $result -eq 0 ]] && ! grep -aq "EZIO-DEPLOYED-OK platform=$want" "$work/serial.log"; then
+        echo "e2e-vm: the deployed disk booted, but not through $firmware"
+        result=1
+    fi
+fi
+if [[ $result -eq 0 && $deploy -eq 1 ]]; then
+    echo "e2e-vm: PASS $variant/$firmware deploy loop: deployed system booted at ${seen["deployed system booted"]}s"
+elif [[ $result -eq 0 ]]; then
     echo "e2e-vm: PASS $variant/$firmware: $ready at ${seen[$ready]}s"
 else
     echo "e2e-vm: FAIL $variant/$firmware"
