@@ -168,18 +168,18 @@ set default=0
 set timeout=3
 
 menuentry "Ezio: deploy {{image}}" {
-  linux {{kernel}} {{append}} ezio.server={{server}} ezio.job={{deployment}} ezio.after={{after}}
-  initrd {{initrd}}
+  linux /{{kernel}} {{append}} ezio.server={{server}} ezio.job={{deployment}} ezio.after={{after}}
+  initrd /{{initrd}}
 }
 EOF2
     fi
-    # GRUB loads over TFTP from its prefix device; paths are absolute on it.
+    # GRUB loads over TFTP from its prefix device; the template makes the paths absolute.
     "$here/render-menu.sh" "$gtemplate" mac="$mac" image=e2e deployment=e2e-vm after=stay \
-        server="$server" kernel="/$kernel" initrd="/$initrd" append="$append" >"$root/grub/grub.cfg-01-$mac"
+        server="$server" kernel="$kernel" initrd="$initrd" append="$append" >"$root/grub/grub.cfg-01-$mac"
 fi
 cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
 else
-    [[ $loader == ipxe ]] || { echo "--deploy: only --loader ipxe for now" >&2; exit 2; }
+    [[ $loader == ipxe || $firmware == uefi ]] || { echo "--loader grub needs --firmware uefi" >&2; exit 2; }
     # The image: a small bootable GPT disk, as raw data + torrent in the repository.
     mkdir -p "$work/repo/e2e-disk" "$work/state"
     "$here/mk-test-disk.sh" "$work/repo/e2e-disk/data" "$image_mib" >/dev/null
