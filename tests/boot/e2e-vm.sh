@@ -3,7 +3,7 @@
 #
 #   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--loader ipxe|grub]
 #                        [--dhcp lab|proxy] [--timeout S] [--agent-wait S] [--keep]
-#                        [--deploy] [--image-mib N]
+#                        [--deploy] [--image-mib N] [--vms N]
 #
 # --deploy: the whole loop, with the real ezio-server (EZIO_SERVER_BIN) and the ezio
 # binary (EZIO_BIN, for the image's torrent). tests/boot/mk-test-disk.sh makes a small
@@ -18,6 +18,11 @@
 #   registered, job, deploy done, menu flipped (server log), reboot, deployed-system
 #   boot message (serial console). QEMU then runs without -no-reboot, with the disk as
 #   the second boot device (BIOS: -boot order=nc; UEFI: bootindex=2).
+# --vms N (with --deploy): N VMs (own tap, disk and serial log each; 1 GiB RAM) netboot at
+# once and are named by one deployment; a machine that is done seeds until all are, so
+# they fetch pieces from each other, not only from the server. The run then also wants
+# every VM's deployed disk booted and, for N > 1, bytes uploaded by the VMs' agents
+# (their "uploaded N bytes" lines). --image-mib defaults to 64 then.
 #
 # --dhcp proxy: a second namespace plays the site's DHCP server (plain dnsmasq on
 # 10.77.0.2, no boot options, joined to the bridge by a veth pair); the lab's dnsmasq
@@ -46,7 +51,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-variant=live firmware=bios loader=ipxe dhcp=lab timeout=600 agent_wait=30 keep=0 deploy=0 image_mib=16
+variant=live firmware=bios loader=ipxe dhcp=lab timeout=600 agent_wait=30 keep=0 deploy=0 image_mib="" vms=1
 while [[ $# -gt 0 ]]; do
     case $1 in
         --variant) variant=$2; shift ;;
@@ -58,10 +63,14 @@ while [[ $# -gt 0 ]]; do
         --keep) keep=1 ;;
         --deploy) deploy=1 ;;
         --image-mib) image_mib=$2; shift ;;
+        --vms) vms=$2; shift ;;
         *) echo "e2e-vm.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
 done
+[[ $vms =~ ^[1-4]$ ]] || { echo "--vms 1..4" >&2; exit 2; }
+((vms == 1 || deploy == 1)) || { echo "--vms needs --deploy" >&2; exit 2; }
+if [[ -z $image_mib ]]; then image_mib=16; ((vms > 1)) && image_mib=64; fi
 [[ $(id -u) -eq 0 ]] || { echo "e2e-vm.sh: needs root (network namespace, tap)" >&2; exit 1; }
 
 live_dir=${LIVE_OUT:-$repo/out/boot/live}
@@ -99,6 +108,10 @@ if [[ $deploy -eq 1 ]]; then
 fi
 mac=52:54:00:e2:10:0${RANDOM:0:1}
 mac_hyp=${mac//:/-}
+# VM 0 is "the" VM of the single-VM proof; VMs 1.. only exist with --vms.
+macs=("$mac")
+for ((v = 1; v < vms; v++)); do macs+=("52:54:00:e2:1$v:0${mac: -1}"); done
+vm_file() { if (($2 == 0)); then echo "$1"; else echo "${1%.*}-$2.${1##*.}"; fi; }  # serial.log 1 -> serial-1.log
 ns=ezio-e2e-$$
 site_ns=ezio-site-$$
 work=$(mktemp -d /tmp/ezio-e2e.XXXXXX)
@@ -214,9 +227,11 @@ ip -n "$ns" link set lo up
 ip -n "$ns" link add br0 type bridge
 ip -n "$ns" addr add "$server_ip/24" dev br0
 ip -n "$ns" -6 addr add fd00:77::1/64 dev br0 nodad
-ip -n "$ns" tuntap add tap0 mode tap
-ip -n "$ns" link set tap0 master br0
-ip -n "$ns" link set tap0 up
+for ((v = 0; v < vms; v++)); do
+    ip -n "$ns" tuntap add "tap$v" mode tap
+    ip -n "$ns" link set "tap$v" master br0
+    ip -n "$ns" link set "tap$v" up
+done
 ip -n "$ns" link set br0 up
 
 if [[ $dhcp == proxy ]]; then
@@ -248,10 +263,14 @@ if [[ $deploy -eq 1 ]]; then
         --public-url "$server" --state "$work/state" --live-dir "$root/$kernel_dir" --ocsmgrd-port -1 \
         >"$work/server.log" 2>&1 &
     pids+=($!)
-    # Bounded wait for the API, then the deployment of the test disk to this VM.
+    # Bounded wait for the API, then the deployment of the test disk to the VMs.
+    for ((i = 0; i < 120; i++)); do
+        ip netns exec "$ns" bash -c "exec 3<>/dev/tcp/$server_ip/8080" 2>/dev/null && break
+        sleep 0.5
+    done
     created=0
-    for ((i = 0; i < 60; i++)); do
-        if ip netns exec "$ns" "$server_bin" deploy e2e-disk --machines "$mac" --after reboot \
+    for ((i = 0; i < 10; i++)); do
+        if ip netns exec "$ns" "$server_bin" deploy e2e-disk --machines "$(IFS=,; echo "${macs[*]}")" --after reboot \
                --server "$server" >"$work/deploy.log" 2>&1; then
             created=1
             break
@@ -266,37 +285,49 @@ elif [[ -n $server_bin ]]; then
     pids+=($!)
 fi
 
-truncate -s 2G "$work/disk.img"
-qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -smp 2 -m 2048
-      -display none -monitor none -serial "file:$work/serial.log"
-      -netdev tap,id=n0,ifname=tap0,script=no,downscript=no)
-if [[ $deploy -eq 0 ]]; then
-    qemu+=(-no-reboot -drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe")
-elif [[ $firmware == bios ]]; then
-    qemu+=(-drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe")
-else
-    qemu+=(-drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" -device virtio-blk-pci,drive=d0,bootindex=2)
-fi
-case $firmware in
-    bios)
-        # Debian's virtio iPXE ROM is not run by SeaBIOS here; the e1000 ROM is.
-        # -boot order=nc: the NIC first, then the disk (iPXE's "exit" falls through to it).
-        qemu+=(-boot order=nc -device "e1000,netdev=n0,mac=$mac,romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom"
-               -debugcon "file:$work/firmware.log" -global isa-debugcon.iobase=0x402) ;;
-    uefi)
-        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
-        # romfile= (empty): no iPXE ROM, so OVMF's own PXE loads snponly.efi.
-        qemu+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
-               -drive "if=pflash,format=raw,file=$work/vars.fd"
-               -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1") ;;
-    *) echo "--firmware bios|uefi" >&2; exit 2 ;;
-esac
+# The QEMU command line of VM $1 (tap$1, its own disk, serial log and UEFI variables).
+qemu_for() {
+    local v=$1 vm_mac=${macs[$1]} disk serial mem=2048
+    disk=$work/$(vm_file disk.img "$v")
+    serial=$work/$(vm_file serial.log "$v")
+    ((vms > 1)) && mem=1024
+    truncate -s 2G "$disk"
+    qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -smp 2 -m $mem
+          -display none -monitor none -serial "file:$serial"
+          -netdev "tap,id=n0,ifname=tap$v,script=no,downscript=no")
+    if [[ $deploy -eq 0 ]]; then
+        qemu+=(-no-reboot -drive "file=$disk,format=raw,if=virtio,cache=unsafe")
+    elif [[ $firmware == bios ]]; then
+        qemu+=(-drive "file=$disk,format=raw,if=virtio,cache=unsafe")
+    else
+        qemu+=(-drive "file=$disk,format=raw,if=none,id=d0,cache=unsafe" -device virtio-blk-pci,drive=d0,bootindex=2)
+    fi
+    case $firmware in
+        bios)
+            # Debian's virtio iPXE ROM is not run by SeaBIOS here; the e1000 ROM is.
+            # -boot order=nc: the NIC first, then the disk (iPXE's "exit" falls through to it).
+            qemu+=(-boot order=nc -device "e1000,netdev=n0,mac=$vm_mac,romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom"
+                   -debugcon "file:$work/$(vm_file firmware.log "$v")" -global isa-debugcon.iobase=0x402) ;;
+        uefi)
+            cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/$(vm_file vars.fd "$v")"
+            # romfile= (empty): no iPXE ROM, so OVMF's own PXE loads snponly.efi.
+            qemu+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+                   -drive "if=pflash,format=raw,file=$work/$(vm_file vars.fd "$v")"
+                   -device "virtio-net-pci,netdev=n0,mac=$vm_mac,romfile=,bootindex=1") ;;
+        *) echo "--firmware bios|uefi" >&2; exit 2 ;;
+    esac
+}
 
-echo "e2e-vm: $variant/$firmware/$loader/$dhcp-dhcp, mac $mac, namespace $ns, work $work"
+echo "e2e-vm: $variant/$firmware/$loader/$dhcp-dhcp, mac ${macs[*]}, namespace $ns, work $work"
 start=$(date +%s.%N)
-ip netns exec "$ns" nice -n 10 "${qemu[@]}" &
-qemu_pid=$!
-pids+=("$qemu_pid")
+qemu_pids=()
+for ((v = 0; v < vms; v++)); do
+    qemu_for "$v"
+    ip netns exec "$ns" nice -n 10 "${qemu[@]}" &
+    qemu_pids+=($!)
+    pids+=($!)
+done
+qemu_pid=${qemu_pids[0]}
 
 elapsed() { awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - s }'; }
 declare -A seen=()
@@ -328,10 +359,23 @@ if [[ $deploy -eq 1 ]]; then
         "reboot|serial.log|reboot: Restarting system"
         "deployed system booted|serial.log|EZIO-DEPLOYED-OK"
     )
+    for ((v = 1; v < vms; v++)); do
+        checks+=(
+            "vm$v done (agent)|$(vm_file serial.log "$v")|Server acknowledged done"
+            "vm$v deployed system booted|$(vm_file serial.log "$v")|EZIO-DEPLOYED-OK"
+        )
+    done
+    if ((vms > 1)); then
+        checks+=("deployment finished (all)|server.log|Deployment .* is now Finished")
+    fi
 fi
 passed() {
     if [[ $deploy -eq 1 ]]; then
-        [[ -n ${seen["deployed system booted"]:-} ]]
+        [[ -n ${seen["deployed system booted"]:-} ]] || return 1
+        local v
+        for ((v = 1; v < vms; v++)); do
+            [[ -n ${seen["vm$v deployed system booted"]:-} ]] || return 1
+        done
     else
         [[ -n ${seen[$ready]:-} ]] && [[ -z $server_bin || -n ${seen["agent registered (server)"]:-} ]]
     fi
@@ -356,7 +400,9 @@ while :; do
         result=0
         break
     fi
-    kill -0 "$qemu_pid" 2>/dev/null || { echo "e2e-vm: QEMU exited"; break; }
+    exited=0
+    for p in "${qemu_pids[@]}"; do kill -0 "$p" 2>/dev/null || exited=1; done
+    ((exited == 0)) || { echo "e2e-vm: QEMU exited"; break; }
     if awk -v e="$(elapsed)" -v t="$timeout" 'BEGIN { exit !(e > t) }'; then
         echo "e2e-vm: timeout after ${timeout}s"
         break
@@ -378,24 +424,41 @@ fi
 echo "---- agent lines ----"
 grep -aiE 'ezio agent|agent|register' "$work/serial.log" | tr -d '\r' | tail -n 8 || true
 if [[ $deploy -eq 1 ]]; then
-    kill "$qemu_pid" 2>/dev/null || true
-    wait "$qemu_pid" 2>/dev/null || true
+    for p in "${qemu_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${qemu_pids[@]}"; do wait "$p" 2>/dev/null || true; done
     echo "---- deployed disk ----"
     # The image's bytes between the BIOS boot partition and the backup GPT must be on the disk
     # (the agent moves the backup GPT to the disk's end, so the tail differs).
     image_bytes=$(stat -c %s "$work/repo/e2e-disk/data")
-    if cmp -n $((image_bytes - 2 * 1048576)) -i 1048576 "$work/repo/e2e-disk/data" "$work/disk.img"; then
-        echo "disk holds the image (MiB 1..$((image_bytes / 1048576 - 1)) identical)"
-    else
-        echo "e2e-vm: the disk does not hold the image"
-        result=1
-    fi
-    grep -aoE 'EZIO-DEPLOYED-OK platform=[a-z]+' "$work/serial.log" | head -n 1 || true
     want=pc
     [[ $firmware == uefi ]] && want=efi
-    if [[ $result -eq 0 ]] && ! grep -aq "EZIO-DEPLOYED-OK platform=$want" "$work/serial.log"; then
-        echo "e2e-vm: the deployed disk booted, but not through $firmware"
-        result=1
+    uploaded=0
+    for ((v = 0; v < vms; v++)); do
+        disk=$work/$(vm_file disk.img "$v") serial=$work/$(vm_file serial.log "$v")
+        if cmp -n $((image_bytes - 2 * 1048576)) -i 1048576 "$work/repo/e2e-disk/data" "$disk"; then
+            echo "vm$v: disk holds the image (MiB 1..$((image_bytes / 1048576 - 1)) identical)"
+        else
+            echo "e2e-vm: vm$v: the disk does not hold the image"
+            result=1
+        fi
+        grep -aoE 'EZIO-DEPLOYED-OK platform=[a-z]+' "$serial" | head -n 1 || true
+        if [[ $result -eq 0 ]] && ! grep -aq "EZIO-DEPLOYED-OK platform=$want" "$serial"; then
+            echo "e2e-vm: vm$v: the deployed disk booted, but not through $firmware"
+            result=1
+        fi
+        bytes=$(grep -aoE 'uploaded [0-9]+ bytes' "$serial" | tail -n 1 | awk '{ print $2 }' || true)
+        if ((vms > 1)); then
+            echo "vm$v: agent uploaded ${bytes:-?} bytes to its peers"
+        fi
+        uploaded=$((uploaded + ${bytes:-0}))
+    done
+    if ((vms > 1 && result == 0)); then
+        if ((uploaded > 0)); then
+            echo "peers: the VMs' agents uploaded $uploaded bytes to each other (the rest came from the server)"
+        else
+            echo "e2e-vm: the VMs fetched everything from the server, nothing from each other"
+            result=1
+        fi
     fi
 fi
 if [[ $result -eq 0 && $deploy -eq 1 ]]; then
