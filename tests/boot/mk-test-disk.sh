@@ -77,12 +77,19 @@ dd if="$tmp/core.img" of="$out" bs=512 seek=$core_lba conv=notrunc status=none
 
 mkfs.fat -n EZIO-ESP --offset=$esp_lba "$out" $((esp_sectors / 2)) >/dev/null
 export MTOOLS_SKIP_CHECK=1
-mmd -i "$out@@$((esp_lba * 512))" ::/EFI ::/EFI/BOOT 2> >(grep -v "block count mismatch" >&2)
-mcopy -i "$out@@$((esp_lba * 512))" "$tmp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI 2> >(grep -v "block count mismatch" >&2)
+# mtools compares the FAT's size with the rest of the image file, which also holds the
+# backup GPT, and warns; anything else it says is shown, and its exit status kept.
+mtool() {
+    local said
+    said=$("$@" 2>&1) || { echo "$said" >&2; return 1; }
+    grep -v 'block count mismatch' <<<"$said" >&2 || true
+}
+mtool mmd -i "$out@@$((esp_lba * 512))" ::/EFI ::/EFI/BOOT
+mtool mcopy -i "$out@@$((esp_lba * 512))" "$tmp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 # Random payload filling most of the ESP: an empty disk already matches every all-zero
 # piece of the image, so without it the agent would fetch almost nothing.
 head -c $(((size_mib - 5) * 1048576)) /dev/urandom >"$tmp/payload.bin"
-mcopy -i "$out@@$((esp_lba * 512))" "$tmp/payload.bin" ::/payload.bin 2> >(grep -v "block count mismatch" >&2)
+mtool mcopy -i "$out@@$((esp_lba * 512))" "$tmp/payload.bin" ::/payload.bin
 
 sgdisk -v "$out" | grep -q 'No problems found' || { sgdisk -v "$out" >&2; exit 1; }
 echo "$out: ${size_mib} MiB GPT, core.img $core_bytes bytes at LBA $core_lba, ESP $((esp_sectors / 2048)) MiB at LBA $esp_lba"
