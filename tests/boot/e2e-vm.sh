@@ -12,9 +12,9 @@
 # deployment (--after reboot) names the VM's MAC. The chain script then asks the server
 # for the per-MAC script: deploy form -> kernel + initrd -> agent registers, downloads,
 # writes the VM's empty disk, reports done -> the server writes the local-boot menus ->
-# the agent reboots the VM -> the per-MAC script is now the local form (iPXE sanboot of
-# the first disk, or exit to the firmware's next boot entry: the disk) -> the deployed
-# disk's GRUB prints its marker. The run passes on that marker; milestones:
+# the agent reboots the VM -> the per-MAC script is now the local form (BIOS: iPXE sanboot
+# of the first disk; UEFI: iPXE chains GRUB, whose local form chainloads the disk's EFI
+# loader) -> the deployed disk's GRUB prints its marker. The run passes on that marker; milestones:
 #   registered, job, deploy done, menu flipped (server log), reboot, deployed-system
 #   boot message (serial console). QEMU then runs without -no-reboot, with the disk as
 #   the second boot device (BIOS: -boot order=nc; UEFI: bootindex=2).
