@@ -89,7 +89,7 @@ public sealed class BootMenuWriterTests
         Assert.Equal(new[] { "iseq ${platform} efi && goto efi ||", "sanboot --no-describe --drive 0x80 ||", "exit", ":efi" }, lines[..4]);
         // UEFI: iPXE cannot start a local loader and "exit" lets the firmware try its other
         // network entries first (minutes in OVMF), so GRUB's local form takes over.
-        Assert.Equal(new[] { "chain --autofree tftp://${next-server}/grub/x86_64-efi/core.efi ||", "exit" }, lines[4..]);
+        Assert.Equal(new[] { "isset ${ezio_tftp} || set ezio_tftp ${next-server}", "set netX/next-server ${ezio_tftp} ||", "chain --autofree tftp://${ezio_tftp}/grub/x86_64-efi/core.efi ||", "exit" }, lines[4..]);
     }
 
     [Fact]
