@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # VM proof of the boot chain (manual: make e2e-vm; not part of make test).
 #
-#   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--loader ipxe|grub]
+#   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--loader ipxe|grub|pxelinux]
 #                        [--dhcp lab|proxy] [--timeout S] [--agent-wait S] [--keep]
 #                        [--deploy] [--image-mib N] [--vms N]
 #
@@ -27,6 +27,10 @@
 # --dhcp proxy: a second namespace plays the site's DHCP server (plain dnsmasq on
 # 10.77.0.2, no boot options, joined to the bridge by a veth pair); the lab's dnsmasq
 # runs pxe/dnsmasq/proxy.conf.in and only adds the PXE answers.
+#
+# --loader pxelinux (BIOS, --deploy only): the NIC's iPXE ROM loads lpxelinux.0 instead of
+# ezio.ipxe; PXELINUX reads the server's pxelinux.cfg/01-<mac> (deploy form, then
+# LOCALBOOT 0, which hands back to the BIOS: the disk is the next boot device).
 #
 # --loader grub (UEFI only): OVMF's PXE loads GRUB's core.efi instead of iPXE; GRUB reads
 # grub/grub.cfg, which loads the per-MAC grub.cfg-01-<mac> (the server's grub-deploy form).
@@ -192,7 +196,10 @@ EOF2
 fi
 cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
 else
-    [[ $loader == ipxe || $firmware == uefi ]] || { echo "--loader grub needs --firmware uefi" >&2; exit 2; }
+    case $loader/$firmware in
+        ipxe/* | grub/uefi | pxelinux/bios) ;;
+        *) echo "--loader grub needs --firmware uefi, --loader pxelinux --firmware bios" >&2; exit 2 ;;
+    esac
     # The image: a small bootable GPT disk, as raw data + torrent in the repository.
     mkdir -p "$work/repo/e2e-disk" "$work/state"
     "$here/mk-test-disk.sh" "$work/repo/e2e-disk/data" "$image_mib" >/dev/null
@@ -219,6 +226,9 @@ dnsmasq --test -C "$work/dnsmasq.conf" >/dev/null 2>&1
 sed -i '/^log-facility=/d' "$work/dnsmasq.conf"
 if [[ $loader == grub ]]; then
     sed -i 's|ipxe/snponly.efi|grub/x86_64-efi/core.efi|' "$work/dnsmasq.conf"
+elif [[ $loader == pxelinux ]]; then
+    [[ $deploy -eq 1 ]] || { echo "--loader pxelinux needs --deploy (the server writes its menus)" >&2; exit 2; }
+    sed -i 's|^dhcp-boot=tag:ipxe,ezio.ipxe|dhcp-boot=tag:ipxe,lpxelinux.0|' "$work/dnsmasq.conf"
 fi
 
 # The lab: a namespace with a bridge and the VM's tap.
@@ -342,6 +352,7 @@ checks=(
     "tftp iPXE|dnsmasq.log|sent .*(snponly\.efi|undionly\.kpxe)"
     "tftp GRUB core.efi|dnsmasq.log|sent .*core\.efi"
     "tftp grub.cfg-01-<mac>|dnsmasq.log|sent .*grub\.cfg-01-"
+    "tftp pxelinux.cfg/01-<mac>|dnsmasq.log|sent .*pxelinux\.cfg/01-"
     "tftp ezio.ipxe|dnsmasq.log|sent .*ezio\.ipxe"
     "kernel started|serial.log|Linux version"
     "initramfs started|serial.log|Run /init|ezio-initrd: init|Loading, please wait"
