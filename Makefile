@@ -87,7 +87,7 @@ boot-root:
 # Manual VM proof (root, QEMU TCG, private network namespace); not part of `make test`.
 # The whole loop with the real ezio-server: netboot, agent deploys a small bootable disk,
 # menu flip, reboot, the deployed disk boots (E2E_DEPLOY=0: stop once the agent runs).
-# E2E_VARIANT=live|initrd, E2E_FIRMWARE=bios|uefi, E2E_LOADER=ipxe|grub (grub: UEFI only).
+# E2E_VARIANT=live|initrd, E2E_FIRMWARE=bios|uefi, E2E_LOADER=ipxe|grub|pxelinux (grub: UEFI, pxelinux: BIOS).
 e2e-vm: $(if $(wildcard $(OUT)/ezio),,publish)
 	$(DOTNET) build src/Ezio.Server -c $(CONFIG) --nologo -v q
 	EZIO_BIN=$(abspath $(OUT))/ezio EZIO_SERVER_BIN=$(abspath $(SERVER_BIN)) \
