@@ -94,8 +94,9 @@ for lib in libssl.so.3 libcrypto.so.3 libzstd.so.1 libz.so.1 libgcc_s.so.1; do
     [[ -n $path ]] || { log "warning: $lib not found on this machine"; continue; }
     copy_with_libs "$path"
 done
-# Partitioning tools the agent runs (busybox's fdisk is not enough for GPT).
-for tool in sfdisk sgdisk partprobe blockdev wipefs; do
+# Partitioning tools the agent runs (busybox's fdisk is not enough for GPT), and those of
+# the grow post-step (busybox's losetup has no --sizelimit).
+for tool in sfdisk sgdisk partprobe blockdev wipefs partx losetup e2fsck resize2fs ntfsresize; do
     path=$(command -v "$tool" || true)
     if [[ -n $path ]]; then
         copy_with_libs "$path" "/sbin/$tool"

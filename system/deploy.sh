@@ -13,6 +13,10 @@
 #                         (fetch less than the whole image) and finish
 #         seeder-restart  the seeder is SIGKILLed at KILL_AT (default 30%) of the bound and
 #                         restarted 2 s later; every machine must finish
+#         corrupt-peer    m1 does not deploy: it serves a copy of the image with a byte
+#                         flipped in every fourth MiB (`ezio seed --no-recheck`, every piece
+#                         offered at once); every other machine must finish with a correct
+#                         disk and at least one must have banned m1
 #     LIVE=1 (live lines when stdout is a terminal)   TIMEOUT (s, default 120 + 8 x bound)
 #     EZIO_BIN (default out/ezio)  LAN_ID  LAN_NET  LAN_DISK_FILE=1 (sparse files, no loop)
 #
@@ -93,8 +97,34 @@ fault_hook() {
 }
 WATCH_HOOK=fault_hook
 
+# The corrupting peer: the image's slices with one byte flipped in every fourth MiB, served
+# by m1 as if they were good. Receivers hash every piece, so what it sends can only cost
+# them time; after two bad pieces they ban it.
+corrupt_start() {
+    local bad=$LAN_DIR/slices.bad f size off
+    cp -r "$work/slices" "$bad" || return 1
+    for f in "$bad"/*; do
+        size=$(stat -c %s "$f")
+        for ((off = 524288; off < size; off += 4194304)); do
+            printf '\xa5' | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
+        done
+    done
+    M_LOG[1]=$work/m1.corrupt.log
+    M_START[1]=$(lan_now)
+    M_DONE[1]=
+    M_RC[1]=
+    M_SKIP[1]=1
+    lan_spawn m1 "${M_LOG[1]}" "$EZIO" seed "$work/ezio.torrent" "$bad" --port "$SWARM_PORT" --no-recheck --no-super-seed
+    M_PID[1]=$LAN_PID
+    echo "deploy: FAULT: m1 serves a corrupted copy (pid ${M_PID[1]})"
+}
+
 t0=$(lan_now)
 for ((i = 1; i <= N; i++)); do
+    if [[ $FAULT == corrupt-peer && $i == 1 ]]; then
+        corrupt_start || exit 1
+        continue
+    fi
     machine_start "$i" "$work"
 done
 status=0
@@ -116,6 +146,14 @@ if [[ $FAULT == kill-machine && $status == 0 && -z $fault_note ]]; then
             fault_note="restarted m1 did not resume (fetched $fetched of $image_bytes bytes)"
         fi
     fi
+fi
+if [[ $FAULT == corrupt-peer && -z $fault_note ]]; then
+    banned=0
+    for ((i = 2; i <= N; i++)); do
+        grep -q "Banned peer $(lan_ip m1):" "${M_LOG[i]}" 2>/dev/null && banned=$((banned + 1))
+    done
+    echo "deploy: $banned of $((N - 1)) machines banned the corrupting peer m1"
+    ((banned > 0)) || fault_note="no machine banned the corrupting peer m1"
 fi
 if [[ $FAULT == seeder-restart && $fault_state != 2 && -z $fault_note ]]; then
     fault_note="the seeder was not killed and restarted (machines finished first?)"

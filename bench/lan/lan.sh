@@ -32,11 +32,13 @@
 # Settings (environment): LAN_ID (run id, default ez<pid>), LAN_NET (default 10.77.0; must
 # be 10.x, 172.16-31.x or 192.168.x), LAN_QLEN (switch/port queue, packets, default 100),
 # NETEM, LAN_DISK_FILE, LAN_DISK_DIR (backing files; default $LAN_DIR), LAN_STATE_ROOT
-# (default /var/tmp), LAN_KEEP=1 (keep $LAN_DIR).
+# (default /var/tmp), LAN_KEEP=1 (keep $LAN_DIR), LAN_CC (every host's TCP congestion
+# control, default cubic as on a stock Debian host).
 
 LAN_NET=${LAN_NET:-10.77.0}
 LAN_ID=${LAN_ID:-ez$$}
 LAN_QLEN=${LAN_QLEN:-100}
+LAN_CC=${LAN_CC:-cubic}
 LAN_STATE_ROOT=${LAN_STATE_ROOT:-/var/tmp}
 LAN_DIR=${LAN_DIR:-}   # set by lan_up (or lan_load_state) from LAN_ID
 LAN_N=${LAN_N:-0}
@@ -110,6 +112,10 @@ lan_add_host() {
     ip netns add "$ns"
     echo "$ns" >>"$LAN_DIR/namespaces"
     ip -n "$ns" link set lo up
+    # Each host's TCP congestion control is a stock Debian one (cubic) unless LAN_CC says
+    # otherwise; a namespace inherits whatever the build machine happens to use.
+    ip netns exec "$ns" sysctl -qw net.ipv4.tcp_congestion_control="$LAN_CC" ||
+        echo "lan: $LAN_CC congestion control unavailable; keeping $(ip netns exec "$ns" sysctl -n net.ipv4.tcp_congestion_control)" >&2
     ip -n "$sw" link add "$port" type veth peer name eth0 netns "$ns"
     ip -n "$sw" link set "$port" master br0
     ip -n "$sw" link set "$port" up

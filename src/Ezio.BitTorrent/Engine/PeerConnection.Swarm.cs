@@ -25,6 +25,9 @@ internal sealed partial class PeerConnection
     /// <summary>Super-seeding: advertised pieces the peer has not announced yet.</summary>
     public int AdvertisedPending { get; set; }
 
+    /// <summary>Super-seeding: pieces handed to this peer so far (round robin among peers).</summary>
+    public int GivenCount { get; set; }
+
     /// <summary>No piece to give this peer right now; retry when something changes.</summary>
     public bool Hungry { get; set; }
 

@@ -186,6 +186,13 @@ internal sealed partial class PeerConnection
     /// <summary>Re-arms the low-water signal when the swarm loop had nothing to give.</summary>
     public void ClearNeedWork() => Volatile.Write(ref _needWorkPosted, 0);
 
+    private int BlocksPerPiece => (_session.Torrent.PieceLength + PieceDownload.BlockSize - 1) / PieceDownload.BlockSize;
+
+    // Compressed mode requests whole pieces. One in flight leaves the link idle for a round
+    // trip between pieces, and on a loaded LAN that round trip waits behind the requester's
+    // own upload queue; a second piece keeps the pipe full. A fast peer gets its rate's worth.
+    private int ZBudgetBlocks => Math.Max(_requestTargetBlocks, 2 * BlocksPerPiece);
+
     /// <summary>
     /// False while a compressed-mode peer has no room to request another whole piece: giving
     /// it one now would only park the piece.
@@ -208,8 +215,7 @@ internal sealed partial class PeerConnection
                     outstanding += download.NextRequest - download.ReceivedCount;
                     unrequestedPieces += download.NextRequest == 0 ? 1 : 0;
                 }
-                var blocksPerPiece = (_session.Torrent.PieceLength + PieceDownload.BlockSize - 1) / PieceDownload.BlockSize;
-                return unrequestedPieces == 0 && outstanding + blocksPerPiece <= Math.Max(_requestTargetBlocks, blocksPerPiece);
+                return unrequestedPieces == 0 && outstanding + BlocksPerPiece <= ZBudgetBlocks;
             }
         }
     }
@@ -315,11 +321,11 @@ internal sealed partial class PeerConnection
         // Whole compressed pieces: one in flight for a slow peer, more for one whose rate
         // covers them; a piece is only assigned when it can be requested at once, so no
         // piece waits in a slow peer's queue while faster peers could send it.
-        var blocksPerPiece = (_session.Torrent.PieceLength + PieceDownload.BlockSize - 1) / PieceDownload.BlockSize;
+        var blocksPerPiece = BlocksPerPiece;
         var zBudget = 0;
         if (zId != 0)
         {
-            zBudget = Math.Max(_requestTargetBlocks, blocksPerPiece);
+            zBudget = ZBudgetBlocks;
             foreach (var download in _downloads)
             {
                 if (download.NextRequest == 0 && (outstanding == 0 || outstanding + download.BlockCount <= zBudget))

@@ -13,7 +13,11 @@ public enum SessionState
 /// <summary>One connected peer, as a snapshot.</summary>
 public sealed record PeerStats(System.Net.IPEndPoint EndPoint, long Downloaded, long Uploaded, int PiecesHave, string? Client, bool Compressed);
 
-/// <summary>A snapshot of a session for progress displays and reports.</summary>
+/// <summary>
+/// A snapshot of a session for progress displays and reports. <c>SuperSeedUploaded</c>: payload
+/// bytes this seed had sent when super-seeding ended (every piece had reached some peer);
+/// one copy of the data when no piece had to be sent twice.
+/// </summary>
 public sealed record SessionStats(
     SessionState State,
     int PiecesHave,
@@ -27,4 +31,5 @@ public sealed record SessionStats(
     int Seeds,
     long Wasted,
     int HashFailures,
-    string? LastTrackerError);
+    string? LastTrackerError,
+    long? SuperSeedUploaded = null);

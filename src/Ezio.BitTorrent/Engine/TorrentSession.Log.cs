@@ -31,6 +31,6 @@ internal static partial class TorrentSessionLog
     [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Tracker {Tracker}: {Problem}")]
     public static partial void TrackerProblem(ILogger logger, Uri tracker, string problem);
 
-    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Super-seeding done: every piece was handed out at least once")]
-    public static partial void SuperSeedDone(ILogger logger);
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Super-seeding done: every piece reached a peer after {Uploaded} bytes sent")]
+    public static partial void SuperSeedDone(ILogger logger, long uploaded);
 }

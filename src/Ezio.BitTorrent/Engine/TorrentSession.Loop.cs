@@ -1,3 +1,4 @@
+using System.Net;
 using Ezio.BitTorrent.Picking;
 using Ezio.BitTorrent.PeerWire;
 
@@ -133,6 +134,10 @@ public sealed partial class TorrentSession
                     break;
             }
         }
+        if (_allotDue)
+        {
+            AllotAll();
+        }
         if (peer.IsClosed || !peer.Registered)
         {
             return;
@@ -160,10 +165,11 @@ public sealed partial class TorrentSession
         if (peer.Advertised is { } advertised && advertised[index])
         {
             peer.AdvertisedPending--;
+            _allotDue = true;
         }
         if (_superSeeding)
         {
-            Allot(peer);
+            SuperSeedSeen(index);
         }
         if (!_picker.Have[index])
         {
@@ -182,7 +188,7 @@ public sealed partial class TorrentSession
             _pool.Return(item.Download!.Buffer);
             TorrentSessionLog.HashFailed(Options.Logger, index, peer.RemoteEndPoint);
             Interlocked.Increment(ref _hashFailures);
-            peer.HashFailures++;
+            peer.HashFailures = Strike(peer);
             if (peer.HashFailures >= Options.MaxHashFailures)
             {
                 Ban(peer, $"sent {peer.HashFailures} pieces that failed their SHA-1 check");
@@ -451,9 +457,54 @@ public sealed partial class TorrentSession
         }
     }
 
+    // A peer is known by its peer id and, off loopback, by its address: a peer that drops a
+    // connection and dials again (or holds two at once) keeps its strikes and its ban.
+    private static string[] Identities(PeerConnection peer) =>
+        IPAddress.IsLoopback(peer.RemoteEndPoint.Address)
+            ? [Convert.ToHexString(peer.PeerId), peer.RemoteEndPoint.ToString()]
+            : [Convert.ToHexString(peer.PeerId), peer.RemoteEndPoint.Address.ToString()];
+
+    /// <summary>Counts a bad piece against everything the peer is known by; returns its strikes.</summary>
+    private int Strike(PeerConnection peer)
+    {
+        var strikes = 0;
+        foreach (var identity in Identities(peer))
+        {
+            _strikes.TryGetValue(identity, out var count);
+            _strikes[identity] = ++count;
+            strikes = Math.Max(strikes, count);
+        }
+        return strikes;
+    }
+
+    private int StrikesOf(PeerConnection peer)
+    {
+        var strikes = 0;
+        foreach (var identity in Identities(peer))
+        {
+            strikes = Math.Max(strikes, _strikes.GetValueOrDefault(identity));
+        }
+        return strikes;
+    }
+
+    private bool IsBanned(PeerConnection peer)
+    {
+        foreach (var identity in Identities(peer))
+        {
+            if (_banned.Contains(identity))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void Ban(PeerConnection peer, string reason)
     {
-        _banned.Add(Convert.ToHexString(peer.PeerId));
+        foreach (var identity in Identities(peer))
+        {
+            _banned.Add(identity);
+        }
         _banned.Add(peer.RemoteEndPoint.ToString());
         TorrentSessionLog.Banned(Options.Logger, peer.RemoteEndPoint, reason);
         peer.Abort($"banned: {reason}");
@@ -485,6 +536,10 @@ public sealed partial class TorrentSession
             {
                 Fill(peer);
             }
+        }
+        if (_superSeeding)
+        {
+            SuperSeedSweep(now);
         }
         RedialDue();
         DialCandidates();

@@ -66,7 +66,8 @@ public sealed partial class TorrentSession
         while (_candidates.Count > 0 && _peers.Count + _dialing.Count < Options.MaxConnections)
         {
             var endPoint = _candidates.Dequeue();
-            if (_banned.Contains(endPoint.ToString()) || IsSelf(endPoint) || IsConnectedTo(endPoint))
+            if (_banned.Contains(endPoint.ToString()) || (!IPAddress.IsLoopback(endPoint.Address) && _banned.Contains(endPoint.Address.ToString()))
+                || IsSelf(endPoint) || IsConnectedTo(endPoint))
             {
                 _known.Remove(endPoint);
                 continue;
@@ -133,11 +134,13 @@ public sealed partial class TorrentSession
             peer.Abort("connected to ourselves");
             return;
         }
-        if (_banned.Contains(Convert.ToHexString(peer.PeerId)) || _banned.Contains(peer.RemoteEndPoint.ToString()))
+        if (IsBanned(peer))
         {
             peer.Abort("banned");
             return;
         }
+        // A suspect that dials again stays on one piece at a time.
+        peer.HashFailures = StrikesOf(peer);
         foreach (var existing in _peers)
         {
             if (!existing.PeerId.AsSpan().SequenceEqual(peer.PeerId))
@@ -171,7 +174,7 @@ public sealed partial class TorrentSession
         peer.Start();
         if (_superSeeding)
         {
-            Allot(peer);
+            AllotAll();
         }
     }
 
@@ -233,6 +236,10 @@ public sealed partial class TorrentSession
             _peers.Remove(peer);
         }
         Interlocked.Add(ref _wastedClosed, peer.Wasted);
+        if (_superSeeding)
+        {
+            SuperSeedPeerGone(peer);
+        }
         if (!peer.AmChoking)
         {
             _unchoked--;

@@ -2,72 +2,144 @@ using Ezio.BitTorrent.PeerWire;
 
 namespace Ezio.BitTorrent.Engine;
 
-// Super-seeding for a LAN: while we hold the only complete copy, each peer is told about a
-// small window of pieces, preferring pieces nobody was given yet. Every piece leaves our
-// uplink once before any leaves it twice; peers then trade among themselves. When every
-// piece has been handed out at least once, everything is advertised and we seed normally.
+// Super-seeding for a LAN: while we hold the only complete copy, we tell peers about a few
+// pieces at a time, each piece nobody holds yet, round robin over the peers. Every piece
+// leaves our uplink once before any leaves it twice, and only a few travel at once so each
+// arrives quickly at full rate and its holder can pass it on while we send the next: the
+// swarm's lag behind our uplink stays at about one piece whatever the number of peers. When
+// every piece has reached some peer, everything is advertised and we seed normally.
 public sealed partial class TorrentSession
 {
-    // Two pieces (or 2 MiB of small ones) keep a peer's pipe from us full on a LAN, where
-    // a have comes back within milliseconds of the piece; a wider window would hand the same
-    // pieces to several peers before any of them could pass one on.
+    // At most two pieces (or 2 MiB of small ones) wait at one peer.
     private int SuperSeedWindow => (int)Math.Clamp((2L << 20) / Torrent.PieceLength, 2, 64);
 
-    private void Allot(PeerConnection peer)
+    // Pieces on their way from us to their first holder: enough to keep our uplink busy over
+    // the round trip between a have and the next request (4 MiB, at least three pieces),
+    // few enough that each goes out at a good share of the uplink.
+    private int SuperSeedInFlight => (int)Math.Clamp((4L << 20) / Torrent.PieceLength, 3, 64);
+
+    // A piece handed to a peer that has not announced it after this long may be handed to
+    // another: the first peer may be stuck, or may never ask for it.
+    private static readonly TimeSpan StaleGiven = TimeSpan.FromSeconds(20);
+
+    /// <summary>Hands out pieces until the in-flight budget or every peer's window is full.</summary>
+    private void AllotAll()
     {
-        if (peer.Advertised is not { } advertised || peer.IsClosed)
+        _allotDue = false;
+        if (!_superSeeding)
         {
             return;
         }
-        while (peer.AdvertisedPending < SuperSeedWindow)
+        var now = Time.GetTimestamp();
+        // Peers with no piece left to give are skipped for the rest of this pass.
+        var tried = 0UL;
+        while (true)
         {
-            var best = -1;
-            var bestGiven = int.MaxValue;
-            var bestAvailability = int.MaxValue;
+            PeerConnection? target = null;
+            var targetIndex = -1;
             var ties = 0;
-            for (var i = 0; i < Torrent.PieceCount; i++)
+            for (var p = 0; p < _peers.Count; p++)
             {
-                if (advertised[i] || peer.RemoteBitfield[i])
+                var peer = _peers[p];
+                if (peer.Advertised is null || peer.IsClosed || peer.AdvertisedPending >= SuperSeedWindow || (p < 64 && (tried & (1UL << p)) != 0))
                 {
                     continue;
                 }
-                var given = _given[i];
-                var availability = _picker.Availability(i);
-                if (given < bestGiven || (given == bestGiven && availability < bestAvailability))
+                if (target is null || peer.AdvertisedPending < target.AdvertisedPending
+                    || (peer.AdvertisedPending == target.AdvertisedPending && peer.GivenCount < target.GivenCount))
                 {
-                    best = i;
-                    bestGiven = given;
-                    bestAvailability = availability;
+                    target = peer;
+                    targetIndex = p;
                     ties = 1;
                 }
-                else if (given == bestGiven && availability == bestAvailability && _random.Next(++ties) == 0)
+                else if (peer.AdvertisedPending == target.AdvertisedPending && peer.GivenCount == target.GivenCount && _random.Next(++ties) == 0)
                 {
-                    best = i;
+                    target = peer;
+                    targetIndex = p;
                 }
             }
-            if (best < 0)
+            if (target is null)
             {
                 return;
             }
-            advertised.Set(best);
-            _given[best]++;
-            peer.AdvertisedPending++;
-            peer.Send(new Outgoing(MessageId.Have, best));
+            var piece = PickToGive(target, now, allowNew: _unseenGiven < SuperSeedInFlight);
+            if (piece < 0)
+            {
+                if (targetIndex >= 64)
+                {
+                    return;
+                }
+                tried |= 1UL << targetIndex;
+                continue;
+            }
+            if (_given[piece] == 0)
+            {
+                _unseenGiven++;
+            }
+            target.Advertised!.Set(piece);
+            _given[piece]++;
+            _givenAt[piece] = now;
+            target.AdvertisedPending++;
+            target.GivenCount++;
+            target.Send(new Outgoing(MessageId.Have, piece));
         }
-        EndSuperSeedingWhenSpread();
     }
 
-    private void EndSuperSeedingWhenSpread()
+    // A piece nobody holds and the peer lacks: one never given (when the in-flight budget
+    // allows), else one whose first recipient went stale.
+    private int PickToGive(PeerConnection peer, long now, bool allowNew)
     {
-        foreach (var given in _given)
+        var advertised = peer.Advertised!;
+        var best = -1;
+        var bestGiven = int.MaxValue;
+        var ties = 0;
+        for (var i = 0; i < Torrent.PieceCount; i++)
         {
-            if (given == 0)
+            // A piece some peer already holds travels between peers, never from us again
+            // while pieces remain that nobody holds.
+            if (advertised[i] || peer.RemoteBitfield[i] || _seen[i])
             {
-                return;
+                continue;
+            }
+            var given = _given[i];
+            if (given == 0 ? !allowNew : Time.GetElapsedTime(_givenAt[i], now) < StaleGiven)
+            {
+                continue;
+            }
+            if (given < bestGiven)
+            {
+                best = i;
+                bestGiven = given;
+                ties = 1;
+            }
+            else if (given == bestGiven && _random.Next(++ties) == 0)
+            {
+                best = i;
             }
         }
+        return best;
+    }
+
+    /// <summary>A peer announced a piece: once every piece is out there, seed normally.</summary>
+    private void SuperSeedSeen(int index)
+    {
+        if (!_seen.Set(index))
+        {
+            return;
+        }
+        if (_given[index] > 0)
+        {
+            _unseenGiven--;
+        }
+        _allotDue = true;
+        if (++_seenCount < Torrent.PieceCount)
+        {
+            return;
+        }
         _superSeeding = false;
-        TorrentSessionLog.SuperSeedDone(Options.Logger);
+        var uploaded = Interlocked.Read(ref _uploaded);
+        Volatile.Write(ref _superSeedUploaded, uploaded);
+        TorrentSessionLog.SuperSeedDone(Options.Logger, uploaded);
         foreach (var peer in _peers)
         {
             if (peer.Advertised is not { } advertised)
@@ -82,6 +154,33 @@ public sealed partial class TorrentSession
                 }
             }
             peer.Advertised = null;
+        }
+    }
+
+    /// <summary>Pieces handed to a peer that left without announcing them may go to another.</summary>
+    private void SuperSeedPeerGone(PeerConnection peer)
+    {
+        if (peer.Advertised is not { } advertised)
+        {
+            return;
+        }
+        for (var i = 0; i < Torrent.PieceCount; i++)
+        {
+            if (advertised[i] && !_seen[i] && _given[i] > 0 && --_given[i] == 0)
+            {
+                _unseenGiven--;
+            }
+        }
+        _allotDue = true;
+    }
+
+    /// <summary>Once a second: hand out pieces whose first recipient went stale.</summary>
+    private void SuperSeedSweep(long now)
+    {
+        if (_allotDue || Time.GetElapsedTime(_lastSweep, now) >= TimeSpan.FromSeconds(1))
+        {
+            _lastSweep = now;
+            AllotAll();
         }
     }
 }

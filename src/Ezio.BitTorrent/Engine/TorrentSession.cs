@@ -28,6 +28,14 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new();
     private readonly int[] _given;
+    private readonly long[] _givenAt;
+    private readonly Bitfield _seen;
+    private int _seenCount;
+    private long _lastSweep;
+    private readonly Dictionary<string, int> _strikes = [];
+    private int _unseenGiven;
+    private bool _allotDue;
+    private long _superSeedUploaded = -1;
     private readonly Dictionary<int, PieceDownload> _partials = new();
     private bool _superSeeding;
     private int _unchoked;
@@ -74,6 +82,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
         _given = new int[torrent.PieceCount];
+        _givenAt = new long[torrent.PieceCount];
+        _seen = new Bitfield(torrent.PieceCount);
         CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);
         Compressibility = new byte[torrent.PieceCount];
     }
@@ -222,7 +232,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
         return new SessionStats(_state, have, Torrent.PieceCount, left,
             Interlocked.Read(ref _downloaded), Interlocked.Read(ref _uploaded),
             Volatile.Read(ref _downloadRate), Volatile.Read(ref _uploadRate), peers, seeds, wasted,
-            Volatile.Read(ref _hashFailures), _lastTrackerError);
+            Volatile.Read(ref _hashFailures), _lastTrackerError,
+            Volatile.Read(ref _superSeedUploaded) is >= 0 and var first ? first : null);
     }
 
     internal void Post(object message) => _events.Writer.TryWrite(message);

@@ -4,7 +4,9 @@ namespace Ezio.Deployment.Contracts;
 /// POST /api/v1/deployments (admin, bearer token). <see cref="Machines"/> holds MACs, or the
 /// single word "all" for every machine that registers while the deployment is active.
 /// </summary>
+/// <param name="GrowLastPartition">The agent grows the last partition (and its filesystem) to the end of the disk, after seeding.</param>
 /// <param name="Hostnames">Optional MAC → hostname map for the hostname post-step.</param>
+/// <param name="HostnameTemplate">Hostname for machines not in <see cref="Hostnames"/>: {mac}, {mac6}, {index}, {index:2} (e.g. "lab-{index:2}").</param>
 /// <param name="StopAfterCompleted">Tracker: job is over after this many completed events (0 = number of machines; -1 = never).</param>
 /// <param name="TimeoutMinutes">Tracker and seeder stop this long after creation (0 = never).</param>
 public sealed record CreateDeploymentRequest(
@@ -17,7 +19,8 @@ public sealed record CreateDeploymentRequest(
     bool VerifyAfterWrite = false,
     IReadOnlyDictionary<string, string>? Hostnames = null,
     int StopAfterCompleted = 0,
-    int TimeoutMinutes = 0);
+    int TimeoutMinutes = 0,
+    string? HostnameTemplate = null);
 
 /// <summary>One deployment as the admin API lists it.</summary>
 public sealed record DeploymentInfo(

@@ -8,13 +8,14 @@ namespace Ezio.Server.Cli;
 /// <summary>`deploy` and `status`: clients of a running server's admin API.</summary>
 internal static class AdminCommands
 {
-    public const string DeployUsage = "ezio-server deploy <image> --machines <MAC,MAC,...|FILE|all> [--after reboot|poweroff|stay] [--server URL] [--admin-token T]";
+    public const string DeployUsage = "ezio-server deploy <image> --machines <MAC,MAC,...|FILE|all> [--after reboot|poweroff|stay] "
+        + "[--grow-last-partition yes|no] [--hostname TEMPLATE ({mac} {mac6} {index} {index:2})] [--verify yes|no] [--server URL] [--admin-token T]";
     public const string StatusUsage = "ezio-server status [--server URL] [--admin-token T]";
     private const string DefaultServer = "http://127.0.0.1:8080";
 
     public static async Task<int> DeployAsync(string[] args)
     {
-        var cl = Options.Parse(args, ["--machines", "--after", "--server", "--admin-token"]);
+        var cl = Options.Parse(args, ["--machines", "--after", "--server", "--admin-token", "--grow-last-partition", "--hostname", "--verify"]);
         if (cl.Positionals.Count != 1 || cl.Value("--machines") is not { } machinesArg)
         {
             throw new UsageException(DeployUsage);
@@ -26,7 +27,9 @@ internal static class AdminCommands
             "stay" => AfterAction.Stay,
             var other => throw new UsageException($"--after: reboot, poweroff or stay, not '{other}'"),
         };
-        var request = new CreateDeploymentRequest(cl.Positionals[0], ParseMachines(machinesArg), after);
+        var request = new CreateDeploymentRequest(cl.Positionals[0], ParseMachines(machinesArg), after,
+            GrowLastPartition: cl.Bool("--grow-last-partition", false), VerifyAfterWrite: cl.Bool("--verify", false),
+            HostnameTemplate: cl.Value("--hostname"));
         using var http = Client(cl);
         var body = new StringContent(JsonSerializer.Serialize(request, DeploymentJsonContext.Default.CreateDeploymentRequest), Encoding.UTF8, "application/json");
         using var response = await http.PostAsync(ApiRoutes.Deployments, body).ConfigureAwait(false);

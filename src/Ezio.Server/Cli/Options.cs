@@ -53,4 +53,13 @@ internal sealed class Options
             ? value
             : throw new UsageException($"{name} wants a number {min}-{max}, not '{text}'");
     }
+
+    /// <summary>yes/no (or true/false) option; <paramref name="fallback"/> when absent.</summary>
+    public bool Bool(string name, bool fallback) => Value(name) switch
+    {
+        null => fallback,
+        "yes" or "true" => true,
+        "no" or "false" => false,
+        var text => throw new UsageException($"{name} wants yes or no, not '{text}'"),
+    };
 }

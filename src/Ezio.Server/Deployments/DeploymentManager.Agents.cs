@@ -182,6 +182,7 @@ internal sealed partial class DeploymentManager
     private JobResponse JobFor(MachineRecord machine)
     {
         DeploymentRecord? deployment;
+        string? hostname;
         var joined = false;
         lock (_lock)
         {
@@ -203,6 +204,7 @@ internal sealed partial class DeploymentManager
                 return new JobResponse(null, new WaitInstruction(wasDone ? "already deployed; no new deployment for this machine" : "no deployment for this machine", WaitSeconds));
             }
             machine.DeploymentId = deployment.Id;
+            hostname = deployment.HostnameFor(machine.Mac);
             SaveLocked();
         }
         if (joined)
@@ -211,7 +213,7 @@ internal sealed partial class DeploymentManager
         }
         var job = new Job(deployment.Id, machine.Mac, deployment.Image, ServerUrl + ApiRoutes.TorrentPath(deployment.Image),
             deployment.InfoHash, deployment.ImageSizeBytes, deployment.TargetDisk, deployment.PartitionTable, deployment.After,
-            deployment.Seeding, new PostSteps(deployment.Hostnames.GetValueOrDefault(machine.Mac), deployment.GrowLastPartition),
+            deployment.Seeding, new PostSteps(hostname, deployment.GrowLastPartition),
             deployment.VerifyAfterWrite, _time.GetUtcNow());
         if (_signingKey is not null)
         {

@@ -115,6 +115,10 @@ internal sealed partial class DeploymentManager
             }
             hostnames[mac] = name;
         }
+        if (request.HostnameTemplate is { } template && (template.Length > 63 || !HostnameTemplate.IsUsable(template)))
+        {
+            return ApiOutcome<DeploymentInfo>.Fail(400, $"hostnameTemplate: '{Truncate(template)}' does not make a valid hostname (placeholders: {{mac}}, {{mac6}}, {{index}}, {{index:N}})");
+        }
         if (request.TargetDisk is { Kind: not TargetDiskKind.Auto, Value: null or "" })
         {
             return ApiOutcome<DeploymentInfo>.Fail(400, "targetDisk: by-path and serial need a value");
@@ -146,6 +150,7 @@ internal sealed partial class DeploymentManager
                 GrowLastPartition = request.GrowLastPartition,
                 VerifyAfterWrite = request.VerifyAfterWrite,
                 Hostnames = hostnames,
+                HostnameTemplate = request.HostnameTemplate,
                 AllMachines = all,
                 Machines = macs,
                 StopAfterCompleted = request.StopAfterCompleted == 0 && !all ? macs.Count : Math.Max(0, request.StopAfterCompleted),

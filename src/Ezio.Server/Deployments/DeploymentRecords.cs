@@ -17,6 +17,9 @@ internal sealed class DeploymentRecord
     public bool VerifyAfterWrite { get; init; }
     public string? PartitionTable { get; init; }
     public Dictionary<string, string> Hostnames { get; init; } = [];
+
+    /// <summary>See <see cref="Deployments.HostnameTemplate"/>; the <see cref="Hostnames"/> map wins.</summary>
+    public string? HostnameTemplate { get; init; }
     public bool AllMachines { get; init; }
 
     /// <summary>Normalized MACs named by the deployment, plus those that joined an "all" deployment.</summary>
@@ -28,6 +31,11 @@ internal sealed class DeploymentRecord
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; set; }
     public int Completed { get; set; }
+
+    /// <summary>The hostname post-step's name for <paramref name="mac"/>, or null for none.</summary>
+    public string? HostnameFor(string mac) =>
+        Hostnames.GetValueOrDefault(mac)
+        ?? (HostnameTemplate is { } template ? Deployments.HostnameTemplate.Render(template, mac, Machines.IndexOf(mac) + 1) : null);
 
     public bool IsOpen => State is DeploymentState.Active or DeploymentState.Finishing;
 

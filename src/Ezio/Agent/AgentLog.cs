@@ -76,4 +76,10 @@ internal static partial class AgentLog
 
     [LoggerMessage(24, LogLevel.Information, "Stopping: {Reason}")]
     public static partial void Stopping(ILogger logger, string reason);
+
+    [LoggerMessage(25, LogLevel.Information, "Post-step {Step} done: {Outcome}")]
+    public static partial void PostStepDone(ILogger logger, string step, string outcome);
+
+    [LoggerMessage(26, LogLevel.Error, "Post-step {Step} failed: {Reason}; the deployment stays done (the boot menu is already flipped)")]
+    public static partial void PostStepFailed(ILogger logger, string step, string reason, Exception? exception);
 }

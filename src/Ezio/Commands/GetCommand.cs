@@ -56,6 +56,7 @@ internal static class GetCommand
             InitialPeers = peers,
             Trackers = trackers,
             Codec = Common.Codec(cl.Flag("--no-compression")),
+            Logger = StderrLogger.Instance,
             Recheck = !cl.Flag("--no-recheck"),
         });
         await using (session.ConfigureAwait(false))
@@ -89,7 +90,7 @@ internal static class GetCommand
             }
             var stats = session.GetStats();
             var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
-            Console.Error.WriteLine($"ezio: complete and verified: {torrent.Name}, {Common.Size(torrent.TotalLength)}; fetched {Common.Size(stats.Downloaded)} in {seconds:0.0} s ({stats.Downloaded / seconds / (1 << 20):0.0} MiB/s).");
+            Console.Error.WriteLine($"ezio: complete and verified: {torrent.Name}, {Common.Size(torrent.TotalLength)}; fetched {Common.Size(stats.Downloaded)} in {seconds:0.0} s ({stats.Downloaded / seconds / (1 << 20):0.0} MiB/s){(stats.HashFailures > 0 ? $"; {stats.HashFailures} pieces failed their check and were fetched again" : "")}.");
             await seedAfter.WaitAsync(session, cts.Token).ConfigureAwait(false);
             return 0;
         }

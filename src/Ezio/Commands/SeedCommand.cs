@@ -51,6 +51,7 @@ internal static class SeedCommand
             InitialPeers = peers,
             Trackers = trackers,
             Codec = Common.Codec(cl.Flag("--no-compression")),
+            Logger = StderrLogger.Instance,
             Recheck = true,
             AssumeComplete = cl.Flag("--no-recheck"),
             RecheckBeforeStart = true,

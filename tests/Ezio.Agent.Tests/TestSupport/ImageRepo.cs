@@ -3,7 +3,8 @@ namespace Ezio.Agent.Tests.TestSupport;
 /// <summary>Makes a disk image (GPT, one partition, random data) and its torrent in a server repository.</summary>
 internal static class ImageRepo
 {
-    public static string Create(string root, string name, long size)
+    /// <param name="patch">Edits the image file after partitioning, before the torrent is made.</param>
+    public static string Create(string root, string name, long size, Action<string>? patch = null)
     {
         var dir = Path.Combine(root, "repo", name);
         Directory.CreateDirectory(dir);
@@ -20,6 +21,7 @@ internal static class ImageRepo
             }
         }
         Shell.Run("sgdisk", "-o", "-n", "1:2048:0", data);
+        patch?.Invoke(data);
         Shell.Run(Binaries.Agent, "torrent", "create", data, "-o", Path.Combine(dir, name + ".torrent"), "--piece-size", "256K", "--name", name);
         return data;
     }

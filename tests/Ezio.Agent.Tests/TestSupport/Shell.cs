@@ -13,9 +13,18 @@ internal static class Shell
         return code == 0 ? output.Trim() : throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {code}: {output}");
     }
 
-    public static (int Code, string Output) TryRun(TimeSpan timeout, string file, params string[] args)
+    /// <summary>Like <see cref="Run(string, string[])"/> with <paramref name="input"/> on stdin (sfdisk scripts).</summary>
+    public static string RunWithInput(string input, string file, params string[] args)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var (code, output) = TryRun(TimeSpan.FromSeconds(120), file, args, input);
+        return code == 0 ? output.Trim() : throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {code}: {output}");
+    }
+
+    public static (int Code, string Output) TryRun(TimeSpan timeout, string file, params string[] args) => TryRun(timeout, file, args, null);
+
+    private static (int Code, string Output) TryRun(TimeSpan timeout, string file, string[] args, string? input)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null, UseShellExecute = false };
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
@@ -23,6 +32,11 @@ internal static class Shell
         using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            p.StandardInput.Write(input);
+            p.StandardInput.Close();
+        }
         if (!p.WaitForExit(timeout))
         {
             p.Kill(entireProcessTree: true);

@@ -141,6 +141,23 @@ public sealed class AgentFlowTests
         Assert.Equal(id, job!.DeploymentId);
     }
 
+    [Fact]
+    public async Task Job_HostnameTemplateAndGrow_ReachThePostStepsMapWins()
+    {
+        var dirs = new TestDirs();
+        dirs.AddImage("lab");
+        await using var server = await TestServer.StartAsync(dirs);
+        const string second = "52:54:00:aa:bb:02";
+        await server.DeployAsync(new("lab", [Mac, second], GrowLastPartition: true, HostnameTemplate: "lab-{index:2}-{mac6}",
+            Hostnames: new Dictionary<string, string> { [Mac] = "teacher" }));
+
+        var first = (await PostAsync(server, ApiRoutes.Register, Register(), Json.RegisterRequest, Json.RegisterResponse)).Job!;
+        var other = (await PostAsync(server, ApiRoutes.Register, Register(second), Json.RegisterRequest, Json.RegisterResponse)).Job!;
+
+        Assert.Equal(new PostSteps("teacher", true), first.PostSteps);
+        Assert.Equal(new PostSteps("lab-02-aabb02", true), other.PostSteps);
+    }
+
     [Theory]
     [InlineData(ApiRoutes.Register, "{\"mac\":\"zz:54:00:aa:bb:01\",\"disks\":[],\"ramBytes\":1}", 400)]
     [InlineData(ApiRoutes.Register, "{\"mac\":\"52:54:00:aa:bb:01\",\"disks\":[],\"ramBytes\":-1}", 400)]
@@ -149,6 +166,8 @@ public sealed class AgentFlowTests
     [InlineData(ApiRoutes.Done, "{\"machineId\":\"m-x\",\"deploymentId\":\"d-x\",\"ok\":true}", 404)]
     [InlineData(ApiRoutes.Deployments, "{\"image\":\"../etc\",\"machines\":[\"all\"]}", 404)]
     [InlineData(ApiRoutes.Deployments, "{\"image\":\"lab\",\"machines\":[\"nope\"]}", 400)]
+    [InlineData(ApiRoutes.Deployments, "{\"image\":\"lab\",\"machines\":[\"all\"],\"hostnameTemplate\":\"pc-{serial}\"}", 400)]
+    [InlineData(ApiRoutes.Deployments, "{\"image\":\"lab\",\"machines\":[\"all\"],\"hostnameTemplate\":\"pc.{index}\"}", 400)]
     public async Task Post_BadInput_Clear4xx(string path, string body, int status)
     {
         var dirs = new TestDirs();

@@ -46,6 +46,33 @@ public sealed class TorrentSessionSwarmTests
     }
 
     [Fact]
+    public async Task SuperSeeding_FourLeechers_TheSeedSendsEveryPieceOnceBeforeAnySecondCopy()
+    {
+        var torrent = MemoryTorrent.Create(TotalLength, PieceLength, fileCount: 3, seed: 3);
+        await using var swarm = new SwarmHarness(torrent);
+        var seeder = await swarm.AddSeederAsync();
+        var leechers = new List<SwarmMember>();
+        for (var i = 0; i < 4; i++)
+        {
+            leechers.Add(await swarm.AddLeecherAsync($"leecher{i}"));
+        }
+
+        await swarm.WaitForCompletionAsync(leechers, _timeout);
+        _output.WriteLine(swarm.Describe());
+
+        // Super-seeding ends when every piece has reached some leecher. Until then the seed
+        // sends only pieces nobody holds: exactly one copy of the data, not a byte less (it
+        // did not stop early) and not a piece more (nothing went out twice).
+        var first = seeder.Session.GetStats().SuperSeedUploaded;
+        Assert.NotNull(first);
+        Assert.InRange(first.Value, TotalLength, TotalLength + PieceLength - 1);
+        foreach (var leecher in leechers)
+        {
+            Assert.True(torrent.Data.AsSpan().SequenceEqual(leecher.Contents()), $"{leecher} holds different bytes");
+        }
+    }
+
+    [Fact]
     public async Task Completion_LeecherServingCorruptBlocks_OthersStillFinishAndBanIt()
     {
         var torrent = MemoryTorrent.Create(TotalLength, PieceLength, fileCount: 5, seed: 2);

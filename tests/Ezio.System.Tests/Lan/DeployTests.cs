@@ -55,6 +55,18 @@ public sealed class DeployTests(ITestOutputHelper output)
         Assert.Equal(4, run.VerifiedMachines);
     }
 
+    [SystemFact]
+    public async Task Deploy_OneMachineServingCorruptPieces_BannedAndEveryOtherDiskCorrect()
+    {
+        var run = await RunAsync(new() { ["N"] = "4", ["RATE"] = "25mbit", ["SIZE_MIB"] = "32", ["FAULT"] = "corrupt-peer" });
+
+        Assert.Contains("deploy: FAULT: m1 serves a corrupted copy", run.Output);
+        // Every receiver that took a bad piece from m1 banned it by its second one.
+        Assert.Matches(@"deploy: [1-3] of 3 machines banned the corrupting peer m1", run.Output);
+        Assert.True(run.ExitCode == 0, run.Verdict);
+        Assert.Equal(3, run.VerifiedMachines);
+    }
+
     private async Task<Deployment> RunAsync(Dictionary<string, string> settings)
     {
         var run = await Deployment.RunAsync(settings, Bound);

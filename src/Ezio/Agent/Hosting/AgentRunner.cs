@@ -10,7 +10,7 @@ namespace Ezio.Agent.Hosting;
 
 /// <summary>
 /// Drives the modes: Registering → Checking → Partitioning → Downloading → Verifying →
-/// Reporting → Seeding → Finishing. A refusal or a failed deployment is reported to the
+/// Reporting → Seeding → PostSteps → Finishing. A refusal or a failed deployment is reported to the
 /// server and the agent goes back to waiting for a job; it never exits silently.
 /// </summary>
 internal sealed class AgentRunner(AgentContext context, ISystemdNotifier notifier, IHostApplicationLifetime lifetime) : BackgroundService

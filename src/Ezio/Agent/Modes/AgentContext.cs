@@ -55,6 +55,9 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
 
     public double VerifySeconds { get; set; }
 
+    /// <summary>Post-steps that failed or were skipped, for the final report ("hostname: no Linux root found").</summary>
+    public List<string> PostStepNotes { get; } = [];
+
     /// <summary>Set once the job reached a state worth reporting (Checking onwards).</summary>
     public DeployPhase Phase { get; set; } = DeployPhase.Registered;
 
@@ -71,8 +74,8 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
 
     public Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) => Task.Delay(delay, Time, cancellationToken);
 
-    /// <summary>Stops swarming and closes the disk; keeps the registration.</summary>
-    public async Task ResetJobAsync()
+    /// <summary>Leaves the swarm and closes the disk: nothing reads it for peers any more.</summary>
+    public async Task StopSwarmingAsync()
     {
         Status.AttachSession(null);
         if (Session is not null)
@@ -87,6 +90,13 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
         }
         Storage?.Dispose();
         Storage = null;
+    }
+
+    /// <summary>Stops swarming and closes the disk; keeps the registration.</summary>
+    public async Task ResetJobAsync()
+    {
+        await StopSwarmingAsync().ConfigureAwait(false);
+        PostStepNotes.Clear();
         Job = null;
         Disk = null;
         Torrent = null;

@@ -19,17 +19,12 @@ internal sealed class FinishingMode : Mode
         var action = context.Options.AfterFor(job);
         Action = action;
         var name = action.ToString().ToLowerInvariant();
-        context.Enter(DeployPhase.Done, "deployment complete", $"next: {name}");
+        // Post-step problems stay on the dashboard with the final status (they are not failures).
+        var message = string.Join("; ", context.PostStepNotes.Append($"next: {name}"));
+        context.Enter(DeployPhase.Done, "deployment complete", message);
         context.Status.SetBytes(job.ImageSizeBytes, job.ImageSizeBytes);
-        context.Status.AttachSession(null);
-        if (context.Session is not null)
-        {
-            await context.Session.DisposeAsync().ConfigureAwait(false);
-            context.Session = null;
-        }
-        context.Storage?.Dispose();
-        context.Storage = null;
-        await ReportFinalPhaseAsync(context, job, cancellationToken).ConfigureAwait(false);
+        await context.StopSwarmingAsync().ConfigureAwait(false);
+        await ReportPhaseAsync(context, DeployPhase.Done, message, cancellationToken).ConfigureAwait(false);
 
         (string File, string[] Args)? command = context.Options.AfterCommand is { Length: > 0 } custom
             ? ("/bin/sh", ["-c", custom])
@@ -61,13 +56,23 @@ internal sealed class FinishingMode : Mode
         return null;
     }
 
-    /// <summary>Progress reports said "seeding"; leave the dashboard at "done" (best effort).</summary>
-    private static async Task ReportFinalPhaseAsync(AgentContext context, Job job, CancellationToken cancellationToken)
+    /// <summary>
+    /// Tells the dashboard the phase now rather than at the next periodic report (best effort:
+    /// after seeding the server may be gone). Used for the post-steps and the final "done".
+    /// </summary>
+    internal static async Task ReportPhaseAsync(AgentContext context, DeployPhase phase, string message, CancellationToken cancellationToken)
     {
+        var job = context.Job!;
         try
         {
-            await context.Server.PostProgressAsync(new ProgressReport(context.MachineId!, job.DeploymentId, DeployPhase.Done, job.ImageSizeBytes,
-                job.ImageSizeBytes, 0, 0, 0, "deployment complete"), cancellationToken).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            await context.Server.PostProgressAsync(new ProgressReport(context.MachineId!, job.DeploymentId, phase, job.ImageSizeBytes,
+                job.ImageSizeBytes, 0, 0, 0, message.Length > 1000 ? message[..1000] : message), timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            AgentLog.ProgressFailed(context.Logger, "the server did not answer within 10 s");
         }
         catch (Exception e) when (e is Server.ServerUnavailableException or Server.ServerRejectedException)
         {

@@ -41,7 +41,7 @@ internal sealed class PartitioningMode : Mode
         return new DownloadingMode();
     }
 
-    /// <summary>blockdev --rereadpt, then partprobe; failures are logged, not fatal.</summary>
+    /// <summary>blockdev --rereadpt (BLKRRPART), else partx --update, else partprobe; failures are logged, not fatal.</summary>
     internal static async Task RereadAsync(AgentContext context, string disk, CancellationToken cancellationToken)
     {
         var reread = await CommandRunner.RunAsync("blockdev", ["--rereadpt", disk], null, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
@@ -49,10 +49,17 @@ internal sealed class PartitioningMode : Mode
         {
             return;
         }
+        // BLKRRPART refuses while a partition is open; partx updates partitions one by one.
+        var partx = await CommandRunner.RunAsync("partx", ["--update", disk], null, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        if (partx.Ok)
+        {
+            return;
+        }
         var probe = await CommandRunner.RunAsync("partprobe", [disk], null, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         if (!probe.Ok)
         {
-            AgentLog.CommandFailed(context.Logger, "blockdev --rereadpt / partprobe", disk, probe.ExitCode, reread.Output + "; " + probe.Output);
+            AgentLog.CommandFailed(context.Logger, "blockdev --rereadpt / partx --update / partprobe", disk, probe.ExitCode,
+                reread.Output + "; " + partx.Output + "; " + probe.Output);
         }
     }
 

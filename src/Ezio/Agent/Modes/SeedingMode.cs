@@ -7,7 +7,8 @@ namespace Ezio.Agent.Modes;
 /// Serves the written disk to the other machines while the server says the deployment needs
 /// it. Stops when the server says so, when the job's maximum is reached, or when both the
 /// server and the tracker have been unreachable for 30 s (the paper's rule: a vanished
-/// server means the classroom is done).
+/// server means the classroom is done). Then the post-steps that rewrite the middle of the
+/// disk (<see cref="PostStepsMode"/>), then the after-action.
 /// </summary>
 internal sealed class SeedingMode : Mode
 {
@@ -21,7 +22,7 @@ internal sealed class SeedingMode : Mode
         if (!answer.KeepSeeding)
         {
             Stop(context, "the server does not need this machine to seed");
-            return new FinishingMode();
+            return new PostStepsMode();
         }
         var now = context.Time.GetUtcNow();
         DateTimeOffset? deadline = answer.SeedUntil ?? (job.Seeding.MaxMinutes > 0 ? now.AddMinutes(job.Seeding.MaxMinutes) : null);
@@ -36,7 +37,7 @@ internal sealed class SeedingMode : Mode
             if (deadline is { } end && now >= end)
             {
                 Stop(context, "the job's maximum seeding time is reached");
-                return new FinishingMode();
+                return new PostStepsMode();
             }
             try
             {
@@ -46,7 +47,7 @@ internal sealed class SeedingMode : Mode
                 if (!status.KeepSeeding)
                 {
                     Stop(context, "server: " + (status.Reason ?? "seeding no longer needed"));
-                    return new FinishingMode();
+                    return new PostStepsMode();
                 }
                 context.Status.SetMessage($"{status.MachinesDone}/{status.MachinesTotal} machines done; {status.Reason}");
             }
@@ -62,7 +63,7 @@ internal sealed class SeedingMode : Mode
                 if (e is ServerRejectedException || silent >= unreachable)
                 {
                     Stop(context, e is ServerRejectedException ? e.Message : $"server and tracker unreachable for {silent.TotalSeconds:0} s");
-                    return new FinishingMode();
+                    return new PostStepsMode();
                 }
             }
         }

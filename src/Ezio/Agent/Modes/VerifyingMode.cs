@@ -11,6 +11,8 @@ namespace Ezio.Agent.Modes;
 /// has it in the middle of ours, so `sgdisk -e` moves it to the real end. That edits the
 /// primary header too, so the torrent's view of the first and last MiB is frozen first
 /// (<see cref="SnapshotStorage"/>) and peers keep receiving bytes that match the hashes.
+/// Growing the last partition and writing the hostname change the middle of the disk, so
+/// they wait until seeding is over (<see cref="PostStepsMode"/>).
 /// </summary>
 internal sealed class VerifyingMode : Mode
 {
@@ -35,7 +37,7 @@ internal sealed class VerifyingMode : Mode
             AgentLog.Verified(context.Logger, context.Torrent!.PieceCount, disk.Path, context.VerifySeconds);
         }
 
-        context.Enter(DeployPhase.Finishing, "post-steps");
+        context.Enter(DeployPhase.Finishing, "moving the GPT backup header to the end of the disk");
         var storage = context.Storage!;
         storage.Freeze(0, FrozenBytes);
         storage.Freeze(storage.Length - FrozenBytes, FrozenBytes);
@@ -47,14 +49,6 @@ internal sealed class VerifyingMode : Mode
                 AgentLog.CommandFailed(context.Logger, "sgdisk -e", disk.Path, result.ExitCode, result.Output);
             }
             await PartitioningMode.RereadAsync(context, disk.Path, cancellationToken).ConfigureAwait(false);
-        }
-        if (job.PostSteps.GrowLastPartition)
-        {
-            AgentLog.PostStepSkipped(context.Logger, "grow-last-partition", "not implemented yet (TODO): the last partition keeps the image's size");
-        }
-        if (job.PostSteps.Hostname is { } hostname)
-        {
-            AgentLog.PostStepSkipped(context.Logger, "hostname", $"not implemented yet (TODO): '{hostname}' was not written into the deployed system");
         }
         return new ReportingMode();
     }
