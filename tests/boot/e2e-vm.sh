@@ -411,8 +411,13 @@ while :; do
         result=0
         break
     fi
+    # A VM whose deployed disk booted may be gone (its GRUB halts); any other exit is a failure.
     exited=0
-    for p in "${qemu_pids[@]}"; do kill -0 "$p" 2>/dev/null || exited=1; done
+    for ((v = 0; v < vms; v++)); do
+        kill -0 "${qemu_pids[$v]}" 2>/dev/null && continue
+        grep -aq EZIO-DEPLOYED-OK "$work/$(vm_file serial.log "$v")" 2>/dev/null && [[ $deploy -eq 1 ]] && continue
+        exited=1
+    done
     ((exited == 0)) || { echo "e2e-vm: QEMU exited"; break; }
     if awk -v e="$(elapsed)" -v t="$timeout" 'BEGIN { exit !(e > t) }'; then
         echo "e2e-vm: timeout after ${timeout}s"
