@@ -66,6 +66,9 @@ BOOT_ROOT ?= $(OUT)/boot
 SERVER_URL ?= http://10.0.0.1:8080
 E2E_VARIANT ?= live
 E2E_FIRMWARE ?= bios
+E2E_LOADER ?= ipxe
+E2E_DEPLOY ?= 1
+SERVER_BIN ?= src/Ezio.Server/bin/$(CONFIG)/net10.0/ezio-server
 boot_ezio_dep = $(if $(filter $(OUT)/ezio,$(IMAGE_EZIO)),publish)
 
 .PHONY: image initrd-agent boot-root e2e-vm
@@ -85,7 +88,12 @@ boot-root:
 	pxe/boot-setup.sh --boot-root $(abspath $(BOOT_ROOT)) --server-url $(SERVER_URL) --live $(abspath $(LIVE_OUT))
 
 # Manual VM proof (root, QEMU TCG, private network namespace); not part of `make test`.
-# E2E_VARIANT=live|initrd, E2E_FIRMWARE=bios|uefi.
-e2e-vm:
+# The whole loop with the real ezio-server: netboot, agent deploys a small bootable disk,
+# menu flip, reboot, the deployed disk boots (E2E_DEPLOY=0: stop once the agent runs).
+# E2E_VARIANT=live|initrd, E2E_FIRMWARE=bios|uefi, E2E_LOADER=ipxe|grub|pxelinux (grub: UEFI, pxelinux: BIOS).
+e2e-vm: $(if $(wildcard $(OUT)/ezio),,publish)
+	$(DOTNET) build src/Ezio.Server -c $(CONFIG) --nologo -v q
+	EZIO_BIN=$(abspath $(OUT))/ezio EZIO_SERVER_BIN=$(abspath $(SERVER_BIN)) \
 	LIVE_OUT=$(abspath $(LIVE_OUT)) INITRD_AGENT_OUT=$(abspath $(INITRD_AGENT_OUT)) \
-		tests/boot/e2e-vm.sh --variant $(E2E_VARIANT) --firmware $(E2E_FIRMWARE)
+		tests/boot/e2e-vm.sh --variant $(E2E_VARIANT) --firmware $(E2E_FIRMWARE) --loader $(E2E_LOADER) \
+		$(if $(filter 1,$(E2E_DEPLOY)),--deploy)

@@ -3,32 +3,109 @@ using Xunit;
 namespace Ezio.Boot.Tests;
 
 /// <summary>
-/// The agent initrd netbooted in QEMU (TCG) through the real chain: dnsmasq DHCP + TFTP in a
-/// private network namespace, iPXE, the per-MAC script over HTTP, kernel + initrd, DHCP in the
-/// initrd, the agent started with the ezio.* parameters. About 25 s of VM time here; needs root
-/// (namespace, tap), so it does nothing for other users. The full live image: make e2e-vm.
+/// The boot chain in QEMU (TCG). The deploy loop runs the agent initrd through the real chain:
+/// dnsmasq DHCP + TFTP in a private network namespace, iPXE, the per-MAC script from the real
+/// ezio-server, kernel + initrd, DHCP in the initrd, the agent with the ezio.* parameters, the
+/// download onto the VM's empty disk, the done report, the menu flip, the reboot, and the
+/// deployed disk's own boot code. About 40 s of VM time here. The live image: make e2e-vm.
 /// </summary>
 public sealed class BootVmTests
 {
-    [Fact]
-    public void AgentInitrdNetbootsInQemu()
+    [VmFact]
+    public void AgentInitrd_DeployLoop_DeployedDiskBootsAfterTheMenuFlip()
     {
-        if (!Shell.IsRoot)
-        {
-            return;
-        }
         using var tmp = new TempDir();
-        var env = new Dictionary<string, string> { ["ZSTD_LEVEL"] = "3", ["INITRD_AGENT_OUT"] = tmp.Dir };
+        var env = new Dictionary<string, string>
+        {
+            ["ZSTD_LEVEL"] = "3",
+            ["INITRD_AGENT_OUT"] = tmp.Dir,
+            ["EZIO_BIN"] = Shell.EzioBin,
+            ["EZIO_SERVER_BIN"] = Shell.ServerBin,
+        };
         var build = Shell.Run("bash", [Shell.Path("initramfs-hooks/mkinitrd-agent.sh"), "--ezio", Shell.EzioBin, "--out", tmp.Dir],
             TimeSpan.FromMinutes(8), env);
         Assert.True(build.ExitCode == 0, build.All);
 
-        var run = Shell.Run("bash", [Shell.Path("tests/boot/e2e-vm.sh"), "--variant", "initrd", "--firmware", "bios", "--timeout", "300", "--agent-wait", "5"],
+        var run = Shell.Run("bash", [Shell.Path("tests/boot/e2e-vm.sh"), "--variant", "initrd", "--firmware", "bios", "--deploy", "--timeout", "300"],
             TimeSpan.FromMinutes(8), env);
         Assert.True(run.ExitCode == 0, run.All);
-        Assert.Contains("PASS initrd/bios", run.Output, StringComparison.Ordinal);
-        // The kernel command line of the per-MAC script reached the initrd.
+        Assert.Contains("PASS initrd/bios deploy loop", run.Output, StringComparison.Ordinal);
+        // The per-MAC deploy script's command line reached the initrd, with the server's deployment id.
         Assert.Contains("ezio.server=http://10.77.0.1:8080", run.Output, StringComparison.Ordinal);
-        Assert.Contains("ezio.job=e2e-vm", run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"ezio\.job=d\d{8}-\d+", run.Output);
+        // Each milestone in order: server log, then the serial console.
+        var order = new[] { "agent registered (server)", "job issued", "menu flipped to local", "reboot", "deployed system booted" };
+        var positions = order.Select(m => run.Output.IndexOf("  " + m + " ", StringComparison.Ordinal)).ToArray();
+        Assert.True(positions.All(p => p >= 0), "missing milestone:\n" + run.Output);
+        Assert.True(positions.Zip(positions.Skip(1)).All(p => p.First < p.Second), "milestones out of order:\n" + run.Output);
+        // The agent's own lines are on the serial console.
+        Assert.Contains("complete and flushed", run.Output, StringComparison.Ordinal);
+        Assert.Contains("disk holds the image", run.Output, StringComparison.Ordinal);
+        Assert.Contains("EZIO-DEPLOYED-OK platform=pc", run.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The test disk boots on its own, BIOS and UEFI: a failure of the loop is then the chain's.</summary>
+    [VmTheory]
+    [InlineData("bios", "pc")]
+    [InlineData("uefi", "efi")]
+    public void TestDisk_BootsItsOwnGrub(string firmware, string platform)
+    {
+        using var tmp = new TempDir();
+        var disk = tmp.Path("disk.img");
+        Shell.MustSucceed(Shell.Run("bash", [Shell.Path("tests/boot/mk-test-disk.sh"), disk, "8"], TimeSpan.FromMinutes(2)), "mk-test-disk.sh");
+        Assert.Contains("No problems found", Shell.Run("sgdisk", ["-v", disk]).Output, StringComparison.Ordinal);
+        var serial = tmp.Path("serial.log");
+        List<string> qemu = ["-machine", "q35", "-accel", "tcg", "-m", "256", "-display", "none", "-monitor", "none", "-net", "none",
+            "-serial", "file:" + serial, "-drive", $"file={disk},format=raw,if=virtio"];
+        if (firmware == "uefi")
+        {
+            var vars = tmp.Path("vars.fd");
+            File.Copy("/usr/share/OVMF/OVMF_VARS_4M.fd", vars);
+            qemu.AddRange(["-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd", "-drive", $"if=pflash,format=raw,file={vars}"]);
+        }
+        // GRUB halts the VM after printing its marker; the timeout only bounds a hang.
+        var run = Shell.Run("timeout", ["120", "qemu-system-x86_64", .. qemu], TimeSpan.FromMinutes(3));
+        var console = File.Exists(serial) ? File.ReadAllText(serial) : "";
+        Assert.True(run.ExitCode == 0, $"qemu exited with {run.ExitCode}: {run.All}\n{console}");
+        Assert.Contains("EZIO-DEPLOYED-OK platform=" + platform, console, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// A QEMU test: needs root (namespaces, tap) and qemu-system-x86_64. Outside CI it skips loudly
+/// when either is missing; under CI=true it always runs (and fails when they are missing).
+/// </summary>
+internal sealed class VmFactAttribute : FactAttribute
+{
+    public VmFactAttribute() => Skip = VmSkip.Reason();
+}
+
+internal sealed class VmTheoryAttribute : TheoryAttribute
+{
+    public VmTheoryAttribute() => Skip = VmSkip.Reason();
+}
+
+internal static class VmSkip
+{
+    public static string? Reason()
+    {
+        if (Shell.InCi)
+        {
+            return null;
+        }
+        string? reason = null;
+        if (!Shell.IsRoot)
+        {
+            reason = "SKIPPED: QEMU boot test needs root (network namespace, tap); mandatory in CI.";
+        }
+        else if (!File.Exists("/usr/bin/qemu-system-x86_64") || !File.Exists("/usr/share/OVMF/OVMF_CODE_4M.fd"))
+        {
+            reason = "SKIPPED: QEMU boot test needs qemu-system-x86 and ovmf; mandatory in CI.";
+        }
+        if (reason is not null)
+        {
+            Console.Error.WriteLine("WARNING: " + reason);
+        }
+        return reason;
     }
 }

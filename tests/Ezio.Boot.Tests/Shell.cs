@@ -24,6 +24,28 @@ internal static class Shell
         }
     }
 
+    public static bool InCi => Environment.GetEnvironmentVariable("CI") is { Length: > 0 };
+
+    /// <summary>EZIO_SERVER_BIN when set, else the newest built ezio-server apphost (Release or Debug).</summary>
+    public static string ServerBin
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("EZIO_SERVER_BIN") is { Length: > 0 } configured)
+            {
+                Assert.True(File.Exists(configured), $"EZIO_SERVER_BIN={configured} does not exist");
+                return configured;
+            }
+            var built = new[] { "Release", "Debug" }
+                .Select(c => Path("src", "Ezio.Server", "bin", c, "net10.0", "ezio-server"))
+                .Where(File.Exists)
+                .OrderByDescending(File.GetLastWriteTimeUtc)
+                .FirstOrDefault();
+            Assert.True(built is not null, "ezio-server is not built (dotnet build src/Ezio.Server, or set EZIO_SERVER_BIN)");
+            return built;
+        }
+    }
+
     public sealed record Result(int ExitCode, string Output, string Error)
     {
         public string All => Output + Error;

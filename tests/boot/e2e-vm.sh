@@ -1,12 +1,36 @@
 #!/usr/bin/env bash
 # VM proof of the boot chain (manual: make e2e-vm; not part of make test).
 #
-#   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--loader ipxe|grub]
+#   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--loader ipxe|grub|pxelinux]
 #                        [--dhcp lab|proxy] [--timeout S] [--agent-wait S] [--keep]
+#                        [--deploy] [--image-mib N] [--vms N]
+#
+# --deploy: the whole loop, with the real ezio-server (EZIO_SERVER_BIN) and the ezio
+# binary (EZIO_BIN, for the image's torrent). tests/boot/mk-test-disk.sh makes a small
+# GPT disk (GRUB in a BIOS boot partition and in an ESP, printing EZIO-DEPLOYED-OK on
+# the serial console); it becomes image "e2e-disk" of the server's repository and a
+# deployment (--after reboot) names the VM's MAC. The chain script then asks the server
+# for the per-MAC script: deploy form -> kernel + initrd -> agent registers, downloads,
+# writes the VM's empty disk, reports done -> the server writes the local-boot menus ->
+# the agent reboots the VM -> the per-MAC script is now the local form (BIOS: iPXE sanboot
+# of the first disk; UEFI: iPXE chains GRUB, whose local form chainloads the disk's EFI
+# loader) -> the deployed disk's GRUB prints its marker. The run passes on that marker; milestones:
+#   registered, job, deploy done, menu flipped (server log), reboot, deployed-system
+#   boot message (serial console). QEMU then runs without -no-reboot, with the disk as
+#   the second boot device (BIOS: -boot order=nc; UEFI: bootindex=2).
+# --vms N (with --deploy): N VMs (own tap, disk and serial log each; 1 GiB RAM) netboot at
+# once and are named by one deployment; a machine that is done seeds until all are, so
+# they fetch pieces from each other, not only from the server. The run then also wants
+# every VM's deployed disk booted and, for N > 1, bytes uploaded by the VMs' agents
+# (their "uploaded N bytes" lines). --image-mib defaults to 64 then.
 #
 # --dhcp proxy: a second namespace plays the site's DHCP server (plain dnsmasq on
 # 10.77.0.2, no boot options, joined to the bridge by a veth pair); the lab's dnsmasq
 # runs pxe/dnsmasq/proxy.conf.in and only adds the PXE answers.
+#
+# --loader pxelinux (BIOS, --deploy only): the NIC's iPXE ROM loads lpxelinux.0 instead of
+# ezio.ipxe; PXELINUX reads the server's pxelinux.cfg/01-<mac> (deploy form, then
+# LOCALBOOT 0, which hands back to the BIOS: the disk is the next boot device).
 #
 # --loader grub (UEFI only): OVMF's PXE loads GRUB's core.efi instead of iPXE; GRUB reads
 # grub/grub.cfg, which loads the per-MAC grub.cfg-01-<mac> (the server's grub-deploy form).
@@ -31,7 +55,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-variant=live firmware=bios loader=ipxe dhcp=lab timeout=600 agent_wait=30 keep=0
+variant=live firmware=bios loader=ipxe dhcp=lab timeout=600 agent_wait=30 keep=0 deploy=0 image_mib="" vms=1
 while [[ $# -gt 0 ]]; do
     case $1 in
         --variant) variant=$2; shift ;;
@@ -41,10 +65,16 @@ while [[ $# -gt 0 ]]; do
         --timeout) timeout=$2; shift ;;
         --agent-wait) agent_wait=$2; shift ;;
         --keep) keep=1 ;;
+        --deploy) deploy=1 ;;
+        --image-mib) image_mib=$2; shift ;;
+        --vms) vms=$2; shift ;;
         *) echo "e2e-vm.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
 done
+[[ $vms =~ ^[1-4]$ ]] || { echo "--vms 1..4" >&2; exit 2; }
+((vms == 1 || deploy == 1)) || { echo "--vms needs --deploy" >&2; exit 2; }
+if [[ -z $image_mib ]]; then image_mib=16; ((vms > 1)) && image_mib=64; fi
 [[ $(id -u) -eq 0 ]] || { echo "e2e-vm.sh: needs root (network namespace, tap)" >&2; exit 1; }
 
 live_dir=${LIVE_OUT:-$repo/out/boot/live}
@@ -73,8 +103,19 @@ if [[ -n $server_bin ]]; then
     [[ -x $server_bin ]] || { echo "EZIO_SERVER_BIN $server_bin is not executable" >&2; exit 1; }
     files=http://$server_ip:8081
 fi
+if [[ $deploy -eq 1 ]]; then
+    [[ -n $server_bin ]] || { echo "--deploy needs EZIO_SERVER_BIN (the real ezio-server)" >&2; exit 1; }
+    ezio_bin=${EZIO_BIN:-$repo/out/ezio}
+    [[ -x $ezio_bin ]] || { echo "--deploy needs EZIO_BIN (ezio, for the image's torrent)" >&2; exit 1; }
+    # Everything comes from the server: per-MAC script, kernel, initrd, squashfs.
+    files=$server
+fi
 mac=52:54:00:e2:10:0${RANDOM:0:1}
 mac_hyp=${mac//:/-}
+# VM 0 is "the" VM of the single-VM proof; VMs 1.. only exist with --vms.
+macs=("$mac")
+for ((v = 1; v < vms; v++)); do macs+=("52:54:00:e2:1$v:0${mac: -1}"); done
+vm_file() { if (($2 == 0)); then echo "$1"; else echo "${1%.*}-$2.${1##*.}"; fi; }  # serial.log 1 -> serial-1.log
 ns=ezio-e2e-$$
 site_ns=ezio-site-$$
 work=$(mktemp -d /tmp/ezio-e2e.XXXXXX)
@@ -115,7 +156,9 @@ case $variant in
         ;;
 esac
 
-# The per-MAC deploy script, as ezio-server renders it.
+# The per-MAC deploy script, as ezio-server renders it (with --deploy the server itself
+# answers /boot/<mac>.ipxe from the deployment's state).
+if [[ $deploy -eq 0 ]]; then
 template=$repo/pxe/templates/ipxe-deploy.tmpl
 if [[ ! -f $template ]]; then
     template=$work/ipxe-deploy.tmpl
@@ -142,16 +185,34 @@ set default=0
 set timeout=3
 
 menuentry "Ezio: deploy {{image}}" {
-  linux {{kernel}} {{append}} ezio.server={{server}} ezio.job={{deployment}} ezio.after={{after}}
-  initrd {{initrd}}
+  linux /{{kernel}} {{append}} ezio.server={{server}} ezio.job={{deployment}} ezio.after={{after}}
+  initrd /{{initrd}}
 }
 EOF2
     fi
-    # GRUB loads over TFTP from its prefix device; paths are absolute on it.
+    # GRUB loads over TFTP from its prefix device; the template makes the paths absolute.
     "$here/render-menu.sh" "$gtemplate" mac="$mac" image=e2e deployment=e2e-vm after=stay \
-        server="$server" kernel="/$kernel" initrd="/$initrd" append="$append" >"$root/grub/grub.cfg-01-$mac"
+        server="$server" kernel="$kernel" initrd="$initrd" append="$append" >"$root/grub/grub.cfg-01-$mac"
 fi
 cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
+else
+    case $loader/$firmware in
+        ipxe/* | grub/uefi | pxelinux/bios) ;;
+        *) echo "--loader grub needs --firmware uefi, --loader pxelinux --firmware bios" >&2; exit 2 ;;
+    esac
+    # The image: a small bootable GPT disk, as raw data + torrent in the repository.
+    mkdir -p "$work/repo/e2e-disk" "$work/state"
+    "$here/mk-test-disk.sh" "$work/repo/e2e-disk/data" "$image_mib" >/dev/null
+    "$ezio_bin" torrent create "$work/repo/e2e-disk/data" -o "$work/repo/e2e-disk/e2e-disk.torrent" \
+        --piece-size 256K --name e2e-disk >/dev/null
+    kernel_dir=${kernel%%/*}
+    cat >"$work/server.json" <<EOF
+{
+  "menus": { "bootRoot": "$root", "serverUrl": "$server", "kernel": "$kernel", "initrd": "$initrd",
+             "append": "$append" }
+}
+EOF
+fi
 
 case $dhcp in
     lab) "$repo/pxe/dnsmasq-config.sh" lab --iface br0 --server-ip "$server_ip" --server-url "$server" \
@@ -165,6 +226,9 @@ dnsmasq --test -C "$work/dnsmasq.conf" >/dev/null 2>&1
 sed -i '/^log-facility=/d' "$work/dnsmasq.conf"
 if [[ $loader == grub ]]; then
     sed -i 's|ipxe/snponly.efi|grub/x86_64-efi/core.efi|' "$work/dnsmasq.conf"
+elif [[ $loader == pxelinux ]]; then
+    [[ $deploy -eq 1 ]] || { echo "--loader pxelinux needs --deploy (the server writes its menus)" >&2; exit 2; }
+    sed -i 's|^dhcp-boot=tag:ipxe,ezio.ipxe|dhcp-boot=tag:ipxe,lpxelinux.0|' "$work/dnsmasq.conf"
 fi
 
 # The lab: a namespace with a bridge and the VM's tap.
@@ -173,9 +237,11 @@ ip -n "$ns" link set lo up
 ip -n "$ns" link add br0 type bridge
 ip -n "$ns" addr add "$server_ip/24" dev br0
 ip -n "$ns" -6 addr add fd00:77::1/64 dev br0 nodad
-ip -n "$ns" tuntap add tap0 mode tap
-ip -n "$ns" link set tap0 master br0
-ip -n "$ns" link set tap0 up
+for ((v = 0; v < vms; v++)); do
+    ip -n "$ns" tuntap add "tap$v" mode tap
+    ip -n "$ns" link set "tap$v" master br0
+    ip -n "$ns" link set "tap$v" up
+done
 ip -n "$ns" link set br0 up
 
 if [[ $dhcp == proxy ]]; then
@@ -198,39 +264,80 @@ ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file="$work/dnsmasq.conf
     --pid-file="$work/dnsmasq.pid" --dhcp-leasefile="$work/leases" --log-dhcp \
     --log-facility="$work/dnsmasq.log" &
 pids+=($!)
-ip netns exec "$ns" busybox httpd -f -p "${files#http://}" -h "$work/www" &
-pids+=($!)
-if [[ -n $server_bin ]]; then
+if [[ $deploy -eq 0 ]]; then
+    ip netns exec "$ns" busybox httpd -f -p "${files#http://}" -h "$work/www" &
+    pids+=($!)
+fi
+if [[ $deploy -eq 1 ]]; then
+    ip netns exec "$ns" "$server_bin" --config "$work/server.json" --repo "$work/repo" --listen "$server" \
+        --public-url "$server" --state "$work/state" --live-dir "$root/$kernel_dir" --ocsmgrd-port -1 \
+        >"$work/server.log" 2>&1 &
+    pids+=($!)
+    # Bounded wait for the API, then the deployment of the test disk to the VMs.
+    for ((i = 0; i < 120; i++)); do
+        ip netns exec "$ns" bash -c "exec 3<>/dev/tcp/$server_ip/8080" 2>/dev/null && break
+        sleep 0.5
+    done
+    created=0
+    for ((i = 0; i < 10; i++)); do
+        if ip netns exec "$ns" "$server_bin" deploy e2e-disk --machines "$(IFS=,; echo "${macs[*]}")" --after reboot \
+               --server "$server" >"$work/deploy.log" 2>&1; then
+            created=1
+            break
+        fi
+        sleep 0.5
+    done
+    [[ $created -eq 1 ]] || { echo "e2e-vm: deployment not created:"; cat "$work/deploy.log" "$work/server.log"; exit 1; }
+elif [[ -n $server_bin ]]; then
     mkdir -p "$work/repo" "$work/state" "$work/menus"
     ip netns exec "$ns" "$server_bin" --repo "$work/repo" --listen "$server" --public-url "$server" \
         --state "$work/state" --boot-root "$work/menus" --ocsmgrd-port 6461 >"$work/server.log" 2>&1 &
     pids+=($!)
 fi
 
-truncate -s 2G "$work/disk.img"
-qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -smp 2 -m 2048
-      -display none -monitor none -serial "file:$work/serial.log" -no-reboot
-      -netdev tap,id=n0,ifname=tap0,script=no,downscript=no
-      -drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe")
-case $firmware in
-    bios)
-        # Debian's virtio iPXE ROM is not run by SeaBIOS here; the e1000 ROM is.
-        qemu+=(-boot n -device "e1000,netdev=n0,mac=$mac,romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom"
-               -debugcon "file:$work/firmware.log" -global isa-debugcon.iobase=0x402) ;;
-    uefi)
-        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
-        # romfile= (empty): no iPXE ROM, so OVMF's own PXE loads snponly.efi.
-        qemu+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
-               -drive "if=pflash,format=raw,file=$work/vars.fd"
-               -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1") ;;
-    *) echo "--firmware bios|uefi" >&2; exit 2 ;;
-esac
+# The QEMU command line of VM $1 (tap$1, its own disk, serial log and UEFI variables).
+qemu_for() {
+    local v=$1 vm_mac=${macs[$1]} disk serial mem=2048
+    disk=$work/$(vm_file disk.img "$v")
+    serial=$work/$(vm_file serial.log "$v")
+    ((vms > 1)) && mem=1024
+    truncate -s 2G "$disk"
+    qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -smp 2 -m $mem
+          -display none -monitor none -serial "file:$serial"
+          -netdev "tap,id=n0,ifname=tap$v,script=no,downscript=no")
+    if [[ $deploy -eq 0 ]]; then
+        qemu+=(-no-reboot -drive "file=$disk,format=raw,if=virtio,cache=unsafe")
+    elif [[ $firmware == bios ]]; then
+        qemu+=(-drive "file=$disk,format=raw,if=virtio,cache=unsafe")
+    else
+        qemu+=(-drive "file=$disk,format=raw,if=none,id=d0,cache=unsafe" -device virtio-blk-pci,drive=d0,bootindex=2)
+    fi
+    case $firmware in
+        bios)
+            # Debian's virtio iPXE ROM is not run by SeaBIOS here; the e1000 ROM is.
+            # -boot order=nc: the NIC first, then the disk (iPXE's "exit" falls through to it).
+            qemu+=(-boot order=nc -device "e1000,netdev=n0,mac=$vm_mac,romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom"
+                   -debugcon "file:$work/$(vm_file firmware.log "$v")" -global isa-debugcon.iobase=0x402) ;;
+        uefi)
+            cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/$(vm_file vars.fd "$v")"
+            # romfile= (empty): no iPXE ROM, so OVMF's own PXE loads snponly.efi.
+            qemu+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+                   -drive "if=pflash,format=raw,file=$work/$(vm_file vars.fd "$v")"
+                   -device "virtio-net-pci,netdev=n0,mac=$vm_mac,romfile=,bootindex=1") ;;
+        *) echo "--firmware bios|uefi" >&2; exit 2 ;;
+    esac
+}
 
-echo "e2e-vm: $variant/$firmware/$loader/$dhcp-dhcp, mac $mac, namespace $ns, work $work"
+echo "e2e-vm: $variant/$firmware/$loader/$dhcp-dhcp, mac ${macs[*]}, namespace $ns, work $work"
 start=$(date +%s.%N)
-ip netns exec "$ns" nice -n 10 "${qemu[@]}" &
-qemu_pid=$!
-pids+=("$qemu_pid")
+qemu_pids=()
+for ((v = 0; v < vms; v++)); do
+    qemu_for "$v"
+    ip netns exec "$ns" nice -n 10 "${qemu[@]}" &
+    qemu_pids+=($!)
+    pids+=($!)
+done
+qemu_pid=${qemu_pids[0]}
 
 elapsed() { awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - s }'; }
 declare -A seen=()
@@ -245,6 +352,7 @@ checks=(
     "tftp iPXE|dnsmasq.log|sent .*(snponly\.efi|undionly\.kpxe)"
     "tftp GRUB core.efi|dnsmasq.log|sent .*core\.efi"
     "tftp grub.cfg-01-<mac>|dnsmasq.log|sent .*grub\.cfg-01-"
+    "tftp pxelinux.cfg/01-<mac>|dnsmasq.log|sent .*pxelinux\.cfg/01-"
     "tftp ezio.ipxe|dnsmasq.log|sent .*ezio\.ipxe"
     "kernel started|serial.log|Linux version"
     "initramfs started|serial.log|Run /init|ezio-initrd: init|Loading, please wait"
@@ -254,6 +362,35 @@ checks=(
 if [[ -n $server_bin ]]; then
     checks+=("agent registered (server)|server.log|registered from")
 fi
+if [[ $deploy -eq 1 ]]; then
+    checks+=(
+        "job issued|server.log|got job"
+        "deploy done (server)|server.log|done with .*ok=True"
+        "menu flipped to local|server.log|Boot menus of .* now local"
+        "reboot|serial.log|reboot: Restarting system"
+        "deployed system booted|serial.log|EZIO-DEPLOYED-OK"
+    )
+    for ((v = 1; v < vms; v++)); do
+        checks+=(
+            "vm$v done (agent)|$(vm_file serial.log "$v")|Server acknowledged done"
+            "vm$v deployed system booted|$(vm_file serial.log "$v")|EZIO-DEPLOYED-OK"
+        )
+    done
+    if ((vms > 1)); then
+        checks+=("deployment finished (all)|server.log|Deployment .* is now Finished")
+    fi
+fi
+passed() {
+    if [[ $deploy -eq 1 ]]; then
+        [[ -n ${seen["deployed system booted"]:-} ]] || return 1
+        local v
+        for ((v = 1; v < vms; v++)); do
+            [[ -n ${seen["vm$v deployed system booted"]:-} ]] || return 1
+        done
+    else
+        [[ -n ${seen[$ready]:-} ]] && [[ -z $server_bin || -n ${seen["agent registered (server)"]:-} ]]
+    fi
+}
 result=1
 while :; do
     for c in "${checks[@]}"; do
@@ -270,11 +407,18 @@ while :; do
             fi
         done
     fi
-    if [[ -n ${seen[$ready]:-} ]] && [[ -z $server_bin || -n ${seen["agent registered (server)"]:-} ]]; then
+    if passed; then
         result=0
         break
     fi
-    kill -0 "$qemu_pid" 2>/dev/null || { echo "e2e-vm: QEMU exited"; break; }
+    # A VM whose deployed disk booted may be gone (its GRUB halts); any other exit is a failure.
+    exited=0
+    for ((v = 0; v < vms; v++)); do
+        kill -0 "${qemu_pids[$v]}" 2>/dev/null && continue
+        grep -aq EZIO-DEPLOYED-OK "$work/$(vm_file serial.log "$v")" 2>/dev/null && [[ $deploy -eq 1 ]] && continue
+        exited=1
+    done
+    ((exited == 0)) || { echo "e2e-vm: QEMU exited"; break; }
     if awk -v e="$(elapsed)" -v t="$timeout" 'BEGIN { exit !(e > t) }'; then
         echo "e2e-vm: timeout after ${timeout}s"
         break
@@ -282,7 +426,7 @@ while :; do
     sleep 0.5
 done
 
-if [[ $result -eq 0 && $agent_wait -gt 0 ]]; then
+if [[ $result -eq 0 && $agent_wait -gt 0 && $deploy -eq 0 ]]; then
     # Let the agent start and talk to the (static) server for a while.
     sleep "$agent_wait"
 fi
@@ -295,7 +439,47 @@ if [[ -n $server_bin ]]; then
 fi
 echo "---- agent lines ----"
 grep -aiE 'ezio agent|agent|register' "$work/serial.log" | tr -d '\r' | tail -n 8 || true
-if [[ $result -eq 0 ]]; then
+if [[ $deploy -eq 1 ]]; then
+    for p in "${qemu_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${qemu_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    echo "---- deployed disk ----"
+    # The image's bytes between the BIOS boot partition and the backup GPT must be on the disk
+    # (the agent moves the backup GPT to the disk's end, so the tail differs).
+    image_bytes=$(stat -c %s "$work/repo/e2e-disk/data")
+    want=pc
+    [[ $firmware == uefi ]] && want=efi
+    uploaded=0
+    for ((v = 0; v < vms; v++)); do
+        disk=$work/$(vm_file disk.img "$v") serial=$work/$(vm_file serial.log "$v")
+        if cmp -n $((image_bytes - 2 * 1048576)) -i 1048576 "$work/repo/e2e-disk/data" "$disk"; then
+            echo "vm$v: disk holds the image (MiB 1..$((image_bytes / 1048576 - 1)) identical)"
+        else
+            echo "e2e-vm: vm$v: the disk does not hold the image"
+            result=1
+        fi
+        grep -aoE 'EZIO-DEPLOYED-OK platform=[a-z]+' "$serial" | head -n 1 || true
+        if [[ $result -eq 0 ]] && ! grep -aq "EZIO-DEPLOYED-OK platform=$want" "$serial"; then
+            echo "e2e-vm: vm$v: the deployed disk booted, but not through $firmware"
+            result=1
+        fi
+        bytes=$(grep -aoE 'uploaded [0-9]+ bytes' "$serial" | tail -n 1 | awk '{ print $2 }' || true)
+        if ((vms > 1)); then
+            echo "vm$v: agent uploaded ${bytes:-?} bytes to its peers"
+        fi
+        uploaded=$((uploaded + ${bytes:-0}))
+    done
+    if ((vms > 1 && result == 0)); then
+        if ((uploaded > 0)); then
+            echo "peers: the VMs' agents uploaded $uploaded bytes to each other (the rest came from the server)"
+        else
+            echo "e2e-vm: the VMs fetched everything from the server, nothing from each other"
+            result=1
+        fi
+    fi
+fi
+if [[ $result -eq 0 && $deploy -eq 1 ]]; then
+    echo "e2e-vm: PASS $variant/$firmware deploy loop: deployed system booted at ${seen["deployed system booted"]}s"
+elif [[ $result -eq 0 ]]; then
     echo "e2e-vm: PASS $variant/$firmware: $ready at ${seen[$ready]}s"
 else
     echo "e2e-vm: FAIL $variant/$firmware"

@@ -40,8 +40,8 @@ public sealed class BootMenuWriterTests
             set timeout=3
 
             menuentry "Ezio: deploy debian12" {
-              linux ezio/vmlinuz boot=live components quiet ezio.server=http://10.0.0.1:8080 ezio.job=d20260101-1 ezio.after=reboot
-              initrd ezio/initrd.img
+              linux /ezio/vmlinuz boot=live components quiet ezio.server=http://10.0.0.1:8080 ezio.job=d20260101-1 ezio.after=reboot
+              initrd /ezio/initrd.img
             }
 
             """, File.ReadAllText(Path.Combine(root, "grub", "grub.cfg-01-52:54:00:ab:cd:ef")));
@@ -76,6 +76,33 @@ public sealed class BootMenuWriterTests
         Assert.Equal(4, Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Count());
         Assert.Equal(File.ReadAllText(Path.Combine(root, "grub", "grub.cfg-01-52:54:00:ab:cd:ef")),
             File.ReadAllText(Path.Combine(root, "grub", "grub.cfg-01-52-54-00-ab-cd-ef")));
+    }
+
+    [Fact]
+    public void WriteLocal_Ipxe_BiosSanbootsTheDiskUefiChainsGrub()
+    {
+        var (writer, root) = NewWriter();
+        writer.WriteLocal(Target);
+        var ipxe = File.ReadAllText(Path.Combine(root, "52:54:00:ab:cd:ef.ipxe"));
+        var lines = ipxe.Split('\n').Where(l => l.Length > 0 && l[0] != '#').ToArray();
+        // BIOS: INT 13h boot of the first disk, else back to the BIOS's next boot device.
+        Assert.Equal(new[] { "iseq ${platform} efi && goto efi ||", "sanboot --no-describe --drive 0x80 ||", "exit", ":efi" }, lines[..4]);
+        // UEFI: iPXE cannot start a local loader and "exit" lets the firmware try its other
+        // network entries first (minutes in OVMF), so GRUB's local form takes over.
+        Assert.Equal(new[] { "isset ${ezio_tftp} || set ezio_tftp ${next-server}", "set netX/next-server ${ezio_tftp} ||", "chain --autofree tftp://${ezio_tftp}/grub/x86_64-efi/core.efi ||", "exit" }, lines[4..]);
+    }
+
+    [Fact]
+    public void WriteLocal_Grub_ChainloadsTheDisksEfiLoaderBeforeGivingUp()
+    {
+        var (writer, root) = NewWriter();
+        writer.WriteLocal(Target);
+        var grub = File.ReadAllText(Path.Combine(root, "grub", "grub.cfg-01-52:54:00:ab:cd:ef"));
+        var search = grub.IndexOf("search --no-floppy --set=esp --file $loader", StringComparison.Ordinal);
+        var chain = grub.IndexOf("chainloader ($esp)$loader", StringComparison.Ordinal);
+        var exit = grub.LastIndexOf("  exit\n", StringComparison.Ordinal);
+        Assert.True(search > 0 && chain > search && exit > chain, grub);
+        Assert.Contains("for loader in /EFI/BOOT/BOOTX64.EFI ", grub, StringComparison.Ordinal);
     }
 
     [Theory]
