@@ -22,6 +22,18 @@ internal static class Program
             await Console.Error.WriteLineAsync("ezio-server: " + e.Message).ConfigureAwait(false);
             return 2;
         }
+        catch (HttpRequestException e)
+        {
+            // deploy and status talk to a running server; a wrong URL or a server that is not
+            // up yet is an everyday mistake, not a crash.
+            await Console.Error.WriteLineAsync($"ezio-server: cannot reach the server: {e.Message} (is it running? --server URL or EZIO_SERVER says where)").ConfigureAwait(false);
+            return 1;
+        }
+        catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
+        {
+            await Console.Error.WriteLineAsync("ezio-server: the server did not answer in time").ConfigureAwait(false);
+            return 1;
+        }
     }
 
     private static int Help()

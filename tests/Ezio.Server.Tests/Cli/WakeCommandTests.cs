@@ -28,6 +28,30 @@ public sealed class WakeCommandTests
     }
 
     [Fact]
+    public async Task Deploy_NoServerListening_ExitsWithAnErrorInsteadOfCrashing()
+    {
+        // A port that was free a moment ago: nothing answers there.
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var error = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(error);
+        int rc;
+        try
+        {
+            rc = await Program.Main(["deploy", "lab", "--machines", "52:54:00:00:00:01", "--server", $"http://127.0.0.1:{port}"]);
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+        Assert.Equal(1, rc);
+        Assert.Contains("cannot reach the server", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ParseMachines_File_ReadsMacsAndComments()
     {
         var file = Path.GetTempFileName();
