@@ -41,7 +41,14 @@ internal static class DashboardEndpoints
 
     internal static DashboardSnapshot BuildSnapshot(DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time)
     {
-        var open = manager.ListDeployments().Where(d => d.State is Deployment.Contracts.DeploymentState.Active or Deployment.Contracts.DeploymentState.Finishing).ToList();
+        var all = manager.ListDeployments();
+        var open = all.Where(d => d.State is Deployment.Contracts.DeploymentState.Active or Deployment.Contracts.DeploymentState.Finishing).ToList();
+        if (open.Count == 0 && all.Count > 0)
+        {
+            // Nothing running: the last deployment stays on screen with its final state, so
+            // whoever looks after the run sees how it ended rather than an empty page.
+            open = [all.MaxBy(d => d.FinishedAt ?? d.CreatedAt)!];
+        }
         var ids = open.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
         var machines = manager.ListMachines().Where(m => m.DeploymentId is not null && ids.Contains(m.DeploymentId)).ToList();
         return new DashboardSnapshot(time.GetUtcNow(), open, machines, seeder.BytesServed);

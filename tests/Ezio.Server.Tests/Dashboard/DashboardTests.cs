@@ -49,6 +49,36 @@ public sealed class DashboardTests
     }
 
     [Fact]
+    public async Task Snapshot_DeploymentFinished_StaysOnScreenWithItsMachines()
+    {
+        var dirs = new TestDirs();
+        dirs.AddImage("lab");
+        await using var server = await TestServer.StartAsync(dirs);
+        var deployment = await server.DeployAsync(new("lab", ["52:54:00:00:00:01", "52:54:00:00:00:02"]));
+        var agents = new AgentSimulator(server);
+        var a = await agents.RegisterAsync("52:54:00:00:00:01", "10.0.0.5", "pc1");
+        var b = await agents.RegisterAsync("52:54:00:00:00:02", "10.0.0.6", "pc2");
+        await agents.DoneAsync("52:54:00:00:00:01", a, ok: true);
+        await agents.DoneAsync("52:54:00:00:00:02", b, ok: false, "disk too small");
+
+        DashboardSnapshot? snapshot = null;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!cancel.IsCancellationRequested)
+        {
+            snapshot = await server.Http.GetFromJsonAsync(DashboardEndpoints.Snapshot, DashboardJsonContext.Default.DashboardSnapshot, cancel.Token);
+            if (snapshot!.Deployments.Count == 1 && snapshot.Deployments[0].State == DeploymentState.Finished)
+            {
+                break;
+            }
+            await Task.Delay(100, cancel.Token);
+        }
+        var shown = Assert.Single(snapshot!.Deployments);
+        Assert.Equal(deployment.Id, shown.Id);
+        Assert.Equal(DeploymentState.Finished, shown.State);
+        Assert.Equal(2, snapshot.Machines.Count);
+    }
+
+    [Fact]
     public async Task History_MachineDone_RecordedInSqlite()
     {
         var dirs = new TestDirs();
