@@ -253,15 +253,22 @@ run_libtorrent() {
     local limit=$1 t0 i status=0 srv
     tracker_start "$work" || return 1
     rm -rf "$work/lt"
-    lan_spawn srv "$work/lt-srv.log" /usr/bin/python3 "$here/../lan/lt_peer.py" seed \
-        --torrent "$TORRENT" --save-path "$osdir/slices" --tracker "$announce"
-    srv=$LAN_PID
-    for ((i = 0; i < 600; i++)); do
-        grep -q '^SEEDING' "$work/lt-srv.log" 2>/dev/null && break
-        kill -0 "$srv" 2>/dev/null || break
-        sleep 0.2
+    # The seeder has been seen to die at start now and then (bench/run.sh): retry once.
+    local attempt
+    for attempt in 1 2; do
+        lan_spawn srv "$work/lt-srv.log" /usr/bin/python3 "$here/../lan/lt_peer.py" seed \
+            --torrent "$TORRENT" --save-path "$osdir/slices" --tracker "$announce"
+        srv=$LAN_PID
+        for ((i = 0; i < 600; i++)); do
+            grep -q '^SEEDING' "$work/lt-srv.log" 2>/dev/null && break 2
+            kill -0 "$srv" 2>/dev/null || break
+            sleep 0.2
+        done
+        echo "bench-os: libtorrent seeder did not start (attempt $attempt):" >&2
+        tail -n 5 "$work/lt-srv.log" >&2
+        lan_stop "$srv" 2
     done
-    grep -q '^SEEDING' "$work/lt-srv.log" || { echo "bench-os: libtorrent seeder did not start" >&2; tail -n 5 "$work/lt-srv.log" >&2; lan_stop "$srv"; tracker_stop; return 1; }
+    grep -q '^SEEDING' "$work/lt-srv.log" || { tracker_stop; return 1; }
     counters_start
     t0=$(now)
     for ((i = 1; i <= LAN_N; i++)); do
@@ -304,7 +311,7 @@ for n in $NS; do
     for tool in $TOOLS; do
         lan_fresh_disks || exit 1
         rm -f "$work"/done.*
-        CPU=() RX1=() TX1=() FETCHED=()
+        CPU=() RX0=() TX0=() RX1=() TX1=() FETCHED=() SRV_TX0=0 SRV_TX1=0
         limit=$(awk -v b="$bound" -v n="$n" 'BEGIN { printf "%d", 90 + 2 * (n + 2) * b }')
         load=$(cut -d' ' -f1 /proc/loadavg)
         RESULT= NOTE= status=ok
