@@ -27,9 +27,13 @@
 #   (mean, max): ezio and libtorrent = the whole client process when it reports done;
 #   multicast = the `zstd -dc` process only (decompression); load = 1-min load average
 #   at the start of the row. The host is shared: rerun before trusting one number.
+#   For ezio rows the note adds what the seeder uploaded (in copies of the image) and when
+#   its link had carried one copy (the server's uplink is the floor of every tool).
 #
 # Settings: NS="1 2 4 8 16"  RATE=50mbit  VARIANT=minbase|full  TOOLS="multicast ezio
 #           libtorrent ezio-raw"  UDPCAST_FRACTION=0.95  LAN_NET=10.79.0  EZIO_BIN
+#           EZIO_SEED_ARGS (extra `ezio seed` options, e.g. --no-super-seed)
+#           BENCH_OS_DETAIL=1 (per-machine lines for ezio rows)
 # Duration (minbase, 232 MiB used, 50mbit: bound 39 s raw, 13.5 s compressed): ~25 min for
 # the default N set; full (~1 GiB used) is about four times that.
 set -uo pipefail
@@ -156,6 +160,25 @@ wait_done() {
     done
 }
 
+# Every 0.25 s until stopped (at most LIMIT s): "<seconds since t0> <server TX bytes since
+# counters_start>" to $work/trace; trace_first_copy then tells when the server had sent
+# BYTES (one copy of the image): the rest of the run is spent on the last pieces.
+trace_start() {
+    local t0=$1 limit=$2
+    (
+        local end=$((SECONDS + limit)) tx
+        while ((SECONDS < end)); do
+            read -r _ tx <<<"$(link_bytes srv)"
+            echo "$(elapsed "$t0" "$(now)") $((tx - SRV_TX0))"
+            sleep 0.25
+        done
+    ) >"$work/trace" &
+    TRACE_PID=$!
+    echo "$TRACE_PID" >>"$LAN_DIR/pids"
+}
+trace_stop() { kill "$TRACE_PID" 2>/dev/null; wait "$TRACE_PID" 2>/dev/null; }
+trace_first_copy() { awk -v b="$1" '$2 >= b { print $1; found = 1; exit } END { if (!found) print "-" }' "$work/trace"; }
+
 verify_disks() {
     local i status=0 out
     for ((i = 1; i <= LAN_N; i++)); do
@@ -168,16 +191,20 @@ run_ezio() {
     local limit=$1 extra=${2:-} t0 i status=0
     tracker_start "$work" || return 1
     # shellcheck disable=SC2086
-    seeder_start "$work" --no-recheck --tracker "$announce" $extra || { tracker_stop; return 1; }
+    seeder_start "$work" --no-recheck --tracker "$announce" $extra ${EZIO_SEED_ARGS:-} || { tracker_stop; return 1; }
     SEED_UPLOADED=0
     M_PID=() M_LOG=() M_START=() M_DONE=() M_RC=() M_SKIP=()
     counters_start
     t0=$(now)
+    trace_start "$t0" "$limit"
     for ((i = 1; i <= LAN_N; i++)); do
         EZIO_GET_ARGS="--no-recheck --tracker $announce $extra" machine_start "$i" "$work"
         watch_done "${M_LOG[i]}" "ezio: complete and verified" "${M_PID[i]}" "$work/done.$i" "$limit"
     done
     wait_done "$limit" || status=1
+    trace_stop
+    local copy=$EZP_BYTES
+    [[ -n $extra ]] && copy=$USED_BYTES
     swarm_stop_machines 15
     seeder_stop
     tracker_stop
@@ -186,7 +213,7 @@ run_ezio() {
     done
     ((status == 0)) && { verify_disks || status=1; }
     ((status == 0)) && RESULT=$(elapsed "$t0" "$LAST_DONE")
-    NOTE="seed uploaded $(awk -v s="$SEED_UPLOADED" 'BEGIN { printf "%.1f", s / 1048576 }') MiB"
+    NOTE="seed uploaded $(awk -v s="$SEED_UPLOADED" -v c="$copy" 'BEGIN { printf "%.1f MiB (%.2f copies)", s / 1048576, s / c }'), one copy out by $(trace_first_copy "$copy") s"
     return $status
 }
 

@@ -6,7 +6,7 @@
 # like the agent) is pinned to one CPU with taskset.
 #   PIECES   a pieces.ezp (default: out/bench-os/$VARIANT/repo/os-$VARIANT/pieces.ezp, made
 #            by bench/os/image.sh when missing: needs root)
-#   SECONDS  per measurement (default 3)   LEVELS  compression levels (default 1,3; "" skips)
+#   ZSTD_SECONDS  per measurement (default 3)   LEVELS  compression levels (default 1,3; "" skips)
 #   CPU      the CPU to pin to (default the last one)
 set -euo pipefail
 
@@ -14,7 +14,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 VARIANT=${VARIANT:-minbase}
 PIECES=${PIECES:-$repo/out/bench-os/$VARIANT/repo/os-$VARIANT/pieces.ezp}
-SECONDS_EACH=${SECONDS:-3}
+SECONDS_EACH=${ZSTD_SECONDS:-3}
 LEVELS=${LEVELS-1,3}
 CPU=${CPU:-$(($(nproc) - 1))}
 
