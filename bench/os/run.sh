@@ -179,6 +179,16 @@ trace_start() {
 trace_stop() { kill "$TRACE_PID" 2>/dev/null; wait "$TRACE_PID" 2>/dev/null; }
 trace_first_copy() { awk -v b="$1" '$2 >= b { print $1; found = 1; exit } END { if (!found) print "-" }' "$work/trace"; }
 
+# Whatever a tool left running (a failed run returns early) must not hold the next one's
+# ports: stop every process this LAN recorded, by PID.
+stop_leftovers() {
+    local pid
+    while read -r pid; do
+        [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && lan_stop "$pid" 2
+    done <"$LAN_DIR/pids"
+    : >"$LAN_DIR/pids"
+}
+
 verify_disks() {
     local i status=0 out
     for ((i = 1; i <= LAN_N; i++)); do
@@ -278,7 +288,7 @@ run_multicast() {
 
 run_libtorrent() {
     local limit=$1 t0 i status=0 srv
-    tracker_start "$work" || return 1
+    tracker_start "$work" || { echo "bench-os: no tracker" >&2; return 1; }
     rm -rf "$work/lt"
     # The seeder has been seen to die at start now and then (bench/run.sh): retry once.
     local attempt
@@ -295,7 +305,7 @@ run_libtorrent() {
         tail -n 5 "$work/lt-srv.log" >&2
         lan_stop "$srv" 2
     done
-    grep -q '^SEEDING' "$work/lt-srv.log" || { tracker_stop; return 1; }
+    grep -q '^SEEDING' "$work/lt-srv.log" || { echo "bench-os: no libtorrent seeder" >&2; tracker_stop; return 1; }
     counters_start
     t0=$(now)
     for ((i = 1; i <= LAN_N; i++)); do
@@ -343,6 +353,7 @@ for n in $NS; do
         load=$(cut -d' ' -f1 /proc/loadavg)
         RESULT= NOTE= status=ok
         if ! "run_$tool" "$limit"; then status=FAIL; overall=1; fi
+        stop_leftovers
         ratio= ratio_zst=
         if [[ -n $RESULT ]]; then
             ratio=$(awk -v t="$RESULT" -v b="$bound" 'BEGIN { printf "%.2f", t / b }')
