@@ -160,23 +160,33 @@ wait_done() {
     done
 }
 
-# Every 0.25 s until stopped (at most LIMIT s): "<seconds since t0> <server TX bytes since
-# counters_start>" to $work/trace; trace_first_copy then tells when the server had sent
-# BYTES (one copy of the image): the rest of the run is spent on the last pieces.
+# Every 0.5 s until stopped (at most LIMIT s): "<seconds since t0> <server TX> <m1 RX> ...
+# <mN RX>" (bytes since counters_start) to $work/trace, kept as
+# bench/results/os-...-trace-<N>-<tool>.txt. trace_first_copy tells when the server had sent
+# BYTES (one copy of the image); the machines' columns show how each one's tail went.
 trace_start() {
     local t0=$1 limit=$2
     (
-        local end=$((SECONDS + limit)) tx
+        local end=$((SECONDS + limit)) tx rx i line
         while ((SECONDS < end)); do
             read -r _ tx <<<"$(link_bytes srv)"
-            echo "$(elapsed "$t0" "$(now)") $((tx - SRV_TX0))"
-            sleep 0.25
+            line="$(elapsed "$t0" "$(now)") $((tx - SRV_TX0))"
+            for ((i = 1; i <= LAN_N; i++)); do
+                read -r rx _ <<<"$(link_bytes "m$i")"
+                line+=" $((rx - RX0[i]))"
+            done
+            echo "$line"
+            sleep 0.5
         done
     ) >"$work/trace" &
     TRACE_PID=$!
     echo "$TRACE_PID" >>"$LAN_DIR/pids"
 }
-trace_stop() { kill "$TRACE_PID" 2>/dev/null; wait "$TRACE_PID" 2>/dev/null; }
+trace_stop() {
+    kill "$TRACE_PID" 2>/dev/null
+    wait "$TRACE_PID" 2>/dev/null
+    cp "$work/trace" "${csv%.csv}-trace-$LAN_N-$1.txt"
+}
 trace_first_copy() { awk -v b="$1" '$2 >= b { print $1; found = 1; exit } END { if (!found) print "-" }' "$work/trace"; }
 
 # Whatever a tool left running (a failed run returns early) must not hold the next one's
@@ -207,12 +217,13 @@ run_ezio() {
     counters_start
     t0=$(now)
     trace_start "$t0" "$limit"
+    T0=$t0
     for ((i = 1; i <= LAN_N; i++)); do
         EZIO_GET_ARGS="--no-recheck --tracker $announce $extra" machine_start "$i" "$work"
         watch_done "${M_LOG[i]}" "ezio: complete and verified" "${M_PID[i]}" "$work/done.$i" "$limit"
     done
     wait_done "$limit" || status=1
-    trace_stop
+    trace_stop "ezio${extra:+-raw}"
     local copy=$EZP_BYTES
     [[ -n $extra ]] && copy=$USED_BYTES
     swarm_stop_machines 15
@@ -348,7 +359,7 @@ for n in $NS; do
     for tool in $TOOLS; do
         lan_fresh_disks || exit 1
         rm -f "$work"/done.*
-        CPU=() RX0=() TX0=() RX1=() TX1=() FETCHED=() SRV_TX0=0 SRV_TX1=0
+        CPU=() DONE_AT=() RX0=() TX0=() RX1=() TX1=() FETCHED=() SRV_TX0=0 SRV_TX1=0
         limit=$(awk -v b="$bound" -v n="$n" 'BEGIN { printf "%d", 90 + 2 * (n + 2) * b }')
         load=$(cut -d' ' -f1 /proc/loadavg)
         RESULT= NOTE= status=ok
@@ -369,7 +380,7 @@ for n in $NS; do
             "$(mib "$srv_tx")M" "$(mib "$rx_mean")M" "$(mib "$rx_max")M" "$(mib "$tx_mean")M" "$cpu_mean" "$cpu_max" "$load" "$status" "$NOTE"
         if [[ $tool == ezio* && -n ${BENCH_OS_DETAIL:-} ]]; then
             for ((i = 1; i <= n; i++)); do
-                echo "      m$i rx $(mib $((RX1[i] - RX0[i])))M tx $(mib $((TX1[i] - TX0[i])))M fetched(payload) $(mib "${FETCHED[i]:-0}")M cpu ${CPU[i]:-}"
+                echo "      m$i rx $(mib $((RX1[i] - RX0[i])))M tx $(mib $((TX1[i] - TX0[i])))M fetched(payload) $(mib "${FETCHED[i]:-0}")M cpu ${CPU[i]:-} done at $(elapsed "$T0" "${DONE_AT[i]:-$T0}") s"
             done
         fi
     done
