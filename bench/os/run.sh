@@ -28,14 +28,16 @@
 #   multicast = the `zstd -dc` process only (decompression); load = 1-min load average
 #   at the start of the row. The host is shared: rerun before trusting one number.
 #   For ezio rows the note adds what the seeder uploaded (in copies of the image) and when
-#   its link had carried one copy (the server's uplink is the floor of every tool).
+#   its link had carried one copy (the server's uplink is the floor of every tool), and
+#   os-<stamp>-trace-<N>-<tool>.txt has the server's TX and each machine's RX every 0.5 s.
 #
 # Settings: NS="1 2 4 8 16"  RATE=50mbit  VARIANT=minbase|full  TOOLS="multicast ezio
 #           libtorrent ezio-raw"  UDPCAST_FRACTION=0.95  LAN_NET=10.79.0  EZIO_BIN
 #           EZIO_SEED_ARGS (extra `ezio seed` options, e.g. --no-super-seed)
 #           BENCH_OS_DETAIL=1 (per-machine lines for ezio rows)
-# Duration (minbase, 232 MiB used, 50mbit: bound 39 s raw, 13.5 s compressed): ~25 min for
-# the default N set; full (~1 GiB used) is about four times that.
+# Duration (minbase, 232 MiB used, 50mbit: bound 39 s raw, 13.5 s compressed): ~15 min for
+# the default N set, plus ~5 min for debootstrap on the first run; full (1.25 GiB used) is
+# about five times that (TOOLS="multicast ezio" keeps it near 15 min for N in {1 4 8}).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
