@@ -5,7 +5,7 @@ CONFIG ?= Release
 RID ?= linux-x64
 OUT ?= out
 
-.PHONY: all build test publish check clean bench bench-disk bench-image bench-lan demo
+.PHONY: all build test publish check clean bench bench-disk bench-image bench-lan bench-os bench-zstd demo
 
 all: build
 
@@ -45,6 +45,17 @@ bench: bench-lan
 bench-lan: publish
 	EZIO_BIN=$(abspath $(OUT))/ezio bench/run.sh
 
+# A debootstrap Debian (cached in out/bench-os) to N machines at RATE: Clonezilla's multicast
+# of the zstd partclone image vs ezio (compressed pieces) vs libtorrent (root; bench/os/run.sh).
+# Shape it with NS="1 2 4 8" RATE=50mbit VARIANT=minbase|full TOOLS="multicast ezio".
+bench-os: publish
+	EZIO_BIN=$(abspath $(OUT))/ezio bench/os/run.sh
+bench: bench-os
+
+# zstd bindings on one core: libzstd (ZstdPieceCodec) vs ZstdSharp.Port on the bench-os pieces.
+bench-zstd: publish
+	EZIO_BIN=$(abspath $(OUT))/ezio bench/zstd/run.sh
+bench: bench-zstd
 
 # The README's first command: a sample disk captured as an image, the real ezio-server and
 # N machines running the real agent on an emulated LAN, every disk and boot menu checked

@@ -2,14 +2,14 @@
 # libtorrent peer for the LAN benchmark (run with Debian's /usr/bin/python3, where
 # python3-libtorrent 2.0 lives), one per network namespace.
 #
-#   lt_peer.py seed  --torrent T --save-path DIR [--timeout S]
-#   lt_peer.py leech --torrent T --save-path DIR [--timeout S]
+#   lt_peer.py seed  --torrent T --save-path DIR [--timeout S] [--tracker URL]...
+#   lt_peer.py leech --torrent T --save-path DIR [--timeout S] [--tracker URL]...
 #
 # Listens on 0.0.0.0:6881 (each namespace has its own address), TCP only (uTP's delay-based
 # congestion control is not what a LAN deployment would pick), peers from the torrent's
-# tracker only. The seeder prints "SEEDING" once checked and serves until SIGTERM, then
-# prints "UPLOADED <bytes>". A leecher prints "DONE <epoch seconds>" once every piece is
-# hash-checked and flushed, keeps seeding until SIGTERM or --timeout, then exits 0.
+# tracker (and any --tracker) only. The seeder prints "SEEDING" once checked and serves
+# until SIGTERM, then prints "UPLOADED <bytes>". A leecher prints "DONE <epoch seconds>"
+# once every piece is hash-checked and flushed, keeps seeding until SIGTERM or --timeout, then exits 0.
 # Exit 3 on timeout before completion, 2 on a torrent error.
 #
 # Session settings come from the tests' shared tests/scripts/lt_common.py.
@@ -28,12 +28,13 @@ def main():
     ap.add_argument("--torrent", required=True)
     ap.add_argument("--save-path", required=True)
     ap.add_argument("--timeout", type=float, default=3600.0)
+    ap.add_argument("--tracker", action="append", default=[])
     args = ap.parse_args()
 
     # libtorrent's own preset for a dedicated seed box.
     extra = c.seed_preset() if args.mode == "seed" else None
     ses = c.session(6881, extra, interface="0.0.0.0", outgoing_interface=None)
-    handle = c.add_torrent(ses, args.torrent, args.save_path)
+    handle = c.add_torrent(ses, args.torrent, args.save_path, trackers=args.tracker)
 
     stop = c.StopFlag()
     deadline = time.monotonic() + args.timeout

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # Plots a bench/run.sh CSV: seconds until the last machine is done vs N, one line per tool,
-# one panel per link rate, with the line-rate bound dashed.
+# one panel per link rate, with the line-rate bound dashed (and, for bench/os/run.sh, the
+# bound of the compressed partclone image dotted).
 #
 #   /usr/bin/python3 bench/lan/plot.py results.csv out.png
 import csv
@@ -17,12 +18,15 @@ def main():
     src, out = sys.argv[1], sys.argv[2]
     series = defaultdict(lambda: defaultdict(list))
     bounds = {}
+    zbounds = {}
     with open(src, newline="") as f:
         for row in csv.DictReader(f):
             if row["status"] != "ok":
                 continue
             series[row["rate"]][row["tool"]].append((int(row["n"]), float(row["seconds"])))
             bounds[row["rate"]] = float(row["bound_seconds"])
+            if row.get("bound_zst_seconds"):
+                zbounds[row["rate"]] = float(row["bound_zst_seconds"])
     rates = sorted(series, key=lambda r: float("".join(c for c in r if c.isdigit() or c == ".")))
     if not rates:
         print("plot: no successful rows", file=sys.stderr)
@@ -33,6 +37,8 @@ def main():
             points.sort()
             ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=tool)
         ax.axhline(bounds[rate], color="grey", linestyle="--", label="line-rate bound")
+        if rate in zbounds:
+            ax.axhline(zbounds[rate], color="grey", linestyle=":", label="bound, compressed image")
         ax.set_xscale("log", base=2)
         ns = sorted({p[0] for pts in series[rate].values() for p in pts})
         ax.set_xticks(ns)
