@@ -190,8 +190,14 @@ internal sealed partial class PeerConnection
 
     // Compressed mode requests whole pieces. One in flight leaves the link idle for a round
     // trip between pieces, and on a loaded LAN that round trip waits behind the requester's
-    // own upload queue; a second piece keeps the pipe full. A fast peer gets its rate's worth.
-    private int ZBudgetBlocks => Math.Max(_requestTargetBlocks, 2 * BlocksPerPiece);
+    // own upload queue; a second piece keeps the pipe full. A fast peer gets its rate's worth,
+    // and since its rate counts compressed bytes, a piece that travels at a third of its size
+    // takes a third of the budget (at most 16 pieces in flight).
+    private int ZBudgetBlocks =>
+        Math.Clamp((int)(_requestTargetBlocks / _zWireRatio), 2 * BlocksPerPiece, 16 * BlocksPerPiece);
+
+    // Wire bytes per piece byte of the compressed pieces this peer sent (1 until it sends one).
+    private double _zWireRatio = 1.0;
 
     /// <summary>
     /// False while a compressed-mode peer has no room to request another whole piece: giving

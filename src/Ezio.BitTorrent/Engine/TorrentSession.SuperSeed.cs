@@ -14,9 +14,17 @@ public sealed partial class TorrentSession
     private int SuperSeedWindow => (int)Math.Clamp((2L << 20) / Torrent.PieceLength, 2, 64);
 
     // Pieces on their way from us to their first holder: enough to keep our uplink busy over
-    // the round trip between a have and the next request (4 MiB, at least three pieces),
-    // few enough that each goes out at a good share of the uplink.
-    private int SuperSeedInFlight => (int)Math.Clamp((4L << 20) / Torrent.PieceLength, 3, 64);
+    // the round trip between a have and the next request (4 MiB on the wire, at least three
+    // pieces), few enough that each goes out at a good share of the uplink. Compressed pieces
+    // cost less on the wire, so more of them fit: what the pieces out so far cost tells.
+    private int SuperSeedInFlight
+    {
+        get
+        {
+            var perPiece = _seenCount > 0 ? Math.Max(16L << 10, Interlocked.Read(ref _uploaded) / _seenCount) : Torrent.PieceLength;
+            return (int)Math.Clamp((4L << 20) / Math.Min(perPiece, Torrent.PieceLength), 3, 64);
+        }
+    }
 
     // A piece handed to a peer that has not announced it after this long may be handed to
     // another: the first peer may be stuck, or may never ask for it.
