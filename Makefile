@@ -13,8 +13,11 @@ build:
 	$(DOTNET) build Ezio.sln -c $(CONFIG) --nologo
 
 # Builds the AOT binary first: interop tests drive the real `ezio` executable.
+# Everything is built before the first test runs: the system tests start ezio-server from its
+# build output, which no test project references.
 test: publish
-	EZIO_BIN=$(abspath $(OUT))/ezio $(DOTNET) test Ezio.sln -c $(CONFIG) --nologo
+	$(DOTNET) build Ezio.sln -c $(CONFIG) --nologo
+	EZIO_BIN=$(abspath $(OUT))/ezio $(DOTNET) test Ezio.sln -c $(CONFIG) --nologo --no-build
 
 publish:
 	$(DOTNET) publish src/Ezio/Ezio.csproj -c $(CONFIG) -r $(RID) -o $(OUT) --nologo -warnaserror
