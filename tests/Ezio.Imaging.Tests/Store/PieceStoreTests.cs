@@ -17,14 +17,7 @@ public sealed class PieceStoreTests
         byte[] data = MakeData(out long total);
         string path = temp.File("pieces.ezp");
         byte[] infoHash = RandomNumberGenerator.GetBytes(20);
-        using (var writer = new PieceStoreWriter(path, PieceLength, total))
-        {
-            for (long at = 0; at < total; at += PieceLength)
-            {
-                writer.Add(data.AsSpan((int)at, (int)Math.Min(PieceLength, total - at)));
-            }
-            writer.Complete(infoHash);
-        }
+        WriteStore(path, data, infoHash);
 
         using var store = PieceStore.Open(path);
         Assert.Equal(5, store.PieceCount);
@@ -48,14 +41,7 @@ public sealed class PieceStoreTests
         using var temp = new TempDirectory();
         byte[] data = MakeData(out long total);
         string path = temp.File("pieces.ezp");
-        using (var writer = new PieceStoreWriter(path, PieceLength, total))
-        {
-            for (long at = 0; at < total; at += PieceLength)
-            {
-                writer.Add(data.AsSpan((int)at, (int)Math.Min(PieceLength, total - at)));
-            }
-            writer.Complete(new byte[20]);
-        }
+        WriteStore(path, data, new byte[20]);
         using var storage = new PieceStoreStorage(PieceStore.Open(path), cachedPieces: 2);
         Assert.Equal(total, storage.Length);
         Parallel.For(0, 400, i =>
@@ -77,14 +63,7 @@ public sealed class PieceStoreTests
         using var temp = new TempDirectory();
         byte[] data = MakeData(out long total);
         string path = temp.File("pieces.ezp");
-        using (var writer = new PieceStoreWriter(path, PieceLength, total))
-        {
-            for (long at = 0; at < total; at += PieceLength)
-            {
-                writer.Add(data.AsSpan((int)at, (int)Math.Min(PieceLength, total - at)));
-            }
-            writer.Complete(new byte[20]);
-        }
+        WriteStore(path, data, new byte[20]);
         byte[] good = File.ReadAllBytes(path);
         foreach (int at in new[] { 12, good.Length - 10 })
         {
@@ -102,6 +81,17 @@ public sealed class PieceStoreTests
         Assert.Equal(1 << 20, EzioImage.ChoosePieceLength(8000L << 20));
         Assert.Equal(2 << 20, EzioImage.ChoosePieceLength(8001L << 20));
         Assert.Equal(16 << 20, EzioImage.ChoosePieceLength(1L << 50));
+    }
+
+    // One piece at a time, as an import adds them.
+    private static void WriteStore(string path, byte[] data, byte[] infoHash)
+    {
+        using var writer = new PieceStoreWriter(path, PieceLength, data.Length);
+        for (long at = 0; at < data.Length; at += PieceLength)
+        {
+            writer.Add(data.AsSpan((int)at, (int)Math.Min(PieceLength, data.Length - at)));
+        }
+        writer.Complete(infoHash);
     }
 
     // Piece 0 compressible text, 1 zeros, 2 random (incompressible), 3 compressible, 4 short tail.
