@@ -40,16 +40,14 @@ public sealed partial class TorrentSession
         }
         var now = Time.GetTimestamp();
         // Peers with no piece left to give are skipped for the rest of this pass.
-        var tried = 0UL;
+        HashSet<PeerConnection>? exhausted = null;
         while (true)
         {
             PeerConnection? target = null;
-            var targetIndex = -1;
             var ties = 0;
-            for (var p = 0; p < _peers.Count; p++)
+            foreach (var peer in _peers)
             {
-                var peer = _peers[p];
-                if (peer.Advertised is null || peer.IsClosed || peer.AdvertisedPending >= SuperSeedWindow || (p < 64 && (tried & (1UL << p)) != 0))
+                if (peer.Advertised is null || peer.IsClosed || peer.AdvertisedPending >= SuperSeedWindow || exhausted?.Contains(peer) == true)
                 {
                     continue;
                 }
@@ -57,13 +55,11 @@ public sealed partial class TorrentSession
                     || (peer.AdvertisedPending == target.AdvertisedPending && peer.GivenCount < target.GivenCount))
                 {
                     target = peer;
-                    targetIndex = p;
                     ties = 1;
                 }
                 else if (peer.AdvertisedPending == target.AdvertisedPending && peer.GivenCount == target.GivenCount && _random.Next(++ties) == 0)
                 {
                     target = peer;
-                    targetIndex = p;
                 }
             }
             if (target is null)
@@ -73,11 +69,7 @@ public sealed partial class TorrentSession
             var piece = PickToGive(target, now, allowNew: _unseenGiven < SuperSeedInFlight);
             if (piece < 0)
             {
-                if (targetIndex >= 64)
-                {
-                    return;
-                }
-                tried |= 1UL << targetIndex;
+                (exhausted ??= []).Add(target);
                 continue;
             }
             if (_given[piece] == 0)
