@@ -73,7 +73,7 @@ work=$(mktemp -d /var/tmp/ezio-bench-lan.XXXXXX)
 LAN_ID=bl$$
 cleanup() {
     lan_down
-    rm -rf "$work"
+    [[ -n ${BENCH_KEEP:-} ]] && echo "bench-lan: kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'echo "bench-lan: interrupted"; exit 130' INT
@@ -114,12 +114,12 @@ wait_jobs() {
 run_ezio() {
     local limit=$1 t0 status=0 i last=0
     tracker_start "$work" || return 1
-    seeder_start "$work" --no-recheck || { tracker_stop; return 1; }
+    seeder_start "$work" --no-recheck ${EZIO_EXTRA:-} || { tracker_stop; return 1; }
     SEED_UPLOADED=0
     M_PID=() M_LOG=() M_START=() M_DONE=() M_RC=() M_SKIP=() M_VERIFIED=()
     t0=$(lan_now)
     for ((i = 1; i <= LAN_N; i++)); do
-        EZIO_GET_ARGS=--no-recheck machine_start "$i" "$work"
+        EZIO_GET_ARGS="--no-recheck ${EZIO_EXTRA:-}" machine_start "$i" "$work"
     done
     swarm_watch "$limit" >/dev/null || status=1
     for ((i = 1; i <= LAN_N; i++)); do

@@ -265,12 +265,18 @@ internal sealed partial class PeerConnection
             {
                 while (reader.TryRead(out var message))
                 {
+                    WriteUrgent();
+                    if (message.Id == MessageId.KeepAlive && message.Length == -1)
+                    {
+                        continue;
+                    }
                     Write(message);
-                    if (_writer.UnflushedBytes >= 256 * 1024)
+                    if (_writer.UnflushedBytes >= FlushBytes)
                     {
                         await FlushAsync(token).ConfigureAwait(false);
                     }
                 }
+                WriteUrgent();
                 await FlushAsync(token).ConfigureAwait(false);
             }
         }
@@ -289,6 +295,19 @@ internal sealed partial class PeerConnection
         finally
         {
             await _writer.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Blocks go to the socket in chunks of this much: large enough for few system calls,
+    // small enough that urgent messages wait little behind a chunk.
+    private const int FlushBytes = 64 * 1024;
+
+    private void WriteUrgent()
+    {
+        Volatile.Write(ref _wakePending, 0);
+        while (_urgent.TryDequeue(out var message))
+        {
+            Write(message);
         }
     }
 

@@ -56,6 +56,7 @@ internal sealed partial class PeerConnection
         // What a piece costs on the wire from this peer, smoothed: the request budget is in
         // pieces, the rate in wire bytes.
         _zWireRatio = 0.7 * _zWireRatio + 0.3 * Math.Clamp((double)payload.Length / download.Length, 1.0 / 16, 1.0);
+        _zSamples++;
         Interlocked.Exchange(ref _lastBlockTicks, _session.Time.GetTimestamp());
         _downloads.Remove(download);
         completed.Add(download);

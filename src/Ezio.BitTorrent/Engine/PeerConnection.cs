@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -29,6 +30,13 @@ internal sealed partial class PeerConnection
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly Channel<Outgoing> _outbox;
+
+    // Everything but block data: requests, haves, cancels, choking. These jump ahead of the
+    // blocks queued for the peer; behind megabytes of our uploads, our requests would reach
+    // a busy peer seconds late and its uplink would idle for us meanwhile.
+    private readonly ConcurrentQueue<Outgoing> _urgent = new();
+    private int _wakePending;
+    private static readonly Outgoing Wake = new(MessageId.KeepAlive, Length: -1);
     private readonly CancellationTokenSource _cts = new();
     private readonly object _sync = new();
     private readonly List<PieceDownload> _downloads = new();
@@ -63,6 +71,7 @@ internal sealed partial class PeerConnection
         IsOutgoing = outgoing;
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
         _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        LimitUnsentBytes(socket);
         _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
         // A compressed piece travels as one extended message of up to a piece (plus header).
         _limits = session.Options.Codec is null
@@ -73,6 +82,27 @@ internal sealed partial class PeerConnection
         _lastSendTicks = now;
         _lastBlockTicks = now;
         RemoteBitfield = new Bitfield(session.Torrent.PieceCount);
+    }
+
+    // Linux TCP_NOTSENT_LOWAT: the kernel takes more from us only while less than this waits
+    // unsent, so an urgent message queues behind at most this much of our uploads.
+    private const int TcpNotSentLowAt = 25;
+    private const int UnsentBytesLimit = 128 * 1024;
+
+    private static void LimitUnsentBytes(Socket socket)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        try
+        {
+            socket.SetRawSocketOption((int)SocketOptionLevel.Tcp, TcpNotSentLowAt, BitConverter.GetBytes(UnsentBytesLimit));
+        }
+        catch (SocketException)
+        {
+            // An old kernel without the option: only the queue order helps then.
+        }
     }
 
     public IPEndPoint RemoteEndPoint { get; }
@@ -115,7 +145,16 @@ internal sealed partial class PeerConnection
     public Task? SendTask { get; private set; }
 
     /// <summary>Queues a message; false once the connection is closing.</summary>
-    public bool Send(in Outgoing message) => _outbox.Writer.TryWrite(message);
+    public bool Send(in Outgoing message)
+    {
+        if (message.Id == MessageId.Piece || (message.Id == MessageId.Extended && message.Length == -1))
+        {
+            return _outbox.Writer.TryWrite(message);
+        }
+        _urgent.Enqueue(message);
+        // One wake-up in the queue is enough however many urgent messages wait.
+        return Interlocked.Exchange(ref _wakePending, 1) == 1 || _outbox.Writer.TryWrite(Wake);
+    }
 
     /// <summary>Starts both loops, after the swarm loop queued the opening messages.</summary>
     public void Start()
@@ -198,6 +237,16 @@ internal sealed partial class PeerConnection
 
     // Wire bytes per piece byte of the compressed pieces this peer sent (1 until it sends one).
     private double _zWireRatio = 1.0;
+    private int _zSamples;
+    private int _zProbe;
+
+    // Whole compressed pieces pay off while they travel smaller. When this peer's pieces come
+    // back about as large as they are (incompressible data), plain blocks serve better: a
+    // piece can then be spread over peers' uplinks and pipelined block by block. Every eighth
+    // piece is still asked for compressed, so data that turns compressible switches back.
+    private bool CompressedPaysOff => _zSamples == 0 || _zWireRatio < 0.9;
+
+    private bool CompressedMode => _zRemoteId != 0 && CompressedPaysOff;
 
     /// <summary>
     /// False while a compressed-mode peer has no room to request another whole piece: giving
@@ -207,8 +256,7 @@ internal sealed partial class PeerConnection
     {
         get
         {
-            var zId = _zRemoteId;
-            if (zId == 0)
+            if (!CompressedMode)
             {
                 return true;
             }
@@ -298,6 +346,50 @@ internal sealed partial class PeerConnection
         }
     }
 
+    /// <summary>
+    /// A piece in <paramref name="has"/> and not in <paramref name="exclude"/> assigned here of
+    /// which no block was requested yet, or -1; <paramref name="waiting"/> is the bytes of all
+    /// pieces here still unrequested.
+    /// </summary>
+    public int FindUnstarted(Bitfield has, List<int> exclude, out int waiting)
+    {
+        lock (_sync)
+        {
+            waiting = 0;
+            var found = -1;
+            foreach (var download in _downloads)
+            {
+                waiting += download.UnrequestedBytes;
+                if (found < 0 && download.NextRequest == 0 && download.ReceivedCount == 0 && has[download.Index] && !exclude.Contains(download.Index))
+                {
+                    found = download.Index;
+                }
+            }
+            return found;
+        }
+    }
+
+    /// <summary>
+    /// Takes back an assigned piece still untouched (nothing requested), for another peer to
+    /// send; null when it was requested meanwhile or is not here. The caller owns it now.
+    /// </summary>
+    public PieceDownload? TakeUnstarted(int index)
+    {
+        lock (_sync)
+        {
+            for (var i = 0; i < _downloads.Count; i++)
+            {
+                var download = _downloads[i];
+                if (download.Index == index && download.NextRequest == 0 && download.ReceivedCount == 0)
+                {
+                    _downloads.RemoveAt(i);
+                    return download;
+                }
+            }
+            return null;
+        }
+    }
+
     /// <summary>Takes every download back (the connection closed).</summary>
     public List<PieceDownload> TakeDownloads()
     {
@@ -332,9 +424,19 @@ internal sealed partial class PeerConnection
         if (zId != 0)
         {
             zBudget = ZBudgetBlocks;
+            var paysOff = CompressedPaysOff;
             foreach (var download in _downloads)
             {
-                if (download.NextRequest == 0 && (outstanding == 0 || outstanding + download.BlockCount <= zBudget))
+                if (download.NextRequest != 0 || download.AsBlocks)
+                {
+                    continue;
+                }
+                if (!paysOff && ++_zProbe % 8 != 0)
+                {
+                    download.AsBlocks = true;
+                    continue;
+                }
+                if (outstanding == 0 || outstanding + download.BlockCount <= zBudget)
                 {
                     Send(new Outgoing(MessageId.Extended, zId, Data: ZPieceMessage.EncodeRequest(ZPieceMessage.Request, download.Index)));
                     download.NextRequest = download.BlockCount;
@@ -345,7 +447,7 @@ internal sealed partial class PeerConnection
         foreach (var download in _downloads)
         {
             // In compressed mode only pieces that were begun as blocks continue as blocks.
-            if (zId != 0 && download.NextRequest == 0)
+            if (zId != 0 && download.NextRequest == 0 && !download.AsBlocks)
             {
                 unrequested += download.UnrequestedBytes;
                 continue;
@@ -362,7 +464,7 @@ internal sealed partial class PeerConnection
             }
             unrequested += download.UnrequestedBytes;
         }
-        var room = zId == 0 || outstanding + blocksPerPiece <= zBudget;
+        var room = !CompressedMode || outstanding + blocksPerPiece <= zBudget;
         if (room && unrequested <= _queueTargetBytes && Interlocked.Exchange(ref _needWorkPosted, 1) == 0)
         {
             (batch ??= new PeerBatch(this)).Events.Add(new PeerEvent(PeerEventKind.NeedWork));

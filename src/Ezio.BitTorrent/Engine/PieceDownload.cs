@@ -39,6 +39,9 @@ internal sealed class PieceDownload
 
     public int ReceivedCount { get; private set; }
 
+    /// <summary>Fetched as plain blocks from a peer that speaks ezio_zpiece (its pieces do not compress).</summary>
+    public bool AsBlocks { get; set; }
+
     /// <summary>Set when the engine took the piece away (endgame winner elsewhere).</summary>
     public bool Cancelled { get; set; }
 
@@ -82,8 +85,12 @@ internal sealed class PieceDownload
     /// <summary>Has some blocks but not all: worth finishing from another peer.</summary>
     public bool IsPartial => ReceivedCount > 0 && ReceivedCount < BlockCount && Compressed is null;
 
-    /// <summary>Moves to another peer: request again every block not received yet.</summary>
-    public void RestartRequests() => NextRequest = 0;
+    /// <summary>Moves to another peer: request again, as blocks, every block not received yet.</summary>
+    public void RestartRequests()
+    {
+        NextRequest = 0;
+        AsBlocks = true;
+    }
 
     /// <summary>The piece arrived whole (ezio_zpiece) and was decoded into the buffer.</summary>
     public void AcceptWhole()

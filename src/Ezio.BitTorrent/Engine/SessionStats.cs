@@ -16,7 +16,8 @@ public sealed record PeerStats(System.Net.IPEndPoint EndPoint, long Downloaded, 
 /// <summary>
 /// A snapshot of a session for progress displays and reports. <c>SuperSeedUploaded</c>: payload
 /// bytes this seed had sent when super-seeding ended (every piece had reached some peer);
-/// one copy of the data when no piece had to be sent twice.
+/// one copy of the data when no piece had to be sent twice. <c>PiecesTakenOver</c>: pieces
+/// moved, before any of their blocks was requested, from a busy peer to an idle one.
 /// </summary>
 public sealed record SessionStats(
     SessionState State,
@@ -32,4 +33,5 @@ public sealed record SessionStats(
     long Wasted,
     int HashFailures,
     string? LastTrackerError,
-    long? SuperSeedUploaded = null);
+    long? SuperSeedUploaded = null,
+    int PiecesTakenOver = 0);

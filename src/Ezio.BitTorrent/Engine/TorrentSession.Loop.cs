@@ -413,6 +413,10 @@ public sealed partial class TorrentSession
                 continue;
             }
             var index = _picker.Pick(remote, Fetching, endgame: false);
+            if (index < 0 && TryTakeOver(peer, fetching))
+            {
+                continue;
+            }
             // Endgame (fetching a piece twice) only for the last few pieces: earlier, every
             // piece is already owned merely because queues are deep, and duplicates would
             // waste the LAN's capacity.
@@ -440,6 +444,40 @@ public sealed partial class TorrentSession
             fetching.Add(index);
             peer.Assign(new PieceDownload(index, Torrent.GetPieceSize(index), buffer));
         }
+    }
+
+    /// <summary>
+    /// Nothing is left that no peer fetches: moves to this peer a piece it has that another
+    /// peer was given but has not begun to send (a busy uplink holds it while this one is
+    /// free). The peer with the most waiting work gives first. True when one moved.
+    /// </summary>
+    private bool TryTakeOver(PeerConnection peer, List<int> fetching)
+    {
+        PeerConnection? from = null;
+        var index = -1;
+        var most = 0;
+        foreach (var other in _peers)
+        {
+            if (other == peer || other.IsClosed)
+            {
+                continue;
+            }
+            var candidate = other.FindUnstarted(peer.RemoteBitfield, fetching, out var waiting);
+            if (candidate >= 0 && waiting > most)
+            {
+                from = other;
+                index = candidate;
+                most = waiting;
+            }
+        }
+        if (from?.TakeUnstarted(index) is not { } download)
+        {
+            return false;
+        }
+        Interlocked.Increment(ref _takenOver);
+        fetching.Add(index);
+        peer.Assign(download);
+        return true;
     }
 
     private void RetryHungry()

@@ -15,15 +15,16 @@ public sealed partial class TorrentSession
 
     // Pieces on their way from us to their first holder: enough to keep our uplink busy over
     // the round trip between a have and the next request (4 MiB on the wire, at least three
-    // pieces), few enough that each goes out at a good share of the uplink. Compressed pieces
-    // cost less on the wire, so more of them fit: what the pieces out so far cost tells.
-    private int SuperSeedInFlight
+    // pieces), and one for every peer we give to. Each piece shares its receiver's downlink
+    // with what the other peers send it, so it arrives at a fraction of that link; with fewer
+    // pieces out than peers our uplink would idle while the swarm waits for new pieces.
+    // Compressed pieces cost less on the wire, so more of them fit: what the pieces out so
+    // far cost tells.
+    private int SuperSeedInFlight(int receivers)
     {
-        get
-        {
-            var perPiece = _seenCount > 0 ? Math.Max(16L << 10, Interlocked.Read(ref _uploaded) / _seenCount) : Torrent.PieceLength;
-            return (int)Math.Clamp((4L << 20) / Math.Min(perPiece, Torrent.PieceLength), 3, 64);
-        }
+        var perPiece = _seenCount > 0 ? Math.Max(16L << 10, Interlocked.Read(ref _uploaded) / _seenCount) : Torrent.PieceLength;
+        var byBytes = (int)Math.Clamp((4L << 20) / Math.Min(perPiece, Torrent.PieceLength), 3, 64);
+        return Math.Min(Math.Max(byBytes, receivers), 256);
     }
 
     // A piece handed to a peer that has not announced it after this long may be handed to
@@ -41,6 +42,12 @@ public sealed partial class TorrentSession
         var now = Time.GetTimestamp();
         // Peers with no piece left to give are skipped for the rest of this pass.
         HashSet<PeerConnection>? exhausted = null;
+        var receivers = 0;
+        foreach (var peer in _peers)
+        {
+            receivers += peer.Advertised is not null && !peer.IsClosed ? 1 : 0;
+        }
+        var inFlight = SuperSeedInFlight(receivers);
         while (true)
         {
             PeerConnection? target = null;
@@ -66,7 +73,7 @@ public sealed partial class TorrentSession
             {
                 return;
             }
-            var piece = PickToGive(target, now, allowNew: _unseenGiven < SuperSeedInFlight);
+            var piece = PickToGive(target, now, allowNew: _unseenGiven < inFlight);
             if (piece < 0)
             {
                 (exhausted ??= []).Add(target);

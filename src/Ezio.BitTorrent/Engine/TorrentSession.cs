@@ -43,6 +43,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private long _uploaded;
     private long _wastedClosed;
     private int _hashFailures;
+    private int _takenOver;
     private volatile SessionState _state = SessionState.Checking;
     private volatile string? _lastTrackerError;
     private double _downloadRate;
@@ -233,7 +234,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
             Interlocked.Read(ref _downloaded), Interlocked.Read(ref _uploaded),
             Volatile.Read(ref _downloadRate), Volatile.Read(ref _uploadRate), peers, seeds, wasted,
             Volatile.Read(ref _hashFailures), _lastTrackerError,
-            Volatile.Read(ref _superSeedUploaded) is >= 0 and var first ? first : null);
+            Volatile.Read(ref _superSeedUploaded) is >= 0 and var first ? first : null,
+            Volatile.Read(ref _takenOver));
     }
 
     internal void Post(object message) => _events.Writer.TryWrite(message);
