@@ -1,7 +1,7 @@
 namespace Ezio.Imaging.Clonezilla;
 
 /// <summary>Reads split chunks (.aa, .ab, …) one after the other as one forward-only stream.</summary>
-internal sealed class ConcatenatedStream : Stream
+internal sealed class ConcatenatedStream : ReadOnlyStream
 {
     private readonly IReadOnlyList<string> _paths;
     private int _index;
@@ -11,14 +11,6 @@ internal sealed class ConcatenatedStream : Stream
     {
         _paths = paths;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -41,14 +33,6 @@ internal sealed class ConcatenatedStream : Stream
             _current = null;
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

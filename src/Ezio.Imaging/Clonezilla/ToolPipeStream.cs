@@ -10,7 +10,7 @@ namespace Ezio.Imaging.Clonezilla;
 /// exit status is checked: a failure becomes an <see cref="ImageException"/> carrying the tail of
 /// its standard error. Disposing early kills the tool (by its own PID).
 /// </summary>
-internal sealed class ToolPipeStream : Stream
+internal sealed class ToolPipeStream : ReadOnlyStream
 {
     private const int StderrTail = 4096;
     private static readonly TimeSpan s_exitWait = TimeSpan.FromSeconds(60);
@@ -64,14 +64,6 @@ internal sealed class ToolPipeStream : Stream
             $"{string.Join(" or ", tools)} is needed for {description} but is not installed.");
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         if (_ended || buffer.IsEmpty)
@@ -86,14 +78,6 @@ internal sealed class ToolPipeStream : Stream
         }
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

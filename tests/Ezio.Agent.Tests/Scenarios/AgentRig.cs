@@ -2,9 +2,16 @@ using Ezio.Agent.Tests.TestSupport;
 
 namespace Ezio.Agent.Tests.Scenarios;
 
-/// <summary>Temp directory, cmdline file and the agent's standard test options.</summary>
-internal sealed class AgentRig : IDisposable
+/// <summary>
+/// Temp directory, cmdline file and the agent's standard test options; for a deployment test also
+/// the network, image, server and disk, which the rig disposes (in reverse order) before its directory.
+/// </summary>
+internal sealed class AgentRig : IAsyncDisposable
 {
+    private NetPair? _net;
+    private ServerProcess? _server;
+    private LoopDisk? _disk;
+
     public AgentRig()
     {
         Root = Directory.CreateTempSubdirectory("ezio-agent-sys-").FullName;
@@ -15,6 +22,21 @@ internal sealed class AgentRig : IDisposable
     public string Marker => Path.Combine(Root, "after-action");
 
     public string Tty => Path.Combine(Root, "tty1");
+
+    /// <summary>
+    /// The arrange every deployment test starts with: a namespace pair (rate-limited to <paramref name="rateMbit"/>),
+    /// the image <paramref name="createImage"/> writes into this rig's repo, the server on the host side of the
+    /// pair, and a loop disk of <paramref name="diskSize"/> bytes for the agent.
+    /// </summary>
+    public async Task<(NetPair Net, TImage Image, ServerProcess Server, LoopDisk Disk)> StartDeploymentAsync<TImage>(
+        Func<string, TImage> createImage, long diskSize, int? rateMbit = null)
+    {
+        _net = NetPair.Create(rateMbit);
+        TImage image = createImage(Root);
+        _server = await ServerProcess.StartAsync(Root, _net.HostIp);
+        _disk = LoopDisk.Create(Root, diskSize);
+        return (_net, image, _server, _disk);
+    }
 
     /// <summary>Options for an agent that writes <paramref name="disk"/> and records its after-action in <see cref="Marker"/>.</summary>
     public List<string> Arguments(string serverUrl, string disk, string mac, string trustedKey = "/nonexistent/trusted.pub")
@@ -35,8 +57,14 @@ internal sealed class AgentRig : IDisposable
         return path;
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        _disk?.Dispose();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        _net?.Dispose();
         try
         {
             Directory.Delete(Root, recursive: true);

@@ -14,11 +14,8 @@ public sealed class DeploymentSystemTests
     [SystemFact]
     public async Task Agent_FullDeployment_WritesDiskFlipsMenuSeedsThenRunsAfterAction()
     {
-        using var rig = new AgentRig();
-        using var net = NetPair.Create();
-        var image = ImageRepo.Create(rig.Root, "lab", 32 * MiB);
-        await using var server = await ServerProcess.StartAsync(rig.Root, net.HostIp);
-        using var disk = LoopDisk.Create(rig.Root, 48 * MiB);
+        await using var rig = new AgentRig();
+        var (net, image, server, disk) = await rig.StartDeploymentAsync(root => ImageRepo.Create(root, "lab", 32 * MiB), 48 * MiB);
         const string mac = "02:00:00:00:10:01";
         const string other = "02:00:00:00:10:02";
         var deployment = await server.DeployAsync(new CreateDeploymentRequest("lab", [mac, other], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10)));
@@ -51,11 +48,8 @@ public sealed class DeploymentSystemTests
     [SystemFact]
     public async Task Agent_KilledMidDeploy_ResumesAfterRestartAndFinishesWithCorrectDisk()
     {
-        using var rig = new AgentRig();
-        using var net = NetPair.Create(rateMbit: 40);
-        var image = ImageRepo.Create(rig.Root, "big", 96 * MiB);
-        await using var server = await ServerProcess.StartAsync(rig.Root, net.HostIp);
-        using var disk = LoopDisk.Create(rig.Root, 128 * MiB);
+        await using var rig = new AgentRig();
+        var (net, image, server, disk) = await rig.StartDeploymentAsync(root => ImageRepo.Create(root, "big", 96 * MiB), 128 * MiB, rateMbit: 40);
         const string mac = "02:00:00:00:20:01";
         await server.DeployAsync(new CreateDeploymentRequest("big", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10)));
         var arguments = rig.Arguments(server.Url, disk.Path, mac);

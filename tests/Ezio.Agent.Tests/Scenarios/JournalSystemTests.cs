@@ -9,9 +9,9 @@ namespace Ezio.Agent.Tests.Scenarios;
 public sealed class JournalSystemTests
 {
     [SystemFact]
-    public void Agent_WithJournald_WritesStructuredEntries()
+    public async Task Agent_WithJournald_WritesStructuredEntries()
     {
-        using var rig = new AgentRig();
+        await using var rig = new AgentRig();
         var output = Path.Combine(rig.Root, "journal.json");
         var script = Path.Combine(AppContext.BaseDirectory, "Scenarios", "journal-run.sh");
         var (code, log) = Shell.TryRun(TimeSpan.FromSeconds(60), "unshare", "-m", "/bin/bash", script, Binaries.Agent, output);

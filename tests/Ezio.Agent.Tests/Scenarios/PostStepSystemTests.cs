@@ -20,11 +20,8 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
     [SystemFact]
     public async Task Agent_GrowAndHostname_RunAfterSeedingEndsThenDiskIsGrownCleanAndRenamed()
     {
-        using var rig = new AgentRig();
-        using var net = NetPair.Create();
-        var image = LinuxImage.Create(rig.Root, "linux", 32 * MiB);
-        await using var server = await ServerProcess.StartAsync(rig.Root, net.HostIp);
-        using var disk = LoopDisk.Create(rig.Root, 64 * MiB);
+        await using var rig = new AgentRig();
+        var (net, image, server, disk) = await rig.StartDeploymentAsync(root => LinuxImage.Create(root, "linux", 32 * MiB), 64 * MiB);
         const string mac = "02:00:00:00:30:01";
         const string other = "02:00:00:00:30:02";
         var deployment = await server.DeployAsync(new CreateDeploymentRequest("linux", [mac, other], AfterAction.Reboot,
@@ -98,11 +95,8 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
     [SystemFact]
     public async Task Agent_GrowOnDosLogicalPartition_GrowsExtendedThenLogicalAndTheFilesystem()
     {
-        using var rig = new AgentRig();
-        using var net = NetPair.Create();
-        var image = LinuxImage.Create(rig.Root, "dos", 32 * MiB, dosLogical: true);
-        await using var server = await ServerProcess.StartAsync(rig.Root, net.HostIp);
-        using var disk = LoopDisk.Create(rig.Root, 64 * MiB);
+        await using var rig = new AgentRig();
+        var (net, image, server, disk) = await rig.StartDeploymentAsync(root => LinuxImage.Create(root, "dos", 32 * MiB, dosLogical: true), 64 * MiB);
         const string mac = "02:00:00:00:60:01";
         await server.DeployAsync(new CreateDeploymentRequest("dos", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10),
             GrowLastPartition: true, Hostnames: new Dictionary<string, string> { [mac] = "dos-pc" }));
@@ -132,11 +126,8 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
     [SystemFact]
     public async Task Agent_PostStepsOnImageWithoutLinuxRoot_GrowsPartitionOnlySkipsHostnameStillFinishes()
     {
-        using var rig = new AgentRig();
-        using var net = NetPair.Create();
-        var image = ImageRepo.Create(rig.Root, "opaque", 16 * MiB);
-        await using var server = await ServerProcess.StartAsync(rig.Root, net.HostIp);
-        using var disk = LoopDisk.Create(rig.Root, 40 * MiB);
+        await using var rig = new AgentRig();
+        var (net, image, server, disk) = await rig.StartDeploymentAsync(root => ImageRepo.Create(root, "opaque", 16 * MiB), 40 * MiB);
         const string mac = "02:00:00:00:40:01";
         await server.DeployAsync(new CreateDeploymentRequest("opaque", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10),
             GrowLastPartition: true, Hostnames: new Dictionary<string, string> { [mac] = "pc-40" }));
@@ -164,17 +155,14 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
     [SystemFact]
     public async Task Agent_PostStepFails_ReportedWithTheFinalStatusNoFailedDeploymentNoRedeploy()
     {
-        using var rig = new AgentRig();
-        using var net = NetPair.Create();
+        await using var rig = new AgentRig();
         // Random bytes behind an NTFS signature: the partition grows, ntfsresize refuses the rest.
-        ImageRepo.Create(rig.Root, "fakentfs", 16 * MiB, data =>
+        var (net, _, server, disk) = await rig.StartDeploymentAsync(root => ImageRepo.Create(root, "fakentfs", 16 * MiB, data =>
         {
             using var f = new FileStream(data, FileMode.Open, FileAccess.Write);
             f.Position = 2048 * 512 + 3;
             f.Write("NTFS    "u8);
-        });
-        await using var server = await ServerProcess.StartAsync(rig.Root, net.HostIp);
-        using var disk = LoopDisk.Create(rig.Root, 40 * MiB);
+        }), 40 * MiB);
         const string mac = "02:00:00:00:50:01";
         var deployment = await server.DeployAsync(new CreateDeploymentRequest("fakentfs", [mac], AfterAction.Reboot,
             Seeding: new SeedingPolicy(true, 10), GrowLastPartition: true));

@@ -14,7 +14,7 @@ public sealed class RefusalSystemTests
     private static async Task AssertRefusedAsync(string expectedReason, long diskSize = 48 * MiB, TargetDiskRule? rule = null,
         bool mountDisk = false, bool serverSigns = false, bool agentTrusts = false)
     {
-        using var rig = new AgentRig();
+        await using var rig = new AgentRig();
         ImageRepo.Create(rig.Root, "img", 32 * MiB);
         string? signingKey = null;
         var trusted = "/nonexistent/trusted.pub";

@@ -25,7 +25,7 @@ public sealed class SystemdSystemTests
     [SystemFact]
     public async Task Agent_UnderSystemd_ReadyAfterRegistrationThenWatchdogThenStopping()
     {
-        using var rig = new AgentRig();
+        await using var rig = new AgentRig();
         Directory.CreateDirectory(Path.Combine(rig.Root, "repo"));
         await using var server = await ServerProcess.StartAsync(rig.Root, "127.0.0.1");
 
@@ -42,7 +42,7 @@ public sealed class SystemdSystemTests
     [SystemFact]
     public async Task Agent_ServerUnreachable_NeverSignalsReady()
     {
-        using var rig = new AgentRig();
+        await using var rig = new AgentRig();
         var (messages, _, exit) = await RunUnderSystemdAsync(rig, "http://127.0.0.1:9", termAfter: 0, deadline: 4);
         Assert.DoesNotContain(messages, m => m.Text.Contains("READY=1"));
         Assert.Contains(messages, m => m.Text == "WATCHDOG=1"); // alive and retrying, not hung
