@@ -1,0 +1,110 @@
+using Ezio.BitTorrent.Compression;
+using Ezio.BitTorrent.PeerWire;
+using Ezio.Imaging.Compression;
+using Ezio.TestKit.Engine;
+using Ezio.TestKit.Metainfo;
+using Ezio.TestKit.PeerWire;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Ezio.BitTorrent.Tests.Engine;
+
+/// <summary>
+/// How a downloading session asks a fake ezio_zpiece seed on loopback for pieces: whole and
+/// compressed while that pays off, as plain blocks when the pieces do not compress.
+/// </summary>
+public sealed class PeerConnectionZPieceTests
+{
+    // Our id for ezio_zpiece, which the session uses for what it sends us.
+    private const byte ZPieceId = 3;
+
+    private readonly ITestOutputHelper _output;
+
+    public PeerConnectionZPieceTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    public async Task TopUpRequests_PiecesDoNotCompress_MostAskedAsBlocksAndEveryEighthCompressed()
+    {
+        // Random bytes: every piece comes back raw, as large as it is.
+        var torrent = MemoryTorrent.Create(32 << 20, 256 << 10, fileCount: 2, seed: 8);
+        var requests = await DownloadAsync(torrent);
+
+        var compressed = requests.Where(r => r.Compressed).Select(r => r.Index).ToHashSet();
+        var blocks = requests.Where(r => !r.Compressed).Select(r => r.Index).ToHashSet();
+        var firstBlock = requests.FindIndex(r => !r.Compressed);
+        var compressedAfter = requests.Skip(firstBlock).Count(r => r.Compressed);
+        _output.WriteLine($"{compressed.Count} pieces asked compressed, {blocks.Count} as blocks, " +
+            $"{compressedAfter} compressed after the first block request");
+
+        // The first pieces go whole; once their size shows, most go as blocks, and one in
+        // eight is still tried whole.
+        Assert.True(firstBlock > 0, "the first request was a block request");
+        Assert.True(blocks.Count >= 2 * compressed.Count, $"{blocks.Count} pieces as blocks, {compressed.Count} compressed");
+        Assert.InRange(compressedAfter, 2, blocks.Count / 4);
+    }
+
+    [Fact]
+    public async Task TopUpRequests_PiecesCompress_EveryPieceAskedCompressed()
+    {
+        // Text and zeros, a tenth random: pieces travel at a fraction of their size.
+        var torrent = MemoryTorrent.Create(24 << 20, 1 << 20, fileCount: 2, seed: 9, compressible: true);
+        var requests = await DownloadAsync(torrent);
+
+        Assert.DoesNotContain(requests, r => !r.Compressed);
+        Assert.Equal(torrent.Torrent.PieceCount, requests.Select(r => r.Index).Distinct().Count());
+    }
+
+    /// <summary>
+    /// A compressing leecher downloads everything from one fake seed that speaks
+    /// ezio_zpiece; returns the requests the seed got, in order (one per block or piece).
+    /// </summary>
+    private static async Task<List<(bool Compressed, int Index)>> DownloadAsync(MemoryTorrent torrent)
+    {
+        await using var swarm = new SwarmHarness(torrent);
+        var leecher = await swarm.AddLeecherAsync("leecher", codec: ZstdPieceCodec.Instance);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var token = timeout.Token;
+        await using var seed = await WirePeer.ConnectAsync(leecher.EndPoint, torrent.Torrent, token,
+            extensions: new Dictionary<string, int> { [ZPieceMessage.ExtensionName] = ZPieceId });
+        await seed.SendSimpleAsync(MessageId.HaveAll, token);
+        await seed.SendSimpleAsync(MessageId.Unchoke, token);
+
+        var requests = new List<(bool Compressed, int Index)>();
+        var scratch = new byte[ZstdPieceCodec.Instance.CompressBound(torrent.Torrent.PieceLength)];
+        var serving = seed.RunAsync(async message =>
+        {
+            if (message.Id == MessageId.Request)
+            {
+                requests.Add((false, message.Index));
+                await seed.SendBlockAsync(torrent.Data, message.Index, message.Begin, message.Length, token);
+            }
+            else if (message is { Id: MessageId.Extended, ExtendedId: ZPieceId })
+            {
+                var (kind, index, _, _) = ZPieceMessage.Parse(new(message.Payload), torrent.Torrent.PieceCount);
+                if (kind != ZPieceMessage.Request)
+                {
+                    return;
+                }
+                requests.Add((true, index));
+                // Compressed when that saves a tenth, else raw: what an Ezio seed sends.
+                var piece = torrent.Data.AsSpan((int)((long)index * torrent.Torrent.PieceLength), torrent.Torrent.GetPieceSize(index));
+                var length = ZstdPieceCodec.Instance.Compress(piece, scratch, level: 1);
+                await (length > 0 && length < piece.Length - piece.Length / 10
+                    ? seed.SendZPieceAsync(index, PieceEncoding.Zstd, scratch.AsSpan(0, length), token)
+                    : seed.SendZPieceAsync(index, PieceEncoding.Raw, piece, token));
+            }
+        }, token);
+        try
+        {
+            await leecher.Session.Completion.WaitAsync(TimeSpan.FromSeconds(30), token);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"the download did not complete:\n{swarm.Describe()}");
+        }
+        Assert.True(torrent.Data.AsSpan().SequenceEqual(leecher.Contents()));
+        timeout.Cancel();
+        await serving;
+        return requests;
+    }
+}
