@@ -94,14 +94,7 @@ public sealed class PeerConnectionZPieceTests
                     : seed.SendZPieceAsync(index, PieceEncoding.Raw, piece, token));
             }
         }, token);
-        try
-        {
-            await leecher.Session.Completion.WaitAsync(TimeSpan.FromSeconds(30), token);
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"the download did not complete:\n{swarm.Describe()}");
-        }
+        await swarm.WaitForCompletionAsync([leecher], TimeSpan.FromSeconds(30));
         Assert.True(torrent.Data.AsSpan().SequenceEqual(leecher.Contents()));
         timeout.Cancel();
         await serving;

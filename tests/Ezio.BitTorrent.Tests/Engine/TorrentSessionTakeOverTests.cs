@@ -60,14 +60,7 @@ public sealed class TorrentSessionTakeOverTests
         // covers would wait for the 30 s request timeout.
         await using var fast = await WirePeer.ConnectAsync(leecher.EndPoint, torrent.Torrent, token);
         var fastLoop = ServeAsync(fast, torrent.Data, () => Task.FromResult(true), token);
-        try
-        {
-            await leecher.Session.Completion.WaitAsync(TimeSpan.FromSeconds(20), token);
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"the download did not complete:\n{swarm.Describe()}");
-        }
+        await swarm.WaitForCompletionAsync([leecher], TimeSpan.FromSeconds(20));
         var stats = leecher.Session.GetStats();
         _output.WriteLine($"{stats.PiecesTakenOver} pieces taken over\n{swarm.Describe()}");
 
