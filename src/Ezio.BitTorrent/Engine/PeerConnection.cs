@@ -267,7 +267,7 @@ internal sealed partial class PeerConnection
                 foreach (var download in _downloads)
                 {
                     outstanding += download.NextRequest - download.ReceivedCount;
-                    unrequestedPieces += download.NextRequest == 0 ? 1 : 0;
+                    unrequestedPieces += download.NextRequest == 0 && !download.AsBlocks ? 1 : 0;
                 }
                 return unrequestedPieces == 0 && outstanding + BlocksPerPiece <= ZBudgetBlocks;
             }

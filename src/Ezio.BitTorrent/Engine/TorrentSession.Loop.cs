@@ -444,6 +444,11 @@ public sealed partial class TorrentSession
             fetching.Add(index);
             peer.Assign(new PieceDownload(index, Torrent.GetPieceSize(index), buffer));
         }
+        // The peer's queue is deep enough for now (or, in compressed mode, has no room for
+        // another whole piece). Re-arm its low-water signal: a NeedWork that found no room
+        // would otherwise be the last one, and with no have left to come from seeds the
+        // download would stall with nothing requested.
+        peer.ClearNeedWork();
     }
 
     /// <summary>
