@@ -267,7 +267,7 @@ internal sealed partial class PeerConnection
                 foreach (var download in _downloads)
                 {
                     outstanding += download.NextRequest - download.ReceivedCount;
-                    unrequestedPieces += download.NextRequest == 0 && !download.AsBlocks ? 1 : 0;
+                    unrequestedPieces += download.WaitsWhole ? 1 : 0;
                 }
                 return unrequestedPieces == 0 && outstanding + BlocksPerPiece <= ZBudgetBlocks;
             }
@@ -360,7 +360,7 @@ internal sealed partial class PeerConnection
             foreach (var download in _downloads)
             {
                 waiting += download.UnrequestedBytes;
-                if (found < 0 && download.NextRequest == 0 && download.ReceivedCount == 0 && has[download.Index] && !exclude.Contains(download.Index))
+                if (found < 0 && download.IsUntouched && has[download.Index] && !exclude.Contains(download.Index))
                 {
                     found = download.Index;
                 }
@@ -380,7 +380,7 @@ internal sealed partial class PeerConnection
             for (var i = 0; i < _downloads.Count; i++)
             {
                 var download = _downloads[i];
-                if (download.Index == index && download.NextRequest == 0 && download.ReceivedCount == 0)
+                if (download.Index == index && download.IsUntouched)
                 {
                     _downloads.RemoveAt(i);
                     return download;
@@ -427,7 +427,7 @@ internal sealed partial class PeerConnection
             var paysOff = CompressedPaysOff;
             foreach (var download in _downloads)
             {
-                if (download.NextRequest != 0 || download.AsBlocks)
+                if (!download.WaitsWhole)
                 {
                     continue;
                 }
@@ -447,7 +447,7 @@ internal sealed partial class PeerConnection
         foreach (var download in _downloads)
         {
             // In compressed mode only pieces that were begun as blocks continue as blocks.
-            if (zId != 0 && download.NextRequest == 0 && !download.AsBlocks)
+            if (zId != 0 && download.WaitsWhole)
             {
                 unrequested += download.UnrequestedBytes;
                 continue;

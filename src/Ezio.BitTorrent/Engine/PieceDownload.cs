@@ -42,6 +42,12 @@ internal sealed class PieceDownload
     /// <summary>Fetched as plain blocks from a peer that speaks ezio_zpiece (its pieces do not compress).</summary>
     public bool AsBlocks { get; set; }
 
+    /// <summary>Nothing requested and nothing received yet: the piece can still move to another peer.</summary>
+    public bool IsUntouched => NextRequest == 0 && ReceivedCount == 0;
+
+    /// <summary>In compressed mode: not asked for yet, and to be asked for whole.</summary>
+    public bool WaitsWhole => NextRequest == 0 && !AsBlocks;
+
     /// <summary>Set when the engine took the piece away (endgame winner elsewhere).</summary>
     public bool Cancelled { get; set; }
 
