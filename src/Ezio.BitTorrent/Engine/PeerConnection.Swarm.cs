@@ -28,6 +28,12 @@ internal sealed partial class PeerConnection
     /// <summary>Super-seeding: pieces handed to this peer so far (round robin among peers).</summary>
     public int GivenCount { get; set; }
 
+    /// <summary>
+    /// Super-seeding: pieces this peer is the only one to hold; each still has to leave its
+    /// uplink for most other peers, so the larger the count, the busier that uplink ahead.
+    /// </summary>
+    public int SoleHeld { get; set; }
+
     /// <summary>No piece to give this peer right now; retry when something changes.</summary>
     public bool Hungry { get; set; }
 

@@ -169,7 +169,7 @@ public sealed partial class TorrentSession
         }
         if (_superSeeding)
         {
-            SuperSeedSeen(index);
+            SuperSeedSeen(peer, index);
         }
         if (!_picker.Have[index])
         {

@@ -13,18 +13,63 @@ public sealed partial class TorrentSession
     // At most two pieces (or 2 MiB of small ones) wait at one peer.
     private int SuperSeedWindow => (int)Math.Clamp((2L << 20) / Torrent.PieceLength, 2, 64);
 
-    // Pieces on their way from us to their first holder: enough to keep our uplink busy over
-    // the round trip between a have and the next request (4 MiB on the wire, at least three
-    // pieces), and one for every peer we give to. Each piece shares its receiver's downlink
-    // with what the other peers send it, so it arrives at a fraction of that link; with fewer
-    // pieces out than peers our uplink would idle while the swarm waits for new pieces.
-    // Compressed pieces cost less on the wire, so more of them fit: what the pieces out so
-    // far cost tells.
+    // Pieces on their way from us to their first holder. Few at first: while the peers'
+    // downlinks are idle, each piece then arrives at a large share of our uplink and its
+    // holder passes it on within a fraction of a second (with one piece per peer, every first
+    // piece would crawl in at 1/N of our uplink and the swarm would sit idle for seconds).
+    // Later each piece shares its receiver's downlink with what the other peers send it, and
+    // arrives at a fraction of that link; so the budget grows while our uplink runs below the
+    // best rate it has shown (see SuperSeedAdapt), up to one piece per receiving peer or what
+    // 4 MiB on the wire holds. Compressed pieces cost less on the wire, so more of them fit:
+    // what the pieces out so far cost tells.
     private int SuperSeedInFlight(int receivers)
     {
         var perPiece = _seenCount > 0 ? Math.Max(16L << 10, Interlocked.Read(ref _uploaded) / _seenCount) : Torrent.PieceLength;
-        var byBytes = (int)Math.Clamp((4L << 20) / Math.Min(perPiece, Torrent.PieceLength), 3, 64);
-        return Math.Min(Math.Max(byBytes, receivers), 256);
+        var perPieceOnWire = Math.Min(perPiece, Torrent.PieceLength);
+        var byBytes = (int)Math.Clamp((4L << 20) / perPieceOnWire, 3, 64);
+        var ceiling = Math.Min(Math.Max(byBytes, receivers), 256);
+        var floor = (int)Math.Clamp((2L << 20) / perPieceOnWire, 2, ceiling);
+        return Math.Clamp(_superSeedBudget, floor, ceiling);
+    }
+
+    private int SuperSeedReceivers()
+    {
+        var receivers = 0;
+        foreach (var peer in _peers)
+        {
+            receivers += peer.Advertised is not null && !peer.IsClosed ? 1 : 0;
+        }
+        return receivers;
+    }
+
+    // Budget of unseen pieces out, grown by SuperSeedAdapt; SuperSeedInFlight clamps it.
+    private int _superSeedBudget;
+    private long _superSeedRateTicks;
+    private long _superSeedRateBytes;
+    private double _superSeedPeakRate;
+
+    /// <summary>
+    /// Once a second while super-seeding: when our uplink ran below 85 % of the best rate it
+    /// has shown (or sent nothing with pieces out), half as many pieces again may be out.
+    /// </summary>
+    private void SuperSeedAdapt(long now)
+    {
+        var elapsed = Time.GetElapsedTime(_superSeedRateTicks, now).TotalSeconds;
+        if (elapsed < 0.9)
+        {
+            return;
+        }
+        var uploaded = Interlocked.Read(ref _uploaded);
+        var rate = (uploaded - _superSeedRateBytes) / elapsed;
+        _superSeedRateTicks = now;
+        _superSeedRateBytes = uploaded;
+        var current = SuperSeedInFlight(SuperSeedReceivers());
+        if (_unseenGiven >= current && (rate < 0.85 * _superSeedPeakRate || _superSeedPeakRate == 0))
+        {
+            _superSeedBudget = current + Math.Max(1, current / 2);
+            _allotDue = true;
+        }
+        _superSeedPeakRate = Math.Max(_superSeedPeakRate, rate);
     }
 
     // A piece handed to a peer that has not announced it after this long may be handed to
@@ -42,12 +87,7 @@ public sealed partial class TorrentSession
         var now = Time.GetTimestamp();
         // Peers with no piece left to give are skipped for the rest of this pass.
         HashSet<PeerConnection>? exhausted = null;
-        var receivers = 0;
-        foreach (var peer in _peers)
-        {
-            receivers += peer.Advertised is not null && !peer.IsClosed ? 1 : 0;
-        }
-        var inFlight = SuperSeedInFlight(receivers);
+        var inFlight = SuperSeedInFlight(SuperSeedReceivers());
         while (true)
         {
             PeerConnection? target = null;
@@ -58,13 +98,20 @@ public sealed partial class TorrentSession
                 {
                     continue;
                 }
-                if (target is null || peer.AdvertisedPending < target.AdvertisedPending
-                    || (peer.AdvertisedPending == target.AdvertisedPending && peer.GivenCount < target.GivenCount))
+                // A starving peer first: one that has nearly every piece any peer holds, so
+                // nobody but us can keep its downlink busy (the first peer to connect, once it
+                // has passed its first pieces on). Then the peer with the least ahead of its
+                // uplink: pieces on their way to it plus pieces only it holds, which it must
+                // pass on to the others (a new piece goes where it can be passed on soonest).
+                // Then the fewest given so far.
+                var rank = SuperSeedRank(peer);
+                var targetRank = target is null ? 0 : SuperSeedRank(target);
+                if (target is null || rank < targetRank || (rank == targetRank && peer.GivenCount < target.GivenCount))
                 {
                     target = peer;
                     ties = 1;
                 }
-                else if (peer.AdvertisedPending == target.AdvertisedPending && peer.GivenCount == target.GivenCount && _random.Next(++ties) == 0)
+                else if (rank == targetRank && peer.GivenCount == target.GivenCount && _random.Next(++ties) == 0)
                 {
                     target = peer;
                 }
@@ -90,6 +137,17 @@ public sealed partial class TorrentSession
             target.GivenCount++;
             target.Send(new Outgoing(MessageId.Have, piece));
         }
+    }
+
+    // Lower goes first: starving peers (fewer pieces to fetch from other peers than a window
+    // of ours), then by the work ahead of the peer's uplink.
+    private long SuperSeedRank(PeerConnection peer)
+    {
+        // While super-seeding a peer holds only pieces some peer announced, so the difference
+        // is what it could fetch from the others.
+        var fetchable = _seenCount - peer.RemoteBitfield.TrueCount;
+        var starving = fetchable < SuperSeedWindow ? 0L : 1L;
+        return (starving << 32) + peer.AdvertisedPending + peer.SoleHeld;
     }
 
     // A piece nobody holds and the peer lacks: one never given (when the in-flight budget
@@ -128,8 +186,21 @@ public sealed partial class TorrentSession
     }
 
     /// <summary>A peer announced a piece: once every piece is out there, seed normally.</summary>
-    private void SuperSeedSeen(int index)
+    private void SuperSeedSeen(PeerConnection peer, int index)
     {
+        // Availability already counts this peer: 1 means it is the only holder, 2 that the
+        // former only holder has passed it on once.
+        switch (_picker.Availability(index))
+        {
+            case 1:
+                peer.SoleHeld++;
+                _soleHolder[index] = peer;
+                break;
+            case 2 when _soleHolder[index] is { } first:
+                first.SoleHeld--;
+                _soleHolder[index] = null;
+                break;
+        }
         if (!_seen.Set(index))
         {
             return;
@@ -147,20 +218,20 @@ public sealed partial class TorrentSession
         var uploaded = Interlocked.Read(ref _uploaded);
         Volatile.Write(ref _superSeedUploaded, uploaded);
         TorrentSessionLog.SuperSeedDone(Options.Logger, uploaded);
-        foreach (var peer in _peers)
+        foreach (var other in _peers)
         {
-            if (peer.Advertised is not { } advertised)
+            if (other.Advertised is not { } advertised)
             {
                 continue;
             }
             for (var i = 0; i < Torrent.PieceCount; i++)
             {
-                if (!advertised[i] && !peer.RemoteBitfield[i])
+                if (!advertised[i] && !other.RemoteBitfield[i])
                 {
-                    peer.Send(new Outgoing(MessageId.Have, i));
+                    other.Send(new Outgoing(MessageId.Have, i));
                 }
             }
-            peer.Advertised = null;
+            other.Advertised = null;
         }
     }
 
@@ -184,6 +255,7 @@ public sealed partial class TorrentSession
     /// <summary>Once a second: hand out pieces whose first recipient went stale.</summary>
     private void SuperSeedSweep(long now)
     {
+        SuperSeedAdapt(now);
         if (_allotDue || Time.GetElapsedTime(_lastSweep, now) >= TimeSpan.FromSeconds(1))
         {
             _lastSweep = now;

@@ -28,6 +28,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new();
     private readonly int[] _given;
+    private readonly PeerConnection?[] _soleHolder;
     private readonly long[] _givenAt;
     private readonly Bitfield _seen;
     private int _seenCount;
@@ -83,6 +84,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
         _given = new int[torrent.PieceCount];
+        _soleHolder = new PeerConnection?[torrent.PieceCount];
         _givenAt = new long[torrent.PieceCount];
         _seen = new Bitfield(torrent.PieceCount);
         CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);

@@ -55,10 +55,10 @@ public sealed class TorrentSessionSuperSeedTests
                 }, token));
             }
 
-            // The first peers fill their windows (two pieces each) while alone; every later
-            // peer raises the budget by one piece. The 1 MiB pieces alone would allow four,
-            // which the first two peers hold. Bounded well below the 20 s after which a piece
-            // nobody announced may be handed to another peer.
+            // The budget starts at 2 MiB (two pieces, which the first peer holds) and grows by
+            // half each second while our uplink sends nothing, up to a piece per receiving
+            // peer. Bounded well below the 20 s after which a piece nobody announced may be
+            // handed to another peer.
             (int Served, int Pieces) Count()
             {
                 var served = 0;
@@ -96,5 +96,57 @@ public sealed class TorrentSessionSuperSeedTests
                 await peer.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task SuperSeed_PeerHoldingAllThatOthersHold_GetsTheNextPieceFirst()
+    {
+        var torrent = MemoryTorrent.Create(24 * PieceLength, PieceLength, fileCount: 1, seed: 7);
+        await using var swarm = new SwarmHarness(torrent);
+        // No tick: the in-flight budget stays at its opening two pieces (it grows only on
+        // the tick), so nothing but the announces below decides who is told of a piece.
+        var seeder = await swarm.AddSeederAsync(time: new TimerlessTime());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var token = timeout.Token;
+
+        // The first peer is alone and is told of the first two pieces (the opening budget).
+        await using var first = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
+        await first.SendSimpleAsync(MessageId.HaveNone, token);
+        var firstPieces = new List<int>();
+        while (firstPieces.Count < 2)
+        {
+            firstPieces.Add((await first.ReceiveUntilAsync(m => m.Id == MessageId.Have, token)).Index);
+        }
+
+        // A second peer arrives; once unchoked it is registered, with nothing given (the
+        // budget is spent on the first peer's pieces).
+        await using var second = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
+        await second.SendSimpleAsync(MessageId.HaveNone, token);
+        await second.SendSimpleAsync(MessageId.Interested, token);
+        var secondHadBefore = new HashSet<int>();
+        await second.ReceiveUntilAsync(m =>
+        {
+            if (m.Id == MessageId.Have)
+            {
+                secondHadBefore.Add(m.Index);
+            }
+            return m.Id == MessageId.Unchoke;
+        }, token);
+        Assert.Empty(secondHadBefore);
+
+        // The first peer announces both. Now it can fetch nothing from anybody but us, while
+        // the second can fetch both from it: the next piece should go to the first.
+        foreach (var index in firstPieces)
+        {
+            await first.SendHaveAsync(index, token);
+        }
+        var firstNext = first.ReceiveUntilAsync(m => m.Id == MessageId.Have, token);
+        var secondNext = second.ReceiveUntilAsync(m => m.Id == MessageId.Have && !secondHadBefore.Contains(m.Index), token);
+        var winner = await Task.WhenAny(firstNext, secondNext);
+        var told = await winner;
+        _output.WriteLine($"{(winner == firstNext ? "first" : "second")} peer told of piece {told.Index} first");
+
+        Assert.Same(firstNext, winner);
+        Assert.DoesNotContain(told.Index, firstPieces);
     }
 }

@@ -57,15 +57,16 @@ public sealed class SwarmHarness : IAsyncDisposable
     public IReadOnlyList<SwarmMember> Members => _members;
 
     /// <summary>A complete copy that skips the recheck.</summary>
-    public Task<SwarmMember> AddSeederAsync(string name = "seeder", IPieceCodec? codec = null) =>
-        AddAsync(name, MemoryStorage.FromBytes(Torrent.Data, mayHaveData: true), complete: true, wrap: null, codec);
+    /// <param name="time">The session's clock; <see cref="TimerlessTime"/> keeps its periodic tick from ever running.</param>
+    public Task<SwarmMember> AddSeederAsync(string name = "seeder", IPieceCodec? codec = null, TimeProvider? time = null) =>
+        AddAsync(name, MemoryStorage.FromBytes(Torrent.Data, mayHaveData: true), complete: true, wrap: null, codec, time);
 
     /// <summary>An empty member; <paramref name="wrap"/> may put a fake over its storage.</summary>
     public Task<SwarmMember> AddLeecherAsync(string name, Func<ITorrentStorage, ITorrentStorage>? wrap = null, IPieceCodec? codec = null) =>
         AddAsync(name, new MemoryStorage(Torrent.Data.Length, mayHaveData: false), complete: false, wrap, codec);
 
     private async Task<SwarmMember> AddAsync(string name, MemoryStorage storage, bool complete, Func<ITorrentStorage, ITorrentStorage>? wrap,
-        IPieceCodec? codec = null)
+        IPieceCodec? codec = null, TimeProvider? time = null)
     {
         var listener = new PeerListener(new IPEndPoint(IPAddress.Loopback, 0));
         var options = new SessionOptions
@@ -75,6 +76,7 @@ public sealed class SwarmHarness : IAsyncDisposable
             InitialPeers = _members.Select(m => m.EndPoint).ToList(),
             Trackers = [],
             Codec = codec,
+            Time = time ?? TimeProvider.System,
         };
         var session = new TorrentSession(Torrent.Torrent, wrap?.Invoke(storage) ?? storage, options);
         var member = new SwarmMember(name, session, listener, storage);

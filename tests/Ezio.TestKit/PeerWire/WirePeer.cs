@@ -68,6 +68,9 @@ public sealed class WirePeer : IAsyncDisposable
     public Task SendSimpleAsync(MessageId id, CancellationToken token) =>
         SendAsync(PeerMessageWriter.SimpleLength, span => PeerMessageWriter.WriteSimple(span, id), token);
 
+    public Task SendHaveAsync(int index, CancellationToken token) =>
+        SendAsync(PeerMessageWriter.HaveLength, span => PeerMessageWriter.WriteIndex(span, MessageId.Have, index), token);
+
     public Task SendRequestAsync(int index, int begin, int length, CancellationToken token) =>
         SendAsync(PeerMessageWriter.RequestLength, span => PeerMessageWriter.WriteRequest(span, MessageId.Request, index, begin, length), token);
 
