@@ -21,7 +21,9 @@
 # that divided by the line-rate bound (image bytes x 8 / RATE). Results: a table on stdout,
 # bench/results/lan-<timestamp>.csv and .png (python3-matplotlib; without it, no plot).
 #
-# Settings: NS="1 2 4 8 16"  RATES="25mbit 100mbit"  SIZE_MIB=128  PIECE=1M
+# Settings: NS="1 2 4 8 16"  RATES="25mbit 100mbit"  SIZE_MIB=128  PIECE=auto
+#           (auto: a piece takes ~40 ms at the rate, as 4 MiB pieces do on 1 GbE: 128K at
+#           25mbit, 512K at 100mbit; every tool gets the same torrents)
 #           TOOLS="ezio http udpcast libtorrent"  UDPCAST_FRACTION=0.95  EZIO_BIN
 # Duration: about (sum of N for http + 4 x count of N) x bound per rate; with the defaults
 # (128 MiB: bound 43 s at 25mbit, 10.7 s at 100mbit) a full run takes ~45 min unloaded.
@@ -40,7 +42,7 @@ source "$here/lan/swarm.sh"
 NS=${NS:-1 2 4 8 16}
 RATES=${RATES:-25mbit 100mbit}
 SIZE_MIB=${SIZE_MIB:-128}
-PIECE=${PIECE:-1M}
+PIECE=${PIECE:-auto}
 TOOLS=${TOOLS:-ezio http udpcast libtorrent}
 UDPCAST_FRACTION=${UDPCAST_FRACTION:-0.95}
 EZIO=${EZIO_BIN:-$repo/out/ezio}
@@ -67,7 +69,7 @@ results=$here/results
 mkdir -p "$results"
 csv=$results/lan-$stamp.csv
 png=$results/lan-$stamp.png
-echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes" >"$csv"
+echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes,piece" >"$csv"
 
 work=$(mktemp -d /var/tmp/ezio-bench-lan.XXXXXX)
 LAN_ID=bl$$
@@ -79,7 +81,8 @@ trap cleanup EXIT
 trap 'echo "bench-lan: interrupted"; exit 130' INT
 trap 'echo "bench-lan: terminated"; exit 143' TERM
 
-image_make "$work" "$SIZE_MIB" "http://$LAN_NET.1:$TRACKER_PORT/announce" "$PIECE" >/dev/null || exit 1
+announce_url="http://$LAN_NET.1:$TRACKER_PORT/announce"
+image_make "$work" "$SIZE_MIB" "$announce_url" "$([[ $PIECE == auto ]] && echo 1M || echo "$PIECE")" >/dev/null || exit 1
 image_bytes=$(stat -c %s "$work/image.bin")
 echo "bench-lan: $SIZE_MIB MiB incompressible image; N in {$NS}; rates {$RATES}; tools {$TOOLS}"
 
@@ -249,6 +252,12 @@ overall=0
 for rate in $RATES; do
     bps=$(lan_rate_bps "$rate") || exit 2
     bound=$(awk -v b="$image_bytes" -v r="$bps" 'BEGIN { printf "%.2f", b * 8 / r }')
+    piece=$PIECE
+    if [[ $PIECE == auto ]]; then
+        piece=$(image_piece_for_rate "$bps")
+        image_torrents "$work" "$announce_url" "$piece" >/dev/null || exit 1
+    fi
+    echo "bench-lan: $rate with $piece pieces"
     for n in $NS; do
         LAN_ID=bl$$
         lan_up "$n" "$rate" 2>/dev/null || { echo "bench-lan: cannot build the LAN" >&2; exit 1; }
@@ -260,7 +269,7 @@ for rate in $RATES; do
             if ! "run_$tool" "$limit"; then status=FAIL; overall=1; fi
             ratio=
             [[ -n $RESULT ]] && ratio=$(awk -v t="$RESULT" -v b="$bound" 'BEGIN { printf "%.2f", t / b }')
-            echo "$rate,$n,$tool,$RESULT,$bound,$ratio,$status,$image_bytes" >>"$csv"
+            echo "$rate,$n,$tool,$RESULT,$bound,$ratio,$status,$image_bytes,$piece" >>"$csv"
             printf '  %-8s N=%-3s %-11s %8s s  %5sx bound  %s %s\n' "$rate" "$n" "$tool" "${RESULT:--}" "${ratio:--}" "$status" "$NOTE"
         done
         lan_down 2>/dev/null

@@ -2,6 +2,8 @@
 # Test image for the LAN harness (source it; needs `ezio`).
 #
 #   image_make DIR SIZE_MIB ANNOUNCE_URL [PIECE]   (PIECE default 1M)
+#   image_torrents DIR ANNOUNCE_URL PIECE           (the torrents again, another piece size)
+#   image_piece_for_rate BITS_PER_SECOND            (the piece size the bench uses per rate)
 #
 # makes, in DIR:
 #   image.bin        SIZE_MIB of incompressible bytes (AES-CTR keystream), what unicast and
@@ -39,12 +41,30 @@ image_make() {
     echo $(((mib + 2) * 1048576)) >"$dir/disk_bytes"
     sha256sum <"$dir/image.bin" | cut -d' ' -f1 >"$dir/image.sha256"
 
-    local out
+    image_torrents "$dir" "$announce" "$piece"
+}
+
+# image_torrents DIR ANNOUNCE_URL PIECE: (re)makes ezio.torrent, single.torrent and
+# infohashes in DIR for another piece size.
+image_torrents() {
+    local dir=$1 announce=$2 piece=$3 out
+    local ezio=${EZIO:?EZIO must name the ezio binary}
     : >"$dir/infohashes"
     out=$("$ezio" torrent create "$dir/slices" -o "$dir/ezio.torrent" --announce "$announce" --piece-size "$piece") || return 1
     echo "${out##*info-hash }" >>"$dir/infohashes"
     out=$("$ezio" torrent create "$dir/image.bin" -o "$dir/single.torrent" --announce "$announce" --piece-size "$piece") || return 1
     echo "${out##*info-hash }" >>"$dir/infohashes"
+}
+
+# image_piece_for_rate BITS_PER_SECOND: the piece size that takes about 40 ms on such a link,
+# a power of two from 64K to 4M: 128K at 25 Mbit/s, 512K at 100 Mbit/s, 4M at 1 Gbit/s. A
+# scaled-down LAN keeps the proportions of a real one only if its pieces shrink with it.
+image_piece_for_rate() {
+    awk -v bps="$1" 'BEGIN {
+        want = bps / 8 * 0.040; p = 65536
+        while (p < 4194304 && p * 1.5 < want) p *= 2
+        printf "%dK", p / 1024
+    }'
 }
 
 # image_compare_extents DIR DISK: byte compare of every extent on DISK with its slice.
