@@ -134,12 +134,11 @@ public sealed class TorrentSessionSuperSeedTests
         }, token);
         Assert.Empty(secondHadBefore);
 
-        // The first peer announces both. Now it can fetch nothing from anybody but us, while
-        // the second can fetch both from it: the next piece should go to the first.
-        foreach (var index in firstPieces)
-        {
-            await first.SendHaveAsync(index, token);
-        }
+        // The first peer announces both, in one write: announced one at a time, the second
+        // peer could fetch a single piece from it in between and would count as starving too.
+        // Now the first can fetch nothing from anybody but us, while the second can fetch
+        // both from the first: the next piece should go to the first.
+        await first.SendHavesAsync(firstPieces, token);
         var firstNext = first.ReceiveUntilAsync(m => m.Id == MessageId.Have, token);
         var secondNext = second.ReceiveUntilAsync(m => m.Id == MessageId.Have && !secondHadBefore.Contains(m.Index), token);
         var winner = await Task.WhenAny(firstNext, secondNext);

@@ -68,8 +68,17 @@ public sealed class WirePeer : IAsyncDisposable
     public Task SendSimpleAsync(MessageId id, CancellationToken token) =>
         SendAsync(PeerMessageWriter.SimpleLength, span => PeerMessageWriter.WriteSimple(span, id), token);
 
-    public Task SendHaveAsync(int index, CancellationToken token) =>
-        SendAsync(PeerMessageWriter.HaveLength, span => PeerMessageWriter.WriteIndex(span, MessageId.Have, index), token);
+    /// <summary>Have messages for every index, in one write (the session reads them in one pass).</summary>
+    public Task SendHavesAsync(IReadOnlyList<int> indices, CancellationToken token) =>
+        SendAsync(PeerMessageWriter.HaveLength * indices.Count, span =>
+        {
+            var written = 0;
+            foreach (var index in indices)
+            {
+                written += PeerMessageWriter.WriteIndex(span[written..], MessageId.Have, index);
+            }
+            return written;
+        }, token);
 
     public Task SendRequestAsync(int index, int begin, int length, CancellationToken token) =>
         SendAsync(PeerMessageWriter.RequestLength, span => PeerMessageWriter.WriteRequest(span, MessageId.Request, index, begin, length), token);
