@@ -35,10 +35,12 @@ public sealed class RefusalTests
         // No lazy init: the kernel would otherwise zero inode tables in the background.
         Shell.Run(Tools.Require("mkfs.ext4"), "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", device.Path);
         string mountPoint = scratch.CreateSubdirectory("mnt");
-        Shell.Run("mount", "-o", "noatime", device.Path, mountPoint);
+        // Read-only and without the journal: mounted read-write, ext4 still writes to the
+        // device on its own now and then (journal commits, superblock times), and the hashes
+        // below would differ although `ezio get` wrote nothing. Mounted is mounted either way.
+        Shell.Run("mount", "-o", "ro,noload", device.Path, mountPoint);
         try
         {
-            Shell.Run("sync");
             string before = device.Sha256();
             await AssertRefusedAsync(torrent, device.Path, "mounted");
             Assert.Equal(before, device.Sha256());
