@@ -100,10 +100,10 @@ public sealed partial class TorrentSession
                 }
                 // A starving peer first: one that has nearly every piece any peer holds, so
                 // nobody but us can keep its downlink busy (the first peer to connect, once it
-                // has passed its first pieces on). Then the peer with the least ahead of its
-                // uplink: pieces on their way to it plus pieces only it holds, which it must
-                // pass on to the others (a new piece goes where it can be passed on soonest).
-                // Then the fewest given so far.
+                // has passed its first pieces on); the one with the least to fetch first. Then
+                // the peer with the least ahead of its uplink: pieces on their way to it plus
+                // pieces only it holds, which it must pass on to the others (a new piece goes
+                // where it can be passed on soonest). Then the fewest given so far.
                 var rank = SuperSeedRank(peer);
                 var targetRank = target is null ? 0 : SuperSeedRank(target);
                 if (target is null || rank < targetRank || (rank == targetRank && peer.GivenCount < target.GivenCount))
@@ -139,15 +139,15 @@ public sealed partial class TorrentSession
         }
     }
 
-    // Lower goes first: starving peers (fewer pieces to fetch from other peers than a window
-    // of ours), then by the work ahead of the peer's uplink.
+    // Lower goes first. A starving peer: what it can fetch from the other peers plus what is on
+    // its way from us is less than a window, so its downlink is about to idle; the hungriest
+    // first. Then the others by the work ahead of their uplinks.
     private long SuperSeedRank(PeerConnection peer)
     {
         // While super-seeding a peer holds only pieces some peer announced, so the difference
         // is what it could fetch from the others.
-        var fetchable = _seenCount - peer.RemoteBitfield.TrueCount;
-        var starving = fetchable < SuperSeedWindow ? 0L : 1L;
-        return (starving << 32) + peer.AdvertisedPending + peer.SoleHeld;
+        var supply = _seenCount - peer.RemoteBitfield.TrueCount + peer.AdvertisedPending;
+        return supply < SuperSeedWindow ? supply : (1L << 32) + peer.AdvertisedPending + peer.SoleHeld;
     }
 
     // A piece nobody holds and the peer lacks: one never given (when the in-flight budget
