@@ -47,10 +47,14 @@ public sealed partial class TorrentSession
     private long _superSeedRateTicks;
     private long _superSeedRateBytes;
     private double _superSeedPeakRate;
+    private double _superSeedRateAtGrowth = -1;
 
     /// <summary>
-    /// Once a second while super-seeding: when our uplink ran below 85 % of the best rate it
-    /// has shown (or sent nothing with pieces out), half as many pieces again may be out.
+    /// Once a second while super-seeding, when the budget is all out: half as many pieces
+    /// again may be out if our uplink ran below 85 % of the best rate it has shown, sent
+    /// nothing, or ran 10 % faster than before the last growth (still climbing: a budget too
+    /// small from the start, as with well-compressed pieces, would otherwise hold the rate at
+    /// a steady low that never falls below its own best).
     /// </summary>
     private void SuperSeedAdapt(long now)
     {
@@ -64,9 +68,11 @@ public sealed partial class TorrentSession
         _superSeedRateTicks = now;
         _superSeedRateBytes = uploaded;
         var current = SuperSeedInFlight(SuperSeedReceivers());
-        if (_unseenGiven >= current && (rate < 0.85 * _superSeedPeakRate || _superSeedPeakRate == 0))
+        var climbing = _superSeedRateAtGrowth < 0 || rate > 1.1 * _superSeedRateAtGrowth;
+        if (_unseenGiven >= current && (rate < 0.85 * _superSeedPeakRate || _superSeedPeakRate == 0 || climbing))
         {
             _superSeedBudget = current + Math.Max(1, current / 2);
+            _superSeedRateAtGrowth = rate;
             _allotDue = true;
         }
         _superSeedPeakRate = Math.Max(_superSeedPeakRate, rate);
