@@ -556,7 +556,7 @@ public sealed partial class TorrentSession
     private void OnTick()
     {
         var now = Time.GetTimestamp();
-        UpdateRates(now);
+        var rateSampled = UpdateRates(now);
         foreach (var peer in _peers.ToArray())
         {
             if (peer.DownloadCount > 0 && Time.GetElapsedTime(peer.LastBlockTicks, now) > Options.RequestTimeout)
@@ -582,18 +582,23 @@ public sealed partial class TorrentSession
         }
         if (_superSeeding)
         {
+            if (rateSampled)
+            {
+                SuperSeedAdapt(Volatile.Read(ref _uploadRate));
+            }
             SuperSeedSweep(now);
         }
         RedialDue();
         DialCandidates();
     }
 
-    private void UpdateRates(long now)
+    /// <summary>New session rates once a second or more has passed; true when it took a sample.</summary>
+    private bool UpdateRates(long now)
     {
         var elapsed = Time.GetElapsedTime(_rateTicks, now).TotalSeconds;
         if (elapsed < 1)
         {
-            return;
+            return false;
         }
         var down = Interlocked.Read(ref _downloaded);
         var up = Interlocked.Read(ref _uploaded);
@@ -602,5 +607,6 @@ public sealed partial class TorrentSession
         _rateDownloaded = down;
         _rateUploaded = up;
         _rateTicks = now;
+        return true;
     }
 }

@@ -44,29 +44,19 @@ public sealed partial class TorrentSession
 
     // Budget of unseen pieces out, grown by SuperSeedAdapt; SuperSeedInFlight clamps it.
     private int _superSeedBudget;
-    private long _superSeedRateTicks;
-    private long _superSeedRateBytes;
     private double _superSeedPeakRate;
     private double _superSeedRateAtGrowth = -1;
 
     /// <summary>
-    /// Once a second while super-seeding, when the budget is all out: half as many pieces
-    /// again may be out if our uplink ran below 85 % of the best rate it has shown, sent
-    /// nothing, or ran 10 % faster than before the last growth (still climbing: a budget too
-    /// small from the start, as with well-compressed pieces, would otherwise hold the rate at
-    /// a steady low that never falls below its own best).
+    /// With each new sample of our upload rate (about once a second) while super-seeding,
+    /// when the budget is all out: half as many pieces again may be out if our uplink ran
+    /// below 85 % of the best rate it has shown, sent nothing, or ran 10 % faster than before
+    /// the last growth (still climbing: a budget too small from the start, as with
+    /// well-compressed pieces, would otherwise hold the rate at a steady low that never falls
+    /// below its own best).
     /// </summary>
-    private void SuperSeedAdapt(long now)
+    private void SuperSeedAdapt(double rate)
     {
-        var elapsed = Time.GetElapsedTime(_superSeedRateTicks, now).TotalSeconds;
-        if (elapsed < 0.9)
-        {
-            return;
-        }
-        var uploaded = Interlocked.Read(ref _uploaded);
-        var rate = (uploaded - _superSeedRateBytes) / elapsed;
-        _superSeedRateTicks = now;
-        _superSeedRateBytes = uploaded;
         var current = SuperSeedInFlight(SuperSeedReceivers());
         var climbing = _superSeedRateAtGrowth < 0 || rate > 1.1 * _superSeedRateAtGrowth;
         if (_unseenGiven >= current && (rate < 0.85 * _superSeedPeakRate || _superSeedPeakRate == 0 || climbing))
@@ -97,6 +87,7 @@ public sealed partial class TorrentSession
         while (true)
         {
             PeerConnection? target = null;
+            var targetRank = 0L;
             var ties = 0;
             foreach (var peer in _peers)
             {
@@ -111,10 +102,10 @@ public sealed partial class TorrentSession
                 // pieces only it holds, which it must pass on to the others (a new piece goes
                 // where it can be passed on soonest). Then the fewest given so far.
                 var rank = SuperSeedRank(peer);
-                var targetRank = target is null ? 0 : SuperSeedRank(target);
                 if (target is null || rank < targetRank || (rank == targetRank && peer.GivenCount < target.GivenCount))
                 {
                     target = peer;
+                    targetRank = rank;
                     ties = 1;
                 }
                 else if (rank == targetRank && peer.GivenCount == target.GivenCount && _random.Next(++ties) == 0)
@@ -261,7 +252,6 @@ public sealed partial class TorrentSession
     /// <summary>Once a second: hand out pieces whose first recipient went stale.</summary>
     private void SuperSeedSweep(long now)
     {
-        SuperSeedAdapt(now);
         if (_allotDue || Time.GetElapsedTime(_lastSweep, now) >= TimeSpan.FromSeconds(1))
         {
             _lastSweep = now;
