@@ -82,7 +82,9 @@ trap 'echo "bench-lan: interrupted"; exit 130' INT
 trap 'echo "bench-lan: terminated"; exit 143' TERM
 
 announce_url="http://$LAN_NET.1:$TRACKER_PORT/announce"
-image_make "$work" "$SIZE_MIB" "$announce_url" "$([[ $PIECE == auto ]] && echo 1M || echo "$PIECE")" >/dev/null || exit 1
+# With PIECE=auto the torrents are made per rate below (made_piece: the size they have now).
+made_piece=$([[ $PIECE == auto ]] && image_piece_for_rate "$(lan_rate_bps "${RATES%% *}")" || echo "$PIECE")
+image_make "$work" "$SIZE_MIB" "$announce_url" "$made_piece" >/dev/null || exit 1
 image_bytes=$(stat -c %s "$work/image.bin")
 echo "bench-lan: $SIZE_MIB MiB incompressible image; N in {$NS}; rates {$RATES}; tools {$TOOLS}"
 
@@ -255,7 +257,10 @@ for rate in $RATES; do
     piece=$PIECE
     if [[ $PIECE == auto ]]; then
         piece=$(image_piece_for_rate "$bps")
-        image_torrents "$work" "$announce_url" "$piece" >/dev/null || exit 1
+        if [[ $piece != "$made_piece" ]]; then
+            image_torrents "$work" "$announce_url" "$piece" >/dev/null || exit 1
+            made_piece=$piece
+        fi
     fi
     echo "bench-lan: $rate with $piece pieces"
     for n in $NS; do
