@@ -95,7 +95,7 @@ echo "$INFOHASH" >"$work/infohashes"
 LAN_ID=zb$$
 cleanup() {
     lan_down 2>/dev/null
-    rm -rf "$work"
+    [[ -n ${BENCH_OS_KEEP:-} ]] && echo "bench-os: kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'echo "bench-os: interrupted"; exit 130' INT

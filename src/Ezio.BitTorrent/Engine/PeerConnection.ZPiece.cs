@@ -53,10 +53,10 @@ internal sealed partial class PeerConnection
         }
         Interlocked.Add(ref _downloaded, payload.Length);
         _session.CountDownloaded((int)payload.Length);
+        _session.CountZPiece((int)payload.Length, download.Length);
         // What a piece costs on the wire from this peer, smoothed: the request budget is in
         // pieces, the rate in wire bytes.
         _zWireRatio = 0.7 * _zWireRatio + 0.3 * Math.Clamp((double)payload.Length / download.Length, 1.0 / 16, 1.0);
-        _zSamples++;
         Interlocked.Exchange(ref _lastBlockTicks, _session.Time.GetTimestamp());
         _downloads.Remove(download);
         completed.Add(download);
@@ -141,6 +141,7 @@ internal sealed partial class PeerConnection
                 raw = ArrayPool<byte>.Shared.Rent(size);
                 session.Storage.Read((long)index * session.Torrent.PieceLength, raw.AsSpan(0, size));
                 (data, length, encoding) = Encode(index, raw.AsSpan(0, size), rented);
+                session.CountCompressedOnTheFly();
                 if (encoding == PieceEncoding.Raw)
                 {
                     data = raw;

@@ -237,14 +237,16 @@ internal sealed partial class PeerConnection
 
     // Wire bytes per piece byte of the compressed pieces this peer sent (1 until it sends one).
     private double _zWireRatio = 1.0;
-    private int _zSamples;
     private int _zProbe;
 
-    // Whole compressed pieces pay off while they travel smaller. When this peer's pieces come
-    // back about as large as they are (incompressible data), plain blocks serve better: a
-    // piece can then be spread over peers' uplinks and pipelined block by block. Every eighth
-    // piece is still asked for compressed, so data that turns compressible switches back.
-    private bool CompressedPaysOff => _zSamples == 0 || _zWireRatio < 0.9;
+    // Whole compressed pieces pay off while they travel smaller. When the pieces come back
+    // about as large as they are (incompressible data), plain blocks serve better: a piece
+    // can then be spread over peers' uplinks and pipelined block by block. Every eighth piece
+    // is still asked for compressed, so data that turns compressible switches back.
+    // Judged over all whole pieces this session received, not this peer's last few: a disk
+    // holds runs of already-compressed files, and a run of them must not send the rest of
+    // an image that halves on the wire as plain blocks.
+    private bool CompressedPaysOff => _session.CompressedPaysOff;
 
     private bool CompressedMode => _zRemoteId != 0 && CompressedPaysOff;
 

@@ -68,8 +68,16 @@ public sealed class SessionOptions
     /// <summary>Level used when a piece must be compressed on the fly (fast by default).</summary>
     public int CompressionLevel { get; init; } = 1;
 
-    /// <summary>Recently received compressed pieces kept for relaying without recompressing.</summary>
-    public long CompressedCacheBytes { get; init; } = 16L << 20;
+    /// <summary>
+    /// Recently received compressed pieces kept for relaying without recompressing. A piece
+    /// is passed on to each other machine over many seconds, and one compressed again on the
+    /// fly travels larger (fast level) and costs CPU, so the default is large: a sixteenth of
+    /// the memory this process may use, between 16 MiB and 1 GiB.
+    /// </summary>
+    public long CompressedCacheBytes { get; init; } = DefaultCompressedCacheBytes();
+
+    private static long DefaultCompressedCacheBytes() =>
+        Math.Clamp(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 16, 16L << 20, 1L << 30);
 
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -18,6 +18,9 @@ public sealed record PeerStats(System.Net.IPEndPoint EndPoint, long Downloaded, 
 /// bytes this seed had sent when super-seeding ended (every piece had reached some peer);
 /// one copy of the data when no piece had to be sent twice. <c>PiecesTakenOver</c>: pieces
 /// moved, before any of their blocks was requested, from a busy peer to an idle one.
+/// <c>ZPieceWire</c>/<c>ZPieceData</c>: what pieces received whole over <c>ezio_zpiece</c> took
+/// on the wire and what they hold (the rest of <c>Downloaded</c> came as plain blocks);
+/// <c>ZPiecesCompressed</c>: pieces this session compressed on the fly for its peers.
 /// </summary>
 public sealed record SessionStats(
     SessionState State,
@@ -34,4 +37,7 @@ public sealed record SessionStats(
     int HashFailures,
     string? LastTrackerError,
     long? SuperSeedUploaded = null,
-    int PiecesTakenOver = 0);
+    int PiecesTakenOver = 0,
+    long ZPieceWire = 0,
+    long ZPieceData = 0,
+    int ZPiecesCompressed = 0);

@@ -237,7 +237,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
             Volatile.Read(ref _downloadRate), Volatile.Read(ref _uploadRate), peers, seeds, wasted,
             Volatile.Read(ref _hashFailures), _lastTrackerError,
             Volatile.Read(ref _superSeedUploaded) is >= 0 and var first ? first : null,
-            Volatile.Read(ref _takenOver));
+            Volatile.Read(ref _takenOver),
+            Interlocked.Read(ref _zPieceWire), Interlocked.Read(ref _zPieceData), Volatile.Read(ref _zPiecesCompressed));
     }
 
     internal void Post(object message) => _events.Writer.TryWrite(message);
@@ -248,6 +249,31 @@ public sealed partial class TorrentSession : IAsyncDisposable
     internal void CountDownloaded(int bytes) => Interlocked.Add(ref _downloaded, bytes);
 
     internal void CountUploaded(int bytes) => Interlocked.Add(ref _uploaded, bytes);
+
+    private long _zPieceWire;
+    private long _zPieceData;
+    private int _zPiecesCompressed;
+
+    internal void CountZPiece(int wire, int data)
+    {
+        Interlocked.Add(ref _zPieceWire, wire);
+        Interlocked.Add(ref _zPieceData, data);
+    }
+
+    /// <summary>
+    /// True until the whole pieces received so far travelled at more than nine tenths of
+    /// their size (judged once eight pieces' worth arrived).
+    /// </summary>
+    internal bool CompressedPaysOff
+    {
+        get
+        {
+            var data = Interlocked.Read(ref _zPieceData);
+            return data < 8L * Torrent.PieceLength || Interlocked.Read(ref _zPieceWire) < data - data / 10;
+        }
+    }
+
+    internal void CountCompressedOnTheFly() => Interlocked.Increment(ref _zPiecesCompressed);
 
     private bool[] Recheck(CancellationToken cancellationToken)
     {

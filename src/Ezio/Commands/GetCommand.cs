@@ -76,10 +76,31 @@ internal static class GetCommand
             }
             var stats = session.GetStats();
             var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
-            Console.Error.WriteLine($"ezio: complete and verified: {torrent.Name}, {Common.Size(torrent.TotalLength)}; fetched {Common.Size(stats.Downloaded)} in {seconds:0.0} s ({stats.Downloaded / seconds / (1 << 20):0.0} MiB/s){(stats.HashFailures > 0 ? $"; {stats.HashFailures} pieces failed their check and were fetched again" : "")}.");
+            Console.Error.WriteLine($"ezio: complete and verified: {torrent.Name}, {Common.Size(torrent.TotalLength)}; fetched {Common.Size(stats.Downloaded)} in {seconds:0.0} s ({stats.Downloaded / seconds / (1 << 20):0.0} MiB/s){Breakdown(stats)}{(stats.HashFailures > 0 ? $"; {stats.HashFailures} pieces failed their check and were fetched again" : "")}.");
             await seedAfter.WaitAsync(session, cts.Token).ConfigureAwait(false);
             return 0;
         }
+    }
+
+    // Where the fetched bytes went: whole compressed pieces (with what they held), plain
+    // blocks, duplicates; and pieces compressed here for peers because none was at hand.
+    private static string Breakdown(SessionStats stats)
+    {
+        var parts = new List<string>(4);
+        if (stats.ZPieceWire > 0)
+        {
+            parts.Add($"{Common.Size(stats.ZPieceWire)} as whole pieces holding {Common.Size(stats.ZPieceData)}");
+            parts.Add($"{Common.Size(Math.Max(0, stats.Downloaded - stats.ZPieceWire))} as blocks");
+        }
+        if (stats.Wasted > 0)
+        {
+            parts.Add($"{Common.Size(stats.Wasted)} wasted");
+        }
+        if (stats.ZPiecesCompressed > 0)
+        {
+            parts.Add($"{stats.ZPiecesCompressed} pieces compressed for peers");
+        }
+        return parts.Count == 0 ? "" : $" ({string.Join(", ", parts)})";
     }
 }
 

@@ -44,18 +44,35 @@ public sealed class PeerConnectionZPieceTests
     }
 
     [Fact]
-    public async Task TopUpRequests_PiecesCompress_NearlyEveryPieceAskedCompressed()
+    public async Task TopUpRequests_PiecesCompress_EveryPieceAskedCompressed()
     {
         // Text and zeros, a tenth random: pieces travel at a fraction of their size.
         var torrent = MemoryTorrent.Create(24 << 20, 1 << 20, fileCount: 2, seed: 9, compressible: true);
         var requests = await DownloadAsync(torrent);
 
-        // A random piece among the first to arrive can tip the smoothed ratio over 0.9 (it
-        // starts at 1); the next compressed probe tips it back. So nearly all, not all.
+        // The whole image travels at a fraction of its size, so every piece goes whole.
         var compressed = requests.Where(r => r.Compressed).Select(r => r.Index).ToHashSet();
         var blocks = requests.Where(r => !r.Compressed).Select(r => r.Index).ToHashSet();
         _output.WriteLine($"{compressed.Count} pieces asked compressed, {blocks.Count} as blocks");
-        Assert.True(compressed.Count >= torrent.Torrent.PieceCount * 3 / 4, $"{compressed.Count} pieces asked compressed, {blocks.Count} as blocks");
+        Assert.Empty(blocks);
+        Assert.Equal(torrent.Torrent.PieceCount, compressed.Count);
+    }
+
+    [Fact]
+    public async Task TopUpRequests_RunOfIncompressiblePieces_RestStillAskedCompressed()
+    {
+        // A disk that compresses well as a whole, with a third of it in one run that does
+        // not (archives, media): the run must not send the rest as plain blocks.
+        const int piece = 256 << 10;
+        var torrent = MemoryTorrent.Create(48 * piece, piece, fileCount: 2, seed: 10, compressible: true,
+            randomRange: (8 * piece)..(24 * piece));
+        var requests = await DownloadAsync(torrent);
+
+        var compressed = requests.Where(r => r.Compressed).Select(r => r.Index).ToHashSet();
+        var blocks = requests.Where(r => !r.Compressed).Select(r => r.Index).ToHashSet();
+        _output.WriteLine($"{compressed.Count} pieces asked compressed, {blocks.Count} as blocks: " +
+            string.Join(" ", requests.Select(r => (r.Compressed ? "z" : "b") + r.Index).Distinct()));
+        Assert.Empty(blocks);
     }
 
     /// <summary>

@@ -70,7 +70,12 @@ public sealed class MemoryTorrent
         }
     }
 
-    public static MemoryTorrent Create(int totalLength, int pieceLength, int fileCount, int seed, bool compressible = false)
+    /// <summary>
+    /// <paramref name="randomRange"/>: with <paramref name="compressible"/>, a byte range made
+    /// random afterwards (a run of already-compressed files on a disk).
+    /// </summary>
+    public static MemoryTorrent Create(int totalLength, int pieceLength, int fileCount, int seed, bool compressible = false,
+        Range? randomRange = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(totalLength, fileCount);
         var random = new Random(seed);
@@ -78,6 +83,10 @@ public sealed class MemoryTorrent
         if (compressible)
         {
             FillLikeAFileSystem(data, random);
+            if (randomRange is { } range)
+            {
+                random.NextBytes(data.AsSpan()[range]);
+            }
         }
         else
         {
