@@ -19,6 +19,9 @@
 #   <variant>/facts                shell variables: USED_BYTES (the torrent's length: used
 #                                  blocks + boot area), EZP_BYTES, ZST_BYTES, DISK_BYTES,
 #                                  PART_OFFSET, PART_BYTES, TORRENT, INFOHASH, ANNOUNCE
+#
+# OSIMAGE_PIECE (e.g. 256K): the torrent's piece size; the image then lives in
+# <variant>-<piece>/ (default: `ezio image capture`'s own choice, in <variant>/).
 
 OSIMAGE_CACHE=${OSIMAGE_CACHE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/out/bench-os}
 OSIMAGE_SUITE=${OSIMAGE_SUITE:-bookworm}
@@ -47,7 +50,7 @@ osimage_rootfs() {
 
 osimage_make() {
     local variant=$1 announce=$2
-    local dir=$OSIMAGE_CACHE/$variant
+    local dir=$OSIMAGE_CACHE/$variant${OSIMAGE_PIECE:+-$OSIMAGE_PIECE}
     if [[ -f $dir/facts ]]; then
         osimage_log "reusing $dir"
         return 0
@@ -82,7 +85,7 @@ osimage_make() {
     rm -f "$dir/fs.img"
 
     local name=os-$variant out
-    out=$("$ezio" image capture "$dir/disk.img" "$dir/repo/$name" --level 3 --announce "$announce" 2>"$dir/capture.log") ||
+    out=$("$ezio" image capture "$dir/disk.img" "$dir/repo/$name" --level 3 ${OSIMAGE_PIECE:+--piece-size "$OSIMAGE_PIECE"} --announce "$announce" 2>"$dir/capture.log") ||
         { osimage_log "ezio image capture failed:"; tail -n 3 "$dir/capture.log" >&2; return 1; }
     osimage_log "$out"
     local torrent used infohash

@@ -34,7 +34,11 @@
 # Settings: NS="1 2 4 8 16"  RATE=50mbit  VARIANT=minbase|full  TOOLS="multicast ezio
 #           libtorrent ezio-raw"  UDPCAST_FRACTION=0.95  LAN_NET=10.79.0  EZIO_BIN
 #           EZIO_SEED_ARGS (extra `ezio seed` options, e.g. --no-super-seed)
-#           BENCH_OS_DETAIL=1 (per-machine lines for ezio rows)
+#           BENCH_OS_DETAIL=1 (per-machine lines for ezio rows)  BENCH_OS_KEEP=1 (keep the
+#           work directory with every tool's logs)
+#           OSIMAGE_PIECE: the torrent's piece size; default the size that takes ~40 ms at
+#           RATE, as bench-lan's PIECE=auto (256K at 50 Mbit/s: a 1 MiB piece at 50 Mbit/s
+#           takes as long as a 20 MiB piece at 1 GbE); empty = `ezio image capture`'s choice
 # Duration (minbase, 232 MiB used, 50mbit: bound 39 s raw, 13.5 s compressed): ~15 min for
 # the default N set, plus ~5 min for debootstrap on the first run; full (1.25 GiB used) is
 # about five times that (TOOLS="multicast ezio" keeps it near 15 min for N in {1 4 8}).
@@ -49,6 +53,8 @@ source "$here/../lan/lan.sh"
 source "$here/../lan/swarm.sh"
 # shellcheck source=image.sh
 source "$here/image.sh"
+# shellcheck source=../lan/image.sh
+source "$here/../lan/image.sh"
 
 NS=${NS:-1 2 4 8 16}
 RATE=${RATE:-50mbit}
@@ -74,8 +80,9 @@ if ((${#need[@]})); then
 fi
 
 announce=http://$LAN_NET.1:$TRACKER_PORT/announce
+OSIMAGE_PIECE=${OSIMAGE_PIECE-$(image_piece_for_rate "$(lan_rate_bps "$RATE")")}
 osimage_make "$VARIANT" "$announce" || exit 1
-osdir=$OSIMAGE_CACHE/$VARIANT
+osdir=$OSIMAGE_CACHE/$VARIANT${OSIMAGE_PIECE:+-$OSIMAGE_PIECE}
 # shellcheck disable=SC1091
 source "$osdir/facts"
 
@@ -84,7 +91,7 @@ results=$repo/bench/results
 mkdir -p "$results"
 csv=$results/os-$VARIANT-$stamp.csv
 png=$results/os-$VARIANT-$stamp.png
-echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes,bound_zst_seconds,ratio_zst,srv_tx_bytes,rx_mean_bytes,rx_max_bytes,tx_mean_bytes,cpu_mean_s,cpu_max_s,load" >"$csv"
+echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes,bound_zst_seconds,ratio_zst,srv_tx_bytes,rx_mean_bytes,rx_max_bytes,tx_mean_bytes,cpu_mean_s,cpu_max_s,load,piece" >"$csv"
 
 work=$(mktemp -d /var/tmp/ezio-bench-os.XXXXXX)
 # swarm.sh's names: the torrent, the tracker whitelist, and what the seeder seeds (the
@@ -377,7 +384,7 @@ for n in $NS; do
             for ((i = 1; i <= n; i++)); do echo "$((${RX1[i]:-0} - ${RX0[i]:-0})) $((${TX1[i]:-0} - ${TX0[i]:-0})) ${CPU[i]:-0}"; done |
                 awk '{ rx += $1; if ($1 > rxm) rxm = $1; tx += $2; c += $3; if ($3 > cm) cm = $3; k++ }
                      END { printf "%d %d %d %.2f %.2f", rx / k, rxm, tx / k, c / k, cm }')"
-        echo "$RATE,$n,$tool,$RESULT,$bound,$ratio,$status,$USED_BYTES,$bound_zst,$ratio_zst,$srv_tx,$rx_mean,$rx_max,$tx_mean,$cpu_mean,$cpu_max,$load" >>"$csv"
+        echo "$RATE,$n,$tool,$RESULT,$bound,$ratio,$status,$USED_BYTES,$bound_zst,$ratio_zst,$srv_tx,$rx_mean,$rx_max,$tx_mean,$cpu_mean,$cpu_max,$load,${OSIMAGE_PIECE:-capture}" >>"$csv"
         printf '  %-4s %-11s %8s %7s %7s  %9s %9s %9s %9s %5s/%-5s %5s  %s %s\n' "$n" "$tool" "${RESULT:--}" "${ratio:--}" "${ratio_zst:--}" \
             "$(mib "$srv_tx")M" "$(mib "$rx_mean")M" "$(mib "$rx_max")M" "$(mib "$tx_mean")M" "$cpu_mean" "$cpu_max" "$load" "$status" "$NOTE"
         if [[ $tool == ezio* && -n ${BENCH_OS_DETAIL:-} ]]; then

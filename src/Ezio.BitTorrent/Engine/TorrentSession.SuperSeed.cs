@@ -10,8 +10,15 @@ namespace Ezio.BitTorrent.Engine;
 // every piece has reached some peer, everything is advertised and we seed normally.
 public sealed partial class TorrentSession
 {
-    // At most two pieces (or 2 MiB of small ones) wait at one peer.
-    private int SuperSeedWindow => (int)Math.Clamp((2L << 20) / Torrent.PieceLength, 2, 64);
+    // At most 2 MiB on the wire (two pieces at least) waits at one peer. Counted on the wire:
+    // a compressed piece is over sooner, and with only two of them out the round trip from
+    // one piece's arrival, through its holder's announce, to our next piece's request leaves
+    // the link to that peer idle on a loaded LAN.
+    private int SuperSeedWindow => (int)Math.Clamp((2L << 20) / SuperSeedPieceOnWire(), 2, 64);
+
+    // What a piece has cost on our uplink so far (the piece size until one is seen).
+    private long SuperSeedPieceOnWire() =>
+        _seenCount > 0 ? Math.Clamp(Interlocked.Read(ref _uploaded) / _seenCount, 16L << 10, Torrent.PieceLength) : Torrent.PieceLength;
 
     // Pieces on their way from us to their first holder. Few at first: while the peers'
     // downlinks are idle, each piece then arrives at a large share of our uplink and its
@@ -24,8 +31,7 @@ public sealed partial class TorrentSession
     // what the pieces out so far cost tells.
     private int SuperSeedInFlight(int receivers)
     {
-        var perPiece = _seenCount > 0 ? Math.Max(16L << 10, Interlocked.Read(ref _uploaded) / _seenCount) : Torrent.PieceLength;
-        var perPieceOnWire = Math.Min(perPiece, Torrent.PieceLength);
+        var perPieceOnWire = SuperSeedPieceOnWire();
         var byBytes = (int)Math.Clamp((4L << 20) / perPieceOnWire, 3, 64);
         var ceiling = Math.Min(Math.Max(byBytes, receivers), 256);
         var floor = (int)Math.Clamp((2L << 20) / perPieceOnWire, 2, ceiling);
