@@ -14,7 +14,8 @@
 #   <variant>/sda1.ext4-ptcl-img.zst   `partclone.ext4 -c | zstd -3`: what Clonezilla saves and
 #                                  what its multicast sends
 #   <variant>/repo/os-<variant>/   `ezio image capture` of disk.img: image.json, the torrent,
-#                                  pieces.ezp (each piece zstd level 3, zero pieces marked)
+#                                  pieces.ezp (each piece zstd at ezio's default level, 9;
+#                                  zero pieces marked)
 #   <variant>/slices/              the torrent's files (32-hex disk offsets) for libtorrent
 #   <variant>/facts                shell variables: USED_BYTES (the torrent's length: used
 #                                  blocks + boot area), EZP_BYTES, ZST_BYTES, DISK_BYTES,
@@ -22,6 +23,8 @@
 #
 # OSIMAGE_PIECE (e.g. 256K): the torrent's piece size; the image then lives in
 # <variant>-<piece>/ (default: `ezio image capture`'s own choice, in <variant>/).
+# OSIMAGE_LEVEL (e.g. 3, Clonezilla's zstd level): the pieces' zstd level instead of ezio's
+# default; the directory name then ends in -L<level>.
 
 OSIMAGE_CACHE=${OSIMAGE_CACHE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/out/bench-os}
 OSIMAGE_SUITE=${OSIMAGE_SUITE:-bookworm}
@@ -50,7 +53,7 @@ osimage_rootfs() {
 
 osimage_make() {
     local variant=$1 announce=$2
-    local dir=$OSIMAGE_CACHE/$variant${OSIMAGE_PIECE:+-$OSIMAGE_PIECE}
+    local dir=$OSIMAGE_CACHE/$variant${OSIMAGE_PIECE:+-$OSIMAGE_PIECE}${OSIMAGE_LEVEL:+-L$OSIMAGE_LEVEL}
     if [[ -f $dir/facts ]]; then
         osimage_log "reusing $dir"
         return 0
@@ -85,7 +88,7 @@ osimage_make() {
     rm -f "$dir/fs.img"
 
     local name=os-$variant out
-    out=$("$ezio" image capture "$dir/disk.img" "$dir/repo/$name" --level 3 ${OSIMAGE_PIECE:+--piece-size "$OSIMAGE_PIECE"} --announce "$announce" 2>"$dir/capture.log") ||
+    out=$("$ezio" image capture "$dir/disk.img" "$dir/repo/$name" ${OSIMAGE_LEVEL:+--level "$OSIMAGE_LEVEL"} ${OSIMAGE_PIECE:+--piece-size "$OSIMAGE_PIECE"} --announce "$announce" 2>"$dir/capture.log") ||
         { osimage_log "ezio image capture failed:"; tail -n 3 "$dir/capture.log" >&2; return 1; }
     osimage_log "$out"
     local torrent used infohash

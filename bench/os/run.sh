@@ -26,7 +26,9 @@
 #   the machines' eth0 RX (mean and max) and TX (mean); cpu_s = CPU seconds per machine
 #   (mean, max): ezio and libtorrent = the whole client process when it reports done;
 #   multicast = the `zstd -dc` process only (decompression); load = 1-min load average
-#   at the start of the row. The host is shared: rerun before trusting one number.
+#   at the start of the row; piece, level: the torrent's piece size and the pieces' zstd
+#   level; decompress_cpu_mean_s: ezio rows, the CPU time its decompressions took per machine
+#   (comparable to multicast's cpu_s). The host is shared: rerun before trusting one number.
 #   For ezio rows the note adds what the seeder uploaded (in copies of the image) and when
 #   its link had carried one copy (the server's uplink is the floor of every tool), and
 #   os-<stamp>-trace-<N>-<tool>.txt has the server's TX and each machine's RX every 0.5 s.
@@ -39,6 +41,7 @@
 #           OSIMAGE_PIECE: the torrent's piece size; default the size that takes ~40 ms at
 #           RATE, as bench-lan's PIECE=auto (256K at 50 Mbit/s: a 1 MiB piece at 50 Mbit/s
 #           takes as long as a 20 MiB piece at 1 GbE); empty = `ezio image capture`'s choice
+#           OSIMAGE_LEVEL: the pieces' zstd level (default: ezio's, 9; 3 = Clonezilla's)
 # Duration (minbase, 232 MiB used, 50mbit: bound 39 s raw, 13.5 s compressed): ~15 min for
 # the default N set, plus ~5 min for debootstrap on the first run; full (1.25 GiB used) is
 # about five times that (TOOLS="multicast ezio" keeps it near 15 min for N in {1 4 8}).
@@ -82,7 +85,7 @@ fi
 announce=http://$LAN_NET.1:$TRACKER_PORT/announce
 OSIMAGE_PIECE=${OSIMAGE_PIECE-$(image_piece_for_rate "$(lan_rate_bps "$RATE")")}
 osimage_make "$VARIANT" "$announce" || exit 1
-osdir=$OSIMAGE_CACHE/$VARIANT${OSIMAGE_PIECE:+-$OSIMAGE_PIECE}
+osdir=$OSIMAGE_CACHE/$VARIANT${OSIMAGE_PIECE:+-$OSIMAGE_PIECE}${OSIMAGE_LEVEL:+-L$OSIMAGE_LEVEL}
 # shellcheck disable=SC1091
 source "$osdir/facts"
 
@@ -91,7 +94,7 @@ results=$repo/bench/results
 mkdir -p "$results"
 csv=$results/os-$VARIANT-$stamp.csv
 png=$results/os-$VARIANT-$stamp.png
-echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes,bound_zst_seconds,ratio_zst,srv_tx_bytes,rx_mean_bytes,rx_max_bytes,tx_mean_bytes,cpu_mean_s,cpu_max_s,load,piece" >"$csv"
+echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes,bound_zst_seconds,ratio_zst,srv_tx_bytes,rx_mean_bytes,rx_max_bytes,tx_mean_bytes,cpu_mean_s,cpu_max_s,load,piece,level,decompress_cpu_mean_s" >"$csv"
 
 work=$(mktemp -d /var/tmp/ezio-bench-os.XXXXXX)
 # swarm.sh's names: the torrent, the tracker whitelist, and what the seeder seeds (the
@@ -238,12 +241,16 @@ run_ezio() {
     swarm_stop_machines 15
     seeder_stop
     tracker_stop
+    local decomp=()
     for ((i = 1; i <= LAN_N; i++)); do
         FETCHED[i]=$(swarm_fetched_bytes "${M_LOG[i]}")
+        # `ezio get`: "decompressed X MiB in S s of CPU" (the decompressing threads' CPU time).
+        decomp+=("$(grep -o 'in [0-9.]* s of CPU' "${M_LOG[i]}" | tail -n 1 | cut -d' ' -f2)")
     done
+    DECOMP_MEAN=$(printf '%s\n' "${decomp[@]}" | awk 'NF { s += $1; k++ } END { if (k) printf "%.2f", s / k }')
     ((status == 0)) && { verify_disks || status=1; }
     ((status == 0)) && RESULT=$(elapsed "$t0" "$LAST_DONE")
-    NOTE="seed uploaded $(awk -v s="$SEED_UPLOADED" -v c="$copy" 'BEGIN { printf "%.1f MiB (%.2f copies)", s / 1048576, s / c }'), one copy out by $(trace_first_copy "$copy") s"
+    NOTE="decompression ${DECOMP_MEAN:-?} s CPU per machine; seed uploaded $(awk -v s="$SEED_UPLOADED" -v c="$copy" 'BEGIN { printf "%.1f MiB (%.2f copies)", s / 1048576, s / c }'), one copy out by $(trace_first_copy "$copy") s"
     return $status
 }
 
@@ -371,7 +378,7 @@ for n in $NS; do
         CPU=() DONE_AT=() RX0=() TX0=() RX1=() TX1=() FETCHED=() SRV_TX0=0 SRV_TX1=0
         limit=$(awk -v b="$bound" -v n="$n" 'BEGIN { printf "%d", 90 + 2 * (n + 2) * b }')
         load=$(cut -d' ' -f1 /proc/loadavg)
-        RESULT= NOTE= status=ok
+        RESULT= NOTE= DECOMP_MEAN= status=ok
         if ! "run_$tool" "$limit"; then status=FAIL; overall=1; fi
         stop_leftovers
         ratio= ratio_zst=
@@ -384,7 +391,7 @@ for n in $NS; do
             for ((i = 1; i <= n; i++)); do echo "$((${RX1[i]:-0} - ${RX0[i]:-0})) $((${TX1[i]:-0} - ${TX0[i]:-0})) ${CPU[i]:-0}"; done |
                 awk '{ rx += $1; if ($1 > rxm) rxm = $1; tx += $2; c += $3; if ($3 > cm) cm = $3; k++ }
                      END { printf "%d %d %d %.2f %.2f", rx / k, rxm, tx / k, c / k, cm }')"
-        echo "$RATE,$n,$tool,$RESULT,$bound,$ratio,$status,$USED_BYTES,$bound_zst,$ratio_zst,$srv_tx,$rx_mean,$rx_max,$tx_mean,$cpu_mean,$cpu_max,$load,${OSIMAGE_PIECE:-capture}" >>"$csv"
+        echo "$RATE,$n,$tool,$RESULT,$bound,$ratio,$status,$USED_BYTES,$bound_zst,$ratio_zst,$srv_tx,$rx_mean,$rx_max,$tx_mean,$cpu_mean,$cpu_max,$load,${OSIMAGE_PIECE:-capture},${OSIMAGE_LEVEL:-default},$DECOMP_MEAN" >>"$csv"
         printf '  %-4s %-11s %8s %7s %7s  %9s %9s %9s %9s %5s/%-5s %5s  %s %s\n' "$n" "$tool" "${RESULT:--}" "${ratio:--}" "${ratio_zst:--}" \
             "$(mib "$srv_tx")M" "$(mib "$rx_mean")M" "$(mib "$rx_max")M" "$(mib "$tx_mean")M" "$cpu_mean" "$cpu_max" "$load" "$status" "$NOTE"
         if [[ $tool == ezio* && -n ${BENCH_OS_DETAIL:-} ]]; then

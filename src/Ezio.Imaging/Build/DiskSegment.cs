@@ -21,7 +21,14 @@ public sealed class ImageBuildOptions
 {
     /// <summary>Piece length (power of two, ≥ 16 KiB); 0 picks one with <see cref="EzioImage.ChoosePieceLength"/>.</summary>
     public int PieceLength { get; init; }
-    public int CompressionLevel { get; init; } = 3;
+    public int CompressionLevel { get; init; } = DefaultCompressionLevel;
+
+    /// <summary>
+    /// zstd level of stored pieces. An image is compressed once and its pieces travel to every
+    /// machine of every deployment, while decompression runs as fast at 9 as at 3: level 9
+    /// makes an OS image's pieces ~6 % smaller than level 3 at about twice the capture CPU.
+    /// </summary>
+    public const int DefaultCompressionLevel = 9;
     public IReadOnlyList<string> Announce { get; init; } = [];
     public DateTimeOffset? Created { get; init; }
     public IProgress<BuildProgress>? Progress { get; init; }

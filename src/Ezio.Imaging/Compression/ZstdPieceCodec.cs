@@ -28,5 +28,26 @@ public sealed class ZstdPieceCodec : IPieceCodec
 
     public int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level) => Zstd.Compress(source, destination, level);
 
-    public void Decompress(ReadOnlySpan<byte> source, Span<byte> destination) => Zstd.Decompress(source, destination);
+    public void Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        var start = ThreadCpu.Now();
+        try
+        {
+            Zstd.Decompress(source, destination);
+        }
+        finally
+        {
+            Interlocked.Add(ref _decompressNanoseconds, ThreadCpu.Now() - start);
+            Interlocked.Add(ref _decompressedBytes, destination.Length);
+        }
+    }
+
+    private long _decompressNanoseconds;
+    private long _decompressedBytes;
+
+    /// <summary>Bytes decompressed by this process so far (one piece at a time).</summary>
+    public long DecompressedBytes => Interlocked.Read(ref _decompressedBytes);
+
+    /// <summary>CPU time the decompressions took, summed over the threads that ran them.</summary>
+    public TimeSpan DecompressCpuTime => TimeSpan.FromTicks(Interlocked.Read(ref _decompressNanoseconds) / 100);
 }

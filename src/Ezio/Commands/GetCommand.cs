@@ -100,6 +100,10 @@ internal static class GetCommand
         {
             parts.Add($"{stats.ZPiecesCompressed} pieces compressed for peers");
         }
+        if (Ezio.Imaging.Compression.ZstdPieceCodec.Instance is { DecompressedBytes: > 0 } codec)
+        {
+            parts.Add($"decompressed {Common.Size(codec.DecompressedBytes)} in {codec.DecompressCpuTime.TotalSeconds:0.00} s of CPU");
+        }
         return parts.Count == 0 ? "" : $" ({string.Join(", ", parts)})";
     }
 }

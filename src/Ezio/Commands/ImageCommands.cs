@@ -25,7 +25,9 @@ internal static class ImageCommands
           disk, files named by their 32-hex disk offset) and pieces.ezp (each piece zstd-compressed
           on its own, all-zero pieces only marked), in one streaming pass.
             --piece-size N   piece length (power of two from 16K); default 1-16 MiB for <= 8000 pieces
-            --level N        zstd level for the pieces (1-19, default 3)
+            --level N        zstd level for the pieces (1-19, default 9: compressed once here,
+                             sent to every machine of every deployment; decompressing is
+                             as fast as at level 3, and the pieces are ~6 % smaller)
             --announce URL   tracker to write into the torrent (repeatable)
             --btzone DIR     import only: also write Clonezilla's BitTorrent layout to DIR/<image>/
                              (per partition: 32-hex slice files, <part>.torrent.info and
@@ -77,7 +79,7 @@ internal static class ImageCommands
         var options = new ImageBuildOptions
         {
             PieceLength = (int)pieceSize,
-            CompressionLevel = cl.Int("--level", 3, 1, 19),
+            CompressionLevel = cl.Int("--level", ImageBuildOptions.DefaultCompressionLevel, 1, 19),
             Announce = cl.Values("--announce"),
             Progress = new StderrProgress(watch),
             BtzoneDirectory = cl.Value("--btzone"),
