@@ -33,12 +33,15 @@
 # be 10.x, 172.16-31.x or 192.168.x), LAN_QLEN (switch/port queue, packets, default 100),
 # NETEM, LAN_DISK_FILE, LAN_DISK_DIR (backing files; default $LAN_DIR), LAN_STATE_ROOT
 # (default /var/tmp), LAN_KEEP=1 (keep $LAN_DIR), LAN_CC (every host's TCP congestion
-# control, default cubic as on a stock Debian host).
+# control, default cubic as on a stock Debian host), LAN_HOST_QDISC (the queue at each host's
+# own uplink: pfifo, default, LAN_QLEN packets; or fq_codel, what a stock Debian host puts on
+# its NIC). The switch side of every port is always a plain FIFO of LAN_QLEN packets.
 
 LAN_NET=${LAN_NET:-10.77.0}
 LAN_ID=${LAN_ID:-ez$$}
 LAN_QLEN=${LAN_QLEN:-100}
 LAN_CC=${LAN_CC:-cubic}
+LAN_HOST_QDISC=${LAN_HOST_QDISC:-pfifo}
 LAN_STATE_ROOT=${LAN_STATE_ROOT:-/var/tmp}
 LAN_DIR=${LAN_DIR:-}   # set by lan_up (or lan_load_state) from LAN_ID
 LAN_N=${LAN_N:-0}
@@ -89,16 +92,18 @@ lan_exec() {
     ip netns exec "$(lan_ns "$host")" "$@"
 }
 
-# Shapes DEV's egress inside NS: htb at RATE with a pfifo (or netem) leaf. htb, unlike tbf,
-# passes the 64 KiB GSO super-packets a veth hands it instead of dropping them.
+# Shapes DEV's egress inside NS: htb at RATE with a pfifo (or netem, or LEAF) leaf. htb,
+# unlike tbf, passes the 64 KiB GSO super-packets a veth hands it instead of dropping them.
 lan_shape() {
-    local ns=$1 dev=$2 rate=$3 netem=${4:-}
+    local ns=$1 dev=$2 rate=$3 netem=${4:-} leaf=${5:-pfifo}
     ip -n "$ns" link set "$dev" txqueuelen "$LAN_QLEN"
     tc -n "$ns" qdisc replace dev "$dev" root handle 1: htb default 1 r2q 100
     tc -n "$ns" class replace dev "$dev" parent 1: classid 1:1 htb rate "$rate" ceil "$rate" burst 32k cburst 32k
     if [[ -n $netem ]]; then
         # shellcheck disable=SC2086  # NETEM is a list of netem words
         tc -n "$ns" qdisc replace dev "$dev" parent 1:1 handle 10: netem limit 1000 $netem
+    elif [[ $leaf == fq_codel ]]; then
+        tc -n "$ns" qdisc replace dev "$dev" parent 1:1 handle 10: fq_codel limit "$LAN_QLEN"
     else
         tc -n "$ns" qdisc replace dev "$dev" parent 1:1 handle 10: pfifo limit "$LAN_QLEN"
     fi
@@ -124,7 +129,7 @@ lan_add_host() {
     ip -n "$ns" link set eth0 up
     # Multicast (udpcast) leaves through eth0 like everything else on this one-subnet LAN.
     ip -n "$ns" route add 224.0.0.0/4 dev eth0
-    lan_shape "$ns" eth0 "$LAN_RATE" "${NETEM:-}"
+    lan_shape "$ns" eth0 "$LAN_RATE" "${NETEM:-}" "$LAN_HOST_QDISC"
     lan_shape "$sw" "$port" "$LAN_RATE"
 }
 
