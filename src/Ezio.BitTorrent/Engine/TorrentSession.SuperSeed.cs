@@ -218,6 +218,7 @@ public sealed partial class TorrentSession
             return;
         }
         _superSeeding = false;
+        Array.Clear(_soleHolder);
         var uploaded = Interlocked.Read(ref _uploaded);
         Volatile.Write(ref _superSeedUploaded, uploaded);
         TorrentSessionLog.SuperSeedDone(Options.Logger, uploaded);
@@ -238,7 +239,10 @@ public sealed partial class TorrentSession
         }
     }
 
-    /// <summary>Pieces handed to a peer that left without announcing them may go to another.</summary>
+    /// <summary>
+    /// Pieces handed to a peer that left without announcing them may go to another; pieces it
+    /// alone held forget it (its connection is not kept alive by the bookkeeping).
+    /// </summary>
     private void SuperSeedPeerGone(PeerConnection peer)
     {
         if (peer.Advertised is not { } advertised)
@@ -247,6 +251,10 @@ public sealed partial class TorrentSession
         }
         for (var i = 0; i < Torrent.PieceCount; i++)
         {
+            if (_soleHolder[i] == peer)
+            {
+                _soleHolder[i] = null;
+            }
             if (advertised[i] && !_seen[i] && _given[i] > 0 && --_given[i] == 0)
             {
                 _unseenGiven--;
