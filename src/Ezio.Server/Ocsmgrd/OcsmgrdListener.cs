@@ -157,7 +157,6 @@ internal sealed class OcsmgrdListener(ServerOptions options, BootMenuWriter menu
             Reject(peer, error);
             return [];
         }
-        Interlocked.Increment(ref _accepted);
         var ip = report.Ip.ToString();
         OcsmgrdLog.Finished(logger, ip, report.Mac, report.Stats);
         AppendJobLog($"client {ip} ({report.Mac}) finished restoring. Stats: {report.Stats}");
@@ -177,6 +176,8 @@ internal sealed class OcsmgrdListener(ServerOptions options, BootMenuWriter menu
                 OcsmgrdLog.WriteFailed(logger, report.Mac, ip, e);
             }
         }
+        // Counted once its menus are written: whoever sees the count sees the files.
+        Interlocked.Increment(ref _accepted);
         Handled?.Invoke(report, null);
         return written;
     }
