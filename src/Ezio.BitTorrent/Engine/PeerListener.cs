@@ -58,7 +58,7 @@ public sealed class PeerListener : IAsyncDisposable
 
     private async Task HandshakeAsync(Socket client)
     {
-        client.NoDelay = true;
+        PeerSocket.Tune(client);
         var stream = new NetworkStream(client, ownsSocket: false);
         try
         {

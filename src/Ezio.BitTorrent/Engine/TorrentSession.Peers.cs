@@ -95,7 +95,8 @@ public sealed partial class TorrentSession
 
     private async Task DialAsync(IPEndPoint endPoint)
     {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        PeerSocket.Tune(socket);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
