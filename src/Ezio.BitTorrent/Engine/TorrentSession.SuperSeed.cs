@@ -90,6 +90,7 @@ public sealed partial class TorrentSession
         // Peers with no piece left to give are skipped for the rest of this pass.
         HashSet<PeerConnection>? exhausted = null;
         var inFlight = SuperSeedInFlight(SuperSeedReceivers());
+        var window = SuperSeedWindow;
         while (true)
         {
             PeerConnection? target = null;
@@ -97,7 +98,7 @@ public sealed partial class TorrentSession
             var ties = 0;
             foreach (var peer in _peers)
             {
-                if (peer.Advertised is null || peer.IsClosed || peer.AdvertisedPending >= SuperSeedWindow || exhausted?.Contains(peer) == true)
+                if (peer.Advertised is null || peer.IsClosed || peer.AdvertisedPending >= window || exhausted?.Contains(peer) == true)
                 {
                     continue;
                 }
@@ -107,7 +108,7 @@ public sealed partial class TorrentSession
                 // the peer with the least ahead of its uplink: pieces on their way to it plus
                 // pieces only it holds, which it must pass on to the others (a new piece goes
                 // where it can be passed on soonest). Then the fewest given so far.
-                var rank = SuperSeedRank(peer);
+                var rank = SuperSeedRank(peer, window);
                 if (target is null || rank < targetRank || (rank == targetRank && peer.GivenCount < target.GivenCount))
                 {
                     target = peer;
@@ -145,12 +146,12 @@ public sealed partial class TorrentSession
     // Lower goes first. A starving peer: what it can fetch from the other peers plus what is on
     // its way from us is less than a window, so its downlink is about to idle; the hungriest
     // first. Then the others by the work ahead of their uplinks.
-    private long SuperSeedRank(PeerConnection peer)
+    private long SuperSeedRank(PeerConnection peer, int window)
     {
         // While super-seeding a peer holds only pieces some peer announced, so the difference
         // is what it could fetch from the others.
         var supply = _seenCount - peer.RemoteBitfield.TrueCount + peer.AdvertisedPending;
-        return supply < SuperSeedWindow ? supply : (1L << 32) + peer.AdvertisedPending + peer.SoleHeld;
+        return supply < window ? supply : (1L << 32) + peer.AdvertisedPending + peer.SoleHeld;
     }
 
     // A piece nobody holds and the peer lacks: one never given (when the in-flight budget
