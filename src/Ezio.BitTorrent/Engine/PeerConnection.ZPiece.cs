@@ -141,7 +141,10 @@ internal sealed partial class PeerConnection
                 raw = ArrayPool<byte>.Shared.Rent(size);
                 session.Storage.Read((long)index * session.Torrent.PieceLength, raw.AsSpan(0, size));
                 (data, length, encoding) = Encode(index, raw.AsSpan(0, size), rented);
-                session.CountCompressedOnTheFly();
+                if (encoding == PieceEncoding.Zstd)
+                {
+                    session.CountCompressedOnTheFly();
+                }
                 if (encoding == PieceEncoding.Raw)
                 {
                     data = raw;
