@@ -16,9 +16,21 @@ public sealed partial class TorrentSession
     // the link to that peer idle on a loaded LAN.
     private int SuperSeedWindow => (int)Math.Clamp((2L << 20) / SuperSeedPieceOnWire(), 2, 64);
 
-    // What a piece has cost on our uplink so far (the piece size until one is seen).
-    private long SuperSeedPieceOnWire() =>
-        _seenCount > 0 ? Math.Clamp(Interlocked.Read(ref _uploaded) / _seenCount, 16L << 10, Torrent.PieceLength) : Torrent.PieceLength;
+    // What a piece has cost on our uplink so far: bytes uploaded over the pieces we handed out
+    // that have reached a peer. The piece size until there is such evidence: pieces a peer
+    // brought along (a machine resuming a deployment) or announced without fetching them from
+    // us cost us nothing, and counting them would make pieces look tiny and flood the peers
+    // with advertised pieces.
+    private long SuperSeedPieceOnWire()
+    {
+        var uploaded = Interlocked.Read(ref _uploaded);
+        return _seenGiven > 0 && uploaded > 0
+            ? Math.Clamp(uploaded / _seenGiven, 16L << 10, Torrent.PieceLength)
+            : Torrent.PieceLength;
+    }
+
+    // Pieces we handed out that some peer has since announced.
+    private int _seenGiven;
 
     // Pieces on their way from us to their first holder. Few at first: while the peers'
     // downlinks are idle, each piece then arrives at a large share of our uplink and its
@@ -212,6 +224,7 @@ public sealed partial class TorrentSession
         if (_given[index] > 0)
         {
             _unseenGiven--;
+            _seenGiven++;
         }
         _allotDue = true;
         if (++_seenCount < Torrent.PieceCount)

@@ -148,4 +148,70 @@ public sealed class TorrentSessionSuperSeedTests
         Assert.Same(firstNext, winner);
         Assert.DoesNotContain(told.Index, firstPieces);
     }
+
+    [Fact]
+    public async Task SuperSeed_PeerAnnouncesPiecesItNeverFetched_StillFewPiecesOut()
+    {
+        var torrent = MemoryTorrent.Create(32 * PieceLength, PieceLength, fileCount: 1, seed: 8);
+        await using var swarm = new SwarmHarness(torrent);
+        // No tick: the in-flight budget stays at its opening 2 MiB (two 1 MiB pieces).
+        var seeder = await swarm.AddSeederAsync(time: new TimerlessTime());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var token = timeout.Token;
+
+        await using var first = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
+        await first.SendSimpleAsync(MessageId.HaveNone, token);
+        var given = new List<int>();
+        while (given.Count < 2)
+        {
+            given.Add((await first.ReceiveUntilAsync(m => m.Id == MessageId.Have, token)).Index);
+        }
+        await using var second = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
+        await second.SendSimpleAsync(MessageId.HaveNone, token);
+        await second.SendSimpleAsync(MessageId.Interested, token);
+        await second.ReceiveUntilAsync(m => m.Id == MessageId.Unchoke, token);
+
+        // The first announces the two pieces it was told of and ten more, all without fetching
+        // a byte from us (as a machine resuming a deployment would): nothing says what a piece
+        // costs on our uplink, so the window stays two whole pieces.
+        var announced = new List<int>(given);
+        announced.AddRange(Enumerable.Range(0, torrent.Torrent.PieceCount).Where(i => !given.Contains(i)).Take(10));
+        await first.SendHavesAsync(announced, token);
+
+        var told = new HashSet<int>();
+        var loops = new[] { first, second }.Select(peer => peer.RunAsync(message =>
+        {
+            if (message.Id == MessageId.Have && !announced.Contains(message.Index))
+            {
+                lock (told)
+                {
+                    told.Add(message.Index);
+                }
+            }
+            return Task.CompletedTask;
+        }, token)).ToList();
+        int Told()
+        {
+            lock (told)
+            {
+                return told.Count;
+            }
+        }
+        // The first can fetch nothing from anybody but us: it is told of new pieces. Then give
+        // the seeder time to hand out more if it were going to.
+        var clock = Stopwatch.StartNew();
+        while (Told() < 2 && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20, token);
+        }
+        await Task.Delay(TimeSpan.FromMilliseconds(500), token);
+        var count = Told();
+        _output.WriteLine($"{count} pieces nobody holds advertised after the announce");
+        timeout.Cancel();
+        await Task.WhenAll(loops.Select(l => l.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        // Two whole pieces (the window and the opening budget); counted as 16 KiB pieces the
+        // window would be 64 and the rest of the torrent would go out at once.
+        Assert.InRange(count, 2, 4);
+    }
 }
