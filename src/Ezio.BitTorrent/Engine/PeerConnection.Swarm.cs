@@ -71,8 +71,8 @@ internal sealed partial class PeerConnection
         _rateBytes = bytes;
         _rateTicks = now;
         var maxInFlight = options.MaxRequestsPerPeer * PieceDownload.BlockSize;
-        var inFlight = (int)Math.Clamp(DownloadRate, 256 * 1024, maxInFlight);
-        _requestTargetBlocks = Math.Max(16, inFlight / PieceDownload.BlockSize);
+        var inFlight = (int)Math.Clamp(DownloadRate * options.RequestQueueTime.TotalSeconds, options.MinRequestBytes, maxInFlight);
+        _requestTargetBlocks = Math.Max(2, inFlight / PieceDownload.BlockSize);
         // Half a second of the peer's rate waits assigned but unrequested: enough to bridge the
         // hop to the swarm loop, never a hoard of pieces a slow peer sits on.
         _queueTargetBytes = (int)Math.Clamp(DownloadRate / 2, 0, options.PeerQueueBytes);

@@ -23,6 +23,18 @@ public sealed class SessionOptions
     /// <summary>Cap on 16 KiB requests outstanding to one peer (also bounded by the peer's reqq).</summary>
     public int MaxRequestsPerPeer { get; init; } = 256;
 
+    /// <summary>
+    /// Requests kept outstanding at a peer: this long at the rate it sends us, at least
+    /// <see cref="MinRequestBytes"/>. Enough to cover the round trip and keep its uplink busy;
+    /// more only queues at the peer behind its other downloaders' requests, so every block,
+    /// and a new piece's first relay most, arrives later: with a second of requests per peer,
+    /// 8 machines on 25 Mbit/s links finished 1.5-2 s later (26.3-27.2 s instead of 25.0-25.2).
+    /// </summary>
+    public TimeSpan RequestQueueTime { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Bytes of requests outstanding at any unchoking peer at least.</summary>
+    public int MinRequestBytes { get; init; } = 64 << 10;
+
     /// <summary>A peer gets more pieces when fewer than this many bytes of its pieces remain unrequested.</summary>
     public int PeerQueueBytes { get; init; } = 4 << 20;
 
