@@ -68,7 +68,10 @@ internal static class SeedCommand
                 }
             }
             var final = session.GetStats();
-            Console.Error.WriteLine($"ezio: stopped; uploaded {Common.Size(final.Uploaded)}.");
+            var superSeed = final.SuperSeedUploaded is { } first
+                ? $" (every piece had reached a machine after {Common.Size(first)}, {(double)first / Math.Max(1, torrent.TotalLength):0.00} images)"
+                : "";
+            Console.Error.WriteLine($"ezio: stopped; uploaded {Common.Size(final.Uploaded)}{superSeed}.");
             return 0;
         }
     }
