@@ -71,7 +71,6 @@ internal sealed partial class PeerConnection
         IsOutgoing = outgoing;
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
         _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
-        LimitUnsentBytes(socket);
         _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
         // A compressed piece travels as one extended message of up to a piece (plus header).
         _limits = session.Options.Codec is null
@@ -82,27 +81,6 @@ internal sealed partial class PeerConnection
         _lastSendTicks = now;
         _lastBlockTicks = now;
         RemoteBitfield = new Bitfield(session.Torrent.PieceCount);
-    }
-
-    // Linux TCP_NOTSENT_LOWAT: the kernel takes more from us only while less than this waits
-    // unsent, so an urgent message queues behind at most this much of our uploads.
-    private const int TcpNotSentLowAt = 25;
-    private const int UnsentBytesLimit = 128 * 1024;
-
-    private static void LimitUnsentBytes(Socket socket)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-        try
-        {
-            socket.SetRawSocketOption((int)SocketOptionLevel.Tcp, TcpNotSentLowAt, BitConverter.GetBytes(UnsentBytesLimit));
-        }
-        catch (SocketException)
-        {
-            // An old kernel without the option: only the queue order helps then.
-        }
     }
 
     public IPEndPoint RemoteEndPoint { get; }
