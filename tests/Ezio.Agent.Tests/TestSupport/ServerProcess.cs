@@ -129,11 +129,29 @@ internal sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException($"machine {mac} never reached the expected state; last: {last}\n{diagnostics?.Invoke()}");
     }
 
+    private static readonly HashSet<int> s_givenPorts = [];
+
+    /// <summary>
+    /// A port free on <paramref name="ip"/> a moment ago and never handed out before in this
+    /// test run: the kernel may offer a port it just offered, and a server given the same
+    /// port for two listeners fails to start.
+    /// </summary>
     public static int FreePort(string ip)
     {
-        using var l = new TcpListener(IPAddress.Parse(ip), 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            using var l = new TcpListener(IPAddress.Parse(ip), 0);
+            l.Start();
+            var port = ((IPEndPoint)l.LocalEndpoint).Port;
+            lock (s_givenPorts)
+            {
+                if (s_givenPorts.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
+        throw new InvalidOperationException($"no free port on {ip}");
     }
 
     public async ValueTask DisposeAsync()

@@ -149,26 +149,6 @@ internal sealed class OpentrackerProcess : IDisposable
         }
     }
 
-    /// <summary>A port that is free for both TCP and UDP right now (small race, acceptable for a test).</summary>
-    private static int FreePort()
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            try
-            {
-                using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException) when (attempt < 20)
-            {
-            }
-            finally
-            {
-                listener.Stop();
-            }
-        }
-    }
+    /// <summary>A port free for both TCP and UDP right now, never handed out before in this test run.</summary>
+    private static int FreePort() => global::Ezio.TestKit.Net.FreePort.Next();
 }

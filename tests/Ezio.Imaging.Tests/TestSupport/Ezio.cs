@@ -31,12 +31,7 @@ internal static class EzioBinary
 
     public static string Run(params string[] arguments) => Shell.Run(Path, arguments, stdoutFile: null, timeoutSeconds: 300);
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => global::Ezio.TestKit.Net.FreePort.Next();
 
     /// <summary>Starts `ezio seed` in the background; dispose stops it by its PID.</summary>
     public static SeedProcess Seed(string torrent, string source, int port)
