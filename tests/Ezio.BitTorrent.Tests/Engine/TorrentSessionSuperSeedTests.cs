@@ -109,29 +109,9 @@ public sealed class TorrentSessionSuperSeedTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
 
-        // The first peer is alone and is told of the first two pieces (the opening budget).
-        await using var first = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
-        await first.SendSimpleAsync(MessageId.HaveNone, token);
-        var firstPieces = new List<int>();
-        while (firstPieces.Count < 2)
-        {
-            firstPieces.Add((await first.ReceiveUntilAsync(m => m.Id == MessageId.Have, token)).Index);
-        }
-
-        // A second peer arrives; once unchoked it is registered, with nothing given (the
-        // budget is spent on the first peer's pieces).
-        await using var second = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
-        await second.SendSimpleAsync(MessageId.HaveNone, token);
-        await second.SendSimpleAsync(MessageId.Interested, token);
-        var secondHadBefore = new HashSet<int>();
-        await second.ReceiveUntilAsync(m =>
-        {
-            if (m.Id == MessageId.Have)
-            {
-                secondHadBefore.Add(m.Index);
-            }
-            return m.Id == MessageId.Unchoke;
-        }, token);
+        var (first, firstPieces, second, secondHadBefore) = await FirstTwoPeersAsync(seeder.EndPoint, torrent.Torrent, token);
+        await using var firstPeer = first;
+        await using var secondPeer = second;
         Assert.Empty(secondHadBefore);
 
         // The first peer announces both, in one write: announced one at a time, the second
@@ -159,17 +139,9 @@ public sealed class TorrentSessionSuperSeedTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
 
-        await using var first = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
-        await first.SendSimpleAsync(MessageId.HaveNone, token);
-        var given = new List<int>();
-        while (given.Count < 2)
-        {
-            given.Add((await first.ReceiveUntilAsync(m => m.Id == MessageId.Have, token)).Index);
-        }
-        await using var second = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
-        await second.SendSimpleAsync(MessageId.HaveNone, token);
-        await second.SendSimpleAsync(MessageId.Interested, token);
-        await second.ReceiveUntilAsync(m => m.Id == MessageId.Unchoke, token);
+        var (first, given, second, _) = await FirstTwoPeersAsync(seeder.EndPoint, torrent.Torrent, token);
+        await using var firstPeer = first;
+        await using var secondPeer = second;
 
         // The first announces the two pieces it was told of and ten more, all without fetching
         // a byte from us (as a machine resuming a deployment would): nothing says what a piece
@@ -213,5 +185,48 @@ public sealed class TorrentSessionSuperSeedTests
         // Two whole pieces (the window and the opening budget); counted as 16 KiB pieces the
         // window would be 64 and the rest of the torrent would go out at once.
         Assert.InRange(count, 2, 4);
+    }
+
+    /// <summary>
+    /// The first peer is alone and is told of the first two pieces (the opening budget); then a
+    /// second peer arrives and is registered once unchoked. Returns the first peer's pieces and
+    /// what the second was told of before its unchoke (nothing, the budget being spent).
+    /// </summary>
+    private static async Task<(WirePeer First, List<int> FirstPieces, WirePeer Second, HashSet<int> SecondHadBefore)> FirstTwoPeersAsync(
+        System.Net.IPEndPoint seeder, Ezio.BitTorrent.Metainfo.Torrent torrent, CancellationToken token)
+    {
+        var first = await WirePeer.ConnectAsync(seeder, torrent, token);
+        WirePeer? second = null;
+        try
+        {
+            await first.SendSimpleAsync(MessageId.HaveNone, token);
+            var firstPieces = new List<int>();
+            while (firstPieces.Count < 2)
+            {
+                firstPieces.Add((await first.ReceiveUntilAsync(m => m.Id == MessageId.Have, token)).Index);
+            }
+            second = await WirePeer.ConnectAsync(seeder, torrent, token);
+            await second.SendSimpleAsync(MessageId.HaveNone, token);
+            await second.SendSimpleAsync(MessageId.Interested, token);
+            var secondHadBefore = new HashSet<int>();
+            await second.ReceiveUntilAsync(m =>
+            {
+                if (m.Id == MessageId.Have)
+                {
+                    secondHadBefore.Add(m.Index);
+                }
+                return m.Id == MessageId.Unchoke;
+            }, token);
+            return (first, firstPieces, second, secondHadBefore);
+        }
+        catch
+        {
+            await first.DisposeAsync();
+            if (second is not null)
+            {
+                await second.DisposeAsync();
+            }
+            throw;
+        }
     }
 }
