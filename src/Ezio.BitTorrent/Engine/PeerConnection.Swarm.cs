@@ -50,7 +50,8 @@ internal sealed partial class PeerConnection
     /// Sizes this peer's queues by what it delivers: <see cref="SessionOptions.RequestQueueTime"/>
     /// of its rate in flight (100 ms by default) and half a second assigned but not yet
     /// requested. A slow peer then never sits on pieces that faster peers could have sent
-    /// (whole pieces go to one peer at a time), and a fast one gets a deeper pipeline. Called by the swarm loop on every tick.
+    /// (whole pieces go to one peer at a time), and a fast one gets a deeper pipeline. Called
+    /// by the swarm loop on every tick.
     /// </summary>
     public void UpdateRate(long now, TimeProvider time, SessionOptions options, int pieceLength)
     {
