@@ -187,6 +187,82 @@ public sealed class TorrentSessionSuperSeedTests
         Assert.InRange(count, 2, 4);
     }
 
+    [Fact]
+    public async Task SuperSeed_FirstPeerAlone_TakesOnlyItsWindowOfTheOpeningBudget()
+    {
+        // 64 KiB pieces: the opening budget of 2 MiB holds 32 of them, a peer's window of
+        // 256 KiB four. The first machine to connect must not take the whole budget, or the
+        // machines that connect a moment later wait for its uplink instead of ours.
+        const int smallPiece = 64 << 10;
+        var torrent = MemoryTorrent.Create(64 * smallPiece, smallPiece, fileCount: 1, seed: 9);
+        await using var swarm = new SwarmHarness(torrent);
+        // No tick: the budget stays at its opening size, so only the window limits the first.
+        var seeder = await swarm.AddSeederAsync(time: new TimerlessTime());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var token = timeout.Token;
+
+        await using var first = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
+        var firstTold = new HashSet<int>();
+        var firstLoop = first.RunAsync(message =>
+        {
+            if (message.Id == MessageId.Have)
+            {
+                lock (firstTold)
+                {
+                    firstTold.Add(message.Index);
+                }
+            }
+            return Task.CompletedTask;
+        }, token);
+        await first.SendSimpleAsync(MessageId.HaveNone, token);
+        await first.SendSimpleAsync(MessageId.Interested, token);
+        int FirstCount()
+        {
+            lock (firstTold)
+            {
+                return firstTold.Count;
+            }
+        }
+        // Told of its first pieces at once; then give the seeder time to hand out more if it
+        // were going to.
+        var clock = Stopwatch.StartNew();
+        while (FirstCount() < 2 && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20, token);
+        }
+        await Task.Delay(TimeSpan.FromMilliseconds(500), token);
+        var firstCount = FirstCount();
+
+        await using var second = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
+        await second.SendSimpleAsync(MessageId.HaveNone, token);
+        await second.SendSimpleAsync(MessageId.Interested, token);
+        var secondTold = new HashSet<int>();
+        using var secondWait = CancellationTokenSource.CreateLinkedTokenSource(token);
+        secondWait.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            await second.ReceiveUntilAsync(m =>
+            {
+                if (m.Id == MessageId.Have)
+                {
+                    secondTold.Add(m.Index);
+                }
+                return secondTold.Count >= 2;
+            }, secondWait.Token);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            // Told of fewer than two: the assertion below says so.
+        }
+        _output.WriteLine($"first peer told of {firstCount} pieces alone; second then told of {secondTold.Count}");
+        timeout.Cancel();
+        await firstLoop.ContinueWith(_ => { }, TaskScheduler.Default);
+
+        Assert.InRange(firstCount, 2, 4);
+        Assert.True(secondTold.Count >= 2, $"second peer told of {secondTold.Count} pieces");
+        Assert.Empty(secondTold.Intersect(firstTold));
+    }
+
     /// <summary>
     /// The first peer is alone and is told of the first two pieces (the opening budget); then a
     /// second peer arrives and is registered once unchoked. Returns the first peer's pieces and
