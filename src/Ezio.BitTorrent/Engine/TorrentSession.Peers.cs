@@ -189,6 +189,10 @@ public sealed partial class TorrentSession
         if (_superSeeding)
         {
             peer.Advertised = new Bitfield(Torrent.PieceCount);
+            if (_superSeedOpenedTicks == 0)
+            {
+                _superSeedOpenedTicks = Time.GetTimestamp();
+            }
             if (peer.SupportsFast)
             {
                 peer.Send(new Outgoing(MessageId.HaveNone));

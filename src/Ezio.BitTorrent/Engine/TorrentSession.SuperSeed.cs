@@ -10,14 +10,30 @@ namespace Ezio.BitTorrent.Engine;
 // every piece has reached some peer, everything is advertised and we seed normally.
 public sealed partial class TorrentSession
 {
-    // At most 256 KiB on the wire (two pieces at least) waits at one peer. Two pieces keep
-    // the link to a peer busy across the round trip from one piece's arrival, through its
-    // holder's announce, to our next piece's request; counted on the wire, a few more
-    // compressed pieces fit. A deeper window let the first peer to connect take the whole
-    // opening budget: the server's first second then went to one machine and the others
-    // waited on its uplink (25 Mbit/s, 8 machines, 128K pieces: downlinks full after 3 s
-    // instead of 2 s with this window; 24.2 s instead of 25.2 s to the last machine).
-    private int SuperSeedWindow => (int)Math.Clamp((256L << 10) / SuperSeedPieceOnWire(), 2, 64);
+    // What waits at one peer (two pieces at least). In the opening second, while the machines
+    // are still connecting, 256 KiB on the wire: a deeper window let the first machine to
+    // connect take the whole opening budget, the server's first second went to it alone and
+    // the others waited on its uplink (25 Mbit/s, 8 machines, 128K pieces: downlinks full
+    // after 3 s instead of 2 s; 25.2 s instead of 24.2 s to the last machine). Then a share
+    // of 2 MiB among the peers we feed: with few peers each needs more in flight, or the
+    // round trip from one piece's arrival, through its holder's announce, to our next piece's
+    // request leaves the link to it idle (one machine: 1.14x the bound with two pieces).
+    // Counted on the wire, so more compressed pieces fit.
+    private int SuperSeedWindow
+    {
+        get
+        {
+            var bytes = 256L << 10;
+            if (_superSeedOpenedTicks != 0 && Time.GetElapsedTime(_superSeedOpenedTicks) >= TimeSpan.FromSeconds(1))
+            {
+                bytes = Math.Max(bytes, (2L << 20) / Math.Max(1, SuperSeedReceivers()));
+            }
+            return (int)Math.Clamp(bytes / SuperSeedPieceOnWire(), 2, 64);
+        }
+    }
+
+    // When the first peer was registered for super-seeding (0: none yet).
+    private long _superSeedOpenedTicks;
 
     // What a piece has cost on our uplink so far: bytes uploaded over the pieces we handed out
     // that have reached a peer. The piece size until there is such evidence: pieces a peer

@@ -190,9 +190,10 @@ public sealed class TorrentSessionSuperSeedTests
     [Fact]
     public async Task SuperSeed_FirstPeerAlone_TakesOnlyItsWindowOfTheOpeningBudget()
     {
-        // 64 KiB pieces: the opening budget of 2 MiB holds 32 of them, a peer's window of
-        // 256 KiB four. The first machine to connect must not take the whole budget, or the
-        // machines that connect a moment later wait for its uplink instead of ours.
+        // 64 KiB pieces: the opening budget of 2 MiB holds 32 of them, a peer's window in the
+        // opening second (256 KiB) four. The first machine to connect must not take the whole
+        // budget, or the machines that connect a moment later wait for its uplink instead of
+        // ours.
         const int smallPiece = 64 << 10;
         var torrent = MemoryTorrent.Create(64 * smallPiece, smallPiece, fileCount: 1, seed: 9);
         await using var swarm = new SwarmHarness(torrent);
