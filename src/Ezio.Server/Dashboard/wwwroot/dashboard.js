@@ -99,8 +99,21 @@ async function loadHistory() {
       el("td", { text: m.hostname ? `${m.hostname} (${m.mac})` : m.mac }), el("td", { text: m.ip || "" }),
       el("td", { class: "num", text: fmtDuration(m.seconds) }),
       el("td", { class: m.ok ? "ok" : "bad", text: m.ok ? "ok" : "failed: " + (m.reason || "") }))));
+    return h;
   } catch (e) {
     console.warn("history", e);
+    return null;
+  }
+}
+
+// The server writes the history from its own subscription to the same events, so the record
+// of a machine that has just ended may land a moment after this page hears of it: reload
+// until it shows, a few times over about eight seconds.
+async function loadHistoryFor(mac, deploymentId) {
+  for (const wait of [0, 250, 500, 1000, 2000, 4000]) {
+    if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
+    const h = await loadHistory();
+    if (h && (!h.enabled || h.machines.some((x) => x.mac === mac && x.deploymentId === deploymentId))) return;
   }
 }
 
@@ -127,7 +140,7 @@ function connect() {
   source.addEventListener("machine", (e) => {
     const m = JSON.parse(e.data);
     state.machines.set(m.mac, m);
-    if (m.phase === "done" || m.phase === "failed") loadHistory();
+    if (m.phase === "done" || m.phase === "failed") loadHistoryFor(m.mac, m.deploymentId);
     scheduleRender();
   });
   source.addEventListener("deployment", (e) => {
