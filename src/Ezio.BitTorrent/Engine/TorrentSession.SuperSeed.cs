@@ -15,22 +15,18 @@ public sealed partial class TorrentSession
     // connect take the whole opening budget, the server's first second went to it alone and
     // the others waited on its uplink (25 Mbit/s, 8 machines, 128K pieces: the downlinks at
     // line rate ~2.4 s after the first byte instead of ~1.6 s; 25.2 s instead of 24.2 s to
-    // the last machine). Then a share
-    // of 2 MiB among the peers we feed: with few peers each needs more in flight, or the
-    // round trip from one piece's arrival, through its holder's announce, to our next piece's
-    // request leaves the link to it idle (one machine: 1.14x the bound with two pieces).
-    // Counted on the wire, so more compressed pieces fit.
-    private int SuperSeedWindow
+    // the last machine). Then a share of 2 MiB among the peers we feed: with few peers each
+    // needs more in flight, or the round trip from one piece's arrival, through its holder's
+    // announce, to our next piece's request leaves the link to it idle (one machine: 1.14x
+    // the bound with two pieces). Counted on the wire, so more compressed pieces fit.
+    private int SuperSeedWindow(int receivers)
     {
-        get
+        var bytes = 256L << 10;
+        if (_superSeedOpenedTicks != 0 && Time.GetElapsedTime(_superSeedOpenedTicks) >= TimeSpan.FromSeconds(1))
         {
-            var bytes = 256L << 10;
-            if (_superSeedOpenedTicks != 0 && Time.GetElapsedTime(_superSeedOpenedTicks) >= TimeSpan.FromSeconds(1))
-            {
-                bytes = Math.Max(bytes, (2L << 20) / Math.Max(1, SuperSeedReceivers()));
-            }
-            return (int)Math.Clamp(bytes / SuperSeedPieceOnWire(), 2, 64);
+            bytes = Math.Max(bytes, (2L << 20) / Math.Max(1, receivers));
         }
+        return (int)Math.Clamp(bytes / SuperSeedPieceOnWire(), 2, 64);
     }
 
     // When the first peer was registered for super-seeding (0: none yet).
@@ -121,8 +117,9 @@ public sealed partial class TorrentSession
         var now = Time.GetTimestamp();
         // Peers with no piece left to give are skipped for the rest of this pass.
         HashSet<PeerConnection>? exhausted = null;
-        var inFlight = SuperSeedInFlight(SuperSeedReceivers());
-        var window = SuperSeedWindow;
+        var receivers = SuperSeedReceivers();
+        var inFlight = SuperSeedInFlight(receivers);
+        var window = SuperSeedWindow(receivers);
         while (true)
         {
             PeerConnection? target = null;
