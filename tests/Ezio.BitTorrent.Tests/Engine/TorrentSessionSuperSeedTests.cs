@@ -150,34 +150,11 @@ public sealed class TorrentSessionSuperSeedTests
         announced.AddRange(Enumerable.Range(0, torrent.Torrent.PieceCount).Where(i => !given.Contains(i)).Take(10));
         await first.SendHavesAsync(announced, token);
 
-        var told = new HashSet<int>();
-        var loops = new[] { first, second }.Select(peer => peer.RunAsync(message =>
-        {
-            if (message.Id == MessageId.Have && !announced.Contains(message.Index))
-            {
-                lock (told)
-                {
-                    told.Add(message.Index);
-                }
-            }
-            return Task.CompletedTask;
-        }, token)).ToList();
-        int Told()
-        {
-            lock (told)
-            {
-                return told.Count;
-            }
-        }
-        // The first can fetch nothing from anybody but us: it is told of new pieces. Then give
-        // the seeder time to hand out more if it were going to.
-        var clock = Stopwatch.StartNew();
-        while (Told() < 2 && clock.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20, token);
-        }
-        await Task.Delay(TimeSpan.FromMilliseconds(500), token);
-        var count = Told();
+        var told = new ToldPieces(index => !announced.Contains(index));
+        var loops = new[] { first, second }.Select(peer => peer.RunAsync(told.OnMessage, token)).ToList();
+        // The first can fetch nothing from anybody but us: it is told of new pieces.
+        await told.SettleAsync(token);
+        var count = told.Count;
         _output.WriteLine($"{count} pieces nobody holds advertised after the announce");
         timeout.Cancel();
         await Task.WhenAll(loops.Select(l => l.ContinueWith(_ => { }, TaskScheduler.Default)));
@@ -203,36 +180,13 @@ public sealed class TorrentSessionSuperSeedTests
         var token = timeout.Token;
 
         await using var first = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
-        var firstTold = new HashSet<int>();
-        var firstLoop = first.RunAsync(message =>
-        {
-            if (message.Id == MessageId.Have)
-            {
-                lock (firstTold)
-                {
-                    firstTold.Add(message.Index);
-                }
-            }
-            return Task.CompletedTask;
-        }, token);
+        var firstTold = new ToldPieces();
+        var firstLoop = first.RunAsync(firstTold.OnMessage, token);
         await first.SendSimpleAsync(MessageId.HaveNone, token);
         await first.SendSimpleAsync(MessageId.Interested, token);
-        int FirstCount()
-        {
-            lock (firstTold)
-            {
-                return firstTold.Count;
-            }
-        }
-        // Told of its first pieces at once; then give the seeder time to hand out more if it
-        // were going to.
-        var clock = Stopwatch.StartNew();
-        while (FirstCount() < 2 && clock.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20, token);
-        }
-        await Task.Delay(TimeSpan.FromMilliseconds(500), token);
-        var firstCount = FirstCount();
+        // Told of its first pieces at once.
+        await firstTold.SettleAsync(token);
+        var firstCount = firstTold.Count;
 
         await using var second = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
         await second.SendSimpleAsync(MessageId.HaveNone, token);
@@ -261,7 +215,58 @@ public sealed class TorrentSessionSuperSeedTests
 
         Assert.InRange(firstCount, 2, 4);
         Assert.True(secondTold.Count >= 2, $"second peer told of {secondTold.Count} pieces");
-        Assert.Empty(secondTold.Intersect(firstTold));
+        Assert.Empty(secondTold.Intersect(firstTold.Snapshot()));
+    }
+
+    /// <summary>Pieces fake peers were told of (haves), collected from their receive loops.</summary>
+    private sealed class ToldPieces(Func<int, bool>? counts = null)
+    {
+        private readonly HashSet<int> _pieces = new();
+
+        public int Count
+        {
+            get
+            {
+                lock (_pieces)
+                {
+                    return _pieces.Count;
+                }
+            }
+        }
+
+        public Task OnMessage(WireMessage message)
+        {
+            if (message.Id == MessageId.Have && (counts is null || counts(message.Index)))
+            {
+                lock (_pieces)
+                {
+                    _pieces.Add(message.Index);
+                }
+            }
+            return Task.CompletedTask;
+        }
+
+        public HashSet<int> Snapshot()
+        {
+            lock (_pieces)
+            {
+                return new HashSet<int>(_pieces);
+            }
+        }
+
+        /// <summary>
+        /// Waits until told of two pieces (at most 10 s), then gives the seeder half a second
+        /// to hand out more if it were going to.
+        /// </summary>
+        public async Task SettleAsync(CancellationToken token)
+        {
+            var clock = Stopwatch.StartNew();
+            while (Count < 2 && clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(20, token);
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(500), token);
+        }
     }
 
     /// <summary>
