@@ -18,7 +18,11 @@
 #               flushed; sha256 of the file afterwards (untimed; libtorrent hashed it).
 #
 # For each (rate, N, tool): seconds until the LAST machine is complete and verified, and
-# that divided by the line-rate bound (image bytes x 8 / RATE). Results: a table on stdout,
+# that divided by the line-rate bound (image bytes x 8 / RATE). Also the busiest link of the
+# run (a host's upload or download) and the floor it set: the bytes its shaper charged
+# (payload, headers, the ACKs of what flows the other way, retransmissions, duplicates) x 8 /
+# RATE; time / floor is how well the tool kept that link busy; and the same floor for the
+# busiest machine download alone (the last machine can finish no sooner). Results: a table on stdout,
 # bench/results/lan-<timestamp>.csv and .png (python3-matplotlib; without it, no plot).
 #
 # Settings: NS="1 2 4 8 16"  RATES="25mbit 100mbit"  SIZE_MIB=128  PIECE=auto
@@ -69,7 +73,7 @@ results=$here/results
 mkdir -p "$results"
 csv=$results/lan-$stamp.csv
 png=$results/lan-$stamp.png
-echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes,piece" >"$csv"
+echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes,piece,busiest_link,busiest_link_bytes,link_floor_seconds,ratio_to_floor,down_floor_seconds" >"$csv"
 
 work=$(mktemp -d /var/tmp/ezio-bench-lan.XXXXXX)
 LAN_ID=bl$$
@@ -271,11 +275,24 @@ for rate in $RATES; do
             lan_fresh_disks || exit 1
             limit=$(awk -v b="$bound" -v n="$n" 'BEGIN { printf "%d", 90 + 2 * (n + 2) * b }')
             RESULT= NOTE= status=ok
+            links_before=$(lan_link_bytes)
             if ! "run_$tool" "$limit"; then status=FAIL; overall=1; fi
-            ratio=
+            # The busiest link of the run (an upload or a download): what it carried, as its
+            # shaper charged it, sets a floor no schedule can beat with those bytes.
+            # The busiest machine download alone: what the last machine to finish needed.
+            read -r busiest busiest_bytes floor down_floor <<<"$(
+                paste -d' ' <(echo "$links_before") <(lan_link_bytes) |
+                    awk -v bps="$bps" '{ up = $5 - $2; down = $6 - $3
+                        if (up > best) { best = up; link = $1 "-up" }
+                        if (down > best) { best = down; link = $1 "-down" }
+                        if ($1 != "srv" && down > mdown) mdown = down }
+                        END { printf "%s %d %.2f %.2f", link, best, best * 8 / bps, mdown * 8 / bps }')"
+            ratio= to_floor=
             [[ -n $RESULT ]] && ratio=$(awk -v t="$RESULT" -v b="$bound" 'BEGIN { printf "%.2f", t / b }')
-            echo "$rate,$n,$tool,$RESULT,$bound,$ratio,$status,$image_bytes,$piece" >>"$csv"
-            printf '  %-8s N=%-3s %-11s %8s s  %5sx bound  %s %s\n' "$rate" "$n" "$tool" "${RESULT:--}" "${ratio:--}" "$status" "$NOTE"
+            [[ -n $RESULT ]] && to_floor=$(awk -v t="$RESULT" -v f="$floor" 'BEGIN { if (f > 0) printf "%.2f", t / f }')
+            echo "$rate,$n,$tool,$RESULT,$bound,$ratio,$status,$image_bytes,$piece,$busiest,$busiest_bytes,$floor,$to_floor,$down_floor" >>"$csv"
+            printf '  %-8s N=%-3s %-11s %8s s  %5sx bound  %5sx floor (%s s, %s; busiest download %s s)  %s %s\n' \
+                "$rate" "$n" "$tool" "${RESULT:--}" "${ratio:--}" "${to_floor:--}" "$floor" "$busiest" "$down_floor" "$status" "$NOTE"
         done
         lan_down 2>/dev/null
     done

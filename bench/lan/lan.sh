@@ -25,6 +25,7 @@
 #   lan_fresh_disks
 #   lan_spawn HOST LOG CMD...    (sets LAN_PID)        lan_stop PID [GRACE_S]
 #   lan_netem SPEC               lan_rate_bps RATE      lan_now
+#   lan_link_bytes
 # CLI (for debugging; needs root):
 #   lan.sh up N RATE [DISK_MIB]  -> prints the run id; state in /var/tmp/ezio-lan.<id>
 #   lan.sh down ID | status ID | exec ID HOST CMD...
@@ -107,6 +108,22 @@ lan_shape() {
     else
         tc -n "$ns" qdisc replace dev "$dev" parent 1:1 handle 10: pfifo limit "$LAN_QLEN"
     fi
+}
+
+# One line per host (srv, m1..mN): "HOST UP DOWN", the bytes each shaper has charged so far
+# on its upload (host eth0) and its download (its switch port). htb charges what goes on the
+# wire: every segment of a GSO packet with its own headers (no preamble or FCS), pure ACKs
+# included; so bytes / (RATE / 8) is the least time that link needed for what it carried.
+lan_link_bytes() {
+    local sw host port i
+    sw=$(lan_ns sw)
+    for ((i = 0; i <= LAN_N; i++)); do
+        if ((i == 0)); then host=srv; else host=m$i; fi
+        port=p$i
+        printf '%s %s %s\n' "$host" \
+            "$(tc -n "$(lan_ns "$host")" -s class show dev eth0 classid 1:1 | awk '$1 == "Sent" { print $2; exit }')" \
+            "$(tc -n "$sw" -s class show dev "$port" classid 1:1 | awk '$1 == "Sent" { print $2; exit }')"
+    done
 }
 
 lan_add_host() {
