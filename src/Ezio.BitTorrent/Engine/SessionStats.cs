@@ -21,6 +21,8 @@ public sealed record PeerStats(System.Net.IPEndPoint EndPoint, long Downloaded, 
 /// <c>ZPieceWire</c>/<c>ZPieceData</c>: what pieces received whole over <c>ezio_zpiece</c> took
 /// on the wire and what they hold (the rest of <c>Downloaded</c> came as plain blocks);
 /// <c>ZPiecesCompressed</c>: pieces this session compressed on the fly for its peers.
+/// <c>Written</c>: bytes of the pieces this session fetched, verified and stored (the torrent
+/// less what the target already held).
 /// </summary>
 public sealed record SessionStats(
     SessionState State,
@@ -40,4 +42,5 @@ public sealed record SessionStats(
     int PiecesTakenOver = 0,
     long ZPieceWire = 0,
     long ZPieceData = 0,
-    int ZPiecesCompressed = 0);
+    int ZPiecesCompressed = 0,
+    long Written = 0);

@@ -224,6 +224,7 @@ public sealed partial class TorrentSession
         {
             return;
         }
+        Interlocked.Add(ref _written, Torrent.GetPieceSize(index));
         AnnounceHave(index);
         if (_picker.IsComplete)
         {

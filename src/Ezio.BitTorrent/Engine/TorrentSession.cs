@@ -45,6 +45,9 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private long _wastedClosed;
     private int _hashFailures;
     private int _takenOver;
+
+    // Bytes of the pieces fetched from peers, verified and stored.
+    private long _written;
     private volatile SessionState _state = SessionState.Checking;
     private volatile string? _lastTrackerError;
     private double _downloadRate;
@@ -238,7 +241,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
             Volatile.Read(ref _hashFailures), _lastTrackerError,
             Volatile.Read(ref _superSeedUploaded) is >= 0 and var first ? first : null,
             Volatile.Read(ref _takenOver),
-            Interlocked.Read(ref _zPieceWire), Interlocked.Read(ref _zPieceData), Volatile.Read(ref _zPiecesCompressed));
+            Interlocked.Read(ref _zPieceWire), Interlocked.Read(ref _zPieceData), Volatile.Read(ref _zPiecesCompressed),
+            Interlocked.Read(ref _written));
     }
 
     internal void Post(object message) => _events.Writer.TryWrite(message);

@@ -41,8 +41,8 @@ internal static partial class AgentLog
     [LoggerMessage(12, LogLevel.Information, "Deploying {Image} to {Disk}: {PiecesHave}/{PieceCount} pieces already on disk after recheck")]
     public static partial void Rechecked(ILogger logger, string image, string disk, int piecesHave, int pieceCount);
 
-    [LoggerMessage(13, LogLevel.Information, "Disk {Disk} complete and flushed: fetched {BytesFetched} bytes in {Seconds:0.0} s")]
-    public static partial void Downloaded(ILogger logger, string disk, long bytesFetched, double seconds);
+    [LoggerMessage(13, LogLevel.Information, "Disk {Disk} complete and flushed: fetched {BytesFetched} bytes, wrote {BytesWritten} in {Seconds:0.0} s")]
+    public static partial void Downloaded(ILogger logger, string disk, long bytesFetched, long bytesWritten, double seconds);
 
     [LoggerMessage(14, LogLevel.Information, "Verified {PieceCount} pieces on {Disk} in {Seconds:0.0} s")]
     public static partial void Verified(ILogger logger, int pieceCount, string disk, double seconds);

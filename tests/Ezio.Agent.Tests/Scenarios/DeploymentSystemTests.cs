@@ -67,7 +67,13 @@ public sealed class DeploymentSystemTests
         Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(180)));
         var recheck = second.Output.Split('\n').First(l => l.Contains("already on disk after recheck"));
         var have = int.Parse(recheck.Split(": ")[1].Split('/')[0]);
+        var count = int.Parse(recheck.Split(": ")[1].Split('/')[1].Split(' ')[0]);
         Assert.True(have >= 100, $"the restart fetched everything again: {recheck}");
+        // The second run wrote only what the recheck did not find (one piece of slack for a
+        // short last piece), and says so.
+        var flushed = second.Output.Split('\n').First(l => l.Contains("complete and flushed"));
+        var written = long.Parse(flushed.Split("wrote ")[1].Split(' ')[0]);
+        Assert.True(written > 0 && written <= 96L * MiB * (count - have + 1) / count, $"wrote {written} bytes with {have}/{count} pieces already on disk: {flushed}");
         Assert.True(File.Exists(rig.Marker));
         Assert.True(ImageRepo.SameBytes(disk, image, MiB, 95 * MiB), "disk content differs from the image after resume");
     }

@@ -65,6 +65,25 @@ public sealed class SwarmHarness : IAsyncDisposable
     public Task<SwarmMember> AddLeecherAsync(string name, Func<ITorrentStorage, ITorrentStorage>? wrap = null, IPieceCodec? codec = null) =>
         AddAsync(name, new MemoryStorage(Torrent.Data.Length, mayHaveData: false), complete: false, wrap, codec);
 
+    /// <summary>
+    /// A member whose storage already holds the pieces <paramref name="holds"/> picks (the rest
+    /// zeroed): a machine resuming a deployment. It rechecks them before it fetches the others.
+    /// </summary>
+    public Task<SwarmMember> AddPartialAsync(string name, Func<int, bool> holds)
+    {
+        var storage = new MemoryStorage(Torrent.Data.Length, mayHaveData: true);
+        var pieceLength = Torrent.Torrent.PieceLength;
+        for (var i = 0; i < Torrent.Torrent.PieceCount; i++)
+        {
+            if (holds(i))
+            {
+                var start = (long)i * pieceLength;
+                storage.Write(start, Torrent.Data.AsSpan((int)start, Torrent.Torrent.GetPieceSize(i)));
+            }
+        }
+        return AddAsync(name, storage, complete: false, wrap: null);
+    }
+
     private async Task<SwarmMember> AddAsync(string name, MemoryStorage storage, bool complete, Func<ITorrentStorage, ITorrentStorage>? wrap,
         IPieceCodec? codec = null, TimeProvider? time = null)
     {

@@ -57,7 +57,8 @@ internal sealed class DownloadingMode : Mode
             await watch.ConfigureAwait(false);
         }
         context.DownloadSeconds = clock.Elapsed.TotalSeconds;
-        AgentLog.Downloaded(context.Logger, disk.Path, session.GetStats().Downloaded, context.DownloadSeconds);
+        var stats = session.GetStats();
+        AgentLog.Downloaded(context.Logger, disk.Path, stats.Downloaded, stats.Written, context.DownloadSeconds);
         return new VerifyingMode();
     }
 

@@ -20,7 +20,7 @@ internal sealed class ReportingMode : Mode
         var stats = context.Session!.GetStats();
         var total = Stopwatch.GetElapsedTime(context.StartedAt).TotalSeconds;
         var report = new DoneReport(context.MachineId!, job.DeploymentId, true, null, context.DownloadSeconds, context.VerifySeconds, total,
-            stats.Downloaded, stats.Downloaded);
+            stats.Downloaded, stats.Written);
         for (var attempt = 0; ; attempt++)
         {
             try
