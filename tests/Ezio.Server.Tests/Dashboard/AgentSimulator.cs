@@ -27,10 +27,12 @@ internal sealed class AgentSimulator(TestServer server)
         response.EnsureSuccessStatusCode();
     }
 
-    public async Task DoneAsync(string mac, Job job, bool ok, string? reason = null)
+    /// <summary>Reports done; by default the whole image fetched and written.</summary>
+    public async Task DoneAsync(string mac, Job job, bool ok, string? reason = null, long? fetched = null, long? written = null)
     {
         using var response = await server.Http.PostAsJsonAsync(ApiRoutes.Done,
-            new DoneReport(MachineId(mac), job.DeploymentId, ok, reason, 30, 2, 33.5, job.ImageSizeBytes, job.ImageSizeBytes), Json.DoneReport);
+            new DoneReport(MachineId(mac), job.DeploymentId, ok, reason, 30, 2, 33.5, fetched ?? job.ImageSizeBytes, written ?? job.ImageSizeBytes),
+            Json.DoneReport);
         response.EnsureSuccessStatusCode();
     }
 

@@ -61,6 +61,12 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         await browser.WaitForAsync(Rows, v => v?.Contains(B + "=", StringComparison.Ordinal) == true && v.Contains("/failed", StringComparison.Ordinal), cancel.Token);
         await browser.WaitForAsync("document.querySelector('#history tbody').textContent", v => v?.Contains("hash mismatch", StringComparison.Ordinal) == true, cancel.Token);
 
+        // A finished machine's record says what crossed the wire and what reached its disk.
+        await agents.DoneAsync(A, jobA, ok: true, fetched: 1_000_000, written: size);
+        var history = await browser.WaitForAsync("document.querySelector('#history tbody').textContent",
+            v => v?.Contains("976.6 KiB", StringComparison.Ordinal) == true, cancel.Token);
+        Assert.Contains("2.5 MiB", history!);
+
         var png = await browser.ScreenshotAsync(cancel.Token);
         var artifacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
         var path = Path.Combine(artifacts, "dashboard.png");

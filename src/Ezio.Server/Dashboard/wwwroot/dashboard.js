@@ -98,6 +98,8 @@ async function loadHistory() {
       el("td", { text: m.deploymentId }), el("td", { text: m.image }),
       el("td", { text: m.hostname ? `${m.hostname} (${m.mac})` : m.mac }), el("td", { text: m.ip || "" }),
       el("td", { class: "num", text: fmtDuration(m.seconds) }),
+      el("td", { class: "num", text: m.ok ? fmtBytes(m.bytesFetched) : "–" }),
+      el("td", { class: "num", text: m.ok ? fmtBytes(m.bytesWritten) : "–" }),
       el("td", { class: m.ok ? "ok" : "bad", text: m.ok ? "ok" : "failed: " + (m.reason || "") }))));
     return h;
   } catch (e) {
