@@ -30,7 +30,7 @@ public sealed class TorrentSessionSuperSeedTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
         var peers = new List<WirePeer>();
-        var advertised = new List<HashSet<int>>();
+        var advertised = new List<ToldPieces>();
         var loops = new List<Task>();
         try
         {
@@ -38,21 +38,11 @@ public sealed class TorrentSessionSuperSeedTests
             {
                 var peer = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
                 peers.Add(peer);
-                var haves = new HashSet<int>();
-                advertised.Add(haves);
+                var told = new ToldPieces();
+                advertised.Add(told);
                 await peer.SendSimpleAsync(MessageId.HaveNone, token);
                 // They take what they are told about and never announce a piece.
-                loops.Add(peer.RunAsync(message =>
-                {
-                    if (message.Id == MessageId.Have)
-                    {
-                        lock (haves)
-                        {
-                            haves.Add(message.Index);
-                        }
-                    }
-                    return Task.CompletedTask;
-                }, token));
+                loops.Add(peer.RunAsync(told.OnMessage, token));
             }
 
             // The budget starts at 2 MiB (two pieces, which the first peer holds) and grows by
@@ -63,13 +53,11 @@ public sealed class TorrentSessionSuperSeedTests
             {
                 var served = 0;
                 var pieces = new HashSet<int>();
-                foreach (var haves in advertised)
+                foreach (var told in advertised)
                 {
-                    lock (haves)
-                    {
-                        served += haves.Count > 0 ? 1 : 0;
-                        pieces.UnionWith(haves);
-                    }
+                    var snapshot = told.Snapshot();
+                    served += snapshot.Count > 0 ? 1 : 0;
+                    pieces.UnionWith(snapshot);
                 }
                 return (served, pieces.Count);
             }
@@ -80,7 +68,7 @@ public sealed class TorrentSessionSuperSeedTests
             }
             var (peersServed, distinct) = Count();
             _output.WriteLine($"{distinct} pieces advertised, {peersServed} of {PeerCount} peers told of one: " +
-                string.Join(" ", advertised.Select(h => h.Count)));
+                string.Join(" ", advertised.Select(t => t.Count)));
 
             // One unseen piece out per receiving peer; only as many peers go without as the
             // first two hold beyond one piece each.
