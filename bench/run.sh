@@ -22,8 +22,9 @@
 # run (a host's upload or download) and the floor it set: the bytes its shaper charged
 # (payload, headers, the ACKs of what flows the other way, retransmissions, duplicates) x 8 /
 # RATE; time / floor is how well the tool kept that link busy; and the same floor for the
-# busiest machine download alone (the last machine can finish no sooner). Results: a table on stdout,
-# bench/results/lan-<timestamp>.csv and .png (python3-matplotlib; without it, no plot).
+# busiest machine download alone (the last machine can finish no sooner). Results: a table
+# on stdout, bench/results/lan-<timestamp>.csv and .png (python3-matplotlib; without it, no
+# plot).
 #
 # Settings: NS="1 2 4 8 16"  RATES="25mbit 100mbit"  SIZE_MIB=128  PIECE=auto
 #           (auto: a piece takes ~40 ms at the rate, as 4 MiB pieces do on 1 GbE: 128K at
@@ -278,8 +279,8 @@ for rate in $RATES; do
             links_before=$(lan_link_bytes)
             if ! "run_$tool" "$limit"; then status=FAIL; overall=1; fi
             # The busiest link of the run (an upload or a download): what it carried, as its
-            # shaper charged it, sets a floor no schedule can beat with those bytes.
-            # The busiest machine download alone: what the last machine to finish needed.
+            # shaper charged it, sets a floor no schedule can beat with those bytes. The
+            # busiest machine download alone: what the last machine to finish needed at least.
             read -r busiest busiest_bytes floor down_floor <<<"$(
                 paste -d' ' <(echo "$links_before") <(lan_link_bytes) |
                     awk -v bps="$bps" '{ up = $5 - $2; down = $6 - $3
