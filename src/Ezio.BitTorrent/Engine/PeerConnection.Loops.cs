@@ -221,6 +221,10 @@ internal sealed partial class PeerConnection
         }
         var handshake = ExtensionHandshake.Parse(message.Payload.ToArray());
         Client = handshake.Client;
+        if (handshake.ListenPort is > 0 and <= 65535 and var port)
+        {
+            Volatile.Write(ref _remoteListenPort, port);
+        }
         if (handshake.RequestQueue is { } reqq)
         {
             _maxOutstanding = Math.Clamp(reqq, 2, 4096);

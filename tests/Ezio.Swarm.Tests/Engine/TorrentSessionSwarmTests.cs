@@ -46,26 +46,6 @@ public sealed class TorrentSessionSwarmTests
     }
 
     [Fact]
-    public async Task Resume_LeecherHoldingEveryThirdPiece_FetchesAndWritesOnlyTheOthers()
-    {
-        var torrent = MemoryTorrent.Create(TotalLength, PieceLength, fileCount: 2, seed: 5);
-        await using var swarm = new SwarmHarness(torrent);
-        await swarm.AddSeederAsync();
-        static bool Holds(int piece) => piece % 3 == 0;
-        var resumed = await swarm.AddPartialAsync("resumed", Holds);
-
-        await swarm.WaitForCompletionAsync([resumed], _timeout);
-        _output.WriteLine(swarm.Describe());
-
-        Assert.True(torrent.Data.AsSpan().SequenceEqual(resumed.Contents()), "the resumed leecher holds different bytes");
-        var pieces = torrent.Torrent;
-        var missing = Enumerable.Range(0, pieces.PieceCount).Where(i => !Holds(i)).Sum(i => (long)pieces.GetPieceSize(i));
-        var stats = resumed.Session.GetStats();
-        Assert.Equal(missing, stats.Written);
-        Assert.True(stats.Downloaded >= missing && stats.Downloaded < TotalLength, $"fetched {stats.Downloaded} bytes for {missing} missing");
-    }
-
-    [Fact]
     public async Task SuperSeeding_FourLeechers_TheSeedSendsEveryPieceOnceBeforeAnySecondCopy()
     {
         var torrent = MemoryTorrent.Create(TotalLength, PieceLength, fileCount: 3, seed: 3);

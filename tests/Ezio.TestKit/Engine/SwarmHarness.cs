@@ -61,9 +61,12 @@ public sealed class SwarmHarness : IAsyncDisposable
     public Task<SwarmMember> AddSeederAsync(string name = "seeder", IPieceCodec? codec = null, TimeProvider? time = null) =>
         AddAsync(name, MemoryStorage.FromBytes(Torrent.Data, mayHaveData: true), complete: true, wrap: null, codec, time);
 
-    /// <summary>An empty member; <paramref name="wrap"/> may put a fake over its storage.</summary>
-    public Task<SwarmMember> AddLeecherAsync(string name, Func<ITorrentStorage, ITorrentStorage>? wrap = null, IPieceCodec? codec = null) =>
-        AddAsync(name, new MemoryStorage(Torrent.Data.Length, mayHaveData: false), complete: false, wrap, codec);
+    /// <summary>
+    /// An empty member; <paramref name="wrap"/> may put a fake over its storage. <paramref name="peerId"/>
+    /// (random when null) decides which of two connections between the same peers survives.
+    /// </summary>
+    public Task<SwarmMember> AddLeecherAsync(string name, Func<ITorrentStorage, ITorrentStorage>? wrap = null, IPieceCodec? codec = null, byte[]? peerId = null) =>
+        AddAsync(name, new MemoryStorage(Torrent.Data.Length, mayHaveData: false), complete: false, wrap, codec, peerId: peerId);
 
     /// <summary>
     /// A member whose storage already holds the pieces <paramref name="holds"/> picks (the rest
@@ -85,7 +88,7 @@ public sealed class SwarmHarness : IAsyncDisposable
     }
 
     private async Task<SwarmMember> AddAsync(string name, MemoryStorage storage, bool complete, Func<ITorrentStorage, ITorrentStorage>? wrap,
-        IPieceCodec? codec = null, TimeProvider? time = null)
+        IPieceCodec? codec = null, TimeProvider? time = null, byte[]? peerId = null)
     {
         var listener = new PeerListener(new IPEndPoint(IPAddress.Loopback, 0));
         var options = new SessionOptions
@@ -96,6 +99,7 @@ public sealed class SwarmHarness : IAsyncDisposable
             Trackers = [],
             Codec = codec,
             Time = time ?? TimeProvider.System,
+            PeerId = peerId,
         };
         var session = new TorrentSession(Torrent.Torrent, wrap?.Invoke(storage) ?? storage, options);
         var member = new SwarmMember(name, session, listener, storage);
