@@ -198,6 +198,12 @@ internal sealed partial class PeerConnection
         PeerBatch? batch = null;
         lock (_sync)
         {
+            // The request timeout runs from the last block, or from when there was something
+            // to wait for again: a peer that had nothing for us for a while is not late yet.
+            if (_downloads.Count == 0)
+            {
+                Interlocked.Exchange(ref _lastBlockTicks, _session.Time.GetTimestamp());
+            }
             _downloads.Add(download);
             Volatile.Write(ref _needWorkPosted, 0);
             TopUpRequests(ref batch);

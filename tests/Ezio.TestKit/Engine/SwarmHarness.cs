@@ -65,8 +65,9 @@ public sealed class SwarmHarness : IAsyncDisposable
     /// An empty member; <paramref name="wrap"/> may put a fake over its storage. <paramref name="peerId"/>
     /// (random when null) decides which of two connections between the same peers survives.
     /// </summary>
-    public Task<SwarmMember> AddLeecherAsync(string name, Func<ITorrentStorage, ITorrentStorage>? wrap = null, IPieceCodec? codec = null, byte[]? peerId = null) =>
-        AddAsync(name, new MemoryStorage(Torrent.Data.Length, mayHaveData: false), complete: false, wrap, codec, peerId: peerId);
+    public Task<SwarmMember> AddLeecherAsync(string name, Func<ITorrentStorage, ITorrentStorage>? wrap = null, IPieceCodec? codec = null, byte[]? peerId = null,
+        TimeProvider? time = null) =>
+        AddAsync(name, new MemoryStorage(Torrent.Data.Length, mayHaveData: false), complete: false, wrap, codec, time, peerId);
 
     /// <summary>
     /// A member whose storage already holds the pieces <paramref name="holds"/> picks (the rest
