@@ -70,9 +70,10 @@ public sealed class DeploymentSystemTests
         var count = int.Parse(recheck.Split(": ")[1].Split('/')[1].Split(' ')[0]);
         Assert.True(have >= 100, $"the restart fetched everything again: {recheck}");
         // The second run wrote every piece the recheck's tally lacked and not what was on the
-        // disk, and says so. The swarm starts while the recheck runs, so pieces it had not
-        // reached yet may be fetched meanwhile and be in its tally too (2 of 384 seen): the
-        // upper bound only asks that 64 of the pieces already there were not written again.
+        // disk, and says so. The swarm starts while the recheck runs: a piece it has found
+        // missing may be fetched before it is done and then be in its tally too (2 of 384
+        // seen), so the upper bound only asks that 64 of the pieces already there were not
+        // written again.
         var flushed = second.Output.Split('\n').First(l => l.Contains("complete and flushed"));
         var written = long.Parse(flushed.Split("wrote ")[1].Split(' ')[0]);
         var piece = 96L * MiB / count;

@@ -71,7 +71,8 @@ public sealed class SwarmHarness : IAsyncDisposable
 
     /// <summary>
     /// A member whose storage already holds the pieces <paramref name="holds"/> picks (the rest
-    /// zeroed): a machine resuming a deployment. It rechecks them before it fetches the others.
+    /// zeroed): a machine resuming a deployment. Its recheck runs while the swarm starts; a
+    /// piece is fetched only once the recheck has found it missing.
     /// </summary>
     public Task<SwarmMember> AddPartialAsync(string name, Func<int, bool> holds)
     {
