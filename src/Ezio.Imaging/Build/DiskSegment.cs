@@ -39,4 +39,7 @@ public sealed class ImageBuildOptions
     /// as `ocs-gen-bt-slices` would (see Clonezilla/BtzoneWriter.cs).
     /// </summary>
     public string? BtzoneDirectory { get; init; }
+
+    /// <summary>Import only: the one disk to import from a Clonezilla image of several (e.g. sdb).</summary>
+    public string? Disk { get; init; }
 }

@@ -37,7 +37,7 @@ public sealed partial class ClonezillaImage
 
     public string Directory { get; }
 
-    /// <summary>The first disk named in `disk` (e.g. sda). Multi-disk images: only this disk is read.</summary>
+    /// <summary>The disk read (e.g. sda): the only one named in `disk`, or the one chosen (see <see cref="ClonezillaDisks"/>).</summary>
     public string Disk { get; }
 
     public IReadOnlyList<ClonezillaPartition> Partitions { get; }
@@ -48,7 +48,7 @@ public sealed partial class ClonezillaImage
     public string? GptPrimaryPath => Existing($"{Disk}-gpt-1st");
     public string? GptBackupPath => Existing($"{Disk}-gpt-2nd");
 
-    public static ClonezillaImage Open(string directory)
+    public static ClonezillaImage Open(string directory, string? disk = null)
     {
         string full = Path.GetFullPath(directory);
         if (!System.IO.Directory.Exists(full))
@@ -61,9 +61,14 @@ public sealed partial class ClonezillaImage
         {
             throw new ImageException(ImageError.Malformed, $"{full}/disk names no disk (partition-only images are not supported).");
         }
+        string chosen = ClonezillaDisks.Choose(full, disks, disk);
+        if (disks.Length > 1)
+        {
+            parts = ClonezillaDisks.PartitionsOf(parts, chosen).ToArray();
+        }
         string[] names = System.IO.Directory.GetFiles(full).Select(Path.GetFileName).OfType<string>().ToArray();
         var partitions = parts.Select(p => FindPartition(full, p, names)).ToList();
-        return new ClonezillaImage(full, disks[0], partitions);
+        return new ClonezillaImage(full, chosen, partitions);
     }
 
     private static ClonezillaPartition FindPartition(string directory, string part, string[] names)

@@ -14,7 +14,7 @@ public static partial class ClonezillaImporter
     public static ImageManifest Import(string clonezillaDirectory, string outputDirectory, ImageBuildOptions options,
         CancellationToken cancellationToken = default)
     {
-        ClonezillaImage image = ClonezillaImage.Open(clonezillaDirectory);
+        ClonezillaImage image = ClonezillaImage.Open(clonezillaDirectory, options.Disk);
         string tablePath = image.PartitionTablePath
             ?? throw new ImageException(ImageError.Malformed, $"{image.Directory} has no {image.Disk}-pt.sf: a whole-disk image needs the partition table.");
         SfdiskDump table = SfdiskDump.Parse(File.ReadAllText(tablePath));

@@ -13,7 +13,7 @@ namespace Ezio.Commands;
 internal static class ImageCommands
 {
     public const string Usage = """
-        ezio image import <clonezilla-image-dir> <repo>/<name> [--piece-size N] [--level N] [--announce URL]... [--btzone DIR]
+        ezio image import <clonezilla-image-dir> <repo>/<name> [--piece-size N] [--level N] [--announce URL]... [--btzone DIR] [--disk NAME]
         ezio image capture <block-device-or-disk-file> <repo>/<name> [--piece-size N] [--level N] [--announce URL]...
         ezio image info <image-dir>
         ezio image verify <image-dir>
@@ -32,9 +32,11 @@ internal static class ImageCommands
             --btzone DIR     import only: also write Clonezilla's BitTorrent layout to DIR/<image>/
                              (per partition: 32-hex slice files, <part>.torrent.info and
                              <part>.torrent with 16 MiB pieces), as ocs-gen-bt-slices would
+            --disk NAME      import only: of a Clonezilla image of several disks (disk file
+                             "sda sdb"), import the disk NAME alone
         """;
 
-    private static readonly string[] BuildValues = ["--piece-size", "--level", "--announce", "--btzone"];
+    private static readonly string[] BuildValues = ["--piece-size", "--level", "--announce", "--btzone", "--disk"];
 
     public static Task<int> RunAsync(string[] args)
     {
@@ -83,10 +85,15 @@ internal static class ImageCommands
             Announce = cl.Values("--announce"),
             Progress = new StderrProgress(watch),
             BtzoneDirectory = cl.Value("--btzone"),
+            Disk = cl.Value("--disk"),
         };
         if (capture && options.BtzoneDirectory is not null)
         {
             throw new UsageException("--btzone applies to 'ezio image import' only.");
+        }
+        if (capture && options.Disk is not null)
+        {
+            throw new UsageException("--disk applies to 'ezio image import' only.");
         }
         using var cts = new CancellationTokenSource();
         using var signals = Common.OnStopSignal(cts);
