@@ -16,6 +16,18 @@ namespace Ezio.Imaging;
 //     "pieceCount": 20, "totalLength": 20480000, "storeBytes": 7340032 }
 //
 // start and size are in logical sectors, as in the sfdisk dump.
+//
+// An image of several disks (a Clonezilla `savedisk` of "sda sdb") adds "disks", one entry per
+// disk in saving order, each with its own size, sector size, partition table and boot area:
+//
+//     "disks": [ { "name": "sda", "base": 0, "diskSize": …, "logicalSectorSize": 512,
+//                  "partitionTable": { … }, "bootArea": [ … ] },
+//                { "name": "sdb", "base": 72057594037927936, … } ]
+//
+// The one torrent covers every disk in one address space where disk k starts at base k × 2^56
+// (64 PiB, far beyond any disk): its files are named by hex offset in that space, so byte b of
+// disk k is torrent file name 0x…(k × 2^56 + b). The top-level disk fields then repeat the first
+// disk's. Single-disk images have no "disks" and base 0: their torrents are unchanged.
 
 /// <summary>The manifest of an Ezio image (image.json).</summary>
 public sealed class ImageManifest
@@ -37,6 +49,9 @@ public sealed class ImageManifest
     public long TotalLength { get; set; }
     public long StoreBytes { get; set; }
 
+    /// <summary>Every disk of a multi-disk image, in saving order; null for a single-disk image.</summary>
+    public List<DiskInfo>? Disks { get; set; }
+
     public static ImageManifest Load(string path)
     {
         try
@@ -52,6 +67,21 @@ public sealed class ImageManifest
 
     public void Save(string path) =>
         File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(this, ImageJsonContext.Default.ImageManifest));
+}
+
+/// <summary>One disk of a multi-disk image; offsets inside it are relative to the disk's start.</summary>
+public sealed class DiskInfo
+{
+    /// <summary>The disk's name where the image was made (sda, nvme0n1).</summary>
+    public string Name { get; set; } = "";
+    /// <summary>Where the disk starts in the torrent's address space (index × 2^56).</summary>
+    public long Base { get; set; }
+    public long DiskSize { get; set; }
+    public int LogicalSectorSize { get; set; } = 512;
+    public PartitionTableInfo PartitionTable { get; set; } = new();
+    public List<BootExtent> BootArea { get; set; } = [];
+    /// <summary>Bytes of used data on this disk (what the torrent holds for it).</summary>
+    public long UsedBytes { get; set; }
 }
 
 public sealed class PartitionTableInfo

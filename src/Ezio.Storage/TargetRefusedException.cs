@@ -20,6 +20,9 @@ public enum TargetRefusalReason
 
     /// <summary>The torrent's files are not named by their target offsets, or are malformed.</summary>
     InvalidLayout,
+
+    /// <summary>The image holds more (or fewer) disks than targets were given.</summary>
+    DiskCount,
 }
 
 /// <summary>

@@ -42,6 +42,7 @@ public static class TargetStorage
         switch (layout)
         {
             case StorageLayout.Offsets:
+                RefuseMultiDisk(files, targetPath);
                 return RawTargetStorage.Open(targetPath, CheckedLength(OffsetLayout.Create(files), totalLength), options);
 
             case StorageLayout.Files:
@@ -54,6 +55,7 @@ public static class TargetStorage
                 return FileStorage.Open(targetPath, files, totalLength, isMultiFile);
 
             case StorageLayout.Auto:
+                RefuseMultiDisk(files, targetPath);
                 if (OffsetLayout.TryCreate(files, out ExtentMap? map))
                 {
                     return RawTargetStorage.Open(targetPath, CheckedLength(map, totalLength), options);
@@ -75,6 +77,17 @@ public static class TargetStorage
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown layout.");
+        }
+    }
+
+    /// <summary>A torrent of several disks needs one target per disk (<see cref="MultiDiskStorage"/>), never one.</summary>
+    private static void RefuseMultiDisk(IReadOnlyList<TorrentFile> files, string targetPath)
+    {
+        int disks = MultiDiskLayout.DiskCount(files);
+        if (disks > 1)
+        {
+            throw new TargetRefusedException(TargetRefusalReason.DiskCount,
+                $"The image holds {disks} disks but one target was given ('{targetPath}'): one target per image disk, in the image's disk order.");
         }
     }
 

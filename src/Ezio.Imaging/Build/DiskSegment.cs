@@ -17,7 +17,7 @@ public sealed record DiskSegment(long DiskOffset, IUsedBlockSource Source, strin
 public readonly record struct BuildProgress(long Done, long Total, string What);
 
 /// <summary>Options for <see cref="ImageBuilder"/>.</summary>
-public sealed class ImageBuildOptions
+public sealed record ImageBuildOptions
 {
     /// <summary>Piece length (power of two, ≥ 16 KiB); 0 picks one with <see cref="EzioImage.ChoosePieceLength"/>.</summary>
     public int PieceLength { get; init; }

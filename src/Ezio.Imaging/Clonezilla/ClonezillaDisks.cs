@@ -9,6 +9,15 @@ namespace Ezio.Imaging.Clonezilla;
 /// </summary>
 public static class ClonezillaDisks
 {
+    /// <summary>The disks named in the directory's `disk` file (none when it has no such file).</summary>
+    public static string[] Read(string directory)
+    {
+        string path = Path.Combine(directory, "disk");
+        return File.Exists(path) ? File.ReadAllText(path).Split((char[])[' ', '\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries) : [];
+    }
+
+    public static int Count(string directory) => Read(directory).Length;
+
     /// <summary>
     /// The disk to read: the only one, or <paramref name="selected"/>. Several disks with none
     /// selected, or a selected disk the image does not hold, are refused naming the disks.
@@ -25,8 +34,8 @@ public static class ClonezillaDisks
         if (disks.Count > 1)
         {
             throw new ImageException(ImageError.NotSupported,
-                $"{directory} holds {disks.Count} disks ({names}); importing one would silently drop the others. " +
-                $"Import one disk per image with --disk {string.Join(" or --disk ", disks)}.");
+                $"{directory} holds {disks.Count} disks ({names}); reading one would silently drop the others: " +
+                $"read them all, or name one ({string.Join(" or ", disks)}).");
         }
         return disks[0];
     }

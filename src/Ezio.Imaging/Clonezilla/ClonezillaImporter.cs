@@ -12,7 +12,18 @@ public static partial class ClonezillaImporter
     public const int MbrBootCodeLength = 446;
 
     public static ImageManifest Import(string clonezillaDirectory, string outputDirectory, ImageBuildOptions options,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        options.Disk is null && ClonezillaDisks.Count(clonezillaDirectory) > 1
+            ? ClonezillaMultiDiskImporter.Import(clonezillaDirectory, outputDirectory, options, cancellationToken)
+            : Import(clonezillaDirectory, outputDirectory, options, build: null, cancellationToken);
+
+    /// <summary>
+    /// Reads one disk (<see cref="ImageBuildOptions.Disk"/> or the only one) into a manifest and
+    /// segments; <paramref name="build"/> turns them into the image (default: <see cref="ImageBuilder.Build"/>)
+    /// while the segments' sources are still open.
+    /// </summary>
+    internal static ImageManifest Import(string clonezillaDirectory, string outputDirectory, ImageBuildOptions options,
+        Func<ImageManifest, List<DiskSegment>, ImageManifest>? build, CancellationToken cancellationToken)
     {
         ClonezillaImage image = ClonezillaImage.Open(clonezillaDirectory, options.Disk);
         string tablePath = image.PartitionTablePath
@@ -79,7 +90,7 @@ public static partial class ClonezillaImporter
                     throw new ImageException(ImageError.Malformed, $"Partition {c.Name} has an image but is not in {Path.GetFileName(tablePath)}.");
                 }
             }
-            return ImageBuilder.Build(outputDirectory, manifest, segments, options, cancellationToken);
+            return build is null ? ImageBuilder.Build(outputDirectory, manifest, segments, options, cancellationToken) : build(manifest, segments);
         }
         finally
         {

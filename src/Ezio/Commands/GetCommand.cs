@@ -7,14 +7,15 @@ namespace Ezio.Commands;
 
 internal static class GetCommand
 {
-    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files] [--no-recheck] [--no-compression]";
+    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [<target>...] [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files] [--no-recheck] [--no-compression]";
 
     public const string Help = Usage + """
 
 
         Downloads a torrent and verifies every piece before it is written.
           <target>          a file (single-file torrent), a directory (multi-file torrent),
-                            or, with the offset layout, a block device or disk image file
+                            or, with the offset layout, a block device or disk image file;
+                            an image of several disks takes one target per disk, in its disk order
           --port N          TCP port to accept peers on (default 6881; 0 picks a free one)
           --seed-after X    after completion: 'done' keeps seeding until no peer still needs
                             pieces (default), 'none' exits at once, a number seeds that many seconds
@@ -37,7 +38,10 @@ internal static class GetCommand
             Console.WriteLine(Help);
             return 0;
         }
-        cl.ExpectPositionals(2, Usage);
+        if (cl.Positionals.Count < 2)
+        {
+            cl.ExpectPositionals(2, Usage);
+        }
         var seedAfter = SeedAfter.Parse(cl.Value("--seed-after") ?? "done");
 
         using var cts = new CancellationTokenSource();

@@ -133,21 +133,38 @@ internal static class ImageCommands
         Console.WriteLine($"name:         {m.Name}");
         Console.WriteLine($"source:       {m.Source}");
         Console.WriteLine($"created:      {m.Created:u}");
-        Console.WriteLine($"disk size:    {m.DiskSize} bytes ({Common.Size(m.DiskSize)}), {m.LogicalSectorSize}-byte sectors");
-        Console.WriteLine($"table:        {m.PartitionTable.Label}");
-        foreach (PartitionInfo p in m.PartitionTable.Partitions)
+        if (m.Disks is { } disks)
         {
-            Console.WriteLine($"  {p.Number,3} {p.Device,-12} start {p.Start,12} size {p.Size,12}  {p.FileSystem ?? "-",-8} {p.Content,-9} used {Common.Size(p.UsedBytes)}");
+            // A multi-disk image: each disk with its base in the torrent's address space.
+            foreach (DiskInfo d in disks)
+            {
+                Console.WriteLine($"disk {d.Name}:{new string(' ', Math.Max(1, 8 - d.Name.Length))}base 0x{d.Base:x}, used {Common.Size(d.UsedBytes)}");
+                PrintDisk(d.DiskSize, d.LogicalSectorSize, d.PartitionTable, d.BootArea);
+            }
         }
-        foreach (BootExtent b in m.BootArea)
+        else
         {
-            Console.WriteLine($"boot area:    {b.What} at {b.Offset}, {b.Length} bytes");
+            PrintDisk(m.DiskSize, m.LogicalSectorSize, m.PartitionTable, m.BootArea);
         }
         Console.WriteLine($"torrent:      {m.Torrent}");
         Console.WriteLine($"info-hash:    {m.InfoHash}");
         Console.WriteLine($"used:         {m.TotalLength} bytes ({Common.Size(m.TotalLength)}) in {m.PieceCount} pieces of {Common.Size(m.PieceLength)}");
         Console.WriteLine($"stored:       {m.StoreBytes} bytes ({Common.Size(m.StoreBytes)})");
         return 0;
+    }
+
+    private static void PrintDisk(long diskSize, int sectorSize, PartitionTableInfo table, List<BootExtent> bootArea)
+    {
+        Console.WriteLine($"disk size:    {diskSize} bytes ({Common.Size(diskSize)}), {sectorSize}-byte sectors");
+        Console.WriteLine($"table:        {table.Label}");
+        foreach (PartitionInfo p in table.Partitions)
+        {
+            Console.WriteLine($"  {p.Number,3} {p.Device,-12} start {p.Start,12} size {p.Size,12}  {p.FileSystem ?? "-",-8} {p.Content,-9} used {Common.Size(p.UsedBytes)}");
+        }
+        foreach (BootExtent b in bootArea)
+        {
+            Console.WriteLine($"boot area:    {b.What} at {b.Offset}, {b.Length} bytes");
+        }
     }
 
     private static int Verify(string[] args)

@@ -37,7 +37,7 @@ internal sealed class SwarmSetup : IDisposable
 
     public PeerListener Listener { get; }
 
-    /// <summary>Reads the shared options, loads the torrent and opens the target (positionals 0 and 1).</summary>
+    /// <summary>Reads the shared options, loads the torrent and opens the target (positional 1, or 1… for a multi-disk image).</summary>
     public static async Task<SwarmSetup> OpenAsync(CommandLine cl, bool forSeeding, CancellationToken cancellationToken)
     {
         var port = cl.Int("--port", Common.DefaultPort, 0, 65535);
@@ -45,7 +45,10 @@ internal sealed class SwarmSetup : IDisposable
         var trackers = Common.ParseTrackers(cl.Values("--tracker"));
         var layout = Targets.ParseLayout(cl.Value("--layout"));
         var torrent = await Common.LoadTorrentAsync(cl.Positionals[0], cancellationToken).ConfigureAwait(false);
-        var storage = Targets.Open(torrent, cl.Positionals[1], layout, forSeeding);
+        var targets = cl.Positionals.Skip(1).ToList();
+        var storage = MultiDiskTargets.Applies(torrent, targets)
+            ? MultiDiskTargets.Open(torrent, targets, forSeeding)
+            : Targets.Open(torrent, cl.Positionals[1], layout, forSeeding);
         try
         {
             return new SwarmSetup(cl, torrent, storage, Listen(port), peers, trackers);

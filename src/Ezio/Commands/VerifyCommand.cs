@@ -6,7 +6,7 @@ namespace Ezio.Commands;
 
 internal static class VerifyCommand
 {
-    public const string Usage = "ezio verify <torrent> <target> [--layout auto|offsets|files] [--list]";
+    public const string Usage = "ezio verify <torrent> <target> [<target>...] [--layout auto|offsets|files] [--list]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -16,9 +16,15 @@ internal static class VerifyCommand
             Console.WriteLine(Usage + "\n  Re-reads every piece from the target and checks its SHA-1. Exit 0 when all are good, 1 otherwise.\n  --list prints the index of every bad piece.");
             return 0;
         }
-        cl.ExpectPositionals(2, Usage);
+        if (cl.Positionals.Count < 2)
+        {
+            cl.ExpectPositionals(2, Usage);
+        }
         var torrent = await Common.LoadTorrentAsync(cl.Positionals[0], CancellationToken.None).ConfigureAwait(false);
-        using var storage = Targets.Open(torrent, cl.Positionals[1], Targets.ParseLayout(cl.Value("--layout")), forSeeding: true);
+        var targets = cl.Positionals.Skip(1).ToList();
+        using var storage = MultiDiskTargets.Applies(torrent, targets)
+            ? MultiDiskTargets.Open(torrent, targets, forSeeding: true)
+            : Targets.Open(torrent, cl.Positionals[1], Targets.ParseLayout(cl.Value("--layout")), forSeeding: true);
         var bad = new List<int>();
         var buffer = ArrayPool<byte>.Shared.Rent(torrent.PieceLength);
         try

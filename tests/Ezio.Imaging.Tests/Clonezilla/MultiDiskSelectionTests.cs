@@ -1,65 +1,88 @@
-using System.Security.Cryptography;
+using Ezio.BitTorrent.Metainfo;
 using Ezio.Imaging.Build;
 using Ezio.Imaging.Clonezilla;
 using Ezio.Imaging.Tests.TestSupport;
+using Ezio.Storage;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Clonezilla;
 
 /// <summary>
-/// A Clonezilla directory of two disks (`disk` = "sda sdb", `parts` = "sda1 sdb1 sdb2", as
-/// `ocs-sr savedisk` writes for two disks) made with the real tools (sfdisk, mkfs.vfat, mcopy,
-/// partclone.vfat, pigz). Importing it as one disk must fail naming both disks and write
-/// nothing; `--disk sdb` imports sdb alone, with sdb's table and partitions only.
+/// The real `ocs-sr savedisk multi-disk "sda sdb"` output (Fixtures/ocs-sr/multi-disk: sda GPT
+/// with sda1 ext4, sdb MBR with sdb1 ext4 and hidden data after the MBR) imports as one image
+/// whose one torrent holds both disks, sdb at base 2^56; `--disk` imports one disk alone; a
+/// disk the image does not hold is refused naming its disks, and nothing is written.
 /// </summary>
 public sealed class MultiDiskSelectionTests
 {
-    private const long Sector = 512;
+    private static string Source => Fixture.Path("ocs-sr", "multi-disk");
 
-    [ToolFact(false, "sfdisk", "mkfs.vfat", "mcopy", "partclone.vfat", "pigz")]
-    public void Import_TwoDisksNoneChosen_RefusesNamingBothAndWritesNothing()
+    [ToolFact(false, "zstd")]
+    public void Import_TwoDisks_OneImageOneTorrentWithBothDisks()
     {
         using var temp = new TempDirectory();
-        string cz = MakeTwoDiskImage(temp);
         string output = temp.File("repo/both");
 
-        var e = Assert.Throws<ImageException>(() => ClonezillaImporter.Import(cz, output, new ImageBuildOptions()));
+        ImageManifest manifest = ClonezillaImporter.Import(Source, output, new ImageBuildOptions { PieceLength = 64 << 10 });
 
-        Assert.Equal(ImageError.NotSupported, e.Reason);
-        Assert.Contains("2 disks (sda sdb)", e.Message);
-        Assert.Contains("--disk sda or --disk sdb", e.Message);
-        Assert.False(Directory.Exists(output), "a refused import writes nothing");
+        Assert.NotNull(manifest.Disks);
+        Assert.Equal(["sda", "sdb"], manifest.Disks.Select(d => d.Name));
+        Assert.Equal([0L, 1L << 56], manifest.Disks.Select(d => d.Base));
+        Assert.Equal(["gpt", "dos"], manifest.Disks.Select(d => d.PartitionTable.Label));
+        Assert.Equal(["sda1"], manifest.Disks[0].PartitionTable.Partitions.Select(p => p.Device));
+        Assert.Equal(["sdb1"], manifest.Disks[1].PartitionTable.Partitions.Select(p => p.Device));
+        Assert.All(manifest.Disks.SelectMany(d => d.PartitionTable.Partitions), p => Assert.Equal("partclone", p.Content));
+        Assert.Contains(manifest.Disks[1].BootArea, b => b.What == "hidden data after mbr" && b.Offset == 512);
+        Assert.Equal(64L << 20, manifest.Disks[1].DiskSize);
+        // The top level is the first disk, as a single-disk reader expects.
+        Assert.Equal("gpt", manifest.PartitionTable.Label);
+        Assert.Equal(manifest.TotalLength, manifest.Disks.Sum(d => d.UsedBytes));
+
+        Torrent torrent = Torrent.Load(Path.Combine(output, manifest.Torrent));
+        Assert.Equal(2, MultiDiskLayout.DiskCount(torrent.Files));
+        IReadOnlyList<DiskPart> parts = MultiDiskLayout.Split(torrent.Files, torrent.TotalLength);
+        Assert.Equal([manifest.Disks[0].UsedBytes, manifest.Disks[1].UsedBytes], parts.Select(p => p.Map.TorrentLength));
+        ImageManifest saved = ImageManifest.Load(Path.Combine(output, EzioImage.ManifestFileName));
+        Assert.Equal(2, saved.Disks?.Count);
     }
 
-    [ToolFact(false, "sfdisk", "mkfs.vfat", "mcopy", "partclone.vfat", "pigz")]
+    [ToolFact(false, "zstd")]
     public void Import_TwoDisksSdbChosen_ImportsSdbAlone()
     {
         using var temp = new TempDirectory();
-        string cz = MakeTwoDiskImage(temp);
         string output = temp.File("repo/sdb");
 
-        ImageManifest manifest = ClonezillaImporter.Import(cz, output, new ImageBuildOptions { Disk = "sdb", PieceLength = 256 << 10 });
+        ImageManifest manifest = ClonezillaImporter.Import(Source, output, new ImageBuildOptions { Disk = "sdb", PieceLength = 64 << 10 });
 
-        Assert.Equal(["sdb1", "sdb2"], manifest.PartitionTable.Partitions.Select(p => p.Device));
-        Assert.All(manifest.PartitionTable.Partitions, p => Assert.Equal("partclone", p.Content));
-        Assert.Contains("/dev/sdb1", manifest.PartitionTable.Sfdisk);
+        Assert.Null(manifest.Disks);
+        Assert.Equal("dos", manifest.PartitionTable.Label);
+        Assert.Equal(["sdb1"], manifest.PartitionTable.Partitions.Select(p => p.Device));
         Assert.DoesNotContain("sda", manifest.PartitionTable.Sfdisk);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(cz, "sdb-mbr")).AsSpan(0, 446).ToArray(),
-            ReadMbrBootCode(output, manifest));
+        Torrent torrent = Torrent.Load(Path.Combine(output, manifest.Torrent));
+        Assert.Equal(1, MultiDiskLayout.DiskCount(torrent.Files));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Source, "sdb-mbr"))[..446], ReadTorrentBytes(output, 0, 446));
     }
 
-    [ToolFact(false, "sfdisk", "mkfs.vfat", "mcopy", "partclone.vfat", "pigz")]
-    public void Import_TwoDisksUnknownDiskChosen_RefusesNamingTheDisks()
+    [Fact]
+    public void Import_UnknownDiskChosen_RefusesNamingTheDisksAndWritesNothing()
     {
         using var temp = new TempDirectory();
-        string cz = MakeTwoDiskImage(temp);
 
         var e = Assert.Throws<ImageException>(() =>
-            ClonezillaImporter.Import(cz, temp.File("repo/x"), new ImageBuildOptions { Disk = "sdc" }));
+            ClonezillaImporter.Import(Source, temp.File("repo/x"), new ImageBuildOptions { Disk = "sdc" }));
 
         Assert.Contains("no disk sdc", e.Message);
         Assert.Contains("sda sdb", e.Message);
         Assert.False(Directory.Exists(temp.File("repo/x")));
+    }
+
+    [Fact]
+    public void Open_TwoDisksNoneChosen_RefusesNamingBoth()
+    {
+        var e = Assert.Throws<ImageException>(() => ClonezillaImage.Open(Source));
+
+        Assert.Equal(ImageError.NotSupported, e.Reason);
+        Assert.Contains("2 disks (sda sdb)", e.Message);
     }
 
     [Theory]
@@ -75,58 +98,12 @@ public sealed class MultiDiskSelectionTests
     public void IsPartitionOf_Names_MatchesKernelNaming(string part, string disk, bool expected) =>
         Assert.Equal(expected, ClonezillaDisks.IsPartitionOf(part, disk));
 
-    private static byte[] ReadMbrBootCode(string imageDir, ImageManifest manifest)
+    /// <summary>The first torrent bytes, read back from the piece store.</summary>
+    private static byte[] ReadTorrentBytes(string imageDir, int offset, int length)
     {
-        // The boot code is the first 446 bytes of the disk's address space: piece 0 of the store.
         using var store = Ezio.Imaging.Store.PieceStore.Open(Path.Combine(imageDir, EzioImage.PieceStoreFileName));
         var piece = new byte[store.LengthOf(0)];
         store.ReadPiece(0, piece);
-        Assert.Equal("mbr boot code", manifest.BootArea[0].What);
-        return piece[..446];
-    }
-
-    /// <summary>sda: one FAT partition; sdb: two, each disk with its own table, MBR and parts entries.</summary>
-    private static string MakeTwoDiskImage(TempDirectory temp)
-    {
-        string cz = temp.File("two-disks");
-        Directory.CreateDirectory(cz);
-        File.WriteAllText(Path.Combine(cz, "disk"), "sda sdb\n");
-        File.WriteAllText(Path.Combine(cz, "parts"), "sda1 sdb1 sdb2\n");
-        AddDisk(temp, cz, "sda", [(2048, 65536)]);
-        AddDisk(temp, cz, "sdb", [(2048, 65536), (67584, 65536)]);
-        return cz;
-    }
-
-    private static void AddDisk(TempDirectory temp, string cz, string name, (long Start, long Size)[] parts)
-    {
-        string disk = temp.File($"{name}.img");
-        using (var f = new FileStream(disk, FileMode.Create))
-        {
-            f.SetLength(96L << 20);
-        }
-        string script = temp.File($"{name}.sfdisk");
-        File.WriteAllText(script, "label: dos\nunit: sectors\n\n" + string.Concat(parts.Select(p => $"start={p.Start}, size={p.Size}, type=c\n")));
-        Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", disk], stdoutFile: null, stdinFile: script);
-        using (var f = new FileStream(disk, FileMode.Open))
-        {
-            f.Write(RandomNumberGenerator.GetBytes(440));
-        }
-        File.WriteAllText(Path.Combine(cz, $"{name}-pt.sf"), Shell.Run("sfdisk", "-d", disk).Replace(disk, $"/dev/{name}") + "\n");
-        File.WriteAllBytes(Path.Combine(cz, $"{name}-mbr"), TestDisk.ReadRange(disk, 0, 512));
-        for (int i = 0; i < parts.Length; i++)
-        {
-            string fs = temp.File($"{name}{i + 1}.fs");
-            using (var f = new FileStream(fs, FileMode.Create))
-            {
-                f.SetLength(parts[i].Size * Sector);
-            }
-            Shell.Run("mkfs.vfat", "-F", "16", "-n", $"{name.ToUpperInvariant()}{i + 1}", fs);
-            string file = temp.File($"{name}{i + 1}.bin");
-            File.WriteAllBytes(file, RandomNumberGenerator.GetBytes(300_000));
-            Shell.Run("mcopy", "-i", fs, file, "::/");
-            string ptcl = temp.File($"{name}{i + 1}.ptcl");
-            Shell.Run("partclone.vfat", ["-c", "-q", "-L", temp.File($"{name}{i + 1}.log"), "-s", fs, "-o", ptcl], stdoutFile: null);
-            Shell.Run("pigz", ["-c", ptcl], stdoutFile: Path.Combine(cz, $"{name}{i + 1}.vfat-ptcl-img.gz"));
-        }
+        return piece[offset..(offset + length)];
     }
 }
