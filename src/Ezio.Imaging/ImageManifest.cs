@@ -50,7 +50,7 @@ public sealed class ImageManifest
     public long StoreBytes { get; set; }
 
     /// <summary>Every disk of a multi-disk image, in saving order; null for a single-disk image.</summary>
-    public List<DiskInfo>? Disks { get; set; }
+    public List<ImageDisk>? Disks { get; set; }
 
     public static ImageManifest Load(string path)
     {
@@ -70,7 +70,7 @@ public sealed class ImageManifest
 }
 
 /// <summary>One disk of a multi-disk image; offsets inside it are relative to the disk's start.</summary>
-public sealed class DiskInfo
+public sealed class ImageDisk
 {
     /// <summary>The disk's name where the image was made (sda, nvme0n1).</summary>
     public string Name { get; set; } = "";

@@ -20,7 +20,14 @@ public sealed record CreateDeploymentRequest(
     IReadOnlyDictionary<string, string>? Hostnames = null,
     int StopAfterCompleted = 0,
     int TimeoutMinutes = 0,
-    string? HostnameTemplate = null);
+    string? HostnameTemplate = null)
+{
+    /// <summary>Multi-disk images: how the agent maps image disks to the machine's (default: order).</summary>
+    public DiskMapping DiskMapping { get; init; }
+
+    /// <summary>Multi-disk images with <see cref="DiskMapping.Serial"/>: the serial of the target of each image disk, in image order.</summary>
+    public IReadOnlyList<string>? DiskSerials { get; init; }
+}
 
 /// <summary>One deployment as the admin API lists it.</summary>
 public sealed record DeploymentInfo(

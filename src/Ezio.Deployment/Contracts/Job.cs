@@ -38,4 +38,14 @@ public sealed record Job(
     PostSteps PostSteps,
     bool VerifyAfterWrite,
     DateTimeOffset IssuedAt,
-    string? Signature = null);
+    string? Signature = null)
+{
+    /// <summary>
+    /// The disks of a multi-disk image, in image order; null for a single-disk image, whose
+    /// table is <see cref="PartitionTable"/>. Covered by the signature like every other field.
+    /// </summary>
+    public IReadOnlyList<JobDisk>? Disks { get; init; }
+
+    /// <summary>How <see cref="Disks"/> map to the machine's disks.</summary>
+    public DiskMapping DiskMapping { get; init; }
+}

@@ -57,7 +57,7 @@ internal static class ClonezillaMultiDiskImporter
         // The first disk's manifest carries the image-wide facts (name, source, created) and
         // stays the top level, so readers that know one disk see a whole first disk.
         ImageManifest manifest = manifests[0];
-        manifest.Disks = manifests.Select((m, k) => new DiskInfo
+        manifest.Disks = manifests.Select((m, k) => new ImageDisk
         {
             Name = disks[k],
             Base = MultiDiskLayout.DiskBase(k),

@@ -214,7 +214,11 @@ internal sealed partial class DeploymentManager
         var job = new Job(deployment.Id, machine.Mac, deployment.Image, ServerUrl + ApiRoutes.TorrentPath(deployment.Image),
             deployment.InfoHash, deployment.ImageSizeBytes, deployment.TargetDisk, deployment.PartitionTable, deployment.After,
             deployment.Seeding, new PostSteps(hostname, deployment.GrowLastPartition),
-            deployment.VerifyAfterWrite, _time.GetUtcNow());
+            deployment.VerifyAfterWrite, _time.GetUtcNow())
+        {
+            Disks = deployment.Disks,
+            DiskMapping = deployment.DiskMapping,
+        };
         if (_signingKey is not null)
         {
             job = JobSigner.Sign(job, _signingKey);

@@ -123,6 +123,10 @@ internal sealed partial class DeploymentManager
         {
             return ApiOutcome<DeploymentInfo>.Fail(400, "targetDisk: by-path and serial need a value");
         }
+        if (MultiDiskJobs.Refusal(image.Disks, request) is { } multiDisk)
+        {
+            return ApiOutcome<DeploymentInfo>.Fail(400, multiDisk);
+        }
         if (request.StopAfterCompleted < -1 || request.TimeoutMinutes < 0 || request.Seeding is { MaxMinutes: < 0 })
         {
             return ApiOutcome<DeploymentInfo>.Fail(400, "negative limits");
@@ -143,6 +147,8 @@ internal sealed partial class DeploymentManager
                 InfoHash = image.Torrent.InfoHash.ToString(),
                 ImageSizeBytes = image.SizeBytes,
                 PartitionTable = image.PartitionTable,
+                Disks = MultiDiskJobs.WithSerials(image.Disks, request.DiskSerials),
+                DiskMapping = request.DiskMapping,
                 State = DeploymentState.Active,
                 After = request.After,
                 TargetDisk = request.TargetDisk ?? new TargetDiskRule(TargetDiskKind.Auto, null),

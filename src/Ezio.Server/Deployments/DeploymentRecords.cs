@@ -16,6 +16,10 @@ internal sealed class DeploymentRecord
     public bool GrowLastPartition { get; init; }
     public bool VerifyAfterWrite { get; init; }
     public string? PartitionTable { get; init; }
+
+    /// <summary>Multi-disk images: every disk (with the serial of its target under <see cref="DiskMapping.Serial"/>).</summary>
+    public List<JobDisk>? Disks { get; init; }
+    public DiskMapping DiskMapping { get; init; }
     public Dictionary<string, string> Hostnames { get; init; } = [];
 
     /// <summary>See <see cref="Deployments.HostnameTemplate"/>; the <see cref="Hostnames"/> map wins.</summary>

@@ -82,7 +82,10 @@ internal sealed class DirectoryImageCatalog(string root) : IImageCatalog
             return false;
         }
         var table = string.IsNullOrWhiteSpace(manifest.PartitionTable.Sfdisk) ? null : manifest.PartitionTable.Sfdisk;
-        image = new ImageEntry(name, torrent, bytes, () => OpenPieceStore(directory, torrent), table, manifest.DiskSize, PieceStore: true);
+        image = new ImageEntry(name, torrent, bytes, () => OpenPieceStore(directory, torrent), table, manifest.DiskSize, PieceStore: true)
+        {
+            Disks = Deployments.MultiDiskJobs.FromManifest(manifest),
+        };
         return true;
     }
 

@@ -13,6 +13,9 @@ internal sealed record ImageEntry(string Name, Torrent Torrent, byte[] TorrentBy
 {
     /// <summary>What the job calls imageSizeBytes: the disk size when known, else the torrent's length.</summary>
     public long SizeBytes => DiskSizeBytes > 0 ? Math.Max(DiskSizeBytes, Torrent.TotalLength) : Torrent.TotalLength;
+
+    /// <summary>The disks of a multi-disk image (image.json "disks"), else null.</summary>
+    public IReadOnlyList<Ezio.Deployment.Contracts.JobDisk>? Disks { get; init; }
 }
 
 /// <summary>

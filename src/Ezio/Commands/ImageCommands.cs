@@ -136,7 +136,7 @@ internal static class ImageCommands
         if (m.Disks is { } disks)
         {
             // A multi-disk image: each disk with its base in the torrent's address space.
-            foreach (DiskInfo d in disks)
+            foreach (ImageDisk d in disks)
             {
                 Console.WriteLine($"disk {d.Name}:{new string(' ', Math.Max(1, 8 - d.Name.Length))}base 0x{d.Base:x}, used {Common.Size(d.UsedBytes)}");
                 PrintDisk(d.DiskSize, d.LogicalSectorSize, d.PartitionTable, d.BootArea);

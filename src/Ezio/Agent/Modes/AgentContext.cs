@@ -39,6 +39,9 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
 
     public Disk? Disk { get; set; }
 
+    /// <summary>A multi-disk job's targets, in image disk order (<see cref="Disk"/> is the first); null otherwise.</summary>
+    public IReadOnlyList<Disk>? Disks { get; set; }
+
     public Torrent? Torrent { get; set; }
 
     public SnapshotStorage? Storage { get; set; }
@@ -99,6 +102,7 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
         PostStepNotes.Clear();
         Job = null;
         Disk = null;
+        Disks = null;
         Torrent = null;
         DoneAnswer = null;
         Phase = DeployPhase.Registered;

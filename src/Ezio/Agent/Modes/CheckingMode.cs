@@ -25,6 +25,11 @@ internal sealed class CheckingMode : Mode
 
         var torrent = await FetchTorrentAsync(context, job, cancellationToken).ConfigureAwait(false);
         context.Torrent = torrent;
+        if (MultiDiskJob.Check(context, job, torrent))
+        {
+            context.Status.SetRefusal(null);
+            return new PartitioningMode();
+        }
 
         var disk = DiskCheck.Select(job.TargetDisk, job.ImageSizeBytes, context.Options.Disk, context.Inventory.List(), ResolveDiskName);
         DiskCheck.CheckNotInUse(disk, ReadText("/proc/self/mountinfo"), ReadText("/proc/swaps"));
@@ -133,7 +138,8 @@ internal sealed class CheckingMode : Mode
         {
             return torrent.TotalLength == imageSizeBytes ? null : $"the torrent holds {torrent.TotalLength} bytes, the job says {imageSizeBytes}";
         }
-        return map.TargetEnd <= imageSizeBytes ? null : $"the torrent's extents end at byte {map.TargetEnd}, past the job's image size {imageSizeBytes}";
+        // A multi-disk torrent's extents reach past 2^56: each disk is checked against its own size (MultiDiskJob).
+        return map.TargetEnd <= imageSizeBytes || map.TargetEnd > MultiDiskLayout.DiskBase(1) ? null : $"the torrent's extents end at byte {map.TargetEnd}, past the job's image size {imageSizeBytes}";
     }
 
     /// <summary>/dev/disk/by-path/x, /dev/sda or /dev/loop3 → kernel name of a whole disk; null otherwise.</summary>

@@ -16,6 +16,10 @@ internal sealed class PartitioningMode : Mode
     {
         var job = context.Job!;
         var disk = context.Disk!;
+        if (context.Disks is { Count: > 1 })
+        {
+            return await MultiDiskJob.PartitionAsync(context, cancellationToken).ConfigureAwait(false);
+        }
         if (string.IsNullOrWhiteSpace(job.PartitionTable))
         {
             return new DownloadingMode();

@@ -41,6 +41,7 @@ internal sealed class VerifyingMode : Mode
         var storage = context.Storage!;
         storage.Freeze(0, FrozenBytes);
         storage.Freeze(storage.Length - FrozenBytes, FrozenBytes);
+        await MultiDiskJob.MoveBackupHeadersAsync(context, cancellationToken).ConfigureAwait(false);
         if (disk.SizeBytes > job.ImageSizeBytes && IsGpt(disk.Path))
         {
             var result = await CommandRunner.RunAsync("sgdisk", ["-e", disk.Path], null, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
