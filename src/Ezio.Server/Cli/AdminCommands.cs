@@ -9,13 +9,13 @@ namespace Ezio.Server.Cli;
 internal static class AdminCommands
 {
     public const string DeployUsage = "ezio-server deploy <image> --machines <MAC,MAC,...|FILE|all> [--after reboot|poweroff|stay] "
-        + "[--grow-last-partition yes|no] [--hostname TEMPLATE ({mac} {mac6} {index} {index:2})] [--verify yes|no] [--server URL] [--admin-token T]";
+        + "[--grow-last-partition yes|no] [--hostname TEMPLATE ({mac} {mac6} {index} {index:2})] [--verify yes|no] [--disk-map order|size|serial:S1,S2] [--server URL] [--admin-token T]";
     public const string StatusUsage = "ezio-server status [--server URL] [--admin-token T]";
     private const string DefaultServer = "http://127.0.0.1:8080";
 
     public static async Task<int> DeployAsync(string[] args)
     {
-        var cl = Options.Parse(args, ["--machines", "--after", "--server", "--admin-token", "--grow-last-partition", "--hostname", "--verify"]);
+        var cl = Options.Parse(args, ["--machines", "--after", "--server", "--admin-token", "--grow-last-partition", "--hostname", "--verify", "--disk-map"]);
         if (cl.Positionals.Count != 1 || cl.Value("--machines") is not { } machinesArg)
         {
             throw new UsageException(DeployUsage);
@@ -30,6 +30,10 @@ internal static class AdminCommands
         var request = new CreateDeploymentRequest(cl.Positionals[0], ParseMachines(machinesArg), after,
             GrowLastPartition: cl.Bool("--grow-last-partition", false), VerifyAfterWrite: cl.Bool("--verify", false),
             HostnameTemplate: cl.Value("--hostname"));
+        if (cl.Value("--disk-map") is { } diskMap)
+        {
+            request = MultiDiskOption.Apply(request, diskMap);
+        }
         using var http = Client(cl);
         var body = new StringContent(JsonSerializer.Serialize(request, DeploymentJsonContext.Default.CreateDeploymentRequest), Encoding.UTF8, "application/json");
         using var response = await http.PostAsync(ApiRoutes.Deployments, body).ConfigureAwait(false);

@@ -57,7 +57,11 @@ internal static class MultiDiskJob
         // Every target's own checks (exclusive claim, extents inside the device) before any write.
         try
         {
-            OpenStorage(context)!.Dispose();
+            using var storage = (MultiDiskStorage)OpenStorage(context)!;
+            if (SectorSizeMismatch(job.Disks, storage.Targets.Select((t, k) => (disks[k].Path, t.IsBlockDevice, t.SectorSize)).ToList()) is { } mismatch)
+            {
+                throw new JobRefusedException(RefusalReason.WrongDisk, mismatch);
+            }
         }
         catch (TargetRefusedException e)
         {
@@ -71,6 +75,22 @@ internal static class MultiDiskJob
             throw new JobRefusedException(reason, e.Message);
         }
         return true;
+    }
+
+    /// <summary>
+    /// Why a target's logical sector size does not match its image disk's, or null: the table's
+    /// start and size count sectors, so a 512-byte image on a 4Kn disk would land wrong.
+    /// </summary>
+    internal static string? SectorSizeMismatch(IReadOnlyList<JobDisk> imageDisks, IReadOnlyList<(string Path, bool IsBlockDevice, int SectorSize)> targets)
+    {
+        for (var k = 0; k < imageDisks.Count; k++)
+        {
+            if (targets[k].IsBlockDevice && imageDisks[k].LogicalSectorSize > 0 && targets[k].SectorSize != imageDisks[k].LogicalSectorSize)
+            {
+                return $"image disk {imageDisks[k].Name} has {imageDisks[k].LogicalSectorSize}-byte sectors but {targets[k].Path}, its target, has {targets[k].SectorSize}-byte sectors";
+            }
+        }
+        return null;
     }
 
     /// <summary>The storage over every chosen disk, or null for a single-disk job.</summary>
