@@ -23,7 +23,8 @@ internal static class ImageCommands
 
           Writes <repo>/<name>/: image.json (manifest), <name>.torrent (one torrent for the whole
           disk, files named by their 32-hex disk offset) and pieces.ezp (each piece zstd-compressed
-          on its own, all-zero pieces only marked), in one streaming pass.
+          on its own, all-zero pieces only marked), in one streaming pass. A Clonezilla image
+          of several disks becomes one image and one torrent (disk k from offset k * 2^56).
             --piece-size N   piece length (power of two from 16K); default 1-16 MiB for <= 8000 pieces
             --level N        zstd level for the pieces (1-19, default 9: compressed once here,
                              sent to every machine of every deployment; decompressing is

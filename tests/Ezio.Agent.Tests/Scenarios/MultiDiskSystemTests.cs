@@ -31,7 +31,8 @@ public sealed class MultiDiskSystemTests
     public async Task Agent_TwoDiskImageOntoTwoDisks_BothDeployedCleanAndFileIdentical()
     {
         await using var rig = new AgentRig();
-        var (net, _, server, diskA) = await rig.StartDeploymentAsync(Import, 64 * MiB);
+        // sda's target is larger than sda was: its GPT backup header must move to the real end.
+        var (net, _, server, diskA) = await rig.StartDeploymentAsync(Import, 80 * MiB);
         using var diskB = LoopDisk.Create(rig.Root, 64 * MiB);
         const string mac = "02:00:00:00:40:01";
         await server.DeployAsync(new CreateDeploymentRequest("two", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(false, 0)));
@@ -41,6 +42,7 @@ public sealed class MultiDiskSystemTests
         await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Done, TimeSpan.FromSeconds(120), Diagnostics);
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(60)));
 
+        Assert.Contains("No problems found", Shell.TryRun(TimeSpan.FromSeconds(30), "sgdisk", "-v", diskA.Path).Output);
         var expected = File.ReadAllLines(Source + ".files.sha256").Select(l => l.Split("  ", 2)).ToDictionary(p => p[1], p => p[0]);
         (LoopDisk Disk, string Label, string Part)[] disks = [(diskA, "gpt", "sda1"), (diskB, "dos", "sdb1")];
         foreach (var (disk, label, part) in disks)

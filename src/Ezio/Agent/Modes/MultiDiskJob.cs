@@ -129,8 +129,9 @@ internal static class MultiDiskJob
 
     /// <summary>
     /// Freezes the start of every disk's range of the torrent, then moves the GPT backup header
-    /// of each disk after the first (the first is left to <see cref="VerifyingMode"/>) to the
-    /// end of a disk larger than its image disk.
+    /// of each disk larger than its image disk to its end. The job's image size is not the first
+    /// disk's size here (it counts every disk's data), so the first disk is handled here too;
+    /// <see cref="VerifyingMode"/> may run `sgdisk -e` on it again, which changes nothing.
     /// </summary>
     public static async Task MoveBackupHeadersAsync(AgentContext context, CancellationToken cancellationToken)
     {
@@ -143,7 +144,7 @@ internal static class MultiDiskJob
         {
             context.Storage!.Freeze(part.TorrentStart, (int)Math.Min(FrozenBytes, part.Map.TorrentLength));
         }
-        for (var k = 1; k < disks.Count; k++)
+        for (var k = 0; k < disks.Count; k++)
         {
             if (disks[k].SizeBytes > context.Job!.Disks![k].SizeBytes && VerifyingMode.IsGpt(disks[k].Path))
             {
