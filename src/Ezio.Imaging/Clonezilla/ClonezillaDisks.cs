@@ -47,6 +47,33 @@ public static class ClonezillaDisks
     public static IEnumerable<string> PartitionsOf(IEnumerable<string> parts, string disk) =>
         parts.Where(p => IsPartitionOf(p, disk));
 
+    /// <summary>
+    /// The disk (of <paramref name="disks"/>) a file of the image directory belongs to, or null
+    /// for a file of the whole image (disk, parts, Info-*, LVM lists, LV images): per disk
+    /// `&lt;disk&gt;-pt.sf`, `-mbr`, `-hidden-data-after-mbr`, `-gpt-1st`, `-chs.sf`…; per partition
+    /// `&lt;part&gt;.&lt;fs&gt;-ptcl-img.*`, `&lt;part&gt;-ebr`, `swappt-&lt;part&gt;.info`. While one disk is read,
+    /// the files of the others are known, not unknown.
+    /// </summary>
+    public static string? DiskOfFile(string fileName, IReadOnlyList<string> disks)
+    {
+        string stem = fileName.StartsWith("swappt-", StringComparison.Ordinal) ? fileName[7..] : fileName;
+        // Longest name first: "sda" must not claim "sdaa-pt.sf".
+        foreach (string disk in disks.OrderByDescending(d => d.Length))
+        {
+            if (stem.StartsWith(disk + "-", StringComparison.Ordinal))
+            {
+                return disk;
+            }
+        }
+        int dot = stem.IndexOf('.');
+        string device = dot < 0 ? stem : stem[..dot];
+        if (device.EndsWith("-ebr", StringComparison.Ordinal))
+        {
+            device = device[..^4];
+        }
+        return disks.FirstOrDefault(d => IsPartitionOf(device, d));
+    }
+
     public static bool IsPartitionOf(string part, string disk)
     {
         if (!part.StartsWith(disk, StringComparison.Ordinal) || part.Length == disk.Length)

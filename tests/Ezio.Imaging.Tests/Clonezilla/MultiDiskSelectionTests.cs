@@ -85,19 +85,6 @@ public sealed class MultiDiskSelectionTests
         Assert.Contains("2 disks (sda sdb)", e.Message);
     }
 
-    [Theory]
-    [InlineData("sda1", "sda", true)]
-    [InlineData("sda12", "sda", true)]
-    [InlineData("sdaa1", "sda", false)]
-    [InlineData("sdb1", "sda", false)]
-    [InlineData("sda", "sda", false)]
-    [InlineData("nvme0n1p2", "nvme0n1", true)]
-    [InlineData("nvme0n12", "nvme0n1", false)]
-    [InlineData("md126p1", "md126", true)]
-    [InlineData("cciss-c0d0p1", "cciss-c0d0", true)]
-    public void IsPartitionOf_Names_MatchesKernelNaming(string part, string disk, bool expected) =>
-        Assert.Equal(expected, ClonezillaDisks.IsPartitionOf(part, disk));
-
     /// <summary>The first torrent bytes, read back from the piece store.</summary>
     private static byte[] ReadTorrentBytes(string imageDir, int offset, int length)
     {
