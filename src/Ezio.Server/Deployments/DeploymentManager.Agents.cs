@@ -25,38 +25,78 @@ internal sealed partial class DeploymentManager
             return ApiOutcome<RegisterResponse>.Fail(400, "invalid field (negative size or text too long)");
         }
         MachineRecord machine;
+        string? conflictWith = null;
+        string? holder = null;
+        bool paused;
         lock (_lock)
         {
             machine = _state.Machines.FirstOrDefault(m => m.Mac == mac) ?? AddMachine(mac);
-            machine.Ip = request.Ip ?? remoteIp;
-            machine.Hostname = request.Hostname;
-            machine.BootId = request.BootId;
-            machine.AgentVersion = request.AgentVersion;
-            machine.RamBytes = request.RamBytes;
-            machine.Disks = request.Disks.ToList();
-            machine.LastSeen = _time.GetUtcNow();
-            machine.Phase = DeployPhase.Registered;
-            SaveLocked();
+            var held = HeldDeploymentLocked(machine);
+            paused = machine.Conflict is not null;
+            if (!paused && held is not null && machine.Secret is not null && machine.SecretAddress != remoteIp)
+            {
+                // Another host claims a MAC whose job is already held: never hand the job
+                // (or a fresh secret) to either side until an admin says which is real.
+                (paused, conflictWith, holder) = (true, held.Id, machine.SecretAddress);
+                machine.Conflict = remoteIp ?? "unknown";
+                SaveLocked();
+            }
+            if (!paused)
+            {
+                if (held is null || machine.Secret is null)
+                {
+                    machine.Secret = NewSecret();
+                    machine.SecretAddress = remoteIp;
+                }
+                // The socket's address: a body can claim anything.
+                machine.Ip = remoteIp;
+                machine.Hostname = request.Hostname;
+                machine.BootId = request.BootId;
+                machine.AgentVersion = request.AgentVersion;
+                machine.RamBytes = request.RamBytes;
+                machine.Disks = request.Disks.ToList();
+                machine.LastSeen = _time.GetUtcNow();
+                machine.Phase = DeployPhase.Registered;
+                SaveLocked();
+            }
+        }
+        if (conflictWith is not null)
+        {
+            DeploymentsLog.Conflict(_logger, mac, conflictWith, holder, machine.Conflict!);
+            Publish(DeploymentEventKind.MachineConflict, null, machine);
+        }
+        if (paused)
+        {
+            return ApiOutcome<RegisterResponse>.Ok(new RegisterResponse(machine.MachineId, null, Paused(machine), null));
         }
         DeploymentsLog.Registered(_logger, mac, machine.Ip);
         Publish(DeploymentEventKind.MachineRegistered, null, machine);
         var job = JobFor(machine);
-        return ApiOutcome<RegisterResponse>.Ok(new RegisterResponse(machine.MachineId, job.Job, job.Wait));
+        string? secret;
+        lock (_lock)
+        {
+            secret = machine.Secret;
+        }
+        return ApiOutcome<RegisterResponse>.Ok(new RegisterResponse(machine.MachineId, job.Job, job.Wait, secret));
     }
 
-    public ApiOutcome<JobResponse> GetJob(string? machineId)
+    public ApiOutcome<JobResponse> GetJob(string? machineId, Caller caller)
     {
         MachineRecord? machine;
         lock (_lock)
         {
             machine = _state.Machines.FirstOrDefault(m => m.MachineId == machineId);
+            if (machine is not null && RefusedLocked(machine, caller, "job") is { } refused)
+            {
+                return ApiOutcome<JobResponse>.Fail(refused.Status, refused.Error);
+            }
         }
         return machine is null
             ? ApiOutcome<JobResponse>.Fail(404, "unknown machine; register first")
             : ApiOutcome<JobResponse>.Ok(JobFor(machine));
     }
 
-    public ApiOutcome<bool> Progress(ProgressReport report)
+    public ApiOutcome<bool> Progress(ProgressReport report, Caller caller)
     {
         if (report.BytesDone < 0 || report.BytesTotal < 0 || report.RateIn < 0 || report.RateOut < 0 || report.Peers < 0 || report.Message is { Length: > 1024 })
         {
@@ -69,6 +109,10 @@ internal sealed partial class DeploymentManager
             if (error is not null)
             {
                 return ApiOutcome<bool>.Fail(404, error);
+            }
+            if (RefusedLocked(found!, caller, "progress") is { } refused)
+            {
+                return ApiOutcome<bool>.Fail(refused.Status, refused.Error);
             }
             machine = found!;
             machine.Phase = report.Phase;
@@ -88,7 +132,7 @@ internal sealed partial class DeploymentManager
     /// Records done and flips the boot menu to local boot before answering: once the agent
     /// has the acknowledgement it may reboot without deploying again.
     /// </summary>
-    public ApiOutcome<DoneResponse> Done(DoneReport report)
+    public ApiOutcome<DoneResponse> Done(DoneReport report, Caller caller)
     {
         if (report.BytesFetched < 0 || report.BytesWritten < 0 || report.TotalSeconds < 0 || report.Reason is { Length: > 1024 })
         {
@@ -102,6 +146,10 @@ internal sealed partial class DeploymentManager
             if (error is not null)
             {
                 return ApiOutcome<DoneResponse>.Fail(404, error);
+            }
+            if (RefusedLocked(m!, caller, "done") is { } refused)
+            {
+                return ApiOutcome<DoneResponse>.Fail(refused.Status, refused.Error);
             }
             machine = m!;
             deployment = d!;
@@ -149,16 +197,22 @@ internal sealed partial class DeploymentManager
         return ApiOutcome<DoneResponse>.Ok(new DoneResponse(true, report.Ok && status.KeepSeeding, status.SeedUntil));
     }
 
-    public ApiOutcome<SeedingStatus> Seeding(string? deploymentId)
+    public ApiOutcome<SeedingStatus> Seeding(string? deploymentId, string? machineId, Caller caller)
     {
         DeploymentRecord? deployment;
         lock (_lock)
         {
-            deployment = _state.Deployments.FirstOrDefault(d => d.Id == deploymentId);
+            var error = FindLocked(machineId, deploymentId, out var machine, out deployment);
+            if (error is not null)
+            {
+                return ApiOutcome<SeedingStatus>.Fail(404, error);
+            }
+            if (RefusedLocked(machine!, caller, "seeding") is { } refused)
+            {
+                return ApiOutcome<SeedingStatus>.Fail(refused.Status, refused.Error);
+            }
         }
-        return deployment is null
-            ? ApiOutcome<SeedingStatus>.Fail(404, "unknown deployment")
-            : ApiOutcome<SeedingStatus>.Ok(SeedingFor(deployment, _time.GetUtcNow()));
+        return ApiOutcome<SeedingStatus>.Ok(SeedingFor(deployment!, _time.GetUtcNow()));
     }
 
     private SeedingStatus SeedingFor(DeploymentRecord d, DateTimeOffset now)
@@ -183,9 +237,14 @@ internal sealed partial class DeploymentManager
     {
         DeploymentRecord? deployment;
         string? hostname;
+        string? secret;
         var joined = false;
         lock (_lock)
         {
+            if (machine.Conflict is not null)
+            {
+                return new JobResponse(null, Paused(machine));
+            }
             deployment = _state.Deployments.FirstOrDefault(d => d.State == DeploymentState.Active && d.Machines.Contains(machine.Mac)
                 && !d.Done.Contains(machine.Mac) && !d.Failed.Contains(machine.Mac));
             if (deployment is null)
@@ -205,6 +264,7 @@ internal sealed partial class DeploymentManager
             }
             machine.DeploymentId = deployment.Id;
             hostname = deployment.HostnameFor(machine.Mac);
+            secret = machine.Secret;
             SaveLocked();
         }
         if (joined)
@@ -214,7 +274,7 @@ internal sealed partial class DeploymentManager
         var job = new Job(deployment.Id, machine.Mac, deployment.Image, ServerUrl + ApiRoutes.TorrentPath(deployment.Image),
             deployment.InfoHash, deployment.ImageSizeBytes, deployment.TargetDisk, deployment.PartitionTable, deployment.After,
             deployment.Seeding, new PostSteps(hostname, deployment.GrowLastPartition),
-            deployment.VerifyAfterWrite, _time.GetUtcNow());
+            deployment.VerifyAfterWrite, _time.GetUtcNow(), secret);
         if (_signingKey is not null)
         {
             job = JobSigner.Sign(job, _signingKey);

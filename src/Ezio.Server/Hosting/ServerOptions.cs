@@ -24,7 +24,14 @@ internal sealed class ServerOptions
     /// <summary>Past deployments (SQLite); null means &lt;state&gt;/history.db, none without a state directory.</summary>
     public string? HistoryFile { get; set; }
     public int PeerPort { get; set; } = 6881;
+    /// <summary>Bearer token of the admin API; null: read or create <see cref="AdminTokenFile"/>.</summary>
     public string? AdminToken { get; set; }
+
+    /// <summary>Where the admin token lives; null means &lt;state&gt;/admin-token.</summary>
+    public string? AdminTokenFile { get; set; }
+
+    /// <summary>Run the admin API without a token (a warning in the log and on the dashboard).</summary>
+    public bool Insecure { get; set; }
 
     /// <summary>Path of a PEM ECDSA P-256 private key; jobs are signed when set.</summary>
     public string? SigningKeyFile { get; set; }
