@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.Deployment.Contracts;
@@ -72,7 +74,7 @@ internal static class Program
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var clock = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, agents)
-            .Select(i => AgentAsync(http, i, agents, TimeSpan.FromSeconds(interval), stats, stop.Token))
+            .Select(i => AgentAsync(server, i, agents, TimeSpan.FromSeconds(interval), stats, stop.Token))
             .Append(FloodAsync(http, deployment.InfoHash, flood, stats, stop.Token))
             .ToList();
         await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -85,9 +87,35 @@ internal static class Program
         return stats.Failures == 0 ? 0 : 1;
     }
 
-    /// <summary>One agent: register (spread over the first interval), then a progress report per tick.</summary>
-    private static async Task AgentAsync(HttpClient http, int index, int agents, TimeSpan interval, Stats stats, CancellationToken cancellationToken)
+    /// <summary>
+    /// One agent, from its own loopback address (127.0.x.y, as machines of a LAN each have
+    /// theirs): register (spread over the first interval), then a progress report per tick.
+    /// </summary>
+    private static async Task AgentAsync(Uri server, int index, int agents, TimeSpan interval, Stats stats, CancellationToken cancellationToken)
     {
+        var local = new IPEndPoint(new IPAddress([127, 0, (byte)(1 + index / 250), (byte)(1 + index % 250)]), 0);
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(local);
+                    await socket.ConnectAsync(context.DnsEndPoint, token).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        })
+        {
+            BaseAddress = server,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
         try
         {
             await Task.Delay(interval * index / agents, cancellationToken).ConfigureAwait(false);

@@ -30,7 +30,20 @@ internal sealed partial class DeploymentManager
         bool paused;
         lock (_lock)
         {
-            machine = _state.Machines.FirstOrDefault(m => m.Mac == mac) ?? AddMachine(mac);
+            if (!_machines.TryGetValue(mac, out var known))
+            {
+                // A new MAC: bounded in rate per address and in number (the oldest idle machine goes).
+                if (!_newMachines.TryTake(remoteIp))
+                {
+                    return ApiOutcome<RegisterResponse>.Fail(429, $"too many new machines from {remoteIp}; try again in a minute");
+                }
+                known = AddMachineLocked(mac);
+                if (known is null)
+                {
+                    return ApiOutcome<RegisterResponse>.Fail(503, $"{_maxMachines} machines known, all in open deployments; no room for another");
+                }
+            }
+            machine = known;
             var held = HeldDeploymentLocked(machine);
             paused = machine.Conflict is not null;
             if (!paused && held is not null && machine.Secret is not null && machine.SecretAddress != remoteIp)
@@ -39,7 +52,7 @@ internal sealed partial class DeploymentManager
                 // (or a fresh secret) to either side until an admin says which is real.
                 (paused, conflictWith, holder) = (true, held.Id, machine.SecretAddress);
                 machine.Conflict = remoteIp ?? "unknown";
-                SaveLocked();
+                SaveLocked(machine);
             }
             if (!paused)
             {
@@ -57,7 +70,7 @@ internal sealed partial class DeploymentManager
                 machine.Disks = request.Disks.ToList();
                 machine.LastSeen = _time.GetUtcNow();
                 machine.Phase = DeployPhase.Registered;
-                SaveLocked();
+                SaveLocked(machine);
             }
         }
         if (conflictWith is not null)
@@ -85,7 +98,7 @@ internal sealed partial class DeploymentManager
         MachineRecord? machine;
         lock (_lock)
         {
-            machine = _state.Machines.FirstOrDefault(m => m.MachineId == machineId);
+            machine = MachineByIdLocked(machineId);
             if (machine is not null && RefusedLocked(machine, caller, "job") is { } refused)
             {
                 return ApiOutcome<JobResponse>.Fail(refused.Status, refused.Error);
@@ -185,7 +198,7 @@ internal sealed partial class DeploymentManager
                 deployment.FinishedAt = now;
                 finished = true;
             }
-            SaveLocked();
+            SaveLocked(machine, deployment);
         }
         DeploymentsLog.MachineDone(_logger, machine.Mac, deployment.Id, report.Ok, report.Reason);
         Publish(DeploymentEventKind.MachineDone, deployment, machine, report);
@@ -265,7 +278,7 @@ internal sealed partial class DeploymentManager
             machine.DeploymentId = deployment.Id;
             hostname = deployment.HostnameFor(machine.Mac);
             secret = machine.Secret;
-            SaveLocked();
+            SaveLocked(machine, joined ? deployment : null);
         }
         if (joined)
         {
@@ -285,7 +298,7 @@ internal sealed partial class DeploymentManager
 
     private string? FindLocked(string? machineId, string? deploymentId, out MachineRecord? machine, out DeploymentRecord? deployment)
     {
-        machine = _state.Machines.FirstOrDefault(m => m.MachineId == machineId);
+        machine = MachineByIdLocked(machineId);
         deployment = _state.Deployments.FirstOrDefault(d => d.Id == deploymentId);
         if (machine is null)
         {
@@ -298,10 +311,54 @@ internal sealed partial class DeploymentManager
         return deployment.Machines.Contains(machine.Mac) ? null : "machine is not part of this deployment";
     }
 
-    private MachineRecord AddMachine(string mac)
+    /// <summary>Machine ids are "m-" and the MAC's 12 hex digits, so the id finds the MAC.</summary>
+    private MachineRecord? MachineByIdLocked(string? machineId)
     {
+        if (machineId is not { Length: 14 } || !machineId.StartsWith("m-", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var mac = string.Create(17, machineId, (span, id) =>
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                span[i * 3] = id[2 + i * 2];
+                span[i * 3 + 1] = id[3 + i * 2];
+                if (i < 5)
+                {
+                    span[i * 3 + 2] = ':';
+                }
+            }
+        });
+        return _machines.GetValueOrDefault(mac) is { } machine && machine.MachineId == machineId ? machine : null;
+    }
+
+    /// <summary>
+    /// A record for a new MAC. At the cap, the machine seen longest ago that no open deployment
+    /// names makes room; null when every known machine belongs to an open deployment.
+    /// </summary>
+    private MachineRecord? AddMachineLocked(string mac)
+    {
+        if (_machines.Count >= _maxMachines)
+        {
+            var members = _state.Deployments.Where(d => d.IsOpen).SelectMany(d => d.Machines).ToHashSet(StringComparer.Ordinal);
+            var oldest = _machines.Values.Where(m => !members.Contains(m.Mac)).MinBy(m => m.LastSeen);
+            if (oldest is null)
+            {
+                return null;
+            }
+            _machines.Remove(oldest.Mac);
+            try
+            {
+                _store.DeleteMachine(oldest.Mac);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                DeploymentsLog.SaveFailed(_logger, e);
+            }
+        }
         var machine = new MachineRecord { MachineId = "m-" + mac.Replace(":", "", StringComparison.Ordinal), Mac = mac };
-        _state.Machines.Add(machine);
+        _machines[mac] = machine;
         return machine;
     }
 

@@ -29,7 +29,7 @@ internal sealed partial class DeploymentManager
         MachineRecord? machine;
         lock (_lock)
         {
-            machine = _state.Machines.FirstOrDefault(m => m.Mac == mac);
+            machine = _machines.GetValueOrDefault(mac);
             if (machine is null)
             {
                 return ApiOutcome<MachineInfo>.Fail(404, $"no machine {mac}");
@@ -37,7 +37,7 @@ internal sealed partial class DeploymentManager
             machine.Conflict = null;
             machine.Secret = null;
             machine.SecretAddress = null;
-            SaveLocked();
+            SaveLocked(machine);
         }
         DeploymentsLog.Released(_logger, mac);
         Publish(DeploymentEventKind.MachineReleased, null, machine);

@@ -55,7 +55,7 @@ internal static class ServerHost
         services.AddSingleton<BootMenuWriter>();
         services.AddSingleton(new LiveFiles(options.LiveDirectory ?? (options.Menus.BootRoot is { } boot ? Path.Combine(boot, "live") : null)));
         services.AddSingleton<IImageCatalog>(new DirectoryImageCatalog(options.Repo));
-        services.AddSingleton(new StateStore(options.StateDirectory));
+        services.AddSingleton(_ => new StateStore(options.StateDirectory));
         services.AddSingleton<DeploymentEventHub>();
         services.AddSingleton<IDeploymentEvents>(sp => sp.GetRequiredService<DeploymentEventHub>());
         services.AddSingleton<DeploymentManager>();

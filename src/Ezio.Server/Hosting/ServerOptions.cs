@@ -43,6 +43,12 @@ internal sealed class ServerOptions
     public int AnnounceIntervalSeconds { get; set; } = 60;
     public int MaxPeersPerTorrent { get; set; } = 5000;
 
+    /// <summary>Machines the server remembers; past it, the idle one seen longest ago is forgotten.</summary>
+    public int MaxMachines { get; set; } = 10_000;
+
+    /// <summary>New MACs one address may register per minute (0: no limit).</summary>
+    public int NewMachinesPerMinute { get; set; } = 60;
+
     /// <summary>Hash the image before seeding (safe; slow for big images).</summary>
     public bool SeedRecheck { get; set; } = true;
 
