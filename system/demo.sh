@@ -185,12 +185,22 @@ lan_spawn srv "$LAN_DIR/server.log" env DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOL
     dotnet "$server_dll" --repo "$cache/repo" --listen "$server_url" --public-url "$server_url" \
     --state "$LAN_DIR/server/state" --boot-root "$LAN_DIR/server/boot" --peer-port 6881 --ocsmgrd-port -1
 server_pid=$LAN_PID
+# The server makes its admin token on the first start, in its state directory (0600); the
+# admin calls below send it. The curl config file keeps it off the command line.
+token_file=$LAN_DIR/server/state/admin-token
+auth=$LAN_DIR/admin.curl
 for ((t = 0; t < 300; t++)); do
-    lan_exec srv curl -sf -o /dev/null "$server_url/api/v1/deployments" && break
+    if [[ -s $token_file ]]; then
+        (umask 077 && printf 'header = "Authorization: Bearer %s"\n' "$(cat "$token_file")" >"$auth")
+        lan_exec srv curl -sf -K "$auth" -o /dev/null "$server_url/api/v1/deployments" && break
+    fi
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.2
 done
-lan_exec srv curl -sf -o /dev/null "$server_url/api/v1/deployments" || { tail -n 20 "$LAN_DIR/server.log" >&2; die "ezio-server did not start"; }
+if [[ ! -s $auth ]] || ! lan_exec srv curl -sf -K "$auth" -o /dev/null "$server_url/api/v1/deployments"; then
+    tail -n 20 "$LAN_DIR/server.log" >&2
+    die "ezio-server did not start"
+fi
 
 # The dashboard, reachable from the host: a forwarder on 127.0.0.1 into the server namespace.
 "$py" "$here/demo_watch.py" forward "$LAN_DIR/dashboard.port" "$(lan_ns srv)" "$srv_ip:8080" 2>>"$LAN_DIR/forward.log" &
@@ -206,7 +216,7 @@ echo "      ssh -L 8080:127.0.0.1:${dash##*:} root@this-host, then http://localh
 
 macs=$(for ((i = 1; i <= total; i++)); do printf '"%s",' "${MAC[i]}"; done)
 body="{\"image\":\"$image\",\"machines\":[${macs%,}],\"after\":\"reboot\",\"seeding\":{\"untilAllDone\":true,\"maxMinutes\":2}}"
-created=$(curl -sf -X POST "$dash/api/v1/deployments" -H 'content-type: application/json' -d "$body") || die "could not create the deployment: $body"
+created=$(curl -sf -K "$auth" -X POST "$dash/api/v1/deployments" -H 'content-type: application/json' -d "$body") || die "could not create the deployment: $body"
 deployment=$("$py" -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$created")
 echo "demo: deployment $deployment: $image to ${total} machines (${MAC[1]} .. ${MAC[total]})"
 
@@ -232,7 +242,7 @@ status=0
 watch_left=$((TIMEOUT - $(elapsed) - 60))
 ((watch_left < 30)) && watch_left=30
 # In the background, so that Ctrl-C or the watchdog reach this shell's trap at once.
-"$py" "$here/demo_watch.py" watch "$dash" "$LAN_DIR/results.json" "$watch_left" "${specs[@]}" &
+EZIO_ADMIN_TOKEN_FILE=$token_file "$py" "$here/demo_watch.py" watch "$dash" "$LAN_DIR/results.json" "$watch_left" "${specs[@]}" &
 watch_pid=$!
 echo "$watch_pid" >>"$LAN_DIR/pids"
 wait "$watch_pid" || status=1

@@ -73,7 +73,13 @@ def forward(port_file, netns, target):
 
 
 def fetch(url):
-    with urllib.request.urlopen(url, timeout=5) as r:
+    # The admin list (/api/v1/machines) needs the server's token; the dashboard does not.
+    request = urllib.request.Request(url)
+    token_file = os.environ.get("EZIO_ADMIN_TOKEN_FILE")
+    if token_file and os.path.exists(token_file):
+        with open(token_file) as f:
+            request.add_header("Authorization", "Bearer " + f.read().strip())
+    with urllib.request.urlopen(request, timeout=5) as r:
         return json.load(r)
 
 

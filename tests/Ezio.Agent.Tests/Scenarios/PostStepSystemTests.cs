@@ -44,11 +44,7 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         Assert.DoesNotContain("Post-step", agent.Output);
 
         // The other machine is done: seeding stops, the post-steps run, then the after-action.
-        var registered = await server.Http.PostAsJsonAsync(ApiRoutes.Register, new RegisterRequest(other, null, null, [], 0, null, null),
-            DeploymentJsonContext.Default.RegisterRequest);
-        var machineId = (await registered.Content.ReadFromJsonAsync(DeploymentJsonContext.Default.RegisterResponse))!.MachineId;
-        (await server.Http.PostAsJsonAsync(ApiRoutes.Done, new DoneReport(machineId, deployment.Id, true, null, 1, 0, 1, 0, 0),
-            DeploymentJsonContext.Default.DoneReport)).EnsureSuccessStatusCode();
+        await server.ReportOtherDoneAsync(other, deployment.Id);
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         Assert.Equal($"reboot {deployment.Id}", File.ReadAllText(rig.Marker).Trim());
 
