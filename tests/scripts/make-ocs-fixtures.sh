@@ -5,7 +5,11 @@
 # Not run by `make test`; CI only reads the committed fixtures.
 #
 # Usage (root): tests/scripts/make-ocs-fixtures.sh [CASE...]
+#               tests/scripts/make-ocs-fixtures.sh --verify [CASE...]
 #   CASE: gpt-lvm mbr-swap-extended lvm-thin multi-disk (default: all)
+#   Each case is checked after it is written (--verify: only the check): its
+#   partclone images are restored and their files compared with
+#   <case>.files.sha256.
 # Needs: apt-get install --no-install-recommends clonezilla drbl partclone lvm2
 #        parted xfsprogs dosfstools ntfs-3g zstd pigz gdisk mtools
 #
@@ -81,9 +85,9 @@ setup_namespace() {
         esac
     done < "$work/nodes"
     mount --bind "$work/partitions" /proc/partitions
-    # Private LVM state and configuration.
+    # Private blkid cache, LVM state and configuration, logs.
     local d
-    for d in /run/lvm /run/lock/lvm /etc/lvm/backup /etc/lvm/archive /etc/lvm/cache /var/log /var/lib/clonezilla; do
+    for d in /run/blkid /run/lvm /run/lock/lvm /etc/lvm/backup /etc/lvm/archive /etc/lvm/cache /var/log /var/lib/clonezilla; do
         mkdir -p "$d"
         mount -t tmpfs ocslvm "$d"
     done
@@ -165,6 +169,48 @@ make_fs() {
     list_content "$work/files.sha256" "$work/content/$fsid" "$fsid"
 }
 
+# make_thin WORK VG POOL EXTENTS VSIZE: a thin pool POOL and a thin LV "thin"
+# of VSIZE in VG.  lvcreate refuses thin pools without the device-mapper
+# driver (it must format the pool's metadata LV), so the pool is made as LVM
+# itself would describe it: lvcreate makes the pool's data, metadata and spare
+# LVs (linear, so LVM places them), vgcfgbackup writes the VG's text, which is
+# changed into the layout lvcreate writes for a thin pool (sub-LVs hidden, LV
+# "POOL" of segment type thin-pool over POOL_tdata/POOL_tmeta, LV "thin" of
+# type thin), and `vgcfgrestore --force` puts it on the PV.  From there on
+# everything (pvscan, lvscan, vgcfgbackup by ocs-sr) reads LVM's real on-disk
+# metadata.  The pool's metadata LV is not formatted (no thin_check data): it
+# is never part of an ocs-sr image.
+make_thin() {
+    local work="$1" vg="$2" pool="$3" extents="$4" vsize="$5" vsize_ext now
+    # Names with _pmspare, _tmeta, _tdata are reserved: renamed in the text.
+    lvcreate -q --driverloaded n -an -Zn -y -l 1 -n pmspare0 "$vg"
+    lvcreate -q --driverloaded n -an -Zn -y -l 1 -n tmeta0 "$vg"
+    lvcreate -q --driverloaded n -an -Zn -y -l "$extents" -n tdata0 "$vg"
+    vgcfgbackup -q -f "$work/thin-linear.txt" "$vg" > /dev/null
+    vsize_ext=$(( ${vsize%M} / 4 ))
+    now="$(date +%s)"
+    awk -v pool="$pool" -v ext="$extents" -v vext="$vsize_ext" -v now="$now" '
+        function lv(name, id, status, count, seg) {
+            printf "\t\t%s {\n\t\t\tid = \"%s\"\n\t\t\tstatus = [%s]\n\t\t\tflags = []\n", name, id, status
+            printf "\t\t\tcreation_time = %d\n\t\t\tcreation_host = \"vm\"\n\t\t\tsegment_count = 1\n\n", now
+            printf "\t\t\tsegment1 {\n\t\t\t\tstart_extent = 0\n\t\t\t\textent_count = %d\n\n%s\t\t\t}\n\t\t}\n\n", count, seg
+        }
+        /^\t\tpmspare0 {/ { sub(/pmspare0/, "lvol0_pmspare"); hidden = 1 }
+        /^\t\ttmeta0 {/ { sub(/tmeta0/, pool "_tmeta"); hidden = 1 }
+        /^\t\ttdata0 {/ { sub(/tdata0/, pool "_tdata"); hidden = 1 }
+        hidden && /status = / { sub(/, "VISIBLE"/, "") }
+        hidden && /^\t\t}/ { hidden = 0 }
+        /^\tlogical_volumes {/ { print; getline; print
+            lv(pool, "Thinpo-ol00-0000-0000-0000-0000-000001", "\"READ\", \"WRITE\", \"VISIBLE\"", ext,
+               "\t\t\t\ttype = \"thin-pool\"\n\t\t\t\tmetadata = \"" pool "_tmeta\"\n\t\t\t\tpool = \"" pool "_tdata\"\n\t\t\t\ttransaction_id = 1\n\t\t\t\tchunk_size = 128\n\t\t\t\tdiscards = \"passdown\"\n\t\t\t\tzero_new_blocks = 1\n")
+            lv("thin", "ThinLV-0000-0000-0000-0000-0000-000001", "\"READ\", \"WRITE\", \"VISIBLE\"", vext,
+               "\t\t\t\ttype = \"thin\"\n\t\t\t\tthin_pool = \"" pool "\"\n\t\t\t\ttransaction_id = 0\n\t\t\t\tdevice_id = 1\n")
+            next }
+        { print }
+    ' "$work/thin-linear.txt" > "$work/thin-pool.txt"
+    vgcfgrestore -q --driverloaded n --force -f "$work/thin-pool.txt" "$vg"
+}
+
 # Stage "build": file systems, swap and LVM on the nodes of $work/nodes, as
 # described by $work/build (lines: "fs <dev> <type> <label> <uuid>",
 # "swap <dev> - <label> <uuid>", "pv <dev> - <pvuuid>", "vg <vg> <pvdevs>",
@@ -179,9 +225,7 @@ inner_build() {
             pv)  pvcreate -q --uuid "$fsid" --norestorefile "/dev/$dev" ;;
             vg)  vgcreate -q -s 4m "$dev" "$type" ;;
             lv)  lvcreate -q --driverloaded n -an -Zn -y -l "$fsid" -n "$type" "$dev" ;;
-            thin)
-                lvcreate -q --driverloaded n -an -Zn -y --type thin-pool -l "$fsid" -n "$type" "$dev"
-                lvcreate -q --driverloaded n -an -y -V "$uuid" --thinpool "$type" -n thin "$dev" ;;
+            thin) make_thin "$work" "$dev" "$type" "$fsid" "$uuid" ;;
         esac
     done < "$work/build"
     if grep -q '^pv' "$work/build"; then
@@ -225,6 +269,42 @@ if [ "${1:-}" = --inner ]; then
     exit 0
 fi
 
+# verify_case CASE: restores every partclone image of the fixture with
+# partclone.restore and compares the files in it with CASE.files.sha256
+# (ext4: debugfs rdump; vfat: mcopy; xfs: a read-only mount in a private
+# mount namespace).  Catches a fixture that does not hold what was put in.
+verify_case() {
+    local c="$1" dir="$fixtures/$1" tmp img base fsid fs raw
+    tmp="$(mktemp -d /tmp/ocs-verify.XXXXXX)"
+    : > "$tmp/got.sha256"
+    for img in "$dir"/*-ptcl-img.*.aa; do
+        base="$(basename "${img%.aa}")"
+        fsid="${base%%.*}"; fs="${base#*.}"; fs="${fs%%-ptcl-img*}"
+        raw="$tmp/$fsid.raw"
+        cat "${img%.aa}".a? | zstd -dc |
+            partclone.restore -q -C -s - -W -O "$raw" -L "$tmp/$fsid.log" > /dev/null 2>&1
+        mkdir -p "$tmp/files/$fsid"
+        case "$fs" in
+            vfat|fat*) MTOOLS_SKIP_CHECK=1 mcopy -s -i "$raw" '::/*' "$tmp/files/$fsid/" ;;
+            ext*) debugfs -R "rdump / $tmp/files/$fsid" "$raw" > /dev/null 2>&1 ;;
+            xfs)
+                mkdir -p "$tmp/mnt"
+                # shellcheck disable=SC2016 # expanded by the inner sh
+                unshare -m sh -c 'mount -o ro,loop,norecovery "$1" "$2" && cp -a "$2/." "$3/"; umount "$2"' \
+                    sh "$raw" "$tmp/mnt" "$tmp/files/$fsid"
+                ;;
+        esac
+        list_content "$tmp/got.sha256" "$tmp/files/$fsid" "$fsid"
+    done
+    if diff <(LC_ALL=C sort "$fixtures/$c.files.sha256") <(LC_ALL=C sort "$tmp/got.sha256"); then
+        echo "== $c: every file restored from the images matches $c.files.sha256"
+        rm -rf "$tmp"
+    else
+        echo "== $c: images and $c.files.sha256 differ (restored files in $tmp)" >&2
+        return 1
+    fi
+}
+
 # ---------------------------------------------------------------------------
 # Outside: disks, loop devices, namespace runs, copy into the fixtures.
 # ---------------------------------------------------------------------------
@@ -240,6 +320,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# attach FILE [losetup options]: prints a new loop device of FILE.  Kernel
+# partitions left on that loop device by an earlier user (partx -a without
+# partx -d outlives losetup -d) are removed: lsblk and blkid would list them
+# instead of the whole disk.
+attach() {
+    local file="$1" loop
+    shift
+    loop="$(losetup -f --show "$@" "$file")"
+    partx -d "$loop" 2> /dev/null || true
+    echo "$loop"
+}
+
 # attach_disk WORK NAME: a loop device for WORK/NAME.img and one per partition
 # at its byte range (an extended partition gets its first 1 KiB, as the kernel
 # shows it); appends "NAME maj min" and "NAMEk maj min" to WORK/nodes.
@@ -247,14 +339,14 @@ trap cleanup EXIT
 # partprobe, which re-adds them under new minor numbers behind the nodes.
 attach_disk() {
     local work="$1" name="$2" loop nr start sectors type
-    loop="$(losetup -f --show "$work/$name.img")"
+    loop="$(attach "$work/$name.img")"
     loops+=("$loop")
     printf '%s %s\n' "$name" "$(tr ':' ' ' < "/sys/block/${loop#/dev/}/dev")" >> "$work/nodes"
     while read -r nr start sectors type; do
         case "$type" in
             0x5|0xf|0x85) sectors=2 ;;
         esac
-        loop="$(losetup -f --show -o $(( start * 512 )) --sizelimit $(( sectors * 512 )) "$work/$name.img")"
+        loop="$(attach "$work/$name.img" -o $(( start * 512 )) --sizelimit $(( sectors * 512 )))"
         loops+=("$loop")
         printf '%s%s %s\n' "$name" "$nr" "$(tr ':' ' ' < "/sys/block/${loop#/dev/}/dev")" >> "$work/nodes"
         printf '%s%s %s\n' "$name" "$nr" "$start" >> "$work/starts"
@@ -279,11 +371,11 @@ attach_lvs() {
                 disk="${pvdev%%[0-9]*}"
                 offset=$(( $(awk -v p="$pvdev" '$1 == p { print $2 }' "$work/starts") * 512 + pv_start + start * extent ))
                 size=$(( (end - start + 1) * extent ))
-                loop="$(losetup -f --show -o "$offset" --sizelimit "$size" "$work/$disk.img")"
+                loop="$(attach "$work/$disk.img" -o "$offset" --sizelimit "$size")"
                 ;;
             thin)
                 truncate -s "$lvsize" "$work/$vg-$lv.thin"
-                loop="$(losetup -f --show "$work/$vg-$lv.thin")"
+                loop="$(attach "$work/$vg-$lv.thin")"
                 ;;
             *) continue ;;
         esac
@@ -314,6 +406,7 @@ run_case() {
     cp "$work/files.sha256" "$fixtures/$c.files.sha256"
     echo "== $c: $(du -sh "$fixtures/$c" | cut -f1)"
     ls -l "$fixtures/$c"
+    verify_case "$c"
 }
 
 case_gpt_lvm() {
@@ -370,11 +463,10 @@ case_lvm_thin() {
     local work="$workroot/lvm-thin"
     mkdir -p "$work"
     truncate -s 128M "$work/sda.img"
-    sfdisk -q "$work/sda.img" <<'EOF'
-label: dos
-label-id: 0x7e170001
-,,8e
-EOF
+    # GPT: an MBR disk would add 1 MiB of sda-hidden-data-after-mbr.
+    sgdisk -U 7e170000-0000-4000-8000-00000000000a \
+        -n 1:1M:0 -t 1:8e00 -c 1:lvm -u 1:7e170000-0000-4000-8000-0000000000a1 \
+        "$work/sda.img" > /dev/null
     echo sda > "$work/disks"
     cat > "$work/build" <<'EOF'
 pv sda1 - Vgthin-Pv00-0000-0000-0000-0000-000001
@@ -405,8 +497,18 @@ EOF
     run_case multi-disk
 }
 
+all=(gpt-lvm mbr-swap-extended lvm-thin multi-disk)
+if [ "${1:-}" = --verify ]; then
+    # Only check the committed fixtures against their .files.sha256.
+    shift
+    cases=("$@")
+    [ ${#cases[@]} -gt 0 ] || cases=("${all[@]}")
+    for c in "${cases[@]}"; do verify_case "$c"; done
+    rm -rf "$workroot"
+    exit 0
+fi
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(gpt-lvm mbr-swap-extended lvm-thin multi-disk)
+[ ${#cases[@]} -gt 0 ] || cases=("${all[@]}")
 for c in "${cases[@]}"; do
     "case_${c//-/_}"
 done
