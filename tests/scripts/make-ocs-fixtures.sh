@@ -6,7 +6,8 @@
 #
 # Usage (root): tests/scripts/make-ocs-fixtures.sh [CASE...]
 #               tests/scripts/make-ocs-fixtures.sh --verify [CASE...]
-#   CASE: gpt-lvm mbr-swap-extended lvm-thin multi-disk (default: all)
+#   CASE: gpt-lvm mbr-swap-extended lvm-thin multi-disk lvm-multi-pv
+#         (default: all)
 #   Each case is checked after it is written (--verify: only the check): its
 #   partclone images are restored and their files compared with
 #   <case>.files.sha256.
@@ -214,25 +215,29 @@ make_thin() {
 # Stage "build": file systems, swap and LVM on the nodes of $work/nodes, as
 # described by $work/build (lines: "fs <dev> <type> <label> <uuid>",
 # "swap <dev> - <label> <uuid>", "pv <dev> - <pvuuid>", "vg <vg> <pvdevs>",
-# "lv <vg> <lv> <extents>", "thin <vg> <pool> <extents> <virtual size>";
+# "lv <vg> <lv> <extents> [<pv>[:<extents>],...]", "lvextend <vg> <lv> <extents> <pv>",
+# "thin <vg> <pool> <extents> <virtual size>";
 # "lvfs <vg>/<lv> <type> <label> <uuid>" is for stage fs_lv).
 inner_build() {
-    local work="$1" kind dev type fsid uuid
+    local work="$1" kind dev type fsid uuid pvl
     while read -r kind dev type fsid uuid; do
+        IFS=, read -ra pvl <<< "$uuid"
         case "$kind" in
             fs) make_fs "$work" "$dev" "$type" "$fsid" "$uuid" ;;
             swap) mkswap -U "$uuid" -L "$fsid" "/dev/$dev" > /dev/null ;;
             pv)  pvcreate -q --uuid "$fsid" --norestorefile "/dev/$dev" ;;
             vg)  vgcreate -q -s 4m "$dev" "$type" ;;
-            lv)  lvcreate -q --driverloaded n -an -Zn -y -l "$fsid" -n "$type" "$dev" ;;
+            vgextend) vgextend -q "$dev" "$type" ;;
+            lv)  lvcreate -q --driverloaded n -an -Zn -y -l "$fsid" -n "$type" "$dev" "${pvl[@]/#//dev/}" ;;
+            lvextend) lvextend -q --driverloaded n -l "+$fsid" "$dev/$type" "/dev/$uuid" ;;
             thin) make_thin "$work" "$dev" "$type" "$fsid" "$uuid" ;;
         esac
     done < "$work/build"
     if grep -q '^pv' "$work/build"; then
-        # Where each LV segment lies: "lv vg pvdev pe_start_bytes extent_bytes start_pe count_pe"
+        # Where each LV segment lies (read by attach_lvs).
         pvs --noheadings --units b --nosuffix -o pv_name,vg_name,pe_start > "$work/pvs.txt"
         lvs -a --noheadings --units b --nosuffix --segments \
-            -o vg_name,lv_name,segtype,vg_extent_size,lv_size,seg_pe_ranges > "$work/lvs.txt"
+            -o vg_name,lv_name,segtype,vg_extent_size,lv_size,seg_start_pe,seg_pe_ranges > "$work/lvs.txt"
         vgcfgbackup -f "$work/vgcfg-%s.txt" > /dev/null
     fi
 }
@@ -353,15 +358,26 @@ attach_disk() {
     done < <(partx -g -o NR,START,SECTORS,TYPE "$work/$name.img")
 }
 
-# attach_lvs WORK: one loop device per linear LV at its byte range; nodes
-# /dev/VG/LV and /dev/mapper/VG-LV.  A thin LV has no byte range on its PV
-# (dm-thin maps its blocks through the pool's metadata), so its node is a loop
-# device of a sparse file of the LV's size: the one shim of the lvm-thin case.
+# attach_lvs WORK: a node /dev/VG/LV (and /dev/mapper/VG-LV) for each LV:
+# - a linear LV of one segment: a loop device at its byte range on the PV
+#   (partition start + pe_start + first extent * extent size);
+# - a linear LV of several segments (on one or several PVs): a loop device of
+#   a file of the LV's size; after mkfs, write_segments copies each segment of
+#   that file to its range on the PVs and checks that the ranges read back in
+#   LV order equal the file, so the node shows the bytes dm-linear would;
+# - a thin LV has no byte range on its PV (dm-thin maps its blocks through
+#   the pool's metadata): a loop device of a sparse file of the LV's size.
 # LVs in brackets are a pool's hidden sub-LVs, which have no /dev/VG node.
 attach_lvs() {
-    local work="$1" vg lv segtype extent lvsize ranges pvdev pv_start start end disk loop offset size
-    while read -r vg lv segtype extent lvsize ranges; do
+    local work="$1" vg lv segtype extent lvsize segstart ranges pvdev pv_start start end disk loop offset size nseg
+    local -A nsegs=()
+    : > "$work/segments"
+    while read -r vg lv _; do
+        nsegs[$vg/$lv]=$(( ${nsegs[$vg/$lv]:-0} + 1 ))
+    done < "$work/lvs.txt"
+    while read -r vg lv segtype extent lvsize segstart ranges; do
         case "$lv" in \[*) continue ;; esac
+        nseg="${nsegs[$vg/$lv]}"
         case "$segtype" in
             linear)
                 # ranges: /dev/sda3:0-5
@@ -371,7 +387,15 @@ attach_lvs() {
                 disk="${pvdev%%[0-9]*}"
                 offset=$(( $(awk -v p="$pvdev" '$1 == p { print $2 }' "$work/starts") * 512 + pv_start + start * extent ))
                 size=$(( (end - start + 1) * extent ))
-                loop="$(attach "$work/$disk.img" -o "$offset" --sizelimit "$size")"
+                if [ "$nseg" -gt 1 ]; then
+                    printf '%s %s %s %s %s\n' "$work/$vg-$lv.lv" "$work/$disk.img" "$offset" "$size" \
+                        $(( segstart * extent )) >> "$work/segments"
+                    [ "$segstart" = 0 ] || continue
+                    truncate -s "$lvsize" "$work/$vg-$lv.lv"
+                    loop="$(attach "$work/$vg-$lv.lv")"
+                else
+                    loop="$(attach "$work/$disk.img" -o "$offset" --sizelimit "$size")"
+                fi
                 ;;
             thin)
                 truncate -s "$lvsize" "$work/$vg-$lv.thin"
@@ -383,6 +407,20 @@ attach_lvs() {
         printf '%s/%s %s\n' "$vg" "$lv" "$(tr ':' ' ' < "/sys/block/${loop#/dev/}/dev")" >> "$work/nodes"
         printf 'mapper/%s-%s %s\n' "$vg" "$lv" "$(tr ':' ' ' < "/sys/block/${loop#/dev/}/dev")" >> "$work/nodes"
     done < "$work/lvs.txt"
+}
+
+# write_segments WORK: see attach_lvs.
+write_segments() {
+    local work="$1" file img offset size lvoffset
+    while read -r file img offset size lvoffset; do
+        dd if="$file" of="$img" bs=1M iflag=skip_bytes,count_bytes oflag=seek_bytes \
+            skip="$lvoffset" seek="$offset" count="$size" conv=notrunc status=none
+    done < "$work/segments"
+    while read -r file img offset size lvoffset; do
+        cmp -s <(dd if="$img" bs=1M iflag=skip_bytes,count_bytes skip="$offset" count="$size" status=none) \
+               <(dd if="$file" bs=1M iflag=skip_bytes,count_bytes skip="$lvoffset" count="$size" status=none) ||
+            { echo "segment of $file at $offset in $img differs" >&2; return 1; }
+    done < "$work/segments"
 }
 
 inner() { unshare -m "$0" --inner "$@"; }
@@ -397,6 +435,7 @@ run_case() {
     if [ -s "$work/lvs.txt" ]; then
         attach_lvs "$work"
         inner fs_lv "$work"
+        write_segments "$work"
     fi
     inner save "$work"
     cleanup; loops=()
@@ -497,7 +536,36 @@ EOF
     run_case multi-disk
 }
 
-all=(gpt-lvm mbr-swap-extended lvm-thin multi-disk)
+case_lvm_multi_pv() {
+    local work="$workroot/lvm-multi-pv"
+    mkdir -p "$work"
+    truncate -s 160M "$work/sda.img"
+    sgdisk -U 4d0c0000-0000-4000-8000-00000000000a \
+        -n 1:1M:+16M -t 1:8300 -c 1:boot -u 1:4d0c0000-0000-4000-8000-0000000000a1 \
+        -n 2:0:+49M -t 2:8e00 -c 2:pv0 -u 2:4d0c0000-0000-4000-8000-0000000000a2 \
+        -n 3:0:+49M -t 3:8e00 -c 3:pv1 -u 3:4d0c0000-0000-4000-8000-0000000000a3 \
+        "$work/sda.img" > /dev/null
+    echo sda > "$work/disks"
+    # Extents of pv0 (sda2) and pv1 (sda3): a = pv0 0-3 + pv1 3-6 (lvextend);
+    # b = pv0 4-10 + pv1 0-2; c = pv1 7-10 (one segment).
+    cat > "$work/build" <<'EOF'
+fs sda1 ext4 boot 4d0c0000-0000-4000-8000-0000000000e1
+pv sda2 - Vgmult-Pv00-0000-0000-0000-0000-000000
+pv sda3 - Vgmult-Pv00-0000-0000-0000-0000-000001
+vg vgmulti /dev/sda2
+vgextend vgmulti /dev/sda3
+lv vgmulti a 4 sda2:0-3
+lv vgmulti b 10 sda2:4-10,sda3:0-2
+lvextend vgmulti a 4 sda3:3-6
+lv vgmulti c 4 sda3:7-10
+lvfs vgmulti/a ext4 lv-a 4d0c0000-0000-4000-8000-0000000000e2
+lvfs vgmulti/b ext4 lv-b 4d0c0000-0000-4000-8000-0000000000e3
+lvfs vgmulti/c ext4 lv-c 4d0c0000-0000-4000-8000-0000000000e4
+EOF
+    run_case lvm-multi-pv
+}
+
+all=(gpt-lvm mbr-swap-extended lvm-thin multi-disk lvm-multi-pv)
 if [ "${1:-}" = --verify ]; then
     # Only check the committed fixtures against their .files.sha256.
     shift
