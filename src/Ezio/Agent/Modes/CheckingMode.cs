@@ -26,8 +26,11 @@ internal sealed class CheckingMode : Mode
         var torrent = await FetchTorrentAsync(context, job, cancellationToken).ConfigureAwait(false);
         context.Torrent = torrent;
 
-        var disk = DiskCheck.Select(job.TargetDisk, job.ImageSizeBytes, context.Options.Disk, context.Inventory.List(), ResolveDiskName);
-        DiskCheck.CheckNotInUse(disk, ReadText("/proc/self/mountinfo"), ReadText("/proc/swaps"));
+        var mountInfo = ReadText("/proc/self/mountinfo");
+        var sectorSize = PartitioningMode.SectorSize(job.PartitionTable);
+        var disk = DiskCheck.Select(job.TargetDisk, job.ImageSizeBytes, context.Options.Disk, context.Inventory.List(), ResolveDiskName,
+            sectorSize, mountInfo);
+        DiskCheck.CheckNotInUse(disk, mountInfo, ReadText("/proc/swaps"));
         context.Disk = disk;
         context.Status.SetJob(job.Image, disk.Describe());
         AgentLog.DiskChosen(context.Logger, disk.Path, disk.Describe());
@@ -36,7 +39,12 @@ internal sealed class CheckingMode : Mode
         // the device) and writes nothing; the real open happens after partitioning.
         try
         {
-            TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto).Dispose();
+            using var trial = TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto);
+            // sysfs said so already; BLKSSZGET on the opened device is the word that counts.
+            if (sectorSize > 0 && trial is RawTargetStorage { IsBlockDevice: true } raw && raw.SectorSize != sectorSize)
+            {
+                throw new JobRefusedException(RefusalReason.SectorSize, DiskCheck.SectorSizeMismatch(disk.Path, raw.SectorSize, sectorSize));
+            }
         }
         catch (TargetRefusedException e)
         {
@@ -78,6 +86,10 @@ internal sealed class CheckingMode : Mode
         if (job.ImageSizeBytes <= 0)
         {
             throw new JobRefusedException(RefusalReason.BadTorrent, "the job gives no image size");
+        }
+        if (PartitioningMode.SectorSize(job.PartitionTable) is < 0 or (> 0 and not (512 or 1024 or 2048 or 4096)))
+        {
+            throw new JobRefusedException(RefusalReason.BadTorrent, "the job's partition table gives no usable sector-size");
         }
     }
 
