@@ -46,18 +46,35 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
     /// <summary>Raised (outside the swarm lock) when a rule closes a swarm.</summary>
     public event Action<InfoHash, string>? Closed;
 
-    /// <summary>Sets a deployment's stop rules on its info-hash and reopens the swarm.</summary>
+    /// <summary>
+    /// Sets a deployment's stop rules on its info-hash and reopens the swarm. A swarm that no
+    /// open deployment holds (new, or closed since) starts over with no completions: the
+    /// completions of last week's deployment of the same image must not end this one. A
+    /// second deployment of the image while the first is still open shares the swarm: their
+    /// stop counts add up (0, never, wins) and the later deadline holds.
+    /// </summary>
     public void Open(InfoHash infoHash, int stopAfterCompleted, DateTimeOffset? deadline)
     {
         var swarm = GetOrAdd(infoHash);
         lock (swarm)
         {
+            if (!swarm.HeldByDeployment || swarm.ClosedReason is not null)
+            {
+                swarm.ResetCompleted();
+                swarm.StopAfterCompleted = stopAfterCompleted;
+                swarm.Deadline = deadline;
+            }
+            else
+            {
+                swarm.StopAfterCompleted = swarm.StopAfterCompleted == 0 || stopAfterCompleted == 0 ? 0 : swarm.StopAfterCompleted + stopAfterCompleted;
+                swarm.Deadline = swarm.Deadline is null || deadline is null ? null : swarm.Deadline > deadline ? swarm.Deadline : deadline;
+            }
+            swarm.HeldByDeployment = true;
             swarm.ClosedReason = null;
-            swarm.StopAfterCompleted = stopAfterCompleted;
-            swarm.Deadline = deadline;
             swarm.AwaitingSeeder = swarm.PinnedSeederPort == 0;
         }
     }
+
 
     /// <summary>Closes a swarm by hand (deployment over or cancelled).</summary>
     public void Close(InfoHash infoHash, string reason)

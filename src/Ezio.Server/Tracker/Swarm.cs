@@ -51,6 +51,9 @@ internal sealed class Swarm(InfoHash infoHash)
 
     public DateTimeOffset LastActivity { get; set; }
 
+    /// <summary>An Ezio deployment opened this swarm (set by <see cref="AnnounceTracker.Open"/>; it stays set once closed).</summary>
+    public bool HeldByDeployment { get; set; }
+
     public static string Key(byte[] peerId) => Convert.ToHexString(peerId);
 
     public TrackedPeer? Find(byte[] peerId) => _index.TryGetValue(Key(peerId), out var at) ? _peers[at] : null;
@@ -107,6 +110,9 @@ internal sealed class Swarm(InfoHash infoHash)
     }
 
     public void MarkCompleted(byte[] peerId) => _completedBy.Add(Key(peerId));
+
+    /// <summary>Forgets every completion (a new deployment starts counting from zero).</summary>
+    public void ResetCompleted() => _completedBy.Clear();
 
     /// <summary>Drops peers silent since <paramref name="cutoff"/>.</summary>
     public int Expire(DateTimeOffset cutoff)

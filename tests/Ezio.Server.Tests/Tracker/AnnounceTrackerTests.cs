@@ -85,6 +85,55 @@ public sealed class AnnounceTrackerTests
     }
 
     [Fact]
+    public void Open_AfterTheLastDeploymentOfTheImageClosed_StartsWithNoCompletions()
+    {
+        var tracker = NewTracker();
+        var closed = new List<string>();
+        tracker.Closed += (_, reason) => closed.Add(reason);
+        // Last week: two machines.
+        tracker.Open(Hash, stopAfterCompleted: 2, deadline: null);
+        tracker.Announce(Request(1, left: 0, e: AnnounceEvent.Completed), null);
+        tracker.Announce(Request(2, left: 0, e: AnnounceEvent.Completed), null);
+        Assert.Equal(["deployment is over: 2 clients completed"], closed);
+        tracker.Close(Hash, "deployment is over: every machine reported");
+
+        // This week: one machine, then three; each runs to its own count.
+        foreach (var machines in new[] { 1, 3 })
+        {
+            closed.Clear();
+            tracker.Open(Hash, stopAfterCompleted: machines, deadline: null);
+            for (var i = 1; i <= machines; i++)
+            {
+                var started = tracker.Announce(Request(i, e: AnnounceEvent.Started), null);
+                Assert.Null(started.FailureReason);
+            }
+            Assert.Equal(0, tracker.Scrape(Hash)!.Value.Downloaded);
+            for (var i = 1; i <= machines; i++)
+            {
+                Assert.Empty(closed);
+                Assert.Null(tracker.Announce(Request(i, left: 0, e: AnnounceEvent.Completed), null).FailureReason);
+            }
+            Assert.Equal([$"deployment is over: {machines} clients completed"], closed);
+            tracker.Close(Hash, "deployment is over: every machine reported");
+        }
+    }
+
+    [Fact]
+    public void Open_WhileAnotherDeploymentOfTheImageIsOpen_CountsAddUp()
+    {
+        var tracker = NewTracker();
+        string? closed = null;
+        tracker.Closed += (_, reason) => closed = reason;
+        tracker.Open(Hash, stopAfterCompleted: 2, deadline: null);
+        tracker.Announce(Request(1, left: 0, e: AnnounceEvent.Completed), null);
+        tracker.Open(Hash, stopAfterCompleted: 1, deadline: null);
+        tracker.Announce(Request(2, left: 0, e: AnnounceEvent.Completed), null);
+        Assert.Null(closed);
+        tracker.Announce(Request(3, left: 0, e: AnnounceEvent.Completed), null);
+        Assert.Equal("deployment is over: 3 clients completed", closed);
+    }
+
+    [Fact]
     public void Tick_Deadline_ClosesSwarm()
     {
         var tracker = NewTracker();
