@@ -17,10 +17,12 @@
 # must report the refusal and the disk must be byte-for-byte unchanged, while the N others
 # finish. ROUNDS="2 1" first deploys the same image to the first 2 machines, then to the
 # first 1, on the same server (re-imaging a room: each of these deployments must finish, its
-# disks pass `ezio verify` and their menus say local boot; then every disk is wiped), before
-# the deployment to all N machines that the full checks follow. TIMEOUT (s, whole run), LIVE=0 (plain lines), DEMO_CACHE (default out/demo),
-# EZIO_BIN, EZIO_SERVER_DLL, LAN_ID, LAN_NET. TAMPER=1 damages m1's disk after the deployment
-# (the checks must then fail: their own test).
+# disks pass `ezio verify`, their menus say local boot and the tracker counted no more
+# completions than the deployment has machines; then every disk is wiped), before
+# the deployment to all N machines that the full checks follow. TIMEOUT (s, whole run),
+# LIVE=0 (plain lines), DEMO_CACHE (default out/demo), EZIO_BIN, EZIO_SERVER_DLL, LAN_ID,
+# LAN_NET. TAMPER=1 damages m1's disk after the deployment (the checks must then fail: their
+# own test).
 #
 # The last line is the verdict:
 #   demo: PASS|FAIL n=N rate=RATE used=MiB last=SECONDS verified=K/N menus=K/N refused=K/R rounds=K/R
@@ -214,12 +216,14 @@ echo "demo: ezio-server $server_url in namespace $(lan_ns srv): tracker, seeder,
 echo "demo: dashboard: $dash/  (open it in a browser on this machine; from elsewhere:"
 echo "      ssh -L 8080:127.0.0.1:${dash##*:} root@this-host, then http://localhost:8080/)"
 
+# The admin calls send the admin token when the server has one: $auth is then a curl config
+# carrying it, $token_file the token itself.
 # create_deployment K: the image to machines 1..K; sets $deployment.
 create_deployment() {
     local k=$1 i macs="" body created
     for ((i = 1; i <= k; i++)); do macs+="\"${MAC[i]}\","; done
     body="{\"image\":\"$image\",\"machines\":[${macs%,}],\"after\":\"reboot\",\"seeding\":{\"untilAllDone\":true,\"maxMinutes\":2}}"
-    created=$(curl -sf -X POST "$dash/api/v1/deployments" -H 'content-type: application/json' -d "$body") || die "could not create the deployment: $body"
+    created=$(curl -sf ${auth:+-K "$auth"} -X POST "$dash/api/v1/deployments" -H 'content-type: application/json' -d "$body") || die "could not create the deployment: $body"
     deployment=$("$py" -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$created")
 }
 
@@ -256,6 +260,17 @@ menu_local() { # menu_local MAC: every per-MAC menu the server wrote says local 
     grep -q '^ *LOCALBOOT 0' "$root/pxelinux.cfg/01-$dashes" && grep -q '^sanboot' "$root/$mac.ipxe"
 }
 
+# tracker_completions ID: the completions the tracker counts in the swarm of deployment ID's
+# image (the scrape's "downloaded").
+tracker_completions() {
+    local hash pct="" j
+    hash=$(curl -sf ${auth:+-K "$auth"} "$dash/api/v1/deployments" |
+        "$py" -c 'import json,sys; print(next(d["infoHash"] for d in json.load(sys.stdin) if d["id"] == sys.argv[1]))' "$1") || { echo -1; return; }
+    for ((j = 0; j < ${#hash}; j += 2)); do pct+="%${hash:j:2}"; done
+    curl -sf "$dash/scrape?info_hash=$pct" |
+        "$py" -c 'import re,sys; m = re.search(rb"downloadedi(\d+)e", sys.stdin.buffer.read()); print(m.group(1).decode() if m else -1)'
+}
+
 # ---- 3b. Re-imaging rounds (ROUNDS): the same image again and again on the same server ----
 rounds_ok=0
 for ((r = 1; r <= ${#rounds[@]}; r++)); do
@@ -268,7 +283,7 @@ for ((r = 1; r <= ${#rounds[@]}; r++)); do
         specs+=("${MAC[i]}=${NAME[i]}")
     done
     round_ok=1
-    WATCH_DEPLOYMENT=$deployment "$py" "$here/demo_watch.py" watch "$dash" "$LAN_DIR/results-r$r.json" \
+    EZIO_ADMIN_TOKEN_FILE=${token_file:-} WATCH_DEPLOYMENT=$deployment "$py" "$here/demo_watch.py" watch "$dash" "$LAN_DIR/results-r$r.json" \
         $((TIMEOUT - $(elapsed) - 60)) "${specs[@]}" &
     watch_pid=$!
     echo "$watch_pid" >>"$LAN_DIR/pids"
@@ -288,6 +303,12 @@ for ((r = 1; r <= ${#rounds[@]}; r++)); do
             round_ok=0
         fi
     done
+    counted=$(tracker_completions "$deployment")
+    echo "demo: round $r: the tracker counted $counted completion(s) for $k machine(s)"
+    if ((counted > k || counted < 0)); then
+        echo "demo: round $r: FAILED: the swarm did not start this deployment from zero completions"
+        round_ok=0
+    fi
     if ((!round_ok)); then
         echo "--- server log (tail) ---"
         tail -n 12 "$LAN_DIR/server.log" 2>/dev/null
