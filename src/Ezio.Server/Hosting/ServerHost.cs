@@ -77,6 +77,7 @@ internal static class ServerHost
         var tracker = app.Services.GetRequiredService<AnnounceTracker>();
         var manager = app.Services.GetRequiredService<DeploymentManager>();
         tracker.Closed += (hash, reason) => manager.OnSwarmClosed(hash.ToString(), reason);
+        tracker.IsMember = (hash, address) => manager.IsSwarmMember(hash.ToString(), address);
         TrackerEndpoints.Map(app);
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app, options);
