@@ -79,6 +79,10 @@ internal static class ServerHost
         var tracker = app.Services.GetRequiredService<AnnounceTracker>();
         var manager = app.Services.GetRequiredService<DeploymentManager>();
         tracker.Closed += (hash, reason) => manager.OnSwarmClosed(hash.ToString(), reason);
+        tracker.IsMember = (hash, address) => manager.IsSwarmMember(hash.ToString(), address);
+        // A deployment to "all" machines takes any MAC that boots: no ocsmgrd menus while one is open.
+        app.Services.GetRequiredService<OcsmgrdListener>().IsDeploying = mac =>
+            manager.PendingDeployment(mac) is not null || manager.OpenDeployments().Any(d => d.AllMachines);
         TrackerEndpoints.Map(app);
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app, options);

@@ -13,7 +13,8 @@ internal sealed class ServerOptions
     public string Repo { get; set; } = "/srv/ezio/images";
     public string Listen { get; set; } = "http://0.0.0.0:8080";
     public string? StateDirectory { get; set; } = "/var/lib/ezio-server";
-    public int OcsmgrdPort { get; set; } = 6461;
+    /// <summary>Port of the Clonezilla ocsmgrd-compatible listener (ocsmgrd's is 6461); off (-1) unless set.</summary>
+    public int OcsmgrdPort { get; set; } = -1;
 
     /// <summary>Address the ocsmgrd listener binds (all IPv4 addresses, like the real one).</summary>
     public string OcsmgrdBind { get; set; } = "0.0.0.0";
