@@ -15,40 +15,41 @@
 #        parted xfsprogs dosfstools ntfs-3g zstd pigz gdisk mtools
 #
 # How ocs-sr runs on a machine without udev, device-mapper or a kernel
-# partition parser:
+# partition parser (README.md beside the fixtures says the same for readers):
 # - Each disk is a sparse file on a loop device, and each partition is a loop
 #   device of its own at the partition's byte range (the extended partition:
-#   its first 1 KiB, as the kernel shows it).  Partitions are not added to the
-#   disk's loop device with partx: ocs-sr runs partprobe, which re-adds them
-#   under new minor numbers, so the nodes would go stale.  (partprobe still
-#   adds loopNpM partitions to the disk's loop device; they are removed with
-#   `partx -d` before the loop device is detached.)
+#   its first 1 KiB, as the kernel shows it).  Partitions added to the disk's
+#   loop device with `partx -a` were dropped and re-added under new minor
+#   numbers while ocs-sr read the partition tables, leaving the nodes stale.
+#   Any loopNpM partitions that still appear on a disk's loop device are
+#   removed with `partx -d` before it is detached.
 # - ocs-sr runs in a private mount namespace (`unshare -m`) where /dev is a
 #   tmpfs holding block nodes named sda, sda1, ... with the major:minor of
-#   those loop devices and partitions; /proc/partitions is bind-mounted over
-#   with a file listing the same names (the kernel's own lists loopNpM);
-#   /home/partimag is a bind mount of the output directory; LVM's run, lock,
-#   backup and archive directories are private tmpfs mounts and lvm.conf is a
-#   private copy (no udev, devices filter limited to these nodes), so nothing
-#   of the host's LVM state is read or written.
-# - LVM without device-mapper: LVs are created with `lvcreate -an -Zn` (never
-#   activated), and /dev/<VG>/<LV> and /dev/mapper/<VG>-<LV> are nodes of loop
-#   devices set at the LV's byte range on its PV (linear LVs only:
-#   partition start + (pe_start + start_extent * extent_size) * 512, length
-#   extent_count * extent_size * 512, read back with `pvs`/`lvs`).  ocs-sr's
-#   `ocs-lvm2-start` does nothing without device-mapper, its `lvscan` lists the
-#   LVs as inactive (it only parses their path), and partclone reads them
-#   through those nodes.  pvscan, pvdisplay, vgcfgbackup, sfdisk, sgdisk,
-#   parted, dd and partclone are the real tools; no shim replaces any of them.
-# - The only files in an image directory that differ from a run on real
-#   hardware are the ones describing the machine (Info-*.txt, blkdev.list,
-#   blkid.list, the clonezilla-img log): they name loop devices and this host.
+#   those loop devices; /proc/partitions is bind-mounted over with a file
+#   listing the same names; /home/partimag is a bind mount of the output
+#   directory; the blkid cache, LVM's run, lock, backup and archive
+#   directories and /var/log are private tmpfs mounts and lvm.conf is a
+#   private copy (no udev, devices filter /dev/sd*), so nothing of the host's
+#   LVM state is read or written.
+# - LVM without device-mapper: LVs are created with `lvcreate --driverloaded n
+#   -an -Zn` (never activated), and /dev/<VG>/<LV> and /dev/mapper/<VG>-<LV>
+#   are nodes of loop devices (see attach_lvs: an LV of one linear segment is
+#   a loop device at partition start + pe_start + first extent * extent size
+#   on its PV).  ocs-sr's `ocs-lvm2-start` does nothing without device-mapper,
+#   its `lvscan` lists the LVs as inactive (it only parses their paths), and
+#   partclone reads them through those nodes.
+# - ocs-sr, partclone, zstdmt, pvscan, pvdisplay, lvscan, vgcfgbackup, sfdisk,
+#   sgdisk, gdisk, parted and dd are the real programs: no shim replaces any.
+# - Files that describe this machine rather than the disk (blkdev.list,
+#   blkid.list, Info-dmi.txt, the parted "Model" line, *-chs.sf, the
+#   clonezilla-img log) and what is not genuine in lvm-thin: see README.md.
 set -euo pipefail
 export LVM_SUPPRESS_FD_WARNINGS=1
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-fixtures="$repo/tests/Ezio.Imaging.Tests/Fixtures/ocs-sr"
+# OCS_FIXTURES_OUT: write (or --verify) elsewhere, e.g. to try the script.
+fixtures="${OCS_FIXTURES_OUT:-$repo/tests/Ezio.Imaging.Tests/Fixtures/ocs-sr}"
 ocs_opts=(-q2 -b -nogui -sfsck -senc -p true -j2 -z9p -i 4096)
 
 # ---------------------------------------------------------------------------
@@ -72,7 +73,6 @@ setup_namespace() {
     ln -s /proc/self/fd/0 /dev/stdin
     ln -s /proc/self/fd/1 /dev/stdout
     ln -s /proc/self/fd/2 /dev/stderr
-    : > "$work/partitions"
     printf 'major minor  #blocks  name\n\n' > "$work/partitions"
     while read -r name maj min; do
         mkdir -p "$(dirname "/dev/$name")"
@@ -135,11 +135,11 @@ list_content() {
     done) >> "$list"
 }
 
-mkfs_ext4() { # dev fsid uuid content-dir
+mkfs_ext4() { # dev label uuid content-dir
     mkfs.ext4 -q -F -U "$3" -L "$2" -d "$4" "$1"
 }
 
-mkfs_xfs() { # dev fsid uuid content-dir ; files through a prototype file
+mkfs_xfs() { # dev label uuid content-dir ; files through a prototype file
     local proto="$4.proto" f
     {
         printf '/dummy\n0 0\nd--755 0 0\n'
@@ -153,7 +153,7 @@ mkfs_xfs() { # dev fsid uuid content-dir ; files through a prototype file
     mkfs.xfs -q -f -m uuid="$3" -L "$2" -p "$proto" "$1"
 }
 
-mkfs_vfat() { # dev fsid volid content-dir ; files through mtools
+mkfs_vfat() { # dev label volid content-dir ; files through mtools
     mkfs.fat -F 32 -s 1 -i "$3" -n "$2" "$1" > /dev/null
     MTOOLS_SKIP_CHECK=1 mmd -i "$1" ::/sub
     MTOOLS_SKIP_CHECK=1 mcopy -i "$1" "$4/hello.txt" ::/hello.txt
