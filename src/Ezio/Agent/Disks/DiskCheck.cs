@@ -20,6 +20,12 @@ internal enum RefusalReason
     Mounted,
     InUse,
     BadTorrent,
+
+    /// <summary>Issued longer ago than the agent's window (JobMaxAgeHours): an old job replayed.</summary>
+    Expired,
+
+    /// <summary>Issued later than this machine's clock allows (JobClockSkewSeconds).</summary>
+    FutureDated,
 }
 
 /// <summary>A refusal: the reason code (stable, for the server and the journal) and a sentence.</summary>

@@ -21,7 +21,7 @@ internal sealed class CheckingMode : Mode
     {
         var job = context.Job!;
         context.Enter(DeployPhase.Checking, "checking the job and the target disk");
-        CheckJob(job, context.Mac!, context.Options);
+        CheckJob(job, context.Mac!, context.Options, context.Time.GetUtcNow(), Machine.OwnMacs());
 
         var torrent = await FetchTorrentAsync(context, job, cancellationToken).ConfigureAwait(false);
         context.Torrent = torrent;
@@ -61,8 +61,12 @@ internal sealed class CheckingMode : Mode
         return new PartitioningMode();
     }
 
-    /// <summary>Signature, machine and job name: the checks that need nothing but the job.</summary>
-    internal static void CheckJob(Job job, string mac, AgentOptions options)
+    /// <summary>
+    /// Signature, machine, age and job name: the checks that need nothing but the job, made
+    /// before anything touches the disk. <paramref name="ownMacs"/> are this machine's network
+    /// interfaces; a MAC given explicitly (--mac, ezio.mac) is the operator's word and counts too.
+    /// </summary>
+    internal static void CheckJob(Job job, string mac, AgentOptions options, DateTimeOffset now, IReadOnlyCollection<string> ownMacs)
     {
         if (File.Exists(options.TrustedKey))
         {
@@ -78,6 +82,18 @@ internal sealed class CheckingMode : Mode
         if (!MacAddress.TryNormalize(job.Mac, out var jobMac) || jobMac != mac)
         {
             throw new JobRefusedException(RefusalReason.WrongMachine, $"the job is for {job.Mac}, this machine is {mac}");
+        }
+        if (!ownMacs.Contains(jobMac) && !(MacAddress.TryNormalize(options.Mac, out var configured) && configured == jobMac))
+        {
+            throw new JobRefusedException(RefusalReason.WrongMachine, $"the job is for {job.Mac}, which none of this machine's interfaces has ({string.Join(", ", ownMacs)})");
+        }
+        if (job.IssuedAt < now - TimeSpan.FromHours(options.JobMaxAgeHours))
+        {
+            throw new JobRefusedException(RefusalReason.Expired, $"the job was issued at {job.IssuedAt:u}, more than {options.JobMaxAgeHours:0.#} h before this machine's clock ({now:u})");
+        }
+        if (job.IssuedAt > now + TimeSpan.FromSeconds(options.JobClockSkewSeconds))
+        {
+            throw new JobRefusedException(RefusalReason.FutureDated, $"the job was issued at {job.IssuedAt:u}, later than this machine's clock allows ({now:u} + {options.JobClockSkewSeconds:0} s)");
         }
         if (options.Job is { Length: > 0 } expected && expected != job.Image && expected != job.DeploymentId)
         {

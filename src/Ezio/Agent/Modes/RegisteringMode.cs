@@ -115,6 +115,15 @@ internal static class Machine
         return bytes is { Length: 6 } ? string.Join(':', bytes.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))) : "00:00:00:00:00:00";
     }
 
+    /// <summary>The MACs of every non-loopback interface, up or not.</summary>
+    public static IReadOnlyCollection<string> OwnMacs() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .Select(n => n.GetPhysicalAddress().GetAddressBytes())
+            .Where(b => b.Length == 6)
+            .Select(b => string.Join(':', b.Select(x => x.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))))
+            .ToHashSet(StringComparer.Ordinal);
+
     public static string? Ip() =>
         Interfaces().SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)?.ToString();
