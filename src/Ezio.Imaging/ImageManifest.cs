@@ -30,6 +30,9 @@ public sealed class ImageManifest
     public int LogicalSectorSize { get; set; } = 512;
     public PartitionTableInfo PartitionTable { get; set; } = new();
     public List<BootExtent> BootArea { get; set; } = [];
+
+    /// <summary>Files of the source Ezio could not restore ("file: reason"), from an import with --allow-partial.</summary>
+    public List<string>? NotImported { get; set; }
     public string Torrent { get; set; } = "";
     public string InfoHash { get; set; } = "";
     public int PieceLength { get; set; }

@@ -135,6 +135,8 @@ public sealed partial class ClonezillaImage
             }
         }
         ClassifyTheRest(scan, disks);
+        // A device something cannot be restored for gets nothing, not half of what it had.
+        partitions.RemoveAll(p => scan.Problems.Any(x => x.Devices.Contains(p.Name)));
         if (scan.Problems.Count > 0 && !allowPartial)
         {
             throw new ImageException(ImageError.NotSupported,

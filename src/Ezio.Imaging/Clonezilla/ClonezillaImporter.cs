@@ -25,6 +25,7 @@ public static partial class ClonezillaImporter
             Created = options.Created ?? DateTimeOffset.UtcNow,
             LogicalSectorSize = table.SectorSize,
             DiskSize = Math.Max(ReadPartedDiskSize(image, table.SectorSize) ?? 0, table.MinimumDiskSize),
+            NotImported = image.Problems.Count == 0 ? null : image.Problems.Select(p => p.ToString()).ToList(),
         };
         var segments = new List<DiskSegment>();
         string? btzone = options.BtzoneDirectory is null ? null : PrepareBtzone(image, options.BtzoneDirectory);

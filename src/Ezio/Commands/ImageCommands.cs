@@ -114,6 +114,10 @@ internal static class ImageCommands
             return 130;
         }
         Console.Error.WriteLine();
+        foreach (string file in manifest.NotImported ?? [])
+        {
+            Console.Error.WriteLine($"ezio: warning: not imported: {file}");
+        }
         foreach (PartitionInfo p in manifest.PartitionTable.Partitions.Where(p => p.LeftEmpty is not null))
         {
             Console.Error.WriteLine($"ezio: warning: {p.Device} will be left empty: {p.LeftEmpty}");
@@ -158,6 +162,10 @@ internal static class ImageCommands
         foreach (BootExtent b in m.BootArea)
         {
             Console.WriteLine($"boot area:    {b.What} at {b.Offset}, {b.Length} bytes");
+        }
+        foreach (string file in m.NotImported ?? [])
+        {
+            Console.WriteLine($"not imported: {file}");
         }
         Console.WriteLine($"torrent:      {m.Torrent}");
         Console.WriteLine($"info-hash:    {m.InfoHash}");
