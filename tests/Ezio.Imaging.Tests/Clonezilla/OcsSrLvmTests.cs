@@ -51,9 +51,9 @@ public sealed class OcsSrLvmTests
             Lvm.Run(pvLoop.Path, "vgck", "vgtest");
             long peStart = Lvm.Bytes(pvLoop.Path, "pvs", "pe_start", pvLoop.Path);
             long extent = Lvm.Bytes(pvLoop.Path, "vgs", "vg_extent_size", "vgtest");
-            List<(string Lv, long PvExtent, long Extents)> segments = Lvm.Segments(pvLoop.Path, "vgtest");
+            List<(string Lv, string Pv, long PvExtent, long Extents)> segments = Lvm.Segments(pvLoop.Path, "vgtest");
             Assert.Equal(["data", "root"], segments.Select(s => s.Lv).Order());
-            foreach ((string lv, long pvExtent, long extents) in segments)
+            foreach ((string lv, _, long pvExtent, long extents) in segments)
             {
                 using var lvLoop = Loop.Attach(target, pvStart + peStart + pvExtent * extent, extents * extent);
                 if (lv == "root")

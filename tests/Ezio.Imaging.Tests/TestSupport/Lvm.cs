@@ -11,27 +11,32 @@ namespace Ezio.Imaging.Tests.TestSupport;
 /// </summary>
 internal static class Lvm
 {
-    public static string Config(string device) =>
-        $"devices {{ filter = [ \"a|^{device}$|\", \"r|.*|\" ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }} " +
+    /// <summary>Devices joined by '|' are all visible.</summary>
+    public static string Config(string devices) =>
+        $"devices {{ filter = [ {string.Concat(devices.Split('|').Select(d => $"\"a|^{d}$|\", "))}\"r|.*|\" ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }} " +
         "activation { udev_sync = 0 udev_rules = 0 } global { activation = 0 }";
 
-    public static string Run(string device, string command, params string[] arguments) =>
-        Shell.Run(command, ["--config", Config(device), .. arguments], stdoutFile: null);
+    public static string Run(string devices, string command, params string[] arguments) =>
+        Shell.Run(command, ["--config", Config(devices), .. arguments], stdoutFile: null);
 
-    /// <summary>`lvs` segment rows of <paramref name="vg"/>: LV name, first PV extent, extent count (PV extents in LV order).</summary>
-    public static List<(string Lv, long PvExtent, long Extents)> Segments(string device, string vg)
+    /// <summary>
+    /// `lvs` segment rows of <paramref name="vg"/> in LV order: LV name, the PV (device name),
+    /// first PV extent, extent count.
+    /// </summary>
+    public static List<(string Lv, string Pv, long PvExtent, long Extents)> Segments(string devices, string vg)
     {
-        string rows = Run(device, "lvs", "--noheadings", "--separator", ";", "-o", "lv_name,seg_pe_ranges", vg);
-        var segments = new List<(string, long, long)>();
+        string rows = Run(devices, "lvs", "--noheadings", "--separator", ";", "-o", "lv_name,seg_start_pe,seg_pe_ranges", "--sort", "lv_name,seg_start_pe", vg);
+        var segments = new List<(string, string, long, long)>();
         foreach (string row in rows.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             string[] fields = row.Trim().Split(';');
-            foreach (string range in fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            foreach (string range in fields[2].Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
                 // /dev/loop7:6-80
-                string[] ends = range[(range.LastIndexOf(':') + 1)..].Split('-');
+                int colon = range.LastIndexOf(':');
+                string[] ends = range[(colon + 1)..].Split('-');
                 long first = long.Parse(ends[0], CultureInfo.InvariantCulture);
-                segments.Add((fields[0], first, long.Parse(ends[1], CultureInfo.InvariantCulture) - first + 1));
+                segments.Add((fields[0], range[..colon], first, long.Parse(ends[1], CultureInfo.InvariantCulture) - first + 1));
             }
         }
         return segments;
