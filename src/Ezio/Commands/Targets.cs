@@ -18,8 +18,14 @@ internal static class Targets
         _ => throw new UsageException($"--layout wants auto, offsets or files, not '{text}'."),
     };
 
-    /// <summary>Opens the target; every refusal becomes one clear line before anything is written.</summary>
-    public static ITorrentStorage Open(Torrent torrent, string path, StorageLayout layout, bool forSeeding)
+    /// <summary>
+    /// Opens the target; every refusal becomes one clear line before anything is written.
+    /// <paramref name="forSeeding"/> (seed, verify) opens it read-only: nothing is created,
+    /// extended or written. <paramref name="createFile"/> lets a write target under /dev be
+    /// a regular file; otherwise a path there must be an existing block device.
+    /// </summary>
+    public static ITorrentStorage Open(Torrent torrent, string path, StorageLayout layout, bool forSeeding,
+        bool directReads = false, bool createFile = false)
     {
         if (forSeeding && !File.Exists(path) && !Directory.Exists(path))
         {
@@ -42,7 +48,8 @@ internal static class Targets
             {
                 return PartcloneImageStorage.Open(path, torrent);
             }
-            return TargetStorage.Open(path, torrent, layout);
+            return TargetStorage.Open(path, torrent, layout,
+                new RawTargetOptions { ReadOnly = forSeeding, DirectReads = directReads, AllowFileUnderDev = createFile });
         }
         catch (PartcloneException e)
         {
