@@ -48,8 +48,17 @@ internal static class Targets
             {
                 return PartcloneImageStorage.Open(path, torrent);
             }
-            return TargetStorage.Open(path, torrent, layout,
+            var storage = TargetStorage.Open(path, torrent, layout,
                 new RawTargetOptions { ReadOnly = forSeeding, DirectReads = directReads, AllowFileUnderDev = createFile });
+            // An Ezio image carries its partition table in its bytes, counted in the sectors of
+            // the disk it was taken from: on a disk with other sectors every partition moves.
+            if (!forSeeding && storage is RawTargetStorage { IsBlockDevice: true } raw && torrent.LogicalSectorSize is int sectorSize
+                && raw.SectorSize != sectorSize)
+            {
+                storage.Dispose();
+                throw new UsageException($"refusing {path}: it has {raw.SectorSize}-byte logical sectors but the image's partition table counts {sectorSize}-byte sectors; every partition would land at the wrong place.");
+            }
+            return storage;
         }
         catch (PartcloneException e)
         {

@@ -79,6 +79,38 @@ public sealed class ReadOnlyTargetTests
         }
     }
 
+    [DeployFact("ezio,losetup")]
+    public async Task Get_ImageOf512ByteSectorsOnto4KnDevice_RefusedNothingWritten()
+    {
+        using var scratch = new TempDirectory();
+        string plain = scratch["plain.torrent"];
+        await EzioCli.CreateTorrentAsync(GetOffsetLayoutTests.Image().WriteSlices(scratch.CreateSubdirectory("seed")), plain, 256 * 1024);
+        // What an Ezio image's torrent says beside its info dictionary (the info-hash stays).
+        string torrent = scratch["t.torrent"];
+        File.WriteAllBytes(torrent, WithSectorSize(File.ReadAllBytes(plain), 512));
+        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20, sectorSize: 4096);
+
+        string before = device.Sha256();
+        using var get = EzioCli.Start("get", torrent, device.Path, "--port", "0", "--seed-after", "none", "--peer", "127.0.0.1:9");
+        int code = await get.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(code != 0, $"ezio get accepted a 4Kn device.\n{get.Output}");
+        string[] lines = EzioCli.StderrLines(get);
+        Assert.True(lines.Length == 1, get.Output);
+        Assert.Contains("4096-byte logical sectors", lines[0], StringComparison.Ordinal);
+        Assert.Contains("512-byte sectors", lines[0], StringComparison.Ordinal);
+        Assert.Equal(before, device.Sha256());
+    }
+
+    /// <summary>The torrent with "ezio logical sector size" added before its info dictionary (keys stay sorted).</summary>
+    private static byte[] WithSectorSize(byte[] torrent, int sectorSize)
+    {
+        byte[] marker = "4:infod"u8.ToArray();
+        int at = torrent.AsSpan().IndexOf(marker);
+        Assert.True(at > 0);
+        byte[] key = System.Text.Encoding.ASCII.GetBytes($"24:ezio logical sector sizei{sectorSize}e");
+        return [.. torrent.AsSpan(0, at), .. key, .. torrent.AsSpan(at)];
+    }
+
     [DeployFact("ezio")]
     public async Task Get_MissingPathUnderDev_RefusedNothingCreated()
     {

@@ -27,7 +27,8 @@ internal sealed class CheckingMode : Mode
         context.Torrent = torrent;
 
         var mountInfo = ReadText("/proc/self/mountinfo");
-        var sectorSize = PartitioningMode.SectorSize(job.PartitionTable);
+        // The job's table says; else the torrent of an Ezio image does (its bytes hold the table).
+        var sectorSize = PartitioningMode.SectorSize(job.PartitionTable) is > 0 and var tableSectorSize ? tableSectorSize : torrent.LogicalSectorSize ?? 0;
         var disk = DiskCheck.Select(job.TargetDisk, job.ImageSizeBytes, context.Options.Disk, context.Inventory.List(), ResolveDiskName,
             sectorSize, mountInfo);
         DiskCheck.CheckNotInUse(disk, mountInfo, ReadText("/proc/swaps"));
