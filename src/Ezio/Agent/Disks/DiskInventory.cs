@@ -39,7 +39,7 @@ internal sealed record Disk(
     public DiskInfo ToInfo() => new(Path, ByPath, SizeBytes, Model, Serial, Removable, Rotational);
 
     public string Describe() =>
-        $"{Path}{(ByPath is null ? "" : " (" + ByPath + ")")}, {SizeBytes / (double)(1L << 30):0.0} GiB" +
+        $"{Path}{(ByPath is null ? "" : " (" + ByPath + ")")}, {DiskCheck.Gib(SizeBytes)}" +
         (Transport is null ? "" : ", " + Transport) + (LogicalSectorSize == 512 ? "" : $", {LogicalSectorSize}-byte sectors") +
         (Model is null ? "" : ", " + Model) + (Serial is null ? "" : ", serial " + Serial) + (Wwn is null ? "" : ", wwn " + Wwn);
 }

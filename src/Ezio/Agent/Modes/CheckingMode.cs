@@ -27,7 +27,8 @@ internal sealed class CheckingMode : Mode
         context.Torrent = torrent;
 
         var mountInfo = ReadText("/proc/self/mountinfo");
-        var sectorSize = PartitioningMode.SectorSize(job.PartitionTable);
+        // The job's table says; else the torrent of an Ezio image does (its bytes hold the table).
+        var sectorSize = PartitioningMode.SectorSize(job.PartitionTable) is > 0 and var tableSectorSize ? tableSectorSize : torrent.LogicalSectorSize ?? 0;
         var disk = DiskCheck.Select(job.TargetDisk, job.ImageSizeBytes, context.Options.Disk, context.Inventory.List(), ResolveDiskName,
             sectorSize, mountInfo);
         DiskCheck.CheckNotInUse(disk, mountInfo, ReadText("/proc/swaps"));
@@ -35,15 +36,25 @@ internal sealed class CheckingMode : Mode
         context.Status.SetJob(job.Image, disk.Describe());
         AgentLog.DiskChosen(context.Logger, disk.Path, disk.Describe());
 
-        // A trial open runs the storage layer's own checks (exclusive claim, extents inside
-        // the device) and writes nothing; the real open happens after partitioning.
+        TrialOpen(disk, torrent, sectorSize);
+        context.Status.SetRefusal(null);
+        return new PartitioningMode();
+    }
+
+    /// <summary>
+    /// A trial open runs the storage layer's own checks (exclusive claim, extents inside the
+    /// device) and writes nothing; the real open happens after partitioning. The device's
+    /// logical sector size (BLKSSZGET) must be the image's before any table is written.
+    /// </summary>
+    internal static void TrialOpen(Disk disk, Torrent torrent, int imageSectorSize)
+    {
         try
         {
             using var trial = TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto);
-            // sysfs said so already; BLKSSZGET on the opened device is the word that counts.
-            if (sectorSize > 0 && trial is RawTargetStorage { IsBlockDevice: true } raw && raw.SectorSize != sectorSize)
+            // sysfs said so already; the ioctl on the opened device is the word that counts.
+            if (imageSectorSize > 0 && trial is RawTargetStorage { IsBlockDevice: true } raw && raw.SectorSize != imageSectorSize)
             {
-                throw new JobRefusedException(RefusalReason.SectorSize, DiskCheck.SectorSizeMismatch(disk.Path, raw.SectorSize, sectorSize));
+                throw new JobRefusedException(RefusalReason.SectorSize, DiskCheck.SectorSizeMismatch(disk.Path, raw.SectorSize, imageSectorSize));
             }
         }
         catch (TargetRefusedException e)
@@ -57,8 +68,6 @@ internal sealed class CheckingMode : Mode
             };
             throw new JobRefusedException(reason, $"{disk.Path}: {e.Message}");
         }
-        context.Status.SetRefusal(null);
-        return new PartitioningMode();
     }
 
     /// <summary>
