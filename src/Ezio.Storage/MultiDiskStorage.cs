@@ -57,6 +57,13 @@ public sealed class MultiDiskStorage : ITorrentStorage
             throw new TargetRefusedException(TargetRefusalReason.DiskCount,
                 $"The same target is given twice ({string.Join(", ", targets)}): each image disk needs its own.");
         }
+        if (!(options?.ReadOnly ?? false) && !(options?.AllowFileUnderDev ?? false))
+        {
+            foreach (string target in targets)
+            {
+                TargetStorage.RefuseFileUnderDev(target);
+            }
+        }
         var opened = new List<RawTargetStorage>(parts.Length);
         try
         {

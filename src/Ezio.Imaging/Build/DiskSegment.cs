@@ -42,4 +42,10 @@ public sealed record ImageBuildOptions
 
     /// <summary>Import only: the one disk to import from a Clonezilla image of several (e.g. sdb).</summary>
     public string? Disk { get; init; }
+
+    /// <summary>
+    /// Import only: import what can be restored when the Clonezilla image also holds what cannot
+    /// (ntfsclone, LUKS, a thin pool, a missing volume…); image.json names what is left empty.
+    /// </summary>
+    public bool AllowPartial { get; init; }
 }

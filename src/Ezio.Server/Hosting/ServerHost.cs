@@ -26,6 +26,7 @@ internal static class ServerHost
         {
             options.SigningKeyPem = File.ReadAllText(keyFile);
         }
+        var tokenSource = AdminToken.Resolve(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.Listen);
         builder.WebHost.ConfigureKestrel(k =>
@@ -54,7 +55,7 @@ internal static class ServerHost
         services.AddSingleton<BootMenuWriter>();
         services.AddSingleton(new LiveFiles(options.LiveDirectory ?? (options.Menus.BootRoot is { } boot ? Path.Combine(boot, "live") : null)));
         services.AddSingleton<IImageCatalog>(new DirectoryImageCatalog(options.Repo));
-        services.AddSingleton(new StateStore(options.StateDirectory));
+        services.AddSingleton(_ => new StateStore(options.StateDirectory));
         services.AddSingleton<DeploymentEventHub>();
         services.AddSingleton<IDeploymentEvents>(sp => sp.GetRequiredService<DeploymentEventHub>());
         services.AddSingleton<DeploymentManager>();
@@ -74,15 +75,39 @@ internal static class ServerHost
         services.AddHostedService(sp => sp.GetRequiredService<OcsmgrdListener>());
 
         var app = builder.Build();
+        LogAdminToken(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ezio.Server.Hosting"), tokenSource, options);
         var tracker = app.Services.GetRequiredService<AnnounceTracker>();
         var manager = app.Services.GetRequiredService<DeploymentManager>();
         tracker.Closed += (hash, reason) => manager.OnSwarmClosed(hash.ToString(), reason);
+        tracker.IsMember = (hash, address) => manager.IsSwarmMember(hash.ToString(), address);
+        // A deployment to "all" machines takes any MAC that boots: no ocsmgrd menus while one is open.
+        app.Services.GetRequiredService<OcsmgrdListener>().IsDeploying = mac =>
+            manager.PendingDeployment(mac) is not null || manager.OpenDeployments().Any(d => d.AllMachines);
         TrackerEndpoints.Map(app);
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app, options);
         DashboardEndpoints.Map(app);
         MetricsEndpoint.Map(app);
         return app;
+    }
+
+    private static void LogAdminToken(ILogger logger, AdminTokenSource source, ServerOptions options)
+    {
+        switch (source)
+        {
+            case AdminTokenSource.Configured:
+                HostingLog.TokenConfigured(logger);
+                break;
+            case AdminTokenSource.File or AdminTokenSource.Created:
+                HostingLog.TokenFile(logger, source == AdminTokenSource.Created ? "created" : "read from", AdminToken.PathFor(options)!);
+                break;
+            case AdminTokenSource.Ephemeral:
+                HostingLog.TokenEphemeral(logger);
+                break;
+            default:
+                HostingLog.Insecure(logger);
+                break;
+        }
     }
 
     /// <summary>Under systemd, journald gets levels through the systemd console format.</summary>

@@ -39,6 +39,8 @@ internal static class AgentCommand
           --journal-socket PATH   journald socket (default /run/systemd/journal/socket)
           --progress-seconds S    progress report period (default 2)
           --unreachable-seconds S stop seeding after the server was gone this long (default 30)
+          --job-max-age-hours H   refuse a job issued longer ago than this (default 24)
+          --job-clock-skew-seconds S  refuse a job issued further ahead of this clock (default 300)
         """;
 
     private static readonly (string Option, string Key)[] s_valueOptions =
@@ -47,6 +49,7 @@ internal static class AgentCommand
         ("--after-command", "AfterCommand"), ("--state-dir", "StateDir"), ("--peer-port", "PeerPort"),
         ("--trusted-key", "TrustedKey"), ("--status-tty", "StatusTty"), ("--journal-socket", "JournalSocket"),
         ("--progress-seconds", "ProgressSeconds"), ("--unreachable-seconds", "UnreachableSeconds"),
+        ("--job-max-age-hours", "JobMaxAgeHours"), ("--job-clock-skew-seconds", "JobClockSkewSeconds"),
     ];
 
     public static async Task<int> RunAsync(string[] args)

@@ -47,6 +47,9 @@ internal static partial class AgentLog
     [LoggerMessage(14, LogLevel.Information, "Verified {PieceCount} pieces on {Disk} in {Seconds:0.0} s")]
     public static partial void Verified(ILogger logger, int pieceCount, string disk, double seconds);
 
+    [LoggerMessage(41, LogLevel.Warning, "{Disk} does not take O_DIRECT reads; verifying through the page cache")]
+    public static partial void VerifyBuffered(ILogger logger, string disk);
+
     [LoggerMessage(15, LogLevel.Warning, "Post-step {Step} skipped: {Reason}")]
     public static partial void PostStepSkipped(ILogger logger, string step, string reason);
 

@@ -13,7 +13,7 @@ namespace Ezio.Commands;
 internal static class ImageCommands
 {
     public const string Usage = """
-        ezio image import <clonezilla-image-dir> <repo>/<name> [--piece-size N] [--level N] [--announce URL]... [--btzone DIR] [--disk NAME]
+        ezio image import <clonezilla-image-dir> <repo>/<name> [--piece-size N] [--level N] [--announce URL]... [--btzone DIR] [--disk NAME] [--allow-partial]
         ezio image capture <block-device-or-disk-file> <repo>/<name> [--piece-size N] [--level N] [--announce URL]...
         ezio image info <image-dir>
         ezio image verify <image-dir>
@@ -35,6 +35,11 @@ internal static class ImageCommands
                              <part>.torrent with 16 MiB pieces), as ocs-gen-bt-slices would
             --disk NAME      import only: of a Clonezilla image of several disks (disk file
                              "sda sdb"), import the disk NAME alone
+            --allow-partial  import only: when the Clonezilla image also holds what Ezio cannot
+                             restore (ntfsclone, partimage, LUKS, a thin pool, a missing volume
+                             of a split set, an unknown file), import the rest; image.json and
+                             'image info' name the partitions left empty. Without it such an
+                             import fails, naming every such file.
         """;
 
     private static readonly string[] BuildValues = ["--piece-size", "--level", "--announce", "--btzone", "--disk"];
@@ -61,7 +66,7 @@ internal static class ImageCommands
         string usage = capture
             ? "ezio image capture <block-device-or-disk-file> <repo>/<name>"
             : "ezio image import <clonezilla-image-dir> <repo>/<name>";
-        var cl = CommandLine.Parse(args, BuildValues, []);
+        var cl = CommandLine.Parse(args, BuildValues, ["--allow-partial"]);
         if (cl.Help)
         {
             Console.WriteLine(usage + BuildHelp);
@@ -87,10 +92,11 @@ internal static class ImageCommands
             Progress = new StderrProgress(watch),
             BtzoneDirectory = cl.Value("--btzone"),
             Disk = cl.Value("--disk"),
+            AllowPartial = cl.Flag("--allow-partial"),
         };
-        if (capture && options.BtzoneDirectory is not null)
+        if (capture && (options.BtzoneDirectory is not null || options.AllowPartial))
         {
-            throw new UsageException("--btzone applies to 'ezio image import' only.");
+            throw new UsageException("--btzone and --allow-partial apply to 'ezio image import' only.");
         }
         if (capture && options.Disk is not null)
         {
@@ -116,6 +122,22 @@ internal static class ImageCommands
             return 130;
         }
         Console.Error.WriteLine();
+        foreach (string file in manifest.NotImported ?? [])
+        {
+            Console.Error.WriteLine($"ezio: warning: not imported: {file}");
+        }
+        // A multi-disk image lists each disk's partitions under its disk.
+        List<PartitionInfo> partitions = manifest.Disks is { } disks
+            ? [.. disks.SelectMany(d => d.PartitionTable.Partitions)]
+            : manifest.PartitionTable.Partitions;
+        foreach (PartitionInfo p in partitions.Where(p => p.LeftEmpty is not null))
+        {
+            Console.Error.WriteLine($"ezio: warning: {p.Device} will be left empty: {p.LeftEmpty}");
+        }
+        foreach (LogicalVolumeInfo lv in partitions.SelectMany(p => p.LogicalVolumes ?? []).Where(l => l.LeftEmpty is not null))
+        {
+            Console.Error.WriteLine($"ezio: warning: logical volume {lv.Name} will be left empty: {lv.LeftEmpty}");
+        }
         Console.WriteLine($"{output}: {Common.Size(manifest.TotalLength)} used in {manifest.PieceCount} pieces of {Common.Size(manifest.PieceLength)}, " +
             $"stored in {Common.Size(manifest.StoreBytes)}, info-hash {manifest.InfoHash} ({watch.Elapsed.TotalSeconds:F1} s)");
         return 0;
@@ -147,6 +169,10 @@ internal static class ImageCommands
         {
             PrintDisk(m.DiskSize, m.LogicalSectorSize, m.PartitionTable, m.BootArea);
         }
+        foreach (string file in m.NotImported ?? [])
+        {
+            Console.WriteLine($"not imported: {file}");
+        }
         Console.WriteLine($"torrent:      {m.Torrent}");
         Console.WriteLine($"info-hash:    {m.InfoHash}");
         Console.WriteLine($"used:         {m.TotalLength} bytes ({Common.Size(m.TotalLength)}) in {m.PieceCount} pieces of {Common.Size(m.PieceLength)}");
@@ -161,6 +187,15 @@ internal static class ImageCommands
         foreach (PartitionInfo p in table.Partitions)
         {
             Console.WriteLine($"  {p.Number,3} {p.Device,-12} start {p.Start,12} size {p.Size,12}  {p.FileSystem ?? "-",-8} {p.Content,-9} used {Common.Size(p.UsedBytes)}");
+            foreach (LogicalVolumeInfo lv in p.LogicalVolumes ?? [])
+            {
+                Console.WriteLine($"      LV {lv.Name,-24} size {Common.Size(lv.Size),10}  {lv.FileSystem ?? "-",-8} {lv.Content,-9} used {Common.Size(lv.UsedBytes)}" +
+                    (lv.LeftEmpty is null ? "" : $"  LEFT EMPTY: {lv.LeftEmpty}"));
+            }
+            if (p.LeftEmpty is not null)
+            {
+                Console.WriteLine($"      LEFT EMPTY: {p.LeftEmpty}");
+            }
         }
         foreach (BootExtent b in bootArea)
         {

@@ -16,7 +16,13 @@ internal static class MultiDiskTargets
     public static bool Applies(Torrent torrent, IReadOnlyList<string> targets) =>
         targets.Count > 1 || (targets.Count == 1 && !EzioImageDirectory(targets[0]) && DiskCount(torrent) > 1);
 
-    public static ITorrentStorage Open(Torrent torrent, IReadOnlyList<string> targets, bool forSeeding)
+    /// <summary>
+    /// Opens one target per image disk. <paramref name="forSeeding"/> (seed, verify) opens them
+    /// read-only; <paramref name="createFile"/> lets a write target under /dev be a regular file.
+    /// A block device of other logical sectors than the image's is refused before any write.
+    /// </summary>
+    public static ITorrentStorage Open(Torrent torrent, IReadOnlyList<string> targets, bool forSeeding,
+        bool directReads = false, bool createFile = false)
     {
         if (DiskCount(torrent) <= 1)
         {
@@ -28,7 +34,20 @@ internal static class MultiDiskTargets
         }
         try
         {
-            return MultiDiskStorage.Open(torrent, targets, forSeeding ? new RawTargetOptions { CreateFile = false } : null);
+            var storage = MultiDiskStorage.Open(torrent, targets,
+                new RawTargetOptions { CreateFile = !forSeeding, ReadOnly = forSeeding, DirectReads = directReads, AllowFileUnderDev = createFile });
+            if (!forSeeding && torrent.LogicalSectorSize is int sectorSize)
+            {
+                for (int k = 0; k < storage.Targets.Count; k++)
+                {
+                    if (storage.Targets[k] is { IsBlockDevice: true } raw && raw.SectorSize != sectorSize)
+                    {
+                        storage.Dispose();
+                        throw new UsageException($"refusing {targets[k]}: it has {raw.SectorSize}-byte logical sectors but the image's partition tables count {sectorSize}-byte sectors; every partition would land at the wrong place.");
+                    }
+                }
+            }
+            return storage;
         }
         catch (TargetRefusedException e)
         {

@@ -46,9 +46,10 @@ internal sealed class SwarmSetup : IDisposable
         var layout = Targets.ParseLayout(cl.Value("--layout"));
         var torrent = await Common.LoadTorrentAsync(cl.Positionals[0], cancellationToken).ConfigureAwait(false);
         var targets = cl.Positionals.Skip(1).ToList();
+        bool createFile = cl.Flag("--create-file");
         var storage = MultiDiskTargets.Applies(torrent, targets)
-            ? MultiDiskTargets.Open(torrent, targets, forSeeding)
-            : Targets.Open(torrent, cl.Positionals[1], layout, forSeeding);
+            ? MultiDiskTargets.Open(torrent, targets, forSeeding, createFile: createFile)
+            : Targets.Open(torrent, cl.Positionals[1], layout, forSeeding, createFile: createFile);
         try
         {
             return new SwarmSetup(cl, torrent, storage, Listen(port), peers, trackers);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Ezio.BitTorrent.Storage;
 using Ezio.Cli;
+using Ezio.Storage;
 
 namespace Ezio.Commands;
 
@@ -13,7 +14,14 @@ internal static class VerifyCommand
         var cl = CommandLine.Parse(args, ["--layout"], ["--list"]);
         if (cl.Help)
         {
-            Console.WriteLine(Usage + "\n  Re-reads every piece from the target and checks its SHA-1. Exit 0 when all are good, 1 otherwise.\n  --list prints the index of every bad piece.");
+            Console.WriteLine(Usage + """
+
+                  Re-reads every piece from the target and checks its SHA-1. Exit 0 when all are good, 1 otherwise.
+                  The target is opened read-only and never changed. Disks and files are read with O_DIRECT
+                  where the file system allows it, so the check sees the device, not the page cache.
+                  A target shorter than the torrent counts the pieces it lacks as bad.
+                  --list prints the index of every bad piece.
+                """);
             return 0;
         }
         if (cl.Positionals.Count < 2)
@@ -23,15 +31,44 @@ internal static class VerifyCommand
         var torrent = await Common.LoadTorrentAsync(cl.Positionals[0], CancellationToken.None).ConfigureAwait(false);
         var targets = cl.Positionals.Skip(1).ToList();
         using var storage = MultiDiskTargets.Applies(torrent, targets)
-            ? MultiDiskTargets.Open(torrent, targets, forSeeding: true)
-            : Targets.Open(torrent, cl.Positionals[1], Targets.ParseLayout(cl.Value("--layout")), forSeeding: true);
+            ? MultiDiskTargets.Open(torrent, targets, forSeeding: true, directReads: true)
+            : Targets.Open(torrent, cl.Positionals[1], Targets.ParseLayout(cl.Value("--layout")), forSeeding: true, directReads: true);
+        IReadOnlyList<RawTargetStorage> raws = storage switch
+        {
+            MultiDiskStorage multi => multi.Targets,
+            RawTargetStorage one => [one],
+            _ => [],
+        };
+        for (int k = 0; k < raws.Count; k++)
+        {
+            var raw = raws[k];
+            var target = targets[k];
+            if (!raw.ReadsDirect)
+            {
+                Console.Error.WriteLine($"ezio: {target} does not take O_DIRECT reads; reading through the page cache.");
+            }
+            if (!raw.IsBlockDevice && raw.TargetSize < raw.TargetEnd)
+            {
+                Console.Error.WriteLine($"ezio: {target} holds {raw.TargetSize} bytes but the torrent's data ends at byte {raw.TargetEnd}; the pieces past its end count as bad.");
+            }
+        }
         var bad = new List<int>();
         var buffer = ArrayPool<byte>.Shared.Rent(torrent.PieceLength);
         try
         {
             for (var i = 0; i < torrent.PieceCount; i++)
             {
-                if (!storage.ReadAndVerify(torrent, i, buffer))
+                bool ok;
+                try
+                {
+                    ok = storage.ReadAndVerify(torrent, i, buffer);
+                }
+                catch (StorageException)
+                {
+                    // Past the end of a short target, a missing file, or a read error: not there.
+                    ok = false;
+                }
+                if (!ok)
                 {
                     bad.Add(i);
                 }

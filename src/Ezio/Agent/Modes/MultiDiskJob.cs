@@ -94,8 +94,8 @@ internal static class MultiDiskJob
     }
 
     /// <summary>The storage over every chosen disk, or null for a single-disk job.</summary>
-    public static ITorrentStorage? OpenStorage(AgentContext context) =>
-        context.Disks is { Count: > 1 } disks ? MultiDiskStorage.Open(context.Torrent!, disks.Select(d => d.Path).ToList()) : null;
+    public static ITorrentStorage? OpenStorage(AgentContext context, RawTargetOptions? options = null) =>
+        context.Disks is { Count: > 1 } disks ? MultiDiskStorage.Open(context.Torrent!, disks.Select(d => d.Path).ToList(), options) : null;
 
     /// <summary>sfdisk each disk's table (a marker per disk skips it after a restart), then the download.</summary>
     public static async Task<Mode?> PartitionAsync(AgentContext context, CancellationToken cancellationToken)

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Diagnostics;
+using Ezio.Agent.Disks;
 using Ezio.BitTorrent.Storage;
 using Ezio.Deployment.Contracts;
+using Ezio.Storage;
 
 namespace Ezio.Agent.Modes;
 
@@ -54,10 +56,30 @@ internal sealed class VerifyingMode : Mode
         return new ReportingMode();
     }
 
+    /// <summary>
+    /// Hashes every piece as the disk holds it: a second, read-only descriptor with O_DIRECT,
+    /// so what the page cache still remembers cannot pass for what reached the device.
+    /// </summary>
     private static int CountBadPieces(AgentContext context, CancellationToken cancellationToken)
     {
         var torrent = context.Torrent!;
-        var storage = context.Storage!;
+        var disk = context.Disk!;
+        var options = new RawTargetOptions { ReadOnly = true, DirectReads = true };
+        using var storage = MultiDiskJob.OpenStorage(context, options) ?? TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto, options);
+        IReadOnlyList<RawTargetStorage> targets = storage switch
+        {
+            MultiDiskStorage multi => multi.Targets,
+            RawTargetStorage raw => [raw],
+            _ => [],
+        };
+        IReadOnlyList<Disk> disks = context.Disks is { Count: > 1 } all ? all : [disk];
+        for (var k = 0; k < targets.Count; k++)
+        {
+            if (!targets[k].ReadsDirect)
+            {
+                AgentLog.VerifyBuffered(context.Logger, disks[k].Path);
+            }
+        }
         var buffer = ArrayPool<byte>.Shared.Rent(torrent.PieceLength);
         var bad = 0;
         try
