@@ -85,7 +85,7 @@ public static partial class ClonezillaImporter
             }
             foreach (ClonezillaVolumeGroup vg in image.VolumeGroups)
             {
-                LvmPlacement.Add(image, vg, table, manifest, segments);
+                LvmPlacement.Add(image, vg, table, manifest, segments, btzone, btzoneOptions);
             }
             return ImageBuilder.Build(outputDirectory, manifest, segments, options, cancellationToken);
         }
