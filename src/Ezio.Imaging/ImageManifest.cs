@@ -10,7 +10,13 @@ namespace Ezio.Imaging;
 //     "partitionTable": { "label": "gpt", "sfdisk": "label: gpt\n…",
 //        "partitions": [ { "number": 1, "device": "sda1", "start": 2048, "size": 204800,
 //                          "type": "0FC63DAF-…", "fileSystem": "ext4", "content": "partclone",
-//                          "blockSize": 4096, "usedBytes": 19992576 }, … ] },
+//                          "blockSize": 4096, "usedBytes": 19992576 },
+//                        { "number": 3, "device": "sda3", …, "fileSystem": "LVM2_member", "content": "lvm",
+//                          "logicalVolumes": [ { "name": "vgtest/root", "fileSystem": "ext4",
+//                             "content": "partclone", "size": 25165824, "usedBytes": 3043328 } ] },
+//                        { "number": 4, "device": "sda4", …, "content": "none",
+//                          "leftEmpty": "sda4.ntfs-img.aa: an ntfsclone image; …" } ] },
+//     "notImported": [ "sda4.ntfs-img.aa: an ntfsclone image; …" ],      (import --allow-partial)
 //     "bootArea": [ { "offset": 0, "length": 446, "what": "mbr boot code" }, … ],
 //     "torrent": "lab-2026.torrent", "infoHash": "…", "pieceLength": 1048576,
 //     "pieceCount": 20, "totalLength": 20480000, "storeBytes": 7340032 }

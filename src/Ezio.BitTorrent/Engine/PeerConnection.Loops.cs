@@ -26,6 +26,11 @@ internal sealed partial class PeerConnection
                     {
                         Handle(message, ref batch, completed);
                     }
+                    // Still this peer's until the swarm loop hears they were hashed.
+                    foreach (var download in completed)
+                    {
+                        _unheard.Add(download.Index);
+                    }
                 }
                 _reader.AdvanceTo(buffer.Start, buffer.End);
                 Interlocked.Exchange(ref _lastReceiveTicks, _session.Time.GetTimestamp());

@@ -40,6 +40,9 @@ internal sealed partial class PeerConnection
     private readonly CancellationTokenSource _cts = new();
     private readonly object _sync = new();
     private readonly List<PieceDownload> _downloads = new();
+    // Pieces received whole whose hash the swarm loop has not heard of yet: out of _downloads
+    // but still this peer's, so the swarm loop must not ask this peer for them again.
+    private readonly List<int> _unheard = new();
     private readonly WireLimits _limits;
     private string? _closeReason;
     private int _closed;
@@ -296,17 +299,32 @@ internal sealed partial class PeerConnection
         }
     }
 
-    /// <summary>The pieces this peer fetches now, copied under one lock.</summary>
+    /// <summary>
+    /// The pieces this peer fetches now, copied under one lock: those in progress and those
+    /// received whole that the swarm loop has not yet heard were hashed. Until it hears, the
+    /// picker still counts such a piece as owned, not busy, and endgame would ask this same
+    /// peer for the whole piece again (a seed ignores the cancel).
+    /// </summary>
     public List<int> FetchingIndices()
     {
         lock (_sync)
         {
-            var indices = new List<int>(_downloads.Count + 4);
+            var indices = new List<int>(_downloads.Count + _unheard.Count + 4);
             foreach (var download in _downloads)
             {
                 indices.Add(download.Index);
             }
+            indices.AddRange(_unheard);
             return indices;
+        }
+    }
+
+    /// <summary>The swarm loop heard that a piece received whole from this peer was hashed.</summary>
+    public void Heard(int index)
+    {
+        lock (_sync)
+        {
+            _unheard.Remove(index);
         }
     }
 

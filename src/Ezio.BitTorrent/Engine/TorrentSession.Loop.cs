@@ -182,6 +182,7 @@ public sealed partial class TorrentSession
     private void OnHashed(PeerConnection peer, in PeerEvent item)
     {
         var index = item.Index;
+        peer.Heard(index);
         _picker.RemoveOwner(index);
         if (!item.Ok)
         {

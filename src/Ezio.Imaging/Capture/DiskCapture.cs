@@ -76,10 +76,16 @@ public static class DiskCapture
                 IUsedBlockSource source;
                 if (fs == "swap")
                 {
+                    // Only the signature page matters (UUID and label, which fstab names); the rest is scratch.
                     info.Content = "swap";
-                    continue;
+                    byte[] page = new byte[Clonezilla.SwapSignature.PageSize];
+                    using (var swap = new FileStream(loop, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+                    {
+                        swap.ReadExactly(page);
+                    }
+                    source = RawBlockSource.FromBytes(page);
                 }
-                if (s_partcloneModules.TryGetValue(fs, out string? module))
+                else if (s_partcloneModules.TryGetValue(fs, out string? module))
                 {
                     Stream stream = ToolPipeStream.Start([$"partclone.{module}"], ["-c", "-q", "-L", "/dev/null", "-s", loop, "-o", "-"], null, info.Device);
                     try

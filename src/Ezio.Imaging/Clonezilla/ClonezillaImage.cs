@@ -180,7 +180,14 @@ public sealed partial class ClonezillaImage
         var lines = File.ReadAllLines(list).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(w => w.Length > 0).ToList();
         foreach (var vg in lines.GroupBy(w => w[0]))
         {
-            var devices = vg.Where(w => w.Length >= 3).ToDictionary(w => w[2], w => w[1].StartsWith("/dev/", StringComparison.Ordinal) ? w[1][5..].Replace('/', '-') : w[1]);
+            var devices = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (string[] w in vg.Where(w => w.Length >= 3))
+            {
+                if (!devices.TryAdd(w[2], w[1].StartsWith("/dev/", StringComparison.Ordinal) ? w[1][5..].Replace('/', '-') : w[1]))
+                {
+                    throw new ImageException(ImageError.Malformed, $"lvm_vg_dev.list names physical volume {w[2]} twice.");
+                }
+            }
             string confName = $"lvm_{vg.Key}.conf";
             string conf = Path.Combine(scan.Directory, confName);
             if (vg.Key == "/NOT_FOUND" || !File.Exists(conf))

@@ -96,7 +96,7 @@ public static partial class ClonezillaImporter
             }
             foreach (ClonezillaVolumeGroup vg in image.VolumeGroups)
             {
-                LvmPlacement.Add(image, vg, table, manifest, segments);
+                LvmPlacement.Add(image, vg, table, manifest, segments, btzone, btzoneOptions);
             }
             return build is null ? ImageBuilder.Build(outputDirectory, manifest, segments, options, cancellationToken) : build(manifest, segments);
         }

@@ -128,7 +128,14 @@ internal sealed partial class DeploymentManager
                 return ApiOutcome<bool>.Fail(refused.Status, refused.Error);
             }
             machine = found!;
-            machine.Phase = report.Phase;
+            // A report that left before the done or failure report may land after it: it must not
+            // bring an ended machine back to an earlier phase (a done machine may still go on to seed).
+            bool ended = machine.Phase is DeployPhase.Failed
+                || (machine.Phase is DeployPhase.Done && report.Phase is not DeployPhase.Seeding);
+            if (!ended)
+            {
+                machine.Phase = report.Phase;
+            }
             machine.BytesDone = report.BytesDone;
             machine.BytesTotal = report.BytesTotal;
             machine.RateIn = report.RateIn;

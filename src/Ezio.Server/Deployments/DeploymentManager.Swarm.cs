@@ -17,7 +17,7 @@ internal sealed partial class DeploymentManager
         }
         lock (_lock)
         {
-            foreach (var machine in _state.Machines)
+            foreach (var machine in _machines.Values)
             {
                 if (machine.Ip is { } ip && IPAddress.TryParse(ip, out var recorded) && recorded.Equals(address)
                     && _state.Deployments.Any(d => d.IsOpen && d.InfoHash == infoHash && d.Machines.Contains(machine.Mac)))

@@ -26,6 +26,23 @@ public sealed class LvmLabelTests
     }
 
     [Theory]
+    [InlineData("type = \"raid1\"", "vgtest/data is a RAID volume (raid1)")]
+    [InlineData("type = \"mirror\"", "vgtest/data is a mirror")]
+    [InlineData("type = \"snapshot\"\norigin = \"root\"\ncow_store = \"snap\"", "vgtest/data is a snapshot (of root, stored in snap)")]
+    [InlineData("type = \"cache\"", "vgtest/data is a cache volume (cache)")]
+    [InlineData("type = \"striped\"\nstripe_count = 2", "vgtest/data is striped over 2 physical volumes")]
+    public void Parse_NotLinear_IsUnsupportedNamingTheLv(string segmentType, string expected)
+    {
+        string text = File.ReadAllText(Fixture.Path("ocs-sr", "gpt-lvm", "lvm_vgtest.conf"));
+        int data = text.IndexOf("\t\tdata {", StringComparison.Ordinal);
+        int type = text.IndexOf("type = \"striped\"", data, StringComparison.Ordinal);
+        int end = text.IndexOf("stripes", type, StringComparison.Ordinal);
+        text = text[..type] + segmentType + "\n" + text[end..];
+        LvmVolumeGroup vg = LvmVolumeGroup.Parse("vgtest", text, "lvm_vgtest.conf", new Dictionary<string, string> { [PvUuid] = "sda3" });
+        Assert.Equal($"logical volume {expected}; Ezio restores linear logical volumes only", vg.Unsupported);
+    }
+
+    [Theory]
     [InlineData("vg { extent_size = 8192 ")]
     [InlineData("vg { extent_size = \"8192 }")]
     [InlineData("vg { extent_size 8192 }")]

@@ -110,4 +110,23 @@ public sealed class OcsSrLvmTests
         Assert.Contains("thin pool", pv.LeftEmpty);
         Assert.Contains("LEFT EMPTY: lvm_vgthin.conf: logical volume vgthin/pool is a thin pool", EzioBinary.Run("image", "info", imageDir));
     }
+
+    /// <summary>--btzone writes each LV's slices as `partclone -r -T` cuts them from the LV's own image (as for a partition).</summary>
+    [ToolFact(false, "zstd", "partclone.ext4", "partclone.xfs")]
+    public void ImportBtzone_OcsSrGptLvm_LvSlicesMatchPartclone()
+    {
+        using var temp = new TempDirectory();
+        string cz = Fixture.Path("ocs-sr", "gpt-lvm");
+        string btzone = temp.File("btzone");
+        EzioBinary.Run("image", "import", cz, temp.File("repo/lvm"), "--btzone", btzone);
+        foreach ((string lv, string module) in new[] { ("vgtest-root", "ext4"), ("vgtest-data", "xfs") })
+        {
+            string ptcl = temp.File($"{lv}.ptcl");
+            Shell.Run("zstd", ["-q", "-dc", Path.Combine(cz, $"{lv}.{module}-ptcl-img.zst.aa")], stdoutFile: ptcl);
+            string theirs = temp.File($"bt-{lv}");
+            Shell.Run($"partclone.{module}", ["-r", "-q", "-L", temp.File($"{lv}.log"), "-T", "-z", "16777216", "-s", ptcl, "-o", theirs], stdoutFile: null);
+            Btzone.AssertSame(theirs, Path.Combine(btzone, "gpt-lvm"), lv);
+        }
+        Assert.False(Directory.Exists(Path.Combine(btzone, "gpt-lvm", "sda3")), "a PV has no slices of its own");
+    }
 }

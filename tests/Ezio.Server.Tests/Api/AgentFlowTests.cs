@@ -101,6 +101,37 @@ public sealed class AgentFlowTests
     }
 
     [Fact]
+    public async Task Progress_LandingAfterDoneOrFailure_DoesNotRewindThePhase()
+    {
+        var dirs = new TestDirs();
+        dirs.AddImage("lab");
+        await using var server = await TestServer.StartAsync(dirs);
+        var deployment = await server.DeployAsync(new("lab", ["52:54:00:00:00:0a", "52:54:00:00:00:0b", "52:54:00:00:00:0c"]));
+        var a = await PostAsync(server, ApiRoutes.Register, Register("52:54:00:00:00:0a"), Json.RegisterRequest, Json.RegisterResponse);
+        var b = await PostAsync(server, ApiRoutes.Register, Register("52:54:00:00:00:0b"), Json.RegisterRequest, Json.RegisterResponse);
+        await PostAsync(server, ApiRoutes.Done, new DoneReport(a.MachineId, deployment.Id, true, null, 1, 0, 1, 1, 1), Json.DoneReport, Json.DoneResponse, a.Secret);
+        await PostAsync(server, ApiRoutes.Done, new DoneReport(b.MachineId, deployment.Id, false, "disk too small", 0, 0, 1, 0, 0), Json.DoneReport, Json.DoneResponse, b.Secret);
+
+        // The reporters' last posts, sent before the done reports, arrive after them.
+        using var agentA = server.Client(a.Secret);
+        using var agentB = server.Client(b.Secret);
+        using (await agentA.PostAsJsonAsync(ApiRoutes.Progress, new ProgressReport(a.MachineId, deployment.Id, DeployPhase.Verifying, 1, 1, 0, 0, 1, null), Json.ProgressReport))
+        using (await agentB.PostAsJsonAsync(ApiRoutes.Progress, new ProgressReport(b.MachineId, deployment.Id, DeployPhase.Checking, 0, 1, 0, 0, 0, null), Json.ProgressReport))
+        {
+        }
+        var machines = await server.Http.GetFromJsonAsync(ApiRoutes.Machines, Json.IReadOnlyListMachineInfo);
+        Assert.Equal(DeployPhase.Done, machines!.Single(m => m.Mac == "52:54:00:00:00:0a").Phase);
+        Assert.Equal(DeployPhase.Failed, machines!.Single(m => m.Mac == "52:54:00:00:00:0b").Phase);
+
+        // A done machine that goes on to seed says so.
+        using (await agentA.PostAsJsonAsync(ApiRoutes.Progress, new ProgressReport(a.MachineId, deployment.Id, DeployPhase.Seeding, 1, 1, 0, 5, 1, null), Json.ProgressReport))
+        {
+        }
+        machines = await server.Http.GetFromJsonAsync(ApiRoutes.Machines, Json.IReadOnlyListMachineInfo);
+        Assert.Equal(DeployPhase.Seeding, machines!.Single(m => m.Mac == "52:54:00:00:00:0a").Phase);
+    }
+
+    [Fact]
     public async Task Progress_MachineOfOtherDeployment_404()
     {
         var dirs = new TestDirs();

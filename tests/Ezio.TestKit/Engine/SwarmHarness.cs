@@ -5,6 +5,8 @@ using Ezio.BitTorrent.Compression;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Storage;
 using Ezio.TestKit.Metainfo;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ezio.TestKit.Engine;
 
@@ -63,11 +65,12 @@ public sealed class SwarmHarness : IAsyncDisposable
 
     /// <summary>
     /// An empty member; <paramref name="wrap"/> may put a fake over its storage. <paramref name="peerId"/>
-    /// (random when null) decides which of two connections between the same peers survives.
+    /// (random when null) decides which of two connections between the same peers survives;
+    /// <paramref name="logger"/> hears the session's log (nothing when null).
     /// </summary>
     public Task<SwarmMember> AddLeecherAsync(string name, Func<ITorrentStorage, ITorrentStorage>? wrap = null, IPieceCodec? codec = null, byte[]? peerId = null,
-        TimeProvider? time = null) =>
-        AddAsync(name, new MemoryStorage(Torrent.Data.Length, mayHaveData: false), complete: false, wrap, codec, time, peerId);
+        TimeProvider? time = null, ILogger? logger = null) =>
+        AddAsync(name, new MemoryStorage(Torrent.Data.Length, mayHaveData: false), complete: false, wrap, codec, time, peerId, logger);
 
     /// <summary>
     /// A member whose storage already holds the pieces <paramref name="holds"/> picks (the rest
@@ -90,7 +93,7 @@ public sealed class SwarmHarness : IAsyncDisposable
     }
 
     private async Task<SwarmMember> AddAsync(string name, MemoryStorage storage, bool complete, Func<ITorrentStorage, ITorrentStorage>? wrap,
-        IPieceCodec? codec = null, TimeProvider? time = null, byte[]? peerId = null)
+        IPieceCodec? codec = null, TimeProvider? time = null, byte[]? peerId = null, ILogger? logger = null)
     {
         var listener = new PeerListener(new IPEndPoint(IPAddress.Loopback, 0));
         var options = new SessionOptions
@@ -102,6 +105,7 @@ public sealed class SwarmHarness : IAsyncDisposable
             Codec = codec,
             Time = time ?? TimeProvider.System,
             PeerId = peerId,
+            Logger = logger ?? NullLogger.Instance,
         };
         var session = new TorrentSession(Torrent.Torrent, wrap?.Invoke(storage) ?? storage, options);
         var member = new SwarmMember(name, session, listener, storage);
