@@ -57,6 +57,10 @@ internal static class ClonezillaMultiDiskImporter
         // The first disk's manifest carries the image-wide facts (name, source, created) and
         // stays the top level, so readers that know one disk see a whole first disk.
         ImageManifest manifest = manifests[0];
+        // What a disk's pass could not import is the image's: every disk's list, each entry once
+        // (a file of the whole image, e.g. an unknown one, is seen by every pass).
+        List<string> notImported = [.. manifests.SelectMany(m => m.NotImported ?? []).Distinct(StringComparer.Ordinal)];
+        manifest.NotImported = notImported.Count == 0 ? null : notImported;
         manifest.Disks = manifests.Select((m, k) => new ImageDisk
         {
             Name = disks[k],

@@ -19,9 +19,15 @@ internal static class LvmPlacement
         var pvs = new Dictionary<string, (long Start, LvmPhysicalVolume Pv, PartitionInfo Info)>(StringComparer.Ordinal);
         foreach (LvmPhysicalVolume pv in group.PhysicalVolumes)
         {
+            // A PV on another disk of the image is laid out by that disk's pass, with the
+            // segments of every LV that live on it.
+            if (image.Disks.Any(d => d != image.Disk && ClonezillaDisks.IsPartitionOf(pv.Device, d)))
+            {
+                continue;
+            }
             SfdiskPartition partition = table.Partitions.FirstOrDefault(p => ClonezillaImporter.DeviceName(p) == pv.Device)
                 ?? throw new ImageException(ImageError.NotSupported,
-                    $"Physical volume {pv.Device} of volume group {group.Name} is not a partition of {image.Disk}; only the first disk of an image is read.");
+                    $"Physical volume {pv.Device} of volume group {group.Name} is not a partition of {image.Disk}, nor of another disk of the image.");
             PartitionInfo info = manifest.PartitionTable.Partitions.First(i => i.Device == pv.Device);
             long start = partition.Start * table.SectorSize;
             long size = partition.Size * table.SectorSize;
@@ -44,7 +50,7 @@ internal static class LvmPlacement
             vg.Volumes.TryGetValue(dev, out ClonezillaPartition? source);
             long size = lv.ExtentCount * group.ExtentBytes;
             var entries = new Dictionary<string, LogicalVolumeInfo>(StringComparer.Ordinal);
-            foreach (LvmSegment segment in lv.Segments)
+            foreach (LvmSegment segment in lv.Segments.Where(s => pvs.ContainsKey(s.PhysicalVolume)))
             {
                 if (!entries.ContainsKey(segment.PhysicalVolume))
                 {
@@ -64,9 +70,14 @@ internal static class LvmPlacement
             {
                 continue;
             }
+            if (btzone is not null && lv.Segments.Any(s => !pvs.ContainsKey(s.PhysicalVolume)))
+            {
+                throw new ImageException(ImageError.NotSupported,
+                    $"--btzone: logical volume {group.Name}/{lv.Name} spans disks of the image; its Clonezilla slices cannot be written from one disk.");
+            }
             var placed = new List<(long DiskOffset, IUsedBlockSource Blocks, long LvStart)>();
             IUsedBlockSource? first = null;
-            foreach (LvmSegment segment in lv.Segments)
+            foreach (LvmSegment segment in lv.Segments.Where(s => pvs.ContainsKey(s.PhysicalVolume)))
             {
                 (long pvStart, LvmPhysicalVolume pv, PartitionInfo info) = pvs[segment.PhysicalVolume];
                 long diskOffset = pvStart + (pv.PeStart + segment.PvExtent * group.ExtentSize) * LvmVolumeGroup.Sector;
