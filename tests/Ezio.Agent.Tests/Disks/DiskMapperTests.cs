@@ -113,4 +113,72 @@ public sealed class DiskMapperTests
 
         Assert.Equal(RefusalReason.AmbiguousDisk, e.Reason);
     }
+
+    [Fact]
+    public void Map_Order_PassesOverUsbMmcFireWireAndTheLiveMedium()
+    {
+        // /dev/sda's first partition (8:1) is the live medium; sdb..sdd hang off external buses and say "not removable".
+        string mountInfo = "36 25 8:1 / /run/live/medium ro,noatime - iso9660 /dev/sda1 ro\n";
+        Disk[] disks = [Samples.Disk("sda", 600 * GiB, partitions: ["8:1"]), Samples.Disk("sdb", 900 * GiB) with { Transport = "usb" },
+            Samples.Disk("sdc", 900 * GiB) with { Transport = "firewire" }, Samples.Disk("mmcblk0", 900 * GiB) with { Transport = "mmc" },
+            Samples.Disk("sde", 600 * GiB), Samples.Disk("sdf", 600 * GiB)];
+
+        IReadOnlyList<Disk> chosen = DiskMapper.Map(TwoDisks, DiskMapping.Order, "auto", disks, Resolve, mountInfo: mountInfo);
+
+        Assert.Equal(["sde", "sdf"], chosen.Select(d => d.Name));
+    }
+
+    [Theory]
+    [InlineData(DiskMapping.Order)]
+    [InlineData(DiskMapping.Size)]
+    public void Map_TooFewBesidesExternalAndLiveMedium_RefusedSayingWhy(DiskMapping rule)
+    {
+        string mountInfo = "36 25 8:1 / /run/live/medium ro,noatime - iso9660 /dev/sda1 ro\n";
+        Disk[] disks = [Samples.Disk("sda", 600 * GiB, partitions: ["8:1"]), Samples.Disk("sdb", 900 * GiB) with { Transport = "usb" },
+            Samples.Disk("sdc", 900 * GiB)];
+
+        var e = Assert.Throws<JobRefusedException>(() => DiskMapper.Map(TwoDisks, rule, "auto", disks, Resolve, mountInfo: mountInfo));
+
+        Assert.Equal(RefusalReason.NoSuchDisk, e.Reason);
+        Assert.Contains("has 1 usable", e.Message);
+        Assert.Contains("/dev/sda (the live system's medium, mounted on /run/live/medium)", e.Message);
+        Assert.Contains("/dev/sdb (on USB)", e.Message);
+    }
+
+    [Fact]
+    public void Map_Size_FitsOnlyADiskOfTheImageDisksSectorSize()
+    {
+        // The 600 GiB disk is the smallest fit for sdb by size, but it has 4096-byte sectors.
+        Disk[] disks = [Samples.Disk("sda", 600 * GiB) with { LogicalSectorSize = 4096 }, Samples.Disk("sdb", 900 * GiB),
+            Samples.Disk("sdc", 120 * GiB)];
+
+        IReadOnlyList<Disk> chosen = DiskMapper.Map(TwoDisks, DiskMapping.Size, "auto", disks, Resolve);
+
+        Assert.Equal(["sdc", "sdb"], chosen.Select(d => d.Name));
+    }
+
+    [Fact]
+    public void Map_OrderOntoOtherSectorSize_RefusedNamingTheImageDisk()
+    {
+        Disk[] disks = [Samples.Disk("sda", 600 * GiB), Samples.Disk("sdb", 600 * GiB) with { LogicalSectorSize = 4096 }];
+
+        var e = Assert.Throws<JobRefusedException>(() => DiskMapper.Map(TwoDisks, DiskMapping.Order, "auto", disks, Resolve));
+
+        Assert.Equal(RefusalReason.SectorSize, e.Reason);
+        Assert.Contains("image disk sdb", e.Message);
+        Assert.Contains("/dev/sdb has 4096-byte logical sectors", e.Message);
+    }
+
+    [Fact]
+    public void Map_PinnedUsbDisk_RefusedUnlessTheJobAllowsRemovable()
+    {
+        Disk[] disks = [Samples.Disk("sda", 600 * GiB), Samples.Disk("sdb", 600 * GiB) with { Transport = "usb" }];
+
+        var e = Assert.Throws<JobRefusedException>(() => DiskMapper.Map(TwoDisks, DiskMapping.Order, "/dev/sda,/dev/sdb", disks, Resolve));
+
+        Assert.Equal(RefusalReason.Removable, e.Reason);
+        Assert.Contains("/dev/sdb (for image disk sdb) is on USB", e.Message);
+        IReadOnlyList<Disk> allowed = DiskMapper.Map(TwoDisks, DiskMapping.Order, "/dev/sda,/dev/sdb", disks, Resolve, allowRemovable: true);
+        Assert.Equal(["sda", "sdb"], allowed.Select(d => d.Name));
+    }
 }

@@ -182,7 +182,7 @@ internal static class DiskCheck
         return null;
     }
 
-    private static string External(Disk disk) => disk.Transport switch
+    internal static string External(Disk disk) => disk.Transport switch
     {
         "usb" => "on USB",
         "mmc" => "an SD/MMC card",
@@ -217,7 +217,7 @@ internal static class DiskCheck
     }
 
     /// <summary>The boot mount point a partition (or the whole) of <paramref name="disk"/> is mounted on, or null.</summary>
-    private static string? BootMount(Disk disk, string mountInfo)
+    internal static string? BootMount(Disk disk, string mountInfo)
     {
         var devices = new HashSet<string>(disk.Partitions, StringComparer.Ordinal) { disk.Device };
         foreach (var line in mountInfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))

@@ -40,8 +40,9 @@ internal static class MultiDiskJob
                     $"the torrent's extents of image disk {job.Disks[k].Name} end at byte {parts[k].Map.TargetEnd}, past its size {job.Disks[k].SizeBytes}");
             }
         }
-        var disks = DiskMapper.Map(job.Disks, job.DiskMapping, context.Options.Disk, context.Inventory.List(), CheckingMode.ResolveDiskName);
         var mountInfo = ReadText("/proc/self/mountinfo");
+        var disks = DiskMapper.Map(job.Disks, job.DiskMapping, context.Options.Disk, context.Inventory.List(), CheckingMode.ResolveDiskName,
+            job.TargetDisk.AllowRemovable, mountInfo);
         var swaps = ReadText("/proc/swaps");
         foreach (var disk in disks)
         {
