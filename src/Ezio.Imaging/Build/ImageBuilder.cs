@@ -110,7 +110,9 @@ public static class ImageBuilder
                 Announce = options.Announce,
                 CreationDate = options.Created ?? manifest.Created,
                 Comment = $"Ezio image {manifest.Name}",
-                LogicalSectorSize = manifest.LogicalSectorSize,
+                // Disks of several sector sizes have no one size to record; each disk's is in image.json.
+                LogicalSectorSize = manifest.Disks is { } disks && disks.Any(d => d.LogicalSectorSize != manifest.LogicalSectorSize)
+                    ? null : manifest.LogicalSectorSize,
             });
             Torrent torrent = Torrent.Parse(torrentBytes);
             writer.Complete(torrent.InfoHash.ToArray());
