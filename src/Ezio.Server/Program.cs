@@ -13,6 +13,7 @@ internal static class Program
                 ["deploy", .. var rest] => await AdminCommands.DeployAsync(rest).ConfigureAwait(false),
                 ["status", .. var rest] => await AdminCommands.StatusAsync(rest).ConfigureAwait(false),
                 ["wake", .. var rest] => await WakeCommand.RunAsync(rest).ConfigureAwait(false),
+                ["cert-fingerprint", .. var rest] => CertCommand.Run(rest),
                 ["--help" or "-h" or "help", ..] => Help(),
                 _ => await ServeCommand.RunAsync(args).ConfigureAwait(false),
             };
@@ -42,6 +43,7 @@ internal static class Program
         Console.WriteLine(AdminCommands.DeployUsage);
         Console.WriteLine(AdminCommands.StatusUsage);
         Console.WriteLine(WakeCommand.Usage);
+        Console.WriteLine(CertCommand.Usage);
         return 0;
     }
 }

@@ -9,13 +9,13 @@ namespace Ezio.Server.Cli;
 internal static class AdminCommands
 {
     public const string DeployUsage = "ezio-server deploy <image> --machines <MAC,MAC,...|FILE|all> [--after reboot|poweroff|stay] "
-        + "[--grow-last-partition yes|no] [--hostname TEMPLATE ({mac} {mac6} {index} {index:2})] [--verify yes|no] [--server URL] [--admin-token T]";
-    public const string StatusUsage = "ezio-server status [--server URL] [--admin-token T]";
-    private const string DefaultServer = "http://127.0.0.1:8080";
+        + "[--grow-last-partition yes|no] [--hostname TEMPLATE ({mac} {mac6} {index} {index:2})] [--verify yes|no] [--server URL] [--admin-token T]"
+        + " [--state DIR] [--server-cert-sha256 HEX]";
+    public const string StatusUsage = "ezio-server status [--server URL] [--admin-token T] [--state DIR] [--server-cert-sha256 HEX]";
 
     public static async Task<int> DeployAsync(string[] args)
     {
-        var cl = Options.Parse(args, ["--machines", "--after", "--server", "--admin-token", "--grow-last-partition", "--hostname", "--verify"]);
+        var cl = Options.Parse(args, ["--machines", "--after", "--server", "--admin-token", "--grow-last-partition", "--hostname", "--verify", .. LocalServer.OptionNames]);
         if (cl.Positionals.Count != 1 || cl.Value("--machines") is not { } machinesArg)
         {
             throw new UsageException(DeployUsage);
@@ -46,7 +46,7 @@ internal static class AdminCommands
 
     public static async Task<int> StatusAsync(string[] args)
     {
-        var cl = Options.Parse(args, ["--server", "--admin-token"]);
+        var cl = Options.Parse(args, ["--server", "--admin-token", .. LocalServer.OptionNames]);
         using var http = Client(cl);
         var deployments = JsonSerializer.Deserialize(await GetAsync(http, ApiRoutes.Deployments).ConfigureAwait(false), DeploymentJsonContext.Default.IReadOnlyListDeploymentInfo)!;
         var machines = JsonSerializer.Deserialize(await GetAsync(http, ApiRoutes.Machines).ConfigureAwait(false), DeploymentJsonContext.Default.IReadOnlyListMachineInfo)!;
@@ -85,8 +85,8 @@ internal static class AdminCommands
 
     private static HttpClient Client(Options cl)
     {
-        var server = cl.Value("--server") ?? Environment.GetEnvironmentVariable("EZIO_SERVER") ?? DefaultServer;
-        var http = new HttpClient { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(30) };
+        var server = LocalServer.Url(cl);
+        var http = new HttpClient(LocalServer.Handler(cl, server)) { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(30) };
         if ((cl.Value("--admin-token") ?? Environment.GetEnvironmentVariable("EZIO_ADMIN_TOKEN")) is { Length: > 0 } token)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -1,0 +1,158 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
+using Ezio.Deployment.Contracts;
+using Ezio.Deployment.Signing;
+using Ezio.Server.Cli;
+using Ezio.Server.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace Ezio.Server.Tests.Hosting;
+
+/// <summary>
+/// The API over https with the certificate the server makes in its state directory, next to a
+/// plain http listener for boot files, torrents and announces.
+/// </summary>
+public sealed class HttpsTests
+{
+    private const string Mac = "52:54:00:aa:bb:07";
+    private const string HttpAndHttps = "http://127.0.0.1:0;https://127.0.0.1:0";
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Start_HttpsListen_AnswersWithTheCertificateOfTheStateDirectory()
+    {
+        var dirs = new TestDirs();
+        await using var server = await TestServer.StartAsync(dirs, o => o.Listen = HttpAndHttps);
+        string certPath = Path.Combine(dirs.State, HttpsCertificate.CertificateFileName);
+        string keyPath = Path.Combine(dirs.State, HttpsCertificate.KeyFileName);
+        string pin = FileFingerprint(certPath);
+
+        (string presented, HttpResponseMessage response) = await GetOverHttpsAsync(server, pin, ApiRoutes.Machines);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(pin, presented);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyPath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(certPath));
+        // The plain listener still answers (boot files, torrents, announces).
+        Assert.StartsWith("http://", server.BaseAddress.ToString(), StringComparison.Ordinal);
+        using var plain = await server.Http.GetAsync(ApiRoutes.Machines);
+        Assert.Equal(System.Net.HttpStatusCode.OK, plain.StatusCode);
+    }
+
+    [Fact]
+    public async Task Start_WrongPin_HandshakeRefusedByTheClient()
+    {
+        var dirs = new TestDirs();
+        await using var server = await TestServer.StartAsync(dirs, o => o.Listen = HttpAndHttps);
+        await Assert.ThrowsAsync<HttpRequestException>(() => GetOverHttpsAsync(server, new string('0', 64), ApiRoutes.Machines));
+    }
+
+    [Fact]
+    public async Task Restart_SameStateDirectory_SameFingerprint()
+    {
+        var dirs = new TestDirs();
+        string first;
+        await using (var server = await TestServer.StartAsync(dirs, o => o.Listen = HttpAndHttps))
+        {
+            first = (await GetOverHttpsAsync(server, pin: null, ApiRoutes.Machines)).Presented;
+        }
+        string certText = await File.ReadAllTextAsync(Path.Combine(dirs.State, HttpsCertificate.CertificateFileName));
+        await using (var again = await TestServer.StartAsync(dirs, o => o.Listen = HttpAndHttps))
+        {
+            Assert.Equal(first, (await GetOverHttpsAsync(again, pin: null, ApiRoutes.Machines)).Presented);
+        }
+        Assert.Equal(certText, await File.ReadAllTextAsync(Path.Combine(dirs.State, HttpsCertificate.CertificateFileName)));
+    }
+
+    [Fact]
+    public async Task Deploy_ApiUrlIsHttps_MenuSendsAgentToHttpsAndTorrentStaysHttp()
+    {
+        var dirs = new TestDirs();
+        dirs.AddImage("lab");
+        await using var server = await TestServer.StartAsync(dirs, o =>
+        {
+            o.Listen = HttpAndHttps;
+            o.Menus.ApiUrl = "https://127.0.0.1:2";
+        });
+        var deployment = await server.DeployAsync(new("lab", [Mac], AfterAction.Poweroff));
+        string menu = await File.ReadAllTextAsync(Path.Combine(dirs.Boot, "pxelinux.cfg", "01-52-54-00-aa-bb-07"));
+        Assert.Contains("ezio.server=https://127.0.0.1:2 ezio.job=" + deployment.Id, menu, StringComparison.Ordinal);
+
+        string pin = FileFingerprint(Path.Combine(dirs.State, HttpsCertificate.CertificateFileName));
+        using var http = new HttpClient(CertificatePin.Handler(pin)) { BaseAddress = HttpsAddress(server) };
+        using var response = await http.PostAsJsonAsync(ApiRoutes.Register, new RegisterRequest(Mac, "10.0.0.17", "pc7",
+            [new DiskInfo("/dev/sda", null, 500L << 30, "DISK", "S7", false, true)], 4L << 30, "boot-7", "0.1"), DeploymentJsonContext.Default.RegisterRequest);
+        response.EnsureSuccessStatusCode();
+        var registered = await response.Content.ReadFromJsonAsync(DeploymentJsonContext.Default.RegisterResponse);
+        Assert.StartsWith("http://127.0.0.1:1/", registered!.Job!.TorrentUrl, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StatusVerb_HttpsServer_PinsTheCertificateOfTheStateDirectory()
+    {
+        var dirs = new TestDirs();
+        await using var server = await TestServer.StartAsync(dirs, o => o.Listen = HttpAndHttps);
+        string url = HttpsAddress(server).ToString();
+
+        Assert.Equal(0, await AdminCommands.StatusAsync(["--server", url, "--state", dirs.State]));
+        await Assert.ThrowsAsync<HttpRequestException>(() => AdminCommands.StatusAsync(["--server", url, "--server-cert-sha256", new string('f', 64)]));
+        var missing = await Assert.ThrowsAsync<UsageException>(() => AdminCommands.StatusAsync(["--server", url, "--state", Path.Combine(dirs.Root, "nowhere")]));
+        Assert.Contains("no certificate to pin", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CertFingerprint_BeforeFirstStart_CreatesThePairTheServerThenUses()
+    {
+        var dirs = new TestDirs();
+        Assert.Equal(0, CertCommand.Run(["--state", dirs.State]));
+        string certPath = Path.Combine(dirs.State, HttpsCertificate.CertificateFileName);
+        string created = FileFingerprint(certPath);
+        using var loaded = HttpsCertificate.LoadOrCreate(dirs.State);
+        Assert.Equal(created, HttpsCertificate.Fingerprint(loaded));
+        Assert.True(loaded.HasPrivateKey);
+    }
+
+    [Fact]
+    public void BuildOptions_HttpAndHttpsListen_ApiUrlIsTheHttpsOneOnThePublicHost()
+    {
+        var dirs = new TestDirs();
+        var options = ServeCommand.BuildOptions(Options.Parse(
+            ["--repo", dirs.Repo, "--listen", "http://0.0.0.0:8080", "--listen", "https://0.0.0.0:8443", "--public-url", "http://10.0.0.1:8080"],
+            ["--repo", "--listen", "--public-url", "--public-api-url"]));
+        Assert.Equal("http://0.0.0.0:8080;https://0.0.0.0:8443", options.Listen);
+        Assert.Equal("http://10.0.0.1:8080", options.Menus.ServerUrl);
+        Assert.Equal("https://10.0.0.1:8443", options.Menus.ApiUrl);
+        Assert.Null(ServeCommand.GuessApiUrl("http://0.0.0.0:8080", "http://10.0.0.1:8080"));
+        Assert.Equal("https://10.0.0.9:8443", ServeCommand.GuessApiUrl("http://10.0.0.9:8080;https://10.0.0.9:8443", "http://10.0.0.9:8080"));
+        Assert.Equal("http://10.0.0.9:8080", ServeCommand.GuessPublicUrl("https://10.0.0.9:8443;http://10.0.0.9:8080"));
+    }
+
+    private static Uri HttpsAddress(TestServer server) =>
+        new(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Single(a => a.StartsWith("https://", StringComparison.Ordinal)));
+
+    private static string FileFingerprint(string certPath)
+    {
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certPath));
+        return CertificatePin.Fingerprint(certificate);
+    }
+
+    /// <summary>GET over https: with a pin only that certificate is accepted, without one any; returns the certificate's fingerprint.</summary>
+    private static async Task<(string Presented, HttpResponseMessage Response)> GetOverHttpsAsync(TestServer server, string? pin, string path)
+    {
+        string presented = "";
+        var handler = CertificatePin.Handler(pin);
+        var check = handler.SslOptions.RemoteCertificateValidationCallback!;
+        handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+        {
+            presented = certificate is null ? "" : CertificatePin.Fingerprint(certificate);
+            return check(sender, certificate, chain, errors);
+        };
+        using var http = new HttpClient(handler) { BaseAddress = HttpsAddress(server), Timeout = TimeSpan.FromSeconds(30) };
+        var response = await http.GetAsync(path);
+        return (presented, response);
+    }
+}
