@@ -111,6 +111,36 @@ public sealed class ServerClientTlsTests
         Assert.Equal(new Uri("http://10.0.0.1:8080" + ApiRoutes.Announce), client.AnnounceUriFor(job));
     }
 
+    [Fact]
+    public void Build_AgentJsonFromTheLiveImage_BindsThePin()
+    {
+        string dir = Directory.CreateTempSubdirectory("ezio-agent-pin-").FullName;
+        try
+        {
+            string config = Path.Combine(dir, "agent.json");
+            File.WriteAllText(config, "{\n  \"ServerCertSha256\": \"" + new string('b', 64) + "\"\n}\n");
+            string cmdline = Path.Combine(dir, "cmdline");
+            File.WriteAllText(cmdline, "ezio.server=https://10.0.0.1:8443");
+            using var host = AgentCommand.Build(Ezio.Cli.CommandLine.Parse(["--config", config, "--cmdline-file", cmdline],
+                ["--config", "--cmdline-file"], ["--insecure-tls"]));
+            var options = (AgentOptions)host.Services.GetService(typeof(AgentOptions))!;
+            Assert.Equal(new string('b', 64), options.ServerCertSha256);
+            Assert.False(options.InsecureTls);
+            Assert.Null(ServerClient.TrustProblem(options));
+
+            using var insecureHost = AgentCommand.Build(Ezio.Cli.CommandLine.Parse(["--cmdline-file", cmdline, "--insecure-tls"],
+                ["--config", "--cmdline-file"], ["--insecure-tls"]));
+            var insecure = (AgentOptions)insecureHost.Services.GetService(typeof(AgentOptions))!;
+            Assert.True(insecure.InsecureTls);
+            Assert.Null(ServerClient.TrustProblem(insecure));
+            Assert.NotNull(ServerClient.TrustProblem(new AgentOptions { Server = insecure.Server }));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static X509Certificate2 SelfSigned()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
