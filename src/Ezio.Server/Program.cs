@@ -23,6 +23,11 @@ internal static class Program
             await Console.Error.WriteLineAsync("ezio-server: " + e.Message).ConfigureAwait(false);
             return 2;
         }
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
+        {
+            await Console.Error.WriteLineAsync("ezio-server: the server's HTTPS certificate is not the pinned one (--state DIR of that server, or --server-cert-sha256 HEX from its 'ezio-server cert-fingerprint')").ConfigureAwait(false);
+            return 1;
+        }
         catch (HttpRequestException e)
         {
             // deploy and status talk to a running server; a wrong URL or a server that is not

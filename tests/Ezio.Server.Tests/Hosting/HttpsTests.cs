@@ -104,6 +104,20 @@ public sealed class HttpsTests
     }
 
     [Fact]
+    public async Task StatusVerb_ConfigFileOfTheServer_FindsTheHttpsUrlAndPinsItself()
+    {
+        var dirs = new TestDirs();
+        await using var server = await TestServer.StartAsync(dirs, o => o.Listen = HttpAndHttps);
+        var https = HttpsAddress(server);
+        string config = Path.Combine(dirs.Root, "server.json");
+        await File.WriteAllTextAsync(config,
+            $"{{ \"listen\": \"http://0.0.0.0:1;https://0.0.0.0:{https.Port}\", \"stateDirectory\": \"{dirs.State}\" }}");
+
+        Assert.Equal($"https://127.0.0.1:{https.Port}", LocalServer.Url(Options.Parse(["--config", config], LocalServer.OptionNames)));
+        Assert.Equal(0, await AdminCommands.StatusAsync(["--config", config]));
+    }
+
+    [Fact]
     public void CertFingerprint_BeforeFirstStart_CreatesThePairTheServerThenUses()
     {
         var dirs = new TestDirs();

@@ -125,6 +125,10 @@ internal sealed class ServerClient : IDisposable
         {
             response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
+        {
+            throw new ServerUnavailableException($"cannot reach {BaseAddress}: its certificate is not the pinned one (ServerCertSha256); nothing was sent", e);
+        }
         catch (HttpRequestException e)
         {
             throw new ServerUnavailableException($"cannot reach {BaseAddress}: {e.Message}", e);
