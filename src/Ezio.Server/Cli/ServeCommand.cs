@@ -75,6 +75,10 @@ internal static class ServeCommand
         {
             options.Menus.ApiUrl = guessed;
         }
+        if (options.StateDirectory is null && options.Listen.Contains("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UsageException("an https:// listen URL needs a state directory (--state) for its certificate");
+        }
         if (!Directory.Exists(options.Repo))
         {
             throw new UsageException($"image repository {options.Repo} does not exist (--repo)");
@@ -122,6 +126,6 @@ internal static class ServeCommand
             return guessed;
         }
         var wildcard = https.Contains("0.0.0.0", StringComparison.Ordinal) || https.Contains("://*", StringComparison.Ordinal) || https.Contains("[::]", StringComparison.Ordinal);
-        return wildcard ? $"https://{plain.Authority.Split(':')[0]}:{api.Port}" : guessed;
+        return wildcard ? $"https://{plain.Host}:{api.Port}" : guessed;
     }
 }
