@@ -88,6 +88,7 @@ internal static class ServerHost
         if (https is not null)
         {
             HostingLog.HttpsCertificate(hostingLogger, HttpsCertificate.Fingerprint(https), HttpsCertificate.CertificatePath(options.StateDirectory!));
+            HttpsOnlyApi.Use(app, options.Menus.ApiUrl ?? options.Listen.Split(';').First(u => u.Trim().StartsWith("https://", StringComparison.OrdinalIgnoreCase)).Trim());
         }
         else
         {

@@ -25,7 +25,8 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public string Root { get; }
 
-    public HttpClient Http { get; }
+    /// <summary>The API client: plain http, or with <c>https</c> the pinned https URL (the plain listener refuses the API then).</summary>
+    public HttpClient Http { get; private set; }
 
     public string Log
     {
@@ -83,13 +84,20 @@ internal sealed class ServerProcess : IAsyncDisposable
             try
             {
                 using var r = await server.Http.GetAsync(ApiRoutes.Deployments);
-                if (r.IsSuccessStatusCode)
+                // With https on, the plain listener answers the API with 403: up, too.
+                if (r.IsSuccessStatusCode || (https && r.StatusCode == HttpStatusCode.Forbidden))
                 {
                     if (https)
                     {
                         var pem = File.ReadAllText(Path.Combine(root, "state", "https-cert.pem"));
                         using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
                         server.CertificateSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.RawData));
+                        server.Http.Dispose();
+                        server.Http = new HttpClient(Ezio.Deployment.Signing.CertificatePin.Handler(server.CertificateSha256))
+                        {
+                            BaseAddress = new Uri(apiUrl),
+                            Timeout = TimeSpan.FromSeconds(20),
+                        };
                     }
                     return server;
                 }

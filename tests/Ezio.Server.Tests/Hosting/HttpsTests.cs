@@ -36,10 +36,32 @@ public sealed class HttpsTests
         Assert.Equal(pin, presented);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyPath));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(certPath));
-        // The plain listener still answers (boot files, torrents, announces).
+        // The plain listener refuses the API (tokens, secrets, reports) and keeps the tracker.
         Assert.StartsWith("http://", server.BaseAddress.ToString(), StringComparison.Ordinal);
         using var plain = await server.Http.GetAsync(ApiRoutes.Machines);
-        Assert.Equal(System.Net.HttpStatusCode.OK, plain.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, plain.StatusCode);
+        Assert.Contains("https only", await plain.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var announce = await server.Http.GetAsync(ApiRoutes.Announce);
+        Assert.NotEqual(System.Net.HttpStatusCode.Forbidden, announce.StatusCode);
+    }
+
+    [Fact]
+    public async Task PlainListener_HttpsOn_RefusesReportsAndAdminButServesTorrents()
+    {
+        var dirs = new TestDirs();
+        var torrent = dirs.AddImage("lab");
+        await using var server = await TestServer.StartAsync(dirs, o => o.Listen = HttpAndHttps);
+
+        using var register = await server.Http.PostAsJsonAsync(ApiRoutes.Register, new RegisterRequest(Mac, null, null, [], 0, null, null),
+            DeploymentJsonContext.Default.RegisterRequest);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, register.StatusCode);
+        using var deploy = await server.Http.PostAsJsonAsync(ApiRoutes.Deployments, new CreateDeploymentRequest("lab", [Mac]),
+            DeploymentJsonContext.Default.CreateDeploymentRequest);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, deploy.StatusCode);
+        Assert.Empty(server.Services.GetRequiredService<Ezio.Server.Deployments.DeploymentManager>().ListDeployments());
+
+        var bytes = await server.Http.GetByteArrayAsync(ApiRoutes.TorrentPath("lab"));
+        Assert.Equal(torrent.InfoHash, Ezio.BitTorrent.Metainfo.Torrent.Parse(bytes).InfoHash);
     }
 
     [Fact]
@@ -77,12 +99,15 @@ public sealed class HttpsTests
             o.Listen = HttpAndHttps;
             o.Menus.ApiUrl = "https://127.0.0.1:2";
         });
-        var deployment = await server.DeployAsync(new("lab", [Mac], AfterAction.Poweroff));
+        string pin = FileFingerprint(Path.Combine(dirs.State, HttpsCertificate.CertificateFileName));
+        using var http = new HttpClient(CertificatePin.Handler(pin)) { BaseAddress = HttpsAddress(server) };
+        using var created = await http.PostAsJsonAsync(ApiRoutes.Deployments, new CreateDeploymentRequest("lab", [Mac], AfterAction.Poweroff),
+            DeploymentJsonContext.Default.CreateDeploymentRequest);
+        created.EnsureSuccessStatusCode();
+        var deployment = (await created.Content.ReadFromJsonAsync(DeploymentJsonContext.Default.DeploymentInfo))!;
         string menu = await File.ReadAllTextAsync(Path.Combine(dirs.Boot, "pxelinux.cfg", "01-52-54-00-aa-bb-07"));
         Assert.Contains("ezio.server=https://127.0.0.1:2 ezio.job=" + deployment.Id, menu, StringComparison.Ordinal);
 
-        string pin = FileFingerprint(Path.Combine(dirs.State, HttpsCertificate.CertificateFileName));
-        using var http = new HttpClient(CertificatePin.Handler(pin)) { BaseAddress = HttpsAddress(server) };
         using var response = await http.PostAsJsonAsync(ApiRoutes.Register, new RegisterRequest(Mac, "10.0.0.17", "pc7",
             [new DiskInfo("/dev/sda", null, 500L << 30, "DISK", "S7", false, true)], 4L << 30, "boot-7", "0.1"), DeploymentJsonContext.Default.RegisterRequest);
         response.EnsureSuccessStatusCode();
