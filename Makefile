@@ -5,7 +5,7 @@ CONFIG ?= Release
 RID ?= linux-x64
 OUT ?= out
 
-.PHONY: all build test publish check clean bench bench-disk bench-image bench-lan bench-os bench-zstd demo
+.PHONY: all build test publish check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server demo
 
 all: build
 
@@ -59,6 +59,11 @@ bench: bench-os
 bench-zstd: publish
 	EZIO_BIN=$(abspath $(OUT))/ezio bench/zstd/run.sh
 bench: bench-zstd
+
+# Server soak: 300 simulated agents (register, progress every 2 s, 60 s) and an announce flood
+# against one ezio-server; p99 of the agents' calls, failures, state size (bench/server/run.sh).
+bench-server:
+	bench/server/run.sh
 
 # The README's first command: a sample disk captured as an image, the real ezio-server and
 # N machines running the real agent on an emulated LAN, every disk and boot menu checked

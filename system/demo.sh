@@ -15,12 +15,17 @@
 # Environment: REFUSE="too-small mounted" adds one machine per word whose disk the agent
 # must refuse (a disk smaller than the image; a disk with a mounted file system): the server
 # must report the refusal and the disk must be byte-for-byte unchanged, while the N others
-# finish. TIMEOUT (s, whole run), LIVE=0 (plain lines), DEMO_CACHE (default out/demo),
-# EZIO_BIN, EZIO_SERVER_DLL, LAN_ID, LAN_NET. TAMPER=1 damages m1's disk after the deployment
-# (the checks must then fail: their own test).
+# finish. ROUNDS="2 1" first deploys the same image to the first 2 machines, then to the
+# first 1, on the same server (re-imaging a room: each of these deployments must finish, its
+# disks pass `ezio verify`, their menus say local boot and the tracker counted no more
+# completions than the deployment has machines; then every disk is wiped), before
+# the deployment to all N machines that the full checks follow. TIMEOUT (s, whole run),
+# LIVE=0 (plain lines), DEMO_CACHE (default out/demo), EZIO_BIN, EZIO_SERVER_DLL, LAN_ID,
+# LAN_NET. TAMPER=1 damages m1's disk after the deployment (the checks must then fail: their
+# own test).
 #
 # The last line is the verdict:
-#   demo: PASS|FAIL n=N rate=RATE used=MiB last=SECONDS verified=K/N menus=K/N refused=K/R
+#   demo: PASS|FAIL n=N rate=RATE used=MiB last=SECONDS verified=K/N menus=K/N refused=K/R rounds=K/R
 #
 # Without root or network namespaces it falls back to demo/swarm.sh: the same swarm of
 # real `ezio` processes on 127.0.0.1, without the LAN, the server and the agent.
@@ -32,6 +37,7 @@ n=${1:-${N:-4}}
 rate=${2:-${RATE:-100mbit}}
 size_mib=${3:-${SIZE_MIB:-512}}
 read -r -a refuse <<<"${REFUSE:-}"
+read -r -a rounds <<<"${ROUNDS:-}"
 
 fallback() {
     echo "demo: $1; running the loopback demo (demo/swarm.sh) instead" >&2
@@ -73,6 +79,12 @@ server_dll=${EZIO_SERVER_DLL:-$(ls -t "$repo"/src/Ezio.Server/bin/{Release,Debug
 for r in "${refuse[@]}"; do
     [[ $r == too-small || $r == mounted ]] || die "REFUSE: unknown case '$r' (too-small, mounted)"
 done
+for r in "${rounds[@]}"; do
+    if [[ ! $r =~ ^[0-9]+$ ]] || ((r < 1 || r > n)); then
+        die "ROUNDS: '$r' is not a machine count from 1 to N=$n"
+    fi
+done
+((${#rounds[@]} == 0 || ${#refuse[@]} == 0)) || die "ROUNDS and REFUSE do not go together"
 py=python3
 [[ -x /usr/bin/python3 ]] && py=/usr/bin/python3
 
@@ -185,12 +197,22 @@ lan_spawn srv "$LAN_DIR/server.log" env DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOL
     dotnet "$server_dll" --repo "$cache/repo" --listen "$server_url" --public-url "$server_url" \
     --state "$LAN_DIR/server/state" --boot-root "$LAN_DIR/server/boot" --peer-port 6881 --ocsmgrd-port -1
 server_pid=$LAN_PID
+# The server makes its admin token on the first start, in its state directory (0600); the
+# admin calls below send it. The curl config file keeps it off the command line.
+token_file=$LAN_DIR/server/state/admin-token
+auth=$LAN_DIR/admin.curl
 for ((t = 0; t < 300; t++)); do
-    lan_exec srv curl -sf -o /dev/null "$server_url/api/v1/deployments" && break
+    if [[ -s $token_file ]]; then
+        (umask 077 && printf 'header = "Authorization: Bearer %s"\n' "$(cat "$token_file")" >"$auth")
+        lan_exec srv curl -sf -K "$auth" -o /dev/null "$server_url/api/v1/deployments" && break
+    fi
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.2
 done
-lan_exec srv curl -sf -o /dev/null "$server_url/api/v1/deployments" || { tail -n 20 "$LAN_DIR/server.log" >&2; die "ezio-server did not start"; }
+if [[ ! -s $auth ]] || ! lan_exec srv curl -sf -K "$auth" -o /dev/null "$server_url/api/v1/deployments"; then
+    tail -n 20 "$LAN_DIR/server.log" >&2
+    die "ezio-server did not start"
+fi
 
 # The dashboard, reachable from the host: a forwarder on 127.0.0.1 into the server namespace.
 "$py" "$here/demo_watch.py" forward "$LAN_DIR/dashboard.port" "$(lan_ns srv)" "$srv_ip:8080" 2>>"$LAN_DIR/forward.log" &
@@ -204,16 +226,20 @@ echo "demo: ezio-server $server_url in namespace $(lan_ns srv): tracker, seeder,
 echo "demo: dashboard: $dash/  (open it in a browser on this machine; from elsewhere:"
 echo "      ssh -L 8080:127.0.0.1:${dash##*:} root@this-host, then http://localhost:8080/)"
 
-macs=$(for ((i = 1; i <= total; i++)); do printf '"%s",' "${MAC[i]}"; done)
-body="{\"image\":\"$image\",\"machines\":[${macs%,}],\"after\":\"reboot\",\"seeding\":{\"untilAllDone\":true,\"maxMinutes\":2}}"
-created=$(curl -sf -X POST "$dash/api/v1/deployments" -H 'content-type: application/json' -d "$body") || die "could not create the deployment: $body"
-deployment=$("$py" -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$created")
-echo "demo: deployment $deployment: $image to ${total} machines (${MAC[1]} .. ${MAC[total]})"
+# The admin calls send the admin token when the server has one: $auth is then a curl config
+# carrying it, $token_file the token itself.
+# create_deployment K: the image to machines 1..K; sets $deployment.
+create_deployment() {
+    local k=$1 i macs="" body created
+    for ((i = 1; i <= k; i++)); do macs+="\"${MAC[i]}\","; done
+    body="{\"image\":\"$image\",\"machines\":[${macs%,}],\"after\":\"reboot\",\"seeding\":{\"untilAllDone\":true,\"maxMinutes\":2}}"
+    created=$(curl -sf ${auth:+-K "$auth"} -X POST "$dash/api/v1/deployments" -H 'content-type: application/json' -d "$body") || die "could not create the deployment: $body"
+    deployment=$("$py" -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$created")
+}
 
-# ---- 4. The machines: the real agent, each with its own disk ----
-t0=$(lan_now)
-for ((i = 1; i <= total; i++)); do
-    dir=$LAN_DIR/agent-m$i
+# start_agent I DIR: the real agent on machine I, its files (state, log, after-action) in DIR.
+start_agent() {
+    local i=$1 dir=$2
     mkdir -p "$dir"
     printf 'BOOT_IMAGE=/live/vmlinuz boot=live ezio.server=%s ezio.disk=%s ezio.after=reboot\n' "$server_url" "$(lan_disk "$i")" >"$dir/cmdline"
     echo '{ "maxBackoffSeconds": 2 }' >"$dir/agent.json"
@@ -222,6 +248,95 @@ for ((i = 1; i <= total; i++)); do
         --journal-socket /nonexistent/journal.socket --trusted-key /nonexistent/trusted.pub --progress-seconds 1 \
         --after-command "echo \"\$EZIO_AFTER \$EZIO_DEPLOYMENT\" > $dir/after-action"
     AGENT_PID[i]=$LAN_PID
+}
+
+# wait_agents K: the agents of machines 1..K stop seeding once every machine is done (the
+# deployment's rule), run their after-action and exit; at most 60 s.
+wait_agents() {
+    local k=$1 t i alive
+    for ((t = 0; t < 300; t++)); do
+        alive=0
+        for ((i = 1; i <= k; i++)); do kill -0 "${AGENT_PID[i]}" 2>/dev/null && alive=1; done
+        ((alive)) || break
+        sleep 0.2
+    done
+}
+
+menu_local() { # menu_local MAC: every per-MAC menu the server wrote says local boot
+    local mac=$1 dashes=${1//:/-} root=$LAN_DIR/server/boot f
+    for f in "pxelinux.cfg/01-$dashes" "grub/grub.cfg-01-$mac" "grub/grub.cfg-01-$dashes" "$mac.ipxe"; do
+        grep -q 'boot the local disk' "$root/$f" 2>/dev/null || return 1
+    done
+    grep -q '^ *LOCALBOOT 0' "$root/pxelinux.cfg/01-$dashes" && grep -q '^sanboot' "$root/$mac.ipxe"
+}
+
+# tracker_completions ID: the completions the tracker counts in the swarm of deployment ID's
+# image (the scrape's "downloaded").
+tracker_completions() {
+    local hash pct="" j
+    hash=$(curl -sf ${auth:+-K "$auth"} "$dash/api/v1/deployments" |
+        "$py" -c 'import json,sys; print(next(d["infoHash"] for d in json.load(sys.stdin) if d["id"] == sys.argv[1]))' "$1") || { echo -1; return; }
+    for ((j = 0; j < ${#hash}; j += 2)); do pct+="%${hash:j:2}"; done
+    curl -sf "$dash/scrape?info_hash=$pct" |
+        "$py" -c 'import re,sys; m = re.search(rb"downloadedi(\d+)e", sys.stdin.buffer.read()); print(m.group(1).decode() if m else -1)'
+}
+
+# ---- 3b. Re-imaging rounds (ROUNDS): the same image again and again on the same server ----
+rounds_ok=0
+for ((r = 1; r <= ${#rounds[@]}; r++)); do
+    k=${rounds[r - 1]}
+    create_deployment "$k"
+    echo "demo: round $r: deployment $deployment: $image to the first $k machine(s)"
+    specs=()
+    for ((i = 1; i <= k; i++)); do
+        start_agent "$i" "$LAN_DIR/agent-m$i-r$r"
+        specs+=("${MAC[i]}=${NAME[i]}")
+    done
+    round_ok=1
+    EZIO_ADMIN_TOKEN_FILE=${token_file:-} WATCH_DEPLOYMENT=$deployment "$py" "$here/demo_watch.py" watch "$dash" "$LAN_DIR/results-r$r.json" \
+        $((TIMEOUT - $(elapsed) - 60)) "${specs[@]}" &
+    watch_pid=$!
+    echo "$watch_pid" >>"$LAN_DIR/pids"
+    wait "$watch_pid" || round_ok=0
+    ((round_ok)) && wait_agents "$k"
+    for ((i = 1; i <= k; i++)); do
+        lan_stop "${AGENT_PID[i]}" 5
+        problems=()
+        out=$("$EZIO" verify "$image_dir/$image.torrent" "$(lan_disk "$i")" 2>&1) || problems+=("ezio verify: ${out//$'\n'/ }")
+        menu_local "${MAC[i]}" || problems+=("boot menu does not say local boot")
+        grep -qs " $deployment\$" "$LAN_DIR/agent-m$i-r$r/after-action" || problems+=("no after-action for $deployment")
+        if ((${#problems[@]} == 0)); then
+            echo "demo: round $r: m$i ok: $(sed -n 1p <<<"$out")"
+        else
+            echo "demo: round $r: m$i FAILED: ${problems[*]}"
+            tail -n 12 "$LAN_DIR/agent-m$i-r$r/agent.log" 2>/dev/null
+            round_ok=0
+        fi
+    done
+    counted=$(tracker_completions "$deployment")
+    echo "demo: round $r: the tracker counted $counted completion(s) for $k machine(s)"
+    if ((counted > k || counted < 0)); then
+        echo "demo: round $r: FAILED: the swarm did not start this deployment from zero completions"
+        round_ok=0
+    fi
+    if ((!round_ok)); then
+        echo "--- server log (tail) ---"
+        tail -n 12 "$LAN_DIR/server.log" 2>/dev/null
+        echo "demo: FAIL n=$n rate=$rate used=$((used_bytes / 1048576)) last=- verified=0/$n menus=0/$n refused=0/0 rounds=$rounds_ok/${#rounds[@]} time=$(elapsed)s"
+        exit 1
+    fi
+    rounds_ok=$((rounds_ok + 1))
+    # The next deployment must write every byte again.
+    lan_fresh_disks || die "could not wipe the disks"
+done
+
+create_deployment "$total"
+echo "demo: deployment $deployment: $image to ${total} machines (${MAC[1]} .. ${MAC[total]})"
+
+# ---- 4. The machines: the real agent, each with its own disk ----
+t0=$(lan_now)
+for ((i = 1; i <= total; i++)); do
+    start_agent "$i" "$LAN_DIR/agent-m$i"
 done
 echo "demo: $total agents started; live state from $dash/api/v1/machines"
 specs=()
@@ -232,19 +347,13 @@ status=0
 watch_left=$((TIMEOUT - $(elapsed) - 60))
 ((watch_left < 30)) && watch_left=30
 # In the background, so that Ctrl-C or the watchdog reach this shell's trap at once.
-"$py" "$here/demo_watch.py" watch "$dash" "$LAN_DIR/results.json" "$watch_left" "${specs[@]}" &
+EZIO_ADMIN_TOKEN_FILE=$token_file WATCH_DEPLOYMENT=$deployment "$py" "$here/demo_watch.py" watch "$dash" "$LAN_DIR/results.json" "$watch_left" "${specs[@]}" &
 watch_pid=$!
 echo "$watch_pid" >>"$LAN_DIR/pids"
 wait "$watch_pid" || status=1
 
-# The agents stop seeding once every machine is done (the deployment's rule), run their
-# after-action and exit; the refused ones stay up, waiting for another job.
-for ((t = 0; t < 300 && status == 0; t++)); do
-    alive=0
-    for ((i = 1; i <= n; i++)); do kill -0 "${AGENT_PID[i]}" 2>/dev/null && alive=1; done
-    ((alive)) || break
-    sleep 0.2
-done
+# The refused agents stay up, waiting for another job.
+((status == 0)) && wait_agents "$n"
 for ((i = 1; i <= total; i++)); do lan_stop "${AGENT_PID[i]}" 5; done
 lan_stop "$server_pid" 10
 
@@ -264,13 +373,6 @@ partitions=$("$py" -c 'import json,sys
 for p in json.load(open(sys.argv[1]))["partitionTable"]["partitions"]: print(p["start"], p["size"], p.get("fileSystem") or "none")' "$image_dir/image.json")
 boot_extents=$("$py" -c 'import json,sys
 for e in json.load(open(sys.argv[1]))["bootArea"]: print(e["offset"], e["length"])' "$image_dir/image.json")
-menu_local() { # menu_local MAC: every per-MAC menu the server wrote says local boot
-    local mac=$1 dashes=${1//:/-} root=$LAN_DIR/server/boot f
-    for f in "pxelinux.cfg/01-$dashes" "grub/grub.cfg-01-$mac" "grub/grub.cfg-01-$dashes" "$mac.ipxe"; do
-        grep -q 'boot the local disk' "$root/$f" 2>/dev/null || return 1
-    done
-    grep -q '^ *LOCALBOOT 0' "$root/pxelinux.cfg/01-$dashes" && grep -q '^sanboot' "$root/$mac.ipxe"
-}
 declare -a CHECK=() TIME=() FROM_SRV=() FROM_ALL=()
 verified=0
 menus=0
@@ -368,5 +470,5 @@ if ((status != 0)); then
     echo "--- server log (tail) ---"
     tail -n 12 "$LAN_DIR/server.log" 2>/dev/null
 fi
-echo "demo: $verdict n=$n rate=$rate used=$((used_bytes / 1048576)) last=$(printf '%.1f' "$last") verified=$verified/$n menus=$menus/$n refused=$refused_ok/${#refuse[@]} time=$(elapsed)s"
+echo "demo: $verdict n=$n rate=$rate used=$((used_bytes / 1048576)) last=$(printf '%.1f' "$last") verified=$verified/$n menus=$menus/$n refused=$refused_ok/${#refuse[@]} rounds=$rounds_ok/${#rounds[@]} time=$(elapsed)s"
 exit $status

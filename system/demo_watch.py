@@ -11,7 +11,9 @@
       and notes the phase the dashboard (GET URL/api/v1/dashboard) last showed for each.
       A machine is finished once the server says it is seeding or done (disk written,
       flushed, its boot menus flipped); a machine marked ",refuse" is finished once the
-      server reports it failed. Writes RESULTS (JSON: seconds, phase, message per machine, and
+      server reports it failed. With WATCH_DEPLOYMENT set, only what the server says of a
+      machine in that deployment counts (a re-imaged machine still shows its last one done
+      until its agent registers again). Writes RESULTS (JSON: seconds, phase, message per machine, and
       the bytes the server's seeder uploaded).
       Exit 0 when every machine finished as expected, 1 otherwise (or after TIMEOUT s).
 """
@@ -73,7 +75,13 @@ def forward(port_file, netns, target):
 
 
 def fetch(url):
-    with urllib.request.urlopen(url, timeout=5) as r:
+    # The admin list (/api/v1/machines) needs the server's token; the dashboard does not.
+    request = urllib.request.Request(url)
+    token_file = os.environ.get("EZIO_ADMIN_TOKEN_FILE")
+    if token_file and os.path.exists(token_file):
+        with open(token_file) as f:
+            request.add_header("Authorization", "Bearer " + f.read().strip())
+    with urllib.request.urlopen(request, timeout=5) as r:
         return json.load(r)
 
 
@@ -95,6 +103,7 @@ def watch(url, results_path, timeout, specs):
     state = {m["mac"]: {"seconds": None, "phase": "waiting", "message": None, "dashboard": None} for m in machines}
     status = 1
     served = 0
+    only = os.environ.get("WATCH_DEPLOYMENT") or None
     while True:
         elapsed = time.monotonic() - start
         # The machine list holds every machine; the dashboard's snapshot only those of open
@@ -117,6 +126,8 @@ def watch(url, results_path, timeout, specs):
         for m in machines:
             s = state[m["mac"]]
             info = listed.get(m["mac"])
+            if info and only and info.get("deploymentId") != only:
+                info = None
             if info:
                 s["phase"] = info.get("phase", "?")
                 s["message"] = info.get("message")

@@ -38,7 +38,9 @@ http="$(port)"; url="http://127.0.0.1:$http"
 dotnet "$server_dll" --repo "$work/repo" --listen "$url" --public-url "$url" --state "$work/state" --boot-root "$work/boot" \
     --peer-port "$(port)" --ocsmgrd-port "$(port)" >"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 150); do curl -sf "$url/api/v1/deployments" >/dev/null && break; sleep 0.2; done
+# The admin token the server makes on its first start (state directory, 0600).
+for _ in $(seq 150); do [ -s "$work/state/admin-token" ] && curl -sf -o /dev/null "$url/api/v1/dashboard" && break; sleep 0.2; done
+auth="Authorization: Bearer $(cat "$work/state/admin-token")"
 
 echo "== time to READY=1 (registration with a loopback server included)"
 for i in 1 2 3 4 5; do
@@ -50,7 +52,7 @@ done | sort -n | awk '{a[NR]=$1} END {printf "READY after: min %d ms, median %d 
 echo "== RSS while deploying ${size_mib} MiB to a loop device"
 truncate -s "$(( size_mib + 64 ))M" "$work/disk.img"
 loop="$(losetup --find --show "$work/disk.img")"
-curl -sf -X POST "$url/api/v1/deployments" -H 'content-type: application/json' \
+curl -sf -X POST "$url/api/v1/deployments" -H "$auth" -H 'content-type: application/json' \
     -d '{"image":"bench","machines":["02:00:00:00:99:99"],"after":"reboot","seeding":{"untilAllDone":true,"maxMinutes":1}}' >/dev/null
 start=$(date +%s.%N)
 "$ezio" agent --server "$url" --disk "$loop" --mac 02:00:00:00:99:99 --status-tty none --trusted-key /nonexistent \

@@ -30,6 +30,9 @@ public sealed class ImageManifest
     public int LogicalSectorSize { get; set; } = 512;
     public PartitionTableInfo PartitionTable { get; set; } = new();
     public List<BootExtent> BootArea { get; set; } = [];
+
+    /// <summary>Files of the source Ezio could not restore ("file: reason"), from an import with --allow-partial.</summary>
+    public List<string>? NotImported { get; set; }
     public string Torrent { get; set; } = "";
     public string InfoHash { get; set; } = "";
     public int PieceLength { get; set; }
@@ -71,10 +74,33 @@ public sealed class PartitionInfo
     public long Size { get; set; }
     public string Type { get; set; } = "";
     public string? FileSystem { get; set; }
-    /// <summary>"partclone", "raw" (every byte), "swap" (recreated with mkswap, not imaged) or "none".</summary>
+    /// <summary>
+    /// "partclone", "raw" (every byte), "swap" (its signature page, as mkswap writes it), "lvm"
+    /// (PV label and metadata plus its LVs' used blocks) or "none".
+    /// </summary>
     public string Content { get; set; } = "";
     public int BlockSize { get; set; }
     public long UsedBytes { get; set; }
+
+    /// <summary>Why the partition is left empty although the source had data for it (an import with --allow-partial).</summary>
+    public string? LeftEmpty { get; set; }
+
+    /// <summary>For an LVM PV: the logical volumes with data on it.</summary>
+    public List<LogicalVolumeInfo>? LogicalVolumes { get; set; }
+}
+
+public sealed class LogicalVolumeInfo
+{
+    /// <summary>VG/LV, e.g. "vgtest/root".</summary>
+    public string Name { get; set; } = "";
+    public string? FileSystem { get; set; }
+    /// <summary>"partclone", "raw", "swap" or "none".</summary>
+    public string Content { get; set; } = "";
+    /// <summary>The LV's size in bytes.</summary>
+    public long Size { get; set; }
+    /// <summary>Used bytes of the LV on this partition.</summary>
+    public long UsedBytes { get; set; }
+    public string? LeftEmpty { get; set; }
 }
 
 public sealed class BootExtent

@@ -12,6 +12,7 @@ internal static class Program
             {
                 ["deploy", .. var rest] => await AdminCommands.DeployAsync(rest).ConfigureAwait(false),
                 ["status", .. var rest] => await AdminCommands.StatusAsync(rest).ConfigureAwait(false),
+                ["release", .. var rest] => await AdminCommands.ReleaseAsync(rest).ConfigureAwait(false),
                 ["wake", .. var rest] => await WakeCommand.RunAsync(rest).ConfigureAwait(false),
                 ["cert-fingerprint", .. var rest] => CertCommand.Run(rest),
                 ["--help" or "-h" or "help", ..] => Help(),
@@ -47,6 +48,7 @@ internal static class Program
         Console.WriteLine(ServeCommand.Usage);
         Console.WriteLine(AdminCommands.DeployUsage);
         Console.WriteLine(AdminCommands.StatusUsage);
+        Console.WriteLine(AdminCommands.ReleaseUsage);
         Console.WriteLine(WakeCommand.Usage);
         Console.WriteLine(CertCommand.Usage);
         return 0;

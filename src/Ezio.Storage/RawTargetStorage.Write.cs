@@ -17,6 +17,11 @@ public sealed unsafe partial class RawTargetStorage
     public void Write(long offset, ReadOnlySpan<byte> data)
     {
         ObjectDisposedException.ThrowIf(_bufferedFd < 0, this);
+        if (_readOnly)
+        {
+            throw new StorageException($"'{_path}' was opened read-only.");
+        }
+
         fixed (byte* start = data)
         {
             foreach (TargetRun run in _map.GetRuns(offset, data.Length))

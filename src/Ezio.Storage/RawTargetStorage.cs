@@ -23,12 +23,16 @@ public sealed unsafe partial class RawTargetStorage : ITorrentStorage
     private readonly ExtentMap _map;
     private readonly string _path;
     private readonly int _sectorSize;
+    private readonly bool _readOnly;
+    private bool _directReads;
     private int _bufferedFd;
     private int _directFd;
 
     private RawTargetStorage(ExtentMap map, string path, int bufferedFd, int directFd, int sectorSize,
-        bool isBlockDevice, long targetSize, bool mayHaveData)
+        bool isBlockDevice, long targetSize, bool mayHaveData, RawTargetOptions options)
     {
+        _readOnly = options.ReadOnly;
+        _directReads = options.DirectReads && directFd >= 0;
         _map = map;
         _path = path;
         _bufferedFd = bufferedFd;
@@ -52,6 +56,18 @@ public sealed unsafe partial class RawTargetStorage : ITorrentStorage
     /// <summary>True when aligned runs go through an O_DIRECT descriptor.</summary>
     public bool UsesDirectIo => _directFd >= 0;
 
+    /// <summary>True when reads go through the O_DIRECT descriptor (asked for, and the target allows it).</summary>
+    public bool ReadsDirect => _directReads;
+
+    /// <summary>Opened with <see cref="RawTargetOptions.ReadOnly"/>: O_RDONLY, never written, extended or truncated.</summary>
+    public bool IsReadOnly => _readOnly;
+
+    /// <summary>Where the last extent ends on the target: a read-only target shorter than this misses data.</summary>
+    public long TargetEnd => _map.TargetEnd;
+
+    /// <summary>fdatasync calls that reached the target (for tests: "done" always follows one).</summary>
+    public long FlushCalls { get; private set; }
+
     /// <summary>The O_DIRECT alignment: logical sector size of a device, or the file alignment.</summary>
     public int SectorSize => _sectorSize;
 
@@ -65,7 +81,8 @@ public sealed unsafe partial class RawTargetStorage : ITorrentStorage
     /// Opens <paramref name="targetPath"/> for writing the extents of <paramref name="map"/>.
     /// Throws <see cref="TargetRefusedException"/> (nothing written) when the target is a
     /// directory or character device, is mounted or busy, or is a block device too small for
-    /// the extents; a regular file is created or extended (sparse), never shrunk.
+    /// the extents; a regular file is created or extended (sparse), never shrunk. Read-only
+    /// (<see cref="RawTargetOptions.ReadOnly"/>) opens an existing target as it is.
     /// </summary>
     public static RawTargetStorage Open(string targetPath, ExtentMap map, RawTargetOptions? options = null)
     {
@@ -74,7 +91,7 @@ public sealed unsafe partial class RawTargetStorage : ITorrentStorage
         options ??= new RawTargetOptions();
 
         TargetKind kind = Probe(targetPath);
-        if (kind == TargetKind.Missing && !options.CreateFile)
+        if (kind == TargetKind.Missing && (!options.CreateFile || options.ReadOnly))
         {
             throw new StorageException($"Target '{targetPath}' does not exist.");
         }
@@ -83,13 +100,16 @@ public sealed unsafe partial class RawTargetStorage : ITorrentStorage
         // O_EXCL on a block device asks the kernel for an exclusive claim: it fails with EBUSY
         // while the device (or a partition of it) is mounted, used as swap or held by
         // device-mapper. It backs up the mountinfo check, which gives the clearer message.
-        int flags = LibC.O_RDWR | LibC.O_CLOEXEC | (isBlock ? LibC.O_EXCL : 0) | (kind == TargetKind.Missing ? LibC.O_CREAT : 0);
-        if (isBlock)
+        // Reading needs neither: it changes nothing, and may run beside the writer.
+        bool claim = isBlock && !options.ReadOnly;
+        int flags = (options.ReadOnly ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_CLOEXEC | (claim ? LibC.O_EXCL : 0)
+            | (kind == TargetKind.Missing ? LibC.O_CREAT : 0);
+        if (claim)
         {
             RefuseIfMounted(targetPath);
         }
 
-        int fd = OpenFd(targetPath, flags, refuseBusy: isBlock);
+        int fd = OpenFd(targetPath, flags, refuseBusy: claim);
         int directFd = -1;
         try
         {
@@ -119,7 +139,7 @@ public sealed unsafe partial class RawTargetStorage : ITorrentStorage
             {
                 size = st.st_size;
                 sectorSize = options.FileAlignment;
-                if (map.TargetEnd > size)
+                if (map.TargetEnd > size && !options.ReadOnly)
                 {
                     // ftruncate past the end leaves a hole: the file grows without using blocks.
                     if (LibC.ftruncate(fd, map.TargetEnd) != 0)
@@ -131,13 +151,13 @@ public sealed unsafe partial class RawTargetStorage : ITorrentStorage
                 }
             }
 
-            if (options.DirectIo)
+            if (options.DirectIo || options.DirectReads)
             {
-                directFd = TryOpenDirect(targetPath);
+                directFd = TryOpenDirect(targetPath, options.ReadOnly);
             }
 
             return new RawTargetStorage(map, targetPath, fd, directFd, sectorSize, isBlock, size,
-                mayHaveData: kind != TargetKind.Missing);
+                mayHaveData: kind != TargetKind.Missing, options);
         }
         catch
         {
@@ -154,7 +174,14 @@ public sealed unsafe partial class RawTargetStorage : ITorrentStorage
         {
             foreach (TargetRun run in _map.GetRuns(offset, destination.Length))
             {
-                ReadFully(start + run.DataOffset, run.Length, run.TargetOffset);
+                if (_directReads)
+                {
+                    ReadDirect(start + run.DataOffset, run.Length, run.TargetOffset);
+                }
+                else
+                {
+                    ReadFully(start + run.DataOffset, run.Length, run.TargetOffset);
+                }
             }
         }
     }
@@ -162,6 +189,7 @@ public sealed unsafe partial class RawTargetStorage : ITorrentStorage
     public void Flush()
     {
         ObjectDisposedException.ThrowIf(_bufferedFd < 0, this);
+        FlushCalls++;
         // fdatasync on a block device also flushes the drive's volatile write cache. Direct
         // writes bypass the page cache but not that cache, so both descriptors are synced.
         DataSync(_bufferedFd);
@@ -308,13 +336,13 @@ public sealed unsafe partial class RawTargetStorage : ITorrentStorage
     }
 
     /// <summary>Opens the O_DIRECT descriptor, or returns -1 when the file system has no direct I/O.</summary>
-    private static int TryOpenDirect(string path)
+    private static int TryOpenDirect(string path, bool readOnly)
     {
         fixed (byte* p = Paths.ToNative(path))
         {
             while (true)
             {
-                int fd = LibC.open(p, LibC.O_RDWR | LibC.O_CLOEXEC | LibC.O_DIRECT, 0);
+                int fd = LibC.open(p, (readOnly ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_CLOEXEC | LibC.O_DIRECT, 0);
                 if (fd >= 0)
                 {
                     return fd;

@@ -6,6 +6,9 @@ public enum TargetRefusalReason
     /// <summary>The target is neither a block device nor a regular file (a directory, /dev/null, a FIFO).</summary>
     UnsupportedTargetType,
 
+    /// <summary>A path under /dev that is not an existing block device (missing, or a regular file).</summary>
+    NotADevice,
+
     /// <summary>The target, or a partition of it, is mounted.</summary>
     Mounted,
 

@@ -38,6 +38,12 @@ public static class TargetStorage
     {
         ArgumentException.ThrowIfNullOrEmpty(targetPath);
         ArgumentNullException.ThrowIfNull(files);
+        bool readOnly = options?.ReadOnly ?? false;
+        if (!readOnly && !(options?.AllowFileUnderDev ?? false))
+        {
+            RefuseFileUnderDev(targetPath);
+        }
+
         bool isBlockDevice = Interop.Paths.IsBlockDevice(targetPath);
         switch (layout)
         {
@@ -51,7 +57,7 @@ public static class TargetStorage
                         $"Layout 'files' needs a directory or file path, but '{targetPath}' is a block device.");
                 }
 
-                return FileStorage.Open(targetPath, files, totalLength, isMultiFile);
+                return FileStorage.Open(targetPath, files, totalLength, isMultiFile, readOnly);
 
             case StorageLayout.Auto:
                 if (OffsetLayout.TryCreate(files, out ExtentMap? map))
@@ -71,11 +77,36 @@ public static class TargetStorage
                     return RawTargetStorage.Open(targetPath, ExtentMap.Linear(totalLength, 0, files[0].Path), options);
                 }
 
-                return FileStorage.Open(targetPath, files, totalLength, isMultiFile);
+                return FileStorage.Open(targetPath, files, totalLength, isMultiFile, readOnly);
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown layout.");
         }
+    }
+
+    /// <summary>
+    /// A write target under /dev must be an existing block device: a missing node (a partition
+    /// the kernel has not made yet, a typo) or a regular file there is refused, so that bytes
+    /// meant for a disk never land in a file on the live system's tmpfs.
+    /// </summary>
+    private static void RefuseFileUnderDev(string targetPath)
+    {
+        string full = Path.GetFullPath(targetPath);
+        if (!full.StartsWith("/dev/", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        // Character devices, directories and the like are refused later with their own words.
+        bool regular = Interop.Paths.IsRegularFile(full);
+        if (!regular && Interop.Paths.Exists(full))
+        {
+            return;
+        }
+
+        string what = regular ? "is a regular file, not a block device" : "does not exist";
+        throw new TargetRefusedException(TargetRefusalReason.NotADevice,
+            $"'{targetPath}' {what}; a target under /dev must be an existing block device (check the name, or run partx/partprobe first).");
     }
 
     private static ExtentMap CheckedLength(ExtentMap map, long totalLength)

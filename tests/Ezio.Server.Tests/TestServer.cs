@@ -47,7 +47,46 @@ internal sealed class TestServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var server = new TestServer(app, dirs, options) { BaseAddress = new Uri(address) };
         server.Http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        // The admin's client: the token the server made (or was given) on start.
+        if (options.AdminToken is { } token)
+        {
+            server.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
         return server;
+    }
+
+    /// <summary>
+    /// A client without the admin token, as an agent or another host on the LAN: sends
+    /// <paramref name="secret"/> as the machine secret when given, and connects from
+    /// <paramref name="localAddress"/> (any 127.x.y.z works on loopback) when given.
+    /// </summary>
+    public HttpClient Client(string? secret = null, string? localAddress = null)
+    {
+        var handler = new SocketsHttpHandler();
+        if (localAddress is not null)
+        {
+            handler.ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(localAddress), 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+        var client = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (secret is not null)
+        {
+            client.DefaultRequestHeaders.Add(ApiRoutes.MachineSecretHeader, secret);
+        }
+        return client;
     }
 
     public async Task<DeploymentInfo> DeployAsync(CreateDeploymentRequest request)

@@ -281,7 +281,7 @@ if [[ $deploy -eq 1 ]]; then
     created=0
     for ((i = 0; i < 10; i++)); do
         if ip netns exec "$ns" "$server_bin" deploy e2e-disk --machines "$(IFS=,; echo "${macs[*]}")" --after reboot \
-               --server "$server" >"$work/deploy.log" 2>&1; then
+               --server "$server" --state "$work/state" >"$work/deploy.log" 2>&1; then
             created=1
             break
         fi

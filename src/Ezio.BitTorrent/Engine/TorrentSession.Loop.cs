@@ -228,22 +228,28 @@ public sealed partial class TorrentSession
         AnnounceHave(index);
         if (_picker.IsComplete)
         {
-            _state = SessionState.Flushing;
-            _ = Task.Run(() =>
-            {
-                try
-                {
-                    Storage.Flush();
-                    Post(new FlushedEvent(null));
-                }
-                catch (Exception e)
-                {
-                    Post(new FlushedEvent(e));
-                }
-            });
+            StartFlush();
             return;
         }
         RetryHungry();
+    }
+
+    /// <summary>Every piece is here: flush the storage off the loop; done follows the flush (<see cref="OnFlushed"/>).</summary>
+    private void StartFlush()
+    {
+        _state = SessionState.Flushing;
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                Storage.Flush();
+                Post(new FlushedEvent(null));
+            }
+            catch (Exception e)
+            {
+                Post(new FlushedEvent(e));
+            }
+        });
     }
 
     /// <summary>A piece is ours: tell every peer, and stop wanting it from them.</summary>
@@ -284,11 +290,9 @@ public sealed partial class TorrentSession
             _checked.TrySetResult();
             if (_picker.IsComplete)
             {
-                // Everything was already there and on disk: nothing to flush.
-                _state = SessionState.Seeding;
-                _completed.TrySetResult();
-                _announceCompleted = true;
-                _announceWake.Release();
+                // Everything was already there, but maybe only in the page cache (an earlier
+                // run in this boot wrote it and stopped before its flush): flush before done.
+                StartFlush();
                 return;
             }
             _state = SessionState.Downloading;

@@ -162,6 +162,11 @@ public sealed partial class TorrentSession : IAsyncDisposable
                     _picker.SetHave(i);
                 }
             }
+            if (_picker.IsComplete)
+            {
+                // Complete means flushed, also when an earlier run wrote every piece.
+                await Task.Run(Storage.Flush, cancellationToken).ConfigureAwait(false);
+            }
         }
         if (_recheck is not null)
         {
@@ -293,7 +298,15 @@ public sealed partial class TorrentSession : IAsyncDisposable
                 while ((index = Interlocked.Increment(ref next)) < Torrent.PieceCount)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    have[index] = Storage.ReadAndVerify(Torrent, index, buffer);
+                    try
+                    {
+                        have[index] = Storage.ReadAndVerify(Torrent, index, buffer);
+                    }
+                    catch (StorageException)
+                    {
+                        // Past the end of a short source, or a file that is not there: missing.
+                        have[index] = false;
+                    }
                 }
             }
             finally

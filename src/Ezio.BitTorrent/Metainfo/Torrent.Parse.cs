@@ -38,7 +38,8 @@ public sealed partial class Torrent
         IReadOnlyList<IReadOnlyList<string>> AnnounceList,
         string? Comment,
         string? CreatedBy,
-        DateTimeOffset? CreationDate);
+        DateTimeOffset? CreationDate,
+        int? LogicalSectorSize);
 
     private readonly record struct InfoSection(
         InfoHash InfoHash,
@@ -58,6 +59,7 @@ public sealed partial class Torrent
         string? comment = null;
         string? createdBy = null;
         DateTimeOffset? creationDate = null;
+        int? sectorSize = null;
         infoSlice = default;
         var seen = new KnownKeys();
 
@@ -95,6 +97,16 @@ public sealed partial class Torrent
                     creationDate = DateTimeOffset.FromUnixTimeSeconds(seconds);
                 }
             }
+            else if (key.SequenceEqual("ezio logical sector size"u8))
+            {
+                seen.Mark(6, "ezio logical sector size");
+                long size = reader.ReadInteger();
+                // Advice for targets, not part of the content: a nonsense value is dropped.
+                if (size is >= 512 and <= 65536 && (size & (size - 1)) == 0)
+                {
+                    sectorSize = (int)size;
+                }
+            }
             else if (key.SequenceEqual("info"u8))
             {
                 seen.Mark(5, "info");
@@ -119,7 +131,7 @@ public sealed partial class Torrent
         // without one, the single announce URL is the only tier.
         IReadOnlyList<IReadOnlyList<string>> announceList = tiers is { Count: > 0 } ? tiers
             : string.IsNullOrEmpty(announce) ? [] : [[announce]];
-        return new OuterSection(announce, announceList, comment, createdBy, creationDate);
+        return new OuterSection(announce, announceList, comment, createdBy, creationDate, sectorSize);
     }
 
     private static List<IReadOnlyList<string>> ParseAnnounceList(ref BencodeReader reader)

@@ -9,6 +9,8 @@ namespace Ezio.BitTorrent.Metainfo;
 //     7:comment       <text>                        optional
 //     10:created by   <text>                        optional
 //     13:creation date i<unix seconds>e              optional
+//     24:ezio logical sector size i<bytes>e          optional, Ezio disk images: the unit the
+//                                                   image's partition table counts in
 //     4:info d                                      SHA-1 of these exact bytes = info-hash
 //       6:length  i<bytes>e                         single-file, or
 //       5:files   l d 6:length i<n>e 4:path l <segment>... e e ... e    multi-file
@@ -55,6 +57,12 @@ public sealed partial class Torrent
     public string? CreatedBy { get; }
     /// <summary>The "creation date" key, when present and representable.</summary>
     public DateTimeOffset? CreationDate { get; }
+    /// <summary>
+    /// "ezio logical sector size": the logical sector size of the disk an Ezio image was taken
+    /// from, outside the info dictionary (the info-hash does not change). Null when absent or
+    /// not a power of two from 512 to 65536.
+    /// </summary>
+    public int? LogicalSectorSize { get; }
     /// <summary>The original bytes of the info dictionary (the info-hash is their SHA-1).</summary>
     public ReadOnlyMemory<byte> InfoBytes { get; }
 
@@ -91,6 +99,7 @@ public sealed partial class Torrent
         Comment = outer.Comment;
         CreatedBy = outer.CreatedBy;
         CreationDate = outer.CreationDate;
+        LogicalSectorSize = outer.LogicalSectorSize;
     }
 }
 

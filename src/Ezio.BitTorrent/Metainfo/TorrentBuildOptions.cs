@@ -14,4 +14,6 @@ public sealed class TorrentBuildOptions
     public string? Name { get; init; }
     /// <summary>The "creation date" to write; null writes the current time. Set it for reproducible output.</summary>
     public DateTimeOffset? CreationDate { get; init; }
+    /// <summary>Writes "ezio logical sector size" (outside the info dictionary) when set: a disk image's sector size.</summary>
+    public int? LogicalSectorSize { get; init; }
 }

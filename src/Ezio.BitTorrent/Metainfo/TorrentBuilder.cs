@@ -8,7 +8,7 @@ namespace Ezio.BitTorrent.Metainfo;
 // "keys must be strings and appear in sorted order (sorted as raw strings, not alphanumerics)",
 // so every dictionary below is written in byte order of its keys:
 //
-//   announce < announce-list < comment < created by < creation date < info
+//   announce < announce-list < comment < created by < creation date < ezio logical sector size < info
 //   files | length < name < piece length < pieces < private          (inside info)
 //   length < path                                                    (inside each file)
 
@@ -202,6 +202,11 @@ public static partial class TorrentBuilder
         }
         writer.WriteString("creation date"u8);
         writer.WriteInteger((options.CreationDate ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds());
+        if (options.LogicalSectorSize is int sectorSize)
+        {
+            writer.WriteString("ezio logical sector size"u8);
+            writer.WriteInteger(sectorSize);
+        }
     }
 
     /// <summary>Applies the parser's rules up front, so the builder never writes a torrent Parse rejects.</summary>

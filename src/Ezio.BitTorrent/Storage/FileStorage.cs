@@ -19,17 +19,17 @@ public sealed class FileStorage : ITorrentStorage
     private readonly long[] _offsets;
     private readonly long[] _lengths;
     private readonly SafeFileHandle[] _handles;
-    // Touched by the single writer thread only (Write and Flush never run concurrently).
-    private readonly bool[] _dirty;
     private bool _disposed;
 
-    private FileStorage(string[] paths, long[] offsets, long[] lengths, long totalLength, bool mayHaveData)
+    private readonly bool _readOnly;
+
+    private FileStorage(string[] paths, long[] offsets, long[] lengths, long totalLength, bool mayHaveData, bool readOnly)
     {
+        _readOnly = readOnly;
         _paths = paths;
         _offsets = offsets;
         _lengths = lengths;
         _handles = new SafeFileHandle[paths.Length];
-        _dirty = new bool[paths.Length];
         Length = totalLength;
         MayHaveData = mayHaveData;
     }
@@ -46,9 +46,11 @@ public sealed class FileStorage : ITorrentStorage
     /// <summary>
     /// Opens (creating as needed) the files of a torrent. For a single-file torrent
     /// <paramref name="targetPath"/> is the file itself; otherwise it is the directory that
-    /// holds the files at their relative paths.
+    /// holds the files at their relative paths. With <paramref name="readOnly"/> (verify,
+    /// seed) nothing is created, extended or written: a missing or short file reads as
+    /// missing data (a <see cref="StorageException"/> for the pieces it holds).
     /// </summary>
-    public static FileStorage Open(string targetPath, IReadOnlyList<TorrentFile> files, long totalLength, bool isMultiFile)
+    public static FileStorage Open(string targetPath, IReadOnlyList<TorrentFile> files, long totalLength, bool isMultiFile, bool readOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(targetPath);
         ArgumentNullException.ThrowIfNull(files);
@@ -90,10 +92,17 @@ public sealed class FileStorage : ITorrentStorage
         }
 
         bool anyExisted = paths.Any(File.Exists);
-        var storage = new FileStorage(paths, offsets, lengths, totalLength, anyExisted);
+        var storage = new FileStorage(paths, offsets, lengths, totalLength, anyExisted, readOnly);
         try
         {
-            storage.CreateAll();
+            if (readOnly)
+            {
+                storage.OpenExisting();
+            }
+            else
+            {
+                storage.CreateAll();
+            }
         }
         catch
         {
@@ -126,6 +135,11 @@ public sealed class FileStorage : ITorrentStorage
     public void Write(long offset, ReadOnlySpan<byte> data)
     {
         CheckRange(offset, data.Length);
+        if (_readOnly)
+        {
+            throw new StorageException($"'{_paths[FindFile(offset)]}' was opened read-only.");
+        }
+
         int index = FindFile(offset);
         while (!data.IsEmpty)
         {
@@ -143,7 +157,6 @@ public sealed class FileStorage : ITorrentStorage
                     throw new StorageException($"Writing {count} bytes at offset {within} of '{_paths[index]}' failed: {ex.Message}", ex);
                 }
 
-                _dirty[index] = true;
                 data = data[count..];
                 offset += count;
             }
@@ -152,12 +165,16 @@ public sealed class FileStorage : ITorrentStorage
         }
     }
 
+    /// <summary>
+    /// fsyncs every file, not only those written since open: a resumed download may find all
+    /// of its pieces written by an earlier run whose data never left the page cache.
+    /// </summary>
     public void Flush()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         for (int i = 0; i < _handles.Length; i++)
         {
-            if (!_dirty[i])
+            if (_readOnly || _handles[i] is null)
             {
                 continue;
             }
@@ -170,8 +187,6 @@ public sealed class FileStorage : ITorrentStorage
             {
                 throw new StorageException($"Flushing '{_paths[i]}' failed: {ex.Message}", ex);
             }
-
-            _dirty[i] = false;
         }
     }
 
@@ -216,8 +231,32 @@ public sealed class FileStorage : ITorrentStorage
         }
     }
 
+    /// <summary>Opens the files that exist for reading; a missing one keeps a null handle.</summary>
+    private void OpenExisting()
+    {
+        for (int i = 0; i < _paths.Length; i++)
+        {
+            try
+            {
+                if (File.Exists(_paths[i]))
+                {
+                    _handles[i] = File.OpenHandle(_paths[i], FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new StorageException($"Cannot open '{_paths[i]}' for reading: {ex.Message}", ex);
+            }
+        }
+    }
+
     private void ReadExactly(int index, Span<byte> destination, long fileOffset)
     {
+        if (_handles[index] is null)
+        {
+            throw new StorageException($"'{_paths[index]}' does not exist.");
+        }
+
         while (!destination.IsEmpty)
         {
             int read;
@@ -232,8 +271,11 @@ public sealed class FileStorage : ITorrentStorage
 
             if (read == 0)
             {
-                // The file was sized at open, so end-of-file here means someone truncated it.
-                throw new StorageException($"'{_paths[index]}' ends before offset {fileOffset}; was it truncated?");
+                // A written file was sized at open, so end-of-file means someone truncated it; a
+                // file opened read-only may simply be short.
+                throw new StorageException(_readOnly
+                    ? $"'{_paths[index]}' ends before offset {fileOffset}."
+                    : $"'{_paths[index]}' ends before offset {fileOffset}; was it truncated?");
             }
 
             destination = destination[read..];

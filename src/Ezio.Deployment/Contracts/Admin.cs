@@ -38,6 +38,9 @@ public sealed record DeploymentInfo(
     int Completed);
 
 /// <summary>One machine as the admin API lists it (last known state).</summary>
+/// <param name="Ip">The address the machine's registration came from (the socket's, never the body's).</param>
+/// <param name="Conflict">Set when another address registered this MAC while its job was held:
+/// the machine's job is paused until an admin releases it (POST /api/v1/machines/{mac}/release).</param>
 public sealed record MachineInfo(
     string MachineId,
     string Mac,
@@ -52,4 +55,5 @@ public sealed record MachineInfo(
     int Peers,
     string? Message,
     DateTimeOffset LastSeen,
-    IReadOnlyList<DiskInfo> Disks);
+    IReadOnlyList<DiskInfo> Disks,
+    string? Conflict = null);

@@ -2,11 +2,14 @@ using System.Text.Json.Serialization;
 
 namespace Ezio.Deployment.Contracts;
 
-/// <summary>How the agent picks the disk it writes. Serialized as "auto", "by-path", "serial".</summary>
+/// <summary>How the agent picks the disk it writes. Serialized as "auto", "by-path", "serial", "wwn".</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TargetDiskKind>))]
 public enum TargetDiskKind
 {
-    /// <summary>The only non-removable disk at least as large as the image.</summary>
+    /// <summary>
+    /// The only disk at least as large as the image, with its logical sector size, that is not
+    /// removable, on USB, SD/MMC or FireWire, or the live system's medium.
+    /// </summary>
     [JsonStringEnumMemberName("auto")]
     Auto,
 
@@ -17,6 +20,10 @@ public enum TargetDiskKind
     /// <summary>Value is the disk's serial number.</summary>
     [JsonStringEnumMemberName("serial")]
     Serial,
+
+    /// <summary>Value is the disk's World Wide Name (naa.…, 0x…, or a /dev/disk/by-id/wwn-… name).</summary>
+    [JsonStringEnumMemberName("wwn")]
+    Wwn,
 }
 
 /// <summary>What the machine does once the server no longer needs it.</summary>

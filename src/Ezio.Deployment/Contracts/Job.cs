@@ -23,6 +23,8 @@ public sealed record PostSteps(string? Hostname, bool GrowLastPartition);
 /// <param name="InfoHash">40 lowercase hex digits; the agent refuses a torrent with another hash.</param>
 /// <param name="ImageSizeBytes">Total length of the torrent (the smallest acceptable disk).</param>
 /// <param name="PartitionTable">sfdisk --dump text to apply before writing, or null.</param>
+/// <param name="Secret">This machine's secret for the deployment: every later call sends it
+/// (<see cref="ApiRoutes.MachineSecretHeader"/>), so no other host can report for the machine.</param>
 /// <param name="Signature">Base64 ECDSA P-256 (IEEE P1363, SHA-256) signature, or null when unsigned.</param>
 public sealed record Job(
     string DeploymentId,
@@ -38,4 +40,5 @@ public sealed record Job(
     PostSteps PostSteps,
     bool VerifyAfterWrite,
     DateTimeOffset IssuedAt,
+    string? Secret = null,
     string? Signature = null);

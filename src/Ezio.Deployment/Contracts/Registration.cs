@@ -29,7 +29,9 @@ public sealed record RegisterRequest(
 public sealed record WaitInstruction(string Reason, int RetryAfterSeconds);
 
 /// <summary>Answer to register: exactly one of <see cref="Job"/> or <see cref="Wait"/> is set.</summary>
-public sealed record RegisterResponse(string MachineId, Job? Job, WaitInstruction? Wait);
+/// <param name="Secret">The machine's secret, sent with every later call (<see cref="ApiRoutes.MachineSecretHeader"/>);
+/// null when the registration is refused (a conflict with the machine that holds the job).</param>
+public sealed record RegisterResponse(string MachineId, Job? Job, WaitInstruction? Wait, string? Secret = null);
 
 /// <summary>GET /api/v1/job?machine=ID answers with this too (same shape as register's answer).</summary>
 public sealed record JobResponse(Job? Job, WaitInstruction? Wait);

@@ -39,4 +39,10 @@ public sealed class ImageBuildOptions
     /// as `ocs-gen-bt-slices` would (see Clonezilla/BtzoneWriter.cs).
     /// </summary>
     public string? BtzoneDirectory { get; init; }
+
+    /// <summary>
+    /// Import only: import what can be restored when the Clonezilla image also holds what cannot
+    /// (ntfsclone, LUKS, a thin pool, a missing volume…); image.json names what is left empty.
+    /// </summary>
+    public bool AllowPartial { get; init; }
 }

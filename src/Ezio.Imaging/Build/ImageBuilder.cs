@@ -110,6 +110,7 @@ public static class ImageBuilder
                 Announce = options.Announce,
                 CreationDate = options.Created ?? manifest.Created,
                 Comment = $"Ezio image {manifest.Name}",
+                LogicalSectorSize = manifest.LogicalSectorSize,
             });
             Torrent torrent = Torrent.Parse(torrentBytes);
             writer.Complete(torrent.InfoHash.ToArray());

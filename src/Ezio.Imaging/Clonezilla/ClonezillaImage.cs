@@ -13,26 +13,46 @@ public enum PartitionContent
     Swap,
     /// <summary>No data (an extended partition container).</summary>
     None,
+    /// <summary>An LVM physical volume: label and metadata from lvm_&lt;VG&gt;.conf, data from its LVs' images.</summary>
+    Lvm,
 }
 
-/// <summary>One partition of a Clonezilla image directory.</summary>
+/// <summary>One partition (or logical volume, named &lt;VG&gt;-&lt;LV&gt;) of a Clonezilla image directory.</summary>
 public sealed record ClonezillaPartition(string Name, string? FileSystem, PartitionContent Content, IReadOnlyList<string> Files)
 {
+    /// <summary>The UUID and label to recreate, for <see cref="PartitionContent.Swap"/>.</summary>
+    public SwapSignature? Swap { get; init; }
+
     /// <summary>The decompressed stream of the partition's image (chunks concatenated first).</summary>
     public Stream OpenStream() => ImageStreams.OpenDecompressed(Files);
 }
 
+/// <summary>A file of the image directory Ezio cannot restore, and the devices it leaves empty.</summary>
+public sealed record ImageProblem(string File, string Reason, IReadOnlyList<string> Devices)
+{
+    public override string ToString() => $"{File}: {Reason}";
+}
+
+/// <summary>A volume group of the image: its backup, and the image of each of its LVs.</summary>
+public sealed record ClonezillaVolumeGroup(LvmVolumeGroup Group, string ConfPath, IReadOnlyDictionary<string, ClonezillaPartition> Volumes);
+
 /// <summary>
 /// A Clonezilla image directory (spec §8): `disk`, `parts`, `&lt;disk&gt;-pt.sf`, `&lt;disk&gt;-mbr`,
-/// `&lt;disk&gt;-hidden-data-after-mbr`, and per partition `&lt;part&gt;.&lt;fs&gt;-ptcl-img.&lt;comp&gt;[.aa…]`.
+/// `&lt;disk&gt;-hidden-data-after-mbr`, and per partition `&lt;part&gt;.&lt;fs&gt;-ptcl-img.&lt;comp&gt;[.aa…]`;
+/// swap as `swappt-&lt;part&gt;.info`; LVM as lvm_vg_dev.list, lvm_&lt;VG&gt;.conf and per LV
+/// `&lt;VG&gt;-&lt;LV&gt;.&lt;fs&gt;-ptcl-img.…`. Every file must be one Ezio understands or one that
+/// carries no partition data; anything else is an <see cref="ImageProblem"/>.
 /// </summary>
 public sealed partial class ClonezillaImage
 {
-    private ClonezillaImage(string directory, string disk, IReadOnlyList<ClonezillaPartition> partitions)
+    private ClonezillaImage(string directory, string disk, IReadOnlyList<ClonezillaPartition> partitions,
+        IReadOnlyList<ClonezillaVolumeGroup> volumeGroups, IReadOnlyList<ImageProblem> problems)
     {
         Directory = directory;
         Disk = disk;
         Partitions = partitions;
+        VolumeGroups = volumeGroups;
+        Problems = problems;
     }
 
     public string Directory { get; }
@@ -40,7 +60,14 @@ public sealed partial class ClonezillaImage
     /// <summary>The first disk named in `disk` (e.g. sda). Multi-disk images: only this disk is read.</summary>
     public string Disk { get; }
 
+    /// <summary>Partitions with an image, swap partitions and LVM PVs.</summary>
     public IReadOnlyList<ClonezillaPartition> Partitions { get; }
+
+    /// <summary>The volume groups Ezio can restore (every LV linear).</summary>
+    public IReadOnlyList<ClonezillaVolumeGroup> VolumeGroups { get; }
+
+    /// <summary>What cannot be restored; non-empty only when opened with allowPartial.</summary>
+    public IReadOnlyList<ImageProblem> Problems { get; }
 
     public string? PartitionTablePath => Existing($"{Disk}-pt.sf");
     public string? MbrPath => Existing($"{Disk}-mbr");
@@ -48,7 +75,19 @@ public sealed partial class ClonezillaImage
     public string? GptPrimaryPath => Existing($"{Disk}-gpt-1st");
     public string? GptBackupPath => Existing($"{Disk}-gpt-2nd");
 
-    public static ClonezillaImage Open(string directory)
+    /// <summary>Why <paramref name="device"/> (a partition, or VG/LV) will be left empty, or null.</summary>
+    public string? LeftEmpty(string device)
+    {
+        var reasons = Problems.Where(p => p.Devices.Contains(device)).Select(p => p.ToString()).ToList();
+        return reasons.Count == 0 ? null : string.Join("; ", reasons);
+    }
+
+    /// <summary>
+    /// Reads the directory. Any file that is neither understood nor known to carry no partition
+    /// data fails the open (naming every such file) unless <paramref name="allowPartial"/> is
+    /// set; then it is listed in <see cref="Problems"/> with the devices it leaves empty.
+    /// </summary>
+    public static ClonezillaImage Open(string directory, bool allowPartial = false)
     {
         string full = Path.GetFullPath(directory);
         if (!System.IO.Directory.Exists(full))
@@ -61,49 +100,215 @@ public sealed partial class ClonezillaImage
         {
             throw new ImageException(ImageError.Malformed, $"{full}/disk names no disk (partition-only images are not supported).");
         }
-        string[] names = System.IO.Directory.GetFiles(full).Select(Path.GetFileName).OfType<string>().ToArray();
-        var partitions = parts.Select(p => FindPartition(full, p, names)).ToList();
-        return new ClonezillaImage(full, disks[0], partitions);
-    }
-
-    private static ClonezillaPartition FindPartition(string directory, string part, string[] names)
-    {
-        var found = names.Select(n => (Name: n, Match: ImageName().Match(n)))
-            .Where(x => x.Match.Success && x.Match.Groups["dev"].Value == part)
-            .ToList();
-        if (found.Count > 0)
+        var scan = new DirectoryScan(full);
+        List<ClonezillaVolumeGroup> groups = ReadVolumeGroups(scan);
+        var pvs = groups.SelectMany(g => g.Group.PhysicalVolumes).Select(p => p.Device).ToHashSet(StringComparer.Ordinal);
+        var partitions = new List<ClonezillaPartition>();
+        foreach (string part in parts)
         {
-            string kind = found[0].Match.Groups["kind"].Value;
-            string fs = found[0].Match.Groups["fs"].Value;
-            string stem = found[0].Name;
-            if (found[0].Match.Groups["split"].Success)
+            if (pvs.Contains(part))
             {
-                stem = stem[..stem.LastIndexOf('.')];
+                partitions.Add(new ClonezillaPartition(part, "LVM2_member", PartitionContent.Lvm, []));
             }
-            List<string> files = names.Where(n => n == stem || (n.StartsWith(stem + ".", StringComparison.Ordinal) && IsSplitSuffix(n[(stem.Length + 1)..])))
-                .Order(StringComparer.Ordinal).Select(n => Path.Combine(directory, n)).ToList();
-            if (fs == "ntfs" && kind == "img")
+            else if (FindImage(scan, part) is ClonezillaPartition found)
             {
-                throw new ImageException(ImageError.NotSupported,
-                    $"{Path.Combine(directory, found[0].Name)} is an ntfsclone image; Ezio reads partclone images only.");
+                partitions.Add(found);
             }
-            bool raw = fs == "dd";
-            return new ClonezillaPartition(part, raw ? null : fs, raw ? PartitionContent.Raw : PartitionContent.Partclone, files);
+            else if (!scan.Names.Contains($"swappt-{part}.info") && !scan.Problems.Any(p => p.Devices.Contains(part)))
+            {
+                scan.Problems.Add(new ImageProblem("parts", $"lists {part}, but the directory holds no image of it", [part]));
+            }
         }
-        if (names.Contains($"swappt-{part}.info"))
+        var lvNames = groups.SelectMany(g => g.Volumes.Keys).ToHashSet(StringComparer.Ordinal);
+        foreach (string name in scan.Names.Where(n => !scan.Claimed.Contains(n)).ToList())
         {
-            return new ClonezillaPartition(part, "swap", PartitionContent.Swap, []);
+            Match swap = SwapInfoName().Match(name);
+            if (swap.Success && !lvNames.Contains(swap.Groups["dev"].Value))
+            {
+                string dev = swap.Groups["dev"].Value;
+                scan.Claimed.Add(name);
+                partitions.RemoveAll(p => p.Name == dev);
+                partitions.Add(new ClonezillaPartition(dev, "swap", PartitionContent.Swap, [])
+                {
+                    Swap = SwapSignature.Parse(File.ReadAllText(Path.Combine(full, name)), name),
+                });
+            }
         }
-        string? partimage = names.FirstOrDefault(n => n == $"{part}.aa" || n == $"{part}.000" || n.StartsWith($"{part}.aa.", StringComparison.Ordinal));
-        if (partimage is not null)
+        ClassifyTheRest(scan, disks);
+        // A device something cannot be restored for gets nothing, not half of what it had.
+        partitions.RemoveAll(p => scan.Problems.Any(x => x.Devices.Contains(p.Name)));
+        if (scan.Problems.Count > 0 && !allowPartial)
         {
             throw new ImageException(ImageError.NotSupported,
-                $"{Path.Combine(directory, partimage)} looks like a partimage image; Ezio reads partclone images only.");
+                $"{full} holds what Ezio cannot restore (--allow-partial imports the rest and leaves these empty):\n  " +
+                string.Join("\n  ", scan.Problems));
         }
-        return new ClonezillaPartition(part, null, PartitionContent.None, []);
+        return new ClonezillaImage(full, disks[0], partitions, groups, scan.Problems);
     }
 
-    private static bool IsSplitSuffix(string suffix) => suffix.Length >= 2 && suffix.All(char.IsAsciiLetterLower);
+    /// <summary>lvm_vg_dev.list ("VG /dev/PV UUID" per line) and one lvm_&lt;VG&gt;.conf per VG.</summary>
+    private static List<ClonezillaVolumeGroup> ReadVolumeGroups(DirectoryScan scan)
+    {
+        var groups = new List<ClonezillaVolumeGroup>();
+        string list = Path.Combine(scan.Directory, "lvm_vg_dev.list");
+        if (!File.Exists(list))
+        {
+            return groups;
+        }
+        scan.Claimed.Add("lvm_vg_dev.list");
+        scan.Claimed.Add("lvm_logv.list");
+        var lines = File.ReadAllLines(list).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(w => w.Length > 0).ToList();
+        foreach (var vg in lines.GroupBy(w => w[0]))
+        {
+            var devices = vg.Where(w => w.Length >= 3).ToDictionary(w => w[2], w => w[1].StartsWith("/dev/", StringComparison.Ordinal) ? w[1][5..].Replace('/', '-') : w[1]);
+            string confName = $"lvm_{vg.Key}.conf";
+            string conf = Path.Combine(scan.Directory, confName);
+            if (vg.Key == "/NOT_FOUND" || !File.Exists(conf))
+            {
+                scan.Problems.Add(new ImageProblem("lvm_vg_dev.list", $"volume group {vg.Key} has no {confName}", devices.Values.ToList()));
+                continue;
+            }
+            scan.Claimed.Add(confName);
+            LvmVolumeGroup group = LvmVolumeGroup.Parse(vg.Key, File.ReadAllText(conf), confName, devices);
+            List<string> pvParts = group.PhysicalVolumes.Select(p => p.Device).ToList();
+            if (group.Unsupported is string why)
+            {
+                ClaimVolumeImages(scan, group);
+                scan.Problems.Add(new ImageProblem(confName, why, pvParts));
+                continue;
+            }
+            var volumes = new Dictionary<string, ClonezillaPartition>(StringComparer.Ordinal);
+            foreach (LvmLogicalVolume lv in group.LogicalVolumes.Where(l => l.Visible))
+            {
+                string dev = $"{group.Name}-{lv.Name}";
+                if (FindImage(scan, dev) is ClonezillaPartition image)
+                {
+                    volumes[dev] = image;
+                }
+                else if (scan.Names.Contains($"swappt-{dev}.info"))
+                {
+                    scan.Claimed.Add($"swappt-{dev}.info");
+                    volumes[dev] = new ClonezillaPartition(dev, "swap", PartitionContent.Swap, [])
+                    {
+                        Swap = SwapSignature.Parse(File.ReadAllText(Path.Combine(scan.Directory, $"swappt-{dev}.info")), $"swappt-{dev}.info"),
+                    };
+                }
+                else if (!scan.Problems.Any(p => p.Devices.Contains(dev)))
+                {
+                    scan.Problems.Add(new ImageProblem(confName, $"logical volume {group.Name}/{lv.Name} has no image", [dev]));
+                }
+            }
+            groups.Add(new ClonezillaVolumeGroup(group, conf, volumes));
+        }
+        return groups;
+    }
+
+    /// <summary>The images of a refused VG's LVs are accounted for by the VG's refusal.</summary>
+    private static void ClaimVolumeImages(DirectoryScan scan, LvmVolumeGroup group)
+    {
+        foreach (string name in scan.Names.Where(n => n.StartsWith(group.Name + "-", StringComparison.Ordinal) || n.StartsWith($"swappt-{group.Name}-", StringComparison.Ordinal)))
+        {
+            scan.Claimed.Add(name);
+        }
+    }
+
+    /// <summary>
+    /// The image of <paramref name="dev"/>: `&lt;dev&gt;.&lt;fs&gt;-ptcl-img.&lt;comp&gt;[.aa…]` or the old
+    /// `&lt;dev&gt;.&lt;fs&gt;-img[.aa…]` (fs "dd" = raw bytes). Unusable images become problems.
+    /// </summary>
+    private static ClonezillaPartition? FindImage(DirectoryScan scan, string dev)
+    {
+        var found = new List<(string Name, ImageFileName Parsed)>();
+        foreach (string name in scan.Names.Where(n => n.StartsWith(dev + ".", StringComparison.Ordinal)))
+        {
+            string rest = name[(dev.Length + 1)..];
+            if (InfoFileName().IsMatch(rest))
+            {
+                scan.Claimed.Add(name);
+                continue;
+            }
+            if (ImageFileName.TryParse(rest) is ImageFileName parsed)
+            {
+                found.Add((name, parsed));
+                scan.Claimed.Add(name);
+            }
+        }
+        string? partimage = scan.Names.FirstOrDefault(n => n == $"{dev}.aa" || n == $"{dev}.000" || n.StartsWith($"{dev}.aa.", StringComparison.Ordinal));
+        if (found.Count == 0)
+        {
+            if (partimage is not null)
+            {
+                scan.Claimed.UnionWith(scan.Names.Where(n => n.StartsWith(dev + ".", StringComparison.Ordinal)));
+                scan.Problems.Add(new ImageProblem(partimage, "a partimage image; Ezio reads partclone images only", [dev]));
+            }
+            return null;
+        }
+        var stems = found.GroupBy(f => f.Parsed.Split is null ? f.Name : f.Name[..f.Name.LastIndexOf('.')]).ToList();
+        if (stems.Count > 1)
+        {
+            scan.Problems.Add(new ImageProblem(stems[1].First().Name, $"a second image of {dev} (besides {stems[0].First().Name})", [dev]));
+            return null;
+        }
+        ImageFileName first = found[0].Parsed;
+        string fs = first.FileSystem;
+        List<string> files = found.Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
+        if (first.Kind == "img" && fs != "dd")
+        {
+            string what = fs == "ntfs" ? "an ntfsclone image" : $"an old {fs} image";
+            scan.Problems.Add(new ImageProblem(files[0], $"{what}; Ezio reads partclone images only", [dev]));
+            return null;
+        }
+        if (first.Compression is string comp && CompressionDetector.FromSuffix(comp) is null)
+        {
+            scan.Problems.Add(new ImageProblem(files[0], $"compressed with '{comp}', which Ezio cannot decompress", [dev]));
+            return null;
+        }
+        if (first.Split is not null && SplitGap(scan.Directory, files) is string gap)
+        {
+            scan.Problems.Add(new ImageProblem(files[0], gap, [dev]));
+            return null;
+        }
+        bool raw = fs == "dd";
+        return new ClonezillaPartition(dev, raw ? null : fs, raw ? PartitionContent.Raw : PartitionContent.Partclone,
+            files.Select(f => Path.Combine(scan.Directory, f)).ToList());
+    }
+
+    /// <summary>
+    /// A split set (split -b N: .aa, .ab, …) must run from .aa without a gap, and every volume
+    /// but the last must have the first one's size; otherwise one is missing or truncated.
+    /// </summary>
+    private static string? SplitGap(string directory, List<string> files)
+    {
+        for (int i = 0; i < files.Count; i++)
+        {
+            string suffix = files[i][(files[i].LastIndexOf('.') + 1)..];
+            if (suffix != SplitSuffix(i, suffix.Length))
+            {
+                return $"volume .{SplitSuffix(i, suffix.Length)} of the split set is missing (found .{suffix} in its place)";
+            }
+        }
+        long size = new FileInfo(Path.Combine(directory, files[0])).Length;
+        for (int i = 1; i < files.Count; i++)
+        {
+            long length = new FileInfo(Path.Combine(directory, files[i])).Length;
+            if (length > size || (i < files.Count - 1 && length != size))
+            {
+                return $"{files[i]} is {length} bytes where the split set's volumes are {size}: a volume is truncated";
+            }
+        }
+        return null;
+    }
+
+    private static string SplitSuffix(int index, int width)
+    {
+        var letters = new char[width];
+        for (int k = width - 1; k >= 0; k--)
+        {
+            letters[k] = (char)('a' + index % 26);
+            index /= 26;
+        }
+        return new string(letters);
+    }
 
     private static string[] ReadWords(string path) =>
         File.Exists(path) ? File.ReadAllText(path).Split((char[])[' ', '\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries) : [];
@@ -114,7 +319,52 @@ public sealed partial class ClonezillaImage
         return File.Exists(path) ? path : null;
     }
 
-    // <dev>.<fs>-ptcl-img.<comp>[.aa]  or the old  <dev>.<fs>-img[.aa]  (fs "dd" = raw bytes).
-    [GeneratedRegex(@"^(?<dev>[^.]+)\.(?<fs>[A-Za-z0-9_]+)-(?<kind>ptcl-img|img)(\.(?<comp>gz|zst|xz|lzma|bz2|lz4|lzo|lzip|lrz|uncomp))?(?<split>\.[a-z]{2,})?$")]
-    private static partial Regex ImageName();
+    /// <summary>The files of the directory and which of them are accounted for.</summary>
+    private sealed class DirectoryScan(string directory)
+    {
+        public string Directory { get; } = directory;
+
+        public HashSet<string> Names { get; } = System.IO.Directory.GetFiles(directory).Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+
+        public HashSet<string> Claimed { get; } = new(StringComparer.Ordinal);
+
+        public List<ImageProblem> Problems { get; } = [];
+    }
+
+    /// <summary>What follows the device name: &lt;fs&gt;-ptcl-img[.&lt;comp&gt;][.aa] or the old &lt;fs&gt;-img[.&lt;comp&gt;][.aa].</summary>
+    private sealed partial record ImageFileName(string FileSystem, string Kind, string? Compression, string? Split)
+    {
+        public static ImageFileName? TryParse(string rest)
+        {
+            Match m = Pattern().Match(rest);
+            if (!m.Success)
+            {
+                return null;
+            }
+            string[] tail = m.Groups["tail"].Value.Split('.', StringSplitOptions.RemoveEmptyEntries);
+            string kind = m.Groups["kind"].Value;
+            // ptcl-img always names its compression first; the old -img may go straight to the split suffix.
+            bool firstIsCompression = tail.Length == 2 || (tail.Length == 1 && (kind == "ptcl-img" || CompressionDetector.FromSuffix(tail[0]) is not null));
+            string? comp = firstIsCompression ? tail[0] : null;
+            string? split = tail.Length == 2 ? tail[1] : tail.Length == 1 && !firstIsCompression ? tail[0] : null;
+            if (tail.Length > 2 || (split is not null && !SplitPattern().IsMatch(split)))
+            {
+                return null;
+            }
+            return new ImageFileName(m.Groups["fs"].Value, kind, comp, split);
+        }
+
+        [GeneratedRegex(@"^(?<fs>[A-Za-z0-9_]+)-(?<kind>ptcl-img|img)(?<tail>(\.[a-z0-9]+)*)$")]
+        private static partial Regex Pattern();
+
+        [GeneratedRegex("^[a-z]{2,}$")]
+        private static partial Regex SplitPattern();
+    }
+
+    // sda1.dd-img.info, sda1.files-md5sum.info.gz: notes beside an image, no partition data.
+    [GeneratedRegex(@"^(dd-img\.info|files-[a-z0-9]+sum\.info\.gz)$")]
+    private static partial Regex InfoFileName();
+
+    [GeneratedRegex(@"^swappt-(?<dev>.+)\.info$")]
+    private static partial Regex SwapInfoName();
 }

@@ -14,7 +14,7 @@ public static partial class ClonezillaImporter
     public static ImageManifest Import(string clonezillaDirectory, string outputDirectory, ImageBuildOptions options,
         CancellationToken cancellationToken = default)
     {
-        ClonezillaImage image = ClonezillaImage.Open(clonezillaDirectory);
+        ClonezillaImage image = ClonezillaImage.Open(clonezillaDirectory, options.AllowPartial);
         string tablePath = image.PartitionTablePath
             ?? throw new ImageException(ImageError.Malformed, $"{image.Directory} has no {image.Disk}-pt.sf: a whole-disk image needs the partition table.");
         SfdiskDump table = SfdiskDump.Parse(File.ReadAllText(tablePath));
@@ -25,6 +25,7 @@ public static partial class ClonezillaImporter
             Created = options.Created ?? DateTimeOffset.UtcNow,
             LogicalSectorSize = table.SectorSize,
             DiskSize = Math.Max(ReadPartedDiskSize(image, table.SectorSize) ?? 0, table.MinimumDiskSize),
+            NotImported = image.Problems.Count == 0 ? null : image.Problems.Select(p => p.ToString()).ToList(),
         };
         var segments = new List<DiskSegment>();
         string? btzone = options.BtzoneDirectory is null ? null : PrepareBtzone(image, options.BtzoneDirectory);
@@ -35,7 +36,7 @@ public static partial class ClonezillaImporter
             manifest.PartitionTable = new PartitionTableInfo { Label = table.Label, Sfdisk = table.Text };
             foreach (SfdiskPartition p in table.Partitions)
             {
-                string name = p.Device.StartsWith("/dev/", StringComparison.Ordinal) ? p.Device[5..].Replace('/', '-') : p.Device;
+                string name = DeviceName(p);
                 ClonezillaPartition? source = image.Partitions.FirstOrDefault(c => c.Name == name);
                 var info = new PartitionInfo
                 {
@@ -46,9 +47,10 @@ public static partial class ClonezillaImporter
                     Type = p.Type,
                     FileSystem = source?.FileSystem,
                     Content = "none",
+                    LeftEmpty = image.LeftEmpty(name),
                 };
                 manifest.PartitionTable.Partitions.Add(info);
-                if (source is null)
+                if (source is null || source.Content == PartitionContent.Lvm)
                 {
                     continue;
                 }
@@ -58,13 +60,15 @@ public static partial class ClonezillaImporter
                 {
                     PartitionContent.Partclone => OpenPartclone(source, size),
                     PartitionContent.Raw => new RawBlockSource(source.OpenStream(), size),
+                    PartitionContent.Swap => RawBlockSource.FromBytes(source.Swap!.Build(size)),
                     _ => null,
                 };
                 info.Content = source.Content.ToString().ToLowerInvariant();
                 if (blocks is not null)
                 {
                     // Clonezilla slices dd partitions as partclone.dd does: 512-byte blocks, all used.
-                    BtzoneWriter? slices = btzone is null ? null : blocks is PartcloneReader ptcl
+                    // Swap is recreated, never sliced.
+                    BtzoneWriter? slices = btzone is null || source.Content == PartitionContent.Swap ? null : blocks is PartcloneReader ptcl
                         ? new BtzoneWriter(btzone, name, ptcl.Header.BlockSize, ptcl.Header.TotalBlocks, btzoneOptions)
                         : new BtzoneWriter(btzone, name, 512, size / 512, btzoneOptions);
                     segments.Add(new DiskSegment(offset, blocks, name) { Observer = slices });
@@ -72,12 +76,16 @@ public static partial class ClonezillaImporter
                     info.UsedBytes = blocks.Map.UsedBlocks * blocks.BlockSize;
                 }
             }
-            foreach (ClonezillaPartition c in image.Partitions.Where(c => c.Content is PartitionContent.Partclone or PartitionContent.Raw))
+            foreach (ClonezillaPartition c in image.Partitions.Where(c => c.Content is not PartitionContent.None))
             {
                 if (!manifest.PartitionTable.Partitions.Any(p => p.Device == c.Name))
                 {
                     throw new ImageException(ImageError.Malformed, $"Partition {c.Name} has an image but is not in {Path.GetFileName(tablePath)}.");
                 }
+            }
+            foreach (ClonezillaVolumeGroup vg in image.VolumeGroups)
+            {
+                LvmPlacement.Add(image, vg, table, manifest, segments);
             }
             return ImageBuilder.Build(outputDirectory, manifest, segments, options, cancellationToken);
         }
@@ -104,7 +112,11 @@ public static partial class ClonezillaImporter
         return directory;
     }
 
-    private static PartcloneReader OpenPartclone(ClonezillaPartition source, long partitionSize)
+    /// <summary>The Clonezilla name of a partition of the dump: /dev/sda3 → sda3, /dev/cciss/c0d0p1 → cciss-c0d0p1.</summary>
+    internal static string DeviceName(SfdiskPartition p) =>
+        p.Device.StartsWith("/dev/", StringComparison.Ordinal) ? p.Device[5..].Replace('/', '-') : p.Device;
+
+    internal static PartcloneReader OpenPartclone(ClonezillaPartition source, long partitionSize)
     {
         Stream stream = source.OpenStream();
         try

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Ezio.Server.Api;
 
-/// <summary>Admin API: bearer token required when one is configured.</summary>
+/// <summary>Admin API: bearer token required, unless the server runs with --insecure.</summary>
 internal static class AdminEndpoints
 {
     public static void Map(IEndpointRouteBuilder app, ServerOptions options)
@@ -19,6 +19,7 @@ internal static class AdminEndpoints
         group.MapPost(ApiRoutes.Deployments, CreateAsync);
         group.MapGet(ApiRoutes.Deployments, (DeploymentManager manager) => Results.Json(manager.ListDeployments(), DeploymentJsonContext.Default.IReadOnlyListDeploymentInfo));
         group.MapGet(ApiRoutes.Machines, (DeploymentManager manager) => Results.Json(manager.ListMachines(), DeploymentJsonContext.Default.IReadOnlyListMachineInfo));
+        group.MapPost(ApiRoutes.Release, (string mac, DeploymentManager manager) => AgentEndpoints.Answer(manager.Release(mac), DeploymentJsonContext.Default.MachineInfo));
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, DeploymentManager manager)
@@ -38,6 +39,7 @@ internal static class AdminEndpoints
     {
         if (string.IsNullOrEmpty(token))
         {
+            // Only with --insecure: AdminToken.Resolve always sets one otherwise.
             return true;
         }
         var header = context.Request.Headers.Authorization.ToString();

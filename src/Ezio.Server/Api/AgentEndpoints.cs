@@ -7,16 +7,21 @@ using Microsoft.AspNetCore.Http;
 
 namespace Ezio.Server.Api;
 
-/// <summary>The agents' endpoints: open on the LAN, so every input is validated.</summary>
+/// <summary>
+/// The agents' endpoints: open on the LAN, so every input is validated. Register is open to
+/// anyone; every later call carries the machine's secret (<see cref="ApiRoutes.MachineSecretHeader"/>).
+/// </summary>
 internal static class AgentEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost(ApiRoutes.Register, RegisterAsync);
-        app.MapGet(ApiRoutes.Job, (string? machine, DeploymentManager manager) => Answer(manager.GetJob(machine), DeploymentJsonContext.Default.JobResponse));
+        app.MapGet(ApiRoutes.Job, (HttpContext context, string? machine, DeploymentManager manager) =>
+            Answer(manager.GetJob(machine, CallerOf(context)), DeploymentJsonContext.Default.JobResponse));
         app.MapPost(ApiRoutes.Progress, ProgressAsync);
         app.MapPost(ApiRoutes.Done, DoneAsync);
-        app.MapGet(ApiRoutes.Seeding, (string? deployment, DeploymentManager manager) => Answer(manager.Seeding(deployment), DeploymentJsonContext.Default.SeedingStatus));
+        app.MapGet(ApiRoutes.Seeding, (HttpContext context, string? deployment, string? machine, DeploymentManager manager) =>
+            Answer(manager.Seeding(deployment, machine, CallerOf(context)), DeploymentJsonContext.Default.SeedingStatus));
         app.MapGet(ApiRoutes.ImageTorrent, Torrent);
         app.MapMethods("/boot/{**path}", ["GET", "HEAD"], Boot);
     }
@@ -28,8 +33,7 @@ internal static class AgentEndpoints
         {
             return error;
         }
-        var remote = context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
-        return Answer(manager.Register(request!, remote), DeploymentJsonContext.Default.RegisterResponse);
+        return Answer(manager.Register(request!, RemoteAddress(context)), DeploymentJsonContext.Default.RegisterResponse);
     }
 
     private static async Task<IResult> ProgressAsync(HttpContext context, DeploymentManager manager)
@@ -39,15 +43,22 @@ internal static class AgentEndpoints
         {
             return error;
         }
-        var outcome = manager.Progress(report!);
+        var outcome = manager.Progress(report!, CallerOf(context));
         return outcome.Error is null ? Results.NoContent() : JsonBody.Error(outcome.Status, outcome.Error);
     }
 
     private static async Task<IResult> DoneAsync(HttpContext context, DeploymentManager manager)
     {
         var (report, error) = await JsonBody.ReadAsync(context, DeploymentJsonContext.Default.DoneReport).ConfigureAwait(false);
-        return error ?? Answer(manager.Done(report!), DeploymentJsonContext.Default.DoneResponse);
+        return error ?? Answer(manager.Done(report!, CallerOf(context)), DeploymentJsonContext.Default.DoneResponse);
     }
+
+    /// <summary>The socket's address (IPv4 unmapped); what a body claims is never used.</summary>
+    internal static string? RemoteAddress(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
+
+    private static Caller CallerOf(HttpContext context) =>
+        new(RemoteAddress(context), context.Request.Headers[ApiRoutes.MachineSecretHeader].ToString() is { Length: > 0 } secret ? secret : null);
 
     private static IResult Torrent(string name, IImageCatalog images) =>
         images.TryGet(name, out var image)

@@ -2,20 +2,27 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Ezio.Deployment.Contracts;
+using Ezio.Server.Hosting;
 
 namespace Ezio.Server.Cli;
 
-/// <summary>`deploy` and `status`: clients of a running server's admin API.</summary>
+/// <summary>
+/// `deploy`, `status` and `release`: clients of a running server's admin API. The token comes
+/// from --admin-token, EZIO_ADMIN_TOKEN, or the server's token file (&lt;state&gt;/admin-token,
+/// the state directory from --state, the config file, or the default).
+/// </summary>
 internal static class AdminCommands
 {
     public const string DeployUsage = "ezio-server deploy <image> --machines <MAC,MAC,...|FILE|all> [--after reboot|poweroff|stay] "
-        + "[--grow-last-partition yes|no] [--hostname TEMPLATE ({mac} {mac6} {index} {index:2})] [--verify yes|no] [--server URL] [--admin-token T]"
-        + " [--state DIR] [--server-cert-sha256 HEX]";
-    public const string StatusUsage = "ezio-server status [--server URL] [--admin-token T] [--state DIR] [--server-cert-sha256 HEX]";
+        + "[--grow-last-partition yes|no] [--hostname TEMPLATE ({mac} {mac6} {index} {index:2})] [--verify yes|no]" + TokenUsage;
+    public const string StatusUsage = "ezio-server status" + TokenUsage;
+    public const string ReleaseUsage = "ezio-server release <MAC> (clears a registration conflict; the machine's next registration gets a new job)" + TokenUsage;
+    private const string TokenUsage = " [--server URL] [--admin-token T | --admin-token-file FILE | --state DIR] [--config FILE] [--server-cert-sha256 HEX]";
+    private static readonly string[] s_clientOptions = ["--server", "--admin-token", "--admin-token-file", .. LocalServer.OptionNames];
 
     public static async Task<int> DeployAsync(string[] args)
     {
-        var cl = Options.Parse(args, ["--machines", "--after", "--server", "--admin-token", "--grow-last-partition", "--hostname", "--verify", .. LocalServer.OptionNames]);
+        var cl = Options.Parse(args, [.. s_clientOptions, "--machines", "--after", "--grow-last-partition", "--hostname", "--verify"]);
         if (cl.Positionals.Count != 1 || cl.Value("--machines") is not { } machinesArg)
         {
             throw new UsageException(DeployUsage);
@@ -46,7 +53,7 @@ internal static class AdminCommands
 
     public static async Task<int> StatusAsync(string[] args)
     {
-        var cl = Options.Parse(args, ["--server", "--admin-token", .. LocalServer.OptionNames]);
+        var cl = Options.Parse(args, s_clientOptions);
         using var http = Client(cl);
         var deployments = JsonSerializer.Deserialize(await GetAsync(http, ApiRoutes.Deployments).ConfigureAwait(false), DeploymentJsonContext.Default.IReadOnlyListDeploymentInfo)!;
         var machines = JsonSerializer.Deserialize(await GetAsync(http, ApiRoutes.Machines).ConfigureAwait(false), DeploymentJsonContext.Default.IReadOnlyListMachineInfo)!;
@@ -60,8 +67,29 @@ internal static class AdminCommands
         foreach (var m in machines)
         {
             var percent = m.BytesTotal > 0 ? $"{100.0 * m.BytesDone / m.BytesTotal:0.0}%" : "-";
-            Console.WriteLine($"{m.Mac,-17} {m.Ip,-15} {m.DeploymentId,-16} {m.Phase.ToString().ToLowerInvariant(),-12} {percent,8} {m.Peers,5}  {m.Message}");
+            var phase = m.Conflict is null ? m.Phase.ToString().ToLowerInvariant() : "CONFLICT";
+            var message = m.Conflict is null ? m.Message : $"{m.Conflict} registered it too; paused: ezio-server release {m.Mac}";
+            Console.WriteLine($"{m.Mac,-17} {m.Ip,-15} {m.DeploymentId,-16} {phase,-12} {percent,8} {m.Peers,5}  {message}");
         }
+        return 0;
+    }
+
+    public static async Task<int> ReleaseAsync(string[] args)
+    {
+        var cl = Options.Parse(args, s_clientOptions);
+        if (cl.Positionals.Count != 1 || !MacAddress.TryNormalize(cl.Positionals[0], out var mac))
+        {
+            throw new UsageException(ReleaseUsage);
+        }
+        using var http = Client(cl);
+        using var response = await http.PostAsync(ApiRoutes.ReleasePath(mac), null).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            await Console.Error.WriteLineAsync($"ezio-server: {(int)response.StatusCode}: {ErrorText(text)}").ConfigureAwait(false);
+            return 1;
+        }
+        Console.WriteLine($"released {mac}: its next registration gets a new secret and its job");
         return 0;
     }
 
@@ -87,11 +115,47 @@ internal static class AdminCommands
     {
         var server = LocalServer.Url(cl);
         var http = new HttpClient(LocalServer.Handler(cl, server)) { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(30) };
-        if ((cl.Value("--admin-token") ?? Environment.GetEnvironmentVariable("EZIO_ADMIN_TOKEN")) is { Length: > 0 } token)
+        if (Token(cl) is { Length: > 0 } token)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
         return http;
+    }
+
+    /// <summary>The admin token to send, or null for a server that runs with --insecure.</summary>
+    internal static string? Token(Options cl)
+    {
+        if ((cl.Value("--admin-token") ?? Environment.GetEnvironmentVariable("EZIO_ADMIN_TOKEN")) is { Length: > 0 } given)
+        {
+            return given;
+        }
+        if (cl.Value("--admin-token-file") is { } file)
+        {
+            return AdminToken.Read(file) ?? throw new UsageException($"--admin-token-file: no token in {file}");
+        }
+        // The server's own settings: the config file (when there is one) and the state directory.
+        var configPath = cl.Value("--config") ?? (File.Exists(ServeCommand.DefaultConfig) ? ServeCommand.DefaultConfig : null);
+        var options = configPath is not null && File.Exists(configPath) ? ServerOptions.LoadFile(configPath) : new ServerOptions();
+        if (cl.Value("--state") is { } state)
+        {
+            options.StateDirectory = state;
+        }
+        if (cl.Value("--state") is null && !string.IsNullOrEmpty(options.AdminToken))
+        {
+            return options.AdminToken;
+        }
+        if (AdminToken.PathFor(options) is not { } path)
+        {
+            return null;
+        }
+        try
+        {
+            return AdminToken.Read(path);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read the admin token {path} (run as the server's user or root, or give --admin-token)");
+        }
     }
 
     private static async Task<string> GetAsync(HttpClient http, string path)

@@ -9,7 +9,7 @@ internal sealed class Options
 
     public IReadOnlyList<string> Positionals => _positionals;
 
-    public static Options Parse(string[] args, IReadOnlyCollection<string> known)
+    public static Options Parse(string[] args, IReadOnlyCollection<string> known, IReadOnlyCollection<string>? flags = null)
     {
         var options = new Options();
         for (var i = 0; i < args.Length; i++)
@@ -18,6 +18,11 @@ internal sealed class Options
             if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
                 options._positionals.Add(arg);
+                continue;
+            }
+            if (flags?.Contains(arg) == true)
+            {
+                options._values[arg] = "yes";
                 continue;
             }
             var eq = arg.IndexOf('=');

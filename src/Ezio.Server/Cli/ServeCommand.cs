@@ -7,15 +7,15 @@ namespace Ezio.Server.Cli;
 
 internal static class ServeCommand
 {
-    public const string Usage = "ezio-server [--repo DIR] [--listen URL]... [--public-url URL] [--public-api-url URL] [--boot-root DIR] [--ocsmgrd-port N] [--live-dir DIR] [--history FILE] [--state DIR] [--config FILE] [--peer-port N] [--admin-token T] [--signing-key PEM]";
+    public const string Usage = "ezio-server [--repo DIR] [--listen URL]... [--public-url URL] [--public-api-url URL] [--boot-root DIR] [--ocsmgrd-port N] [--live-dir DIR] [--history FILE] [--state DIR] [--config FILE] [--peer-port N] [--admin-token T] [--admin-token-file FILE] [--insecure] [--signing-key PEM]";
     public const string DefaultConfig = "/etc/ezio/server.json";
 
     private static readonly string[] Known =
-        ["--repo", "--listen", "--public-url", "--public-api-url", "--boot-root", "--ocsmgrd-port", "--live-dir", "--history", "--state", "--config", "--peer-port", "--admin-token", "--signing-key"];
+        ["--repo", "--listen", "--public-url", "--public-api-url", "--boot-root", "--ocsmgrd-port", "--live-dir", "--history", "--state", "--config", "--peer-port", "--admin-token", "--admin-token-file", "--signing-key"];
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var options = BuildOptions(Options.Parse(args, Known));
+        var options = BuildOptions(Options.Parse(args, Known, ["--insecure"]));
         await using var app = ServerHost.Build(options);
         try
         {
@@ -58,6 +58,8 @@ internal static class ServeCommand
         options.HistoryFile = cl.Value("--history") ?? options.HistoryFile;
         options.PeerPort = cl.Int("--peer-port", options.PeerPort, 0, 65535);
         options.AdminToken = cl.Value("--admin-token") ?? options.AdminToken;
+        options.AdminTokenFile = cl.Value("--admin-token-file") ?? options.AdminTokenFile;
+        options.Insecure = cl.Value("--insecure") is not null || options.Insecure;
         options.SigningKeyFile = cl.Value("--signing-key") ?? options.SigningKeyFile;
         if (cl.Value("--public-url") is { } publicUrl)
         {

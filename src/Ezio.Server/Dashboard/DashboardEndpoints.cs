@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Ezio.Server.Deployments;
+using Ezio.Server.Hosting;
 using Ezio.Server.Seeding;
 using Microsoft.AspNetCore.Http;
 
@@ -32,14 +33,14 @@ internal static class DashboardEndpoints
         {
             app.MapGet(path, () => Results.Bytes(bytes, type));
         }
-        app.MapGet(Snapshot, (DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time) =>
-            Results.Json(BuildSnapshot(manager, seeder, time), DashboardJsonContext.Default.DashboardSnapshot));
+        app.MapGet(Snapshot, (DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options) =>
+            Results.Json(BuildSnapshot(manager, seeder, time, options), DashboardJsonContext.Default.DashboardSnapshot));
         app.MapGet(History, (DeploymentHistory history) =>
             Results.Json(new HistorySnapshot(history.Enabled, history.Deployments(), history.Machines()), DashboardJsonContext.Default.HistorySnapshot));
         app.MapGet(Events, StreamAsync);
     }
 
-    internal static DashboardSnapshot BuildSnapshot(DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time)
+    internal static DashboardSnapshot BuildSnapshot(DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options)
     {
         var all = manager.ListDeployments();
         var open = all.Where(d => d.State is Deployment.Contracts.DeploymentState.Active or Deployment.Contracts.DeploymentState.Finishing).ToList();
@@ -51,14 +52,14 @@ internal static class DashboardEndpoints
         }
         var ids = open.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
         var machines = manager.ListMachines().Where(m => m.DeploymentId is not null && ids.Contains(m.DeploymentId)).ToList();
-        return new DashboardSnapshot(time.GetUtcNow(), open, machines, seeder.BytesServed);
+        return new DashboardSnapshot(time.GetUtcNow(), open, machines, seeder.BytesServed, Insecure: options.AdminToken is null);
     }
 
     /// <summary>
     /// text/event-stream: one <c>snapshot</c> event, then a <c>machine</c> or <c>deployment</c>
     /// event per change, and a comment line every 15 s so proxies keep the connection.
     /// </summary>
-    private static async Task StreamAsync(HttpContext context, IDeploymentEvents events, DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time)
+    private static async Task StreamAsync(HttpContext context, IDeploymentEvents events, DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options)
     {
         if (Interlocked.Increment(ref s_eventClients) > MaxEventClients)
         {
@@ -75,7 +76,7 @@ internal static class DashboardEndpoints
             context.Response.Headers.CacheControl = "no-cache";
             context.Response.Headers["X-Accel-Buffering"] = "no";
             var body = context.Response.Body;
-            await WriteAsync(body, "snapshot", JsonSerializer.SerializeToUtf8Bytes(BuildSnapshot(manager, seeder, time), DashboardJsonContext.Default.DashboardSnapshot), aborted).ConfigureAwait(false);
+            await WriteAsync(body, "snapshot", JsonSerializer.SerializeToUtf8Bytes(BuildSnapshot(manager, seeder, time, options), DashboardJsonContext.Default.DashboardSnapshot), aborted).ConfigureAwait(false);
             while (!aborted.IsCancellationRequested)
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted);

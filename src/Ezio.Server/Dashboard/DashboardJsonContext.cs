@@ -6,8 +6,9 @@ namespace Ezio.Server.Dashboard;
 
 /// <summary>What the dashboard draws from: open deployments and their machines.</summary>
 /// <param name="ServerBytesServed">Bytes the server's seeder uploaded since it started.</param>
+/// <param name="Insecure">The admin API needs no token (--insecure): the page shows a warning banner.</param>
 internal sealed record DashboardSnapshot(DateTimeOffset Now, IReadOnlyList<DeploymentInfo> Deployments,
-    IReadOnlyList<MachineInfo> Machines, long ServerBytesServed);
+    IReadOnlyList<MachineInfo> Machines, long ServerBytesServed, bool Insecure);
 
 /// <summary>GET /api/v1/history.</summary>
 internal sealed record HistorySnapshot(bool Enabled, IReadOnlyList<HistoryDeployment> Deployments, IReadOnlyList<HistoryMachine> Machines);

@@ -10,6 +10,8 @@ internal enum DeploymentEventKind
     MachineRegistered,
     MachineProgress,
     MachineDone,
+    MachineConflict,
+    MachineReleased,
 }
 
 /// <summary>One change, with snapshots (never the live records); <see cref="Report"/> only on MachineDone.</summary>

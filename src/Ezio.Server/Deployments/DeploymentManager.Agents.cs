@@ -25,38 +25,91 @@ internal sealed partial class DeploymentManager
             return ApiOutcome<RegisterResponse>.Fail(400, "invalid field (negative size or text too long)");
         }
         MachineRecord machine;
+        string? conflictWith = null;
+        string? holder = null;
+        bool paused;
         lock (_lock)
         {
-            machine = _state.Machines.FirstOrDefault(m => m.Mac == mac) ?? AddMachine(mac);
-            machine.Ip = request.Ip ?? remoteIp;
-            machine.Hostname = request.Hostname;
-            machine.BootId = request.BootId;
-            machine.AgentVersion = request.AgentVersion;
-            machine.RamBytes = request.RamBytes;
-            machine.Disks = request.Disks.ToList();
-            machine.LastSeen = _time.GetUtcNow();
-            machine.Phase = DeployPhase.Registered;
-            SaveLocked();
+            if (!_machines.TryGetValue(mac, out var known))
+            {
+                // A new MAC: bounded in rate per address and in number (the oldest idle machine goes).
+                if (!_newMachines.TryTake(remoteIp))
+                {
+                    return ApiOutcome<RegisterResponse>.Fail(429, $"too many new machines from {remoteIp}; try again in a minute");
+                }
+                known = AddMachineLocked(mac);
+                if (known is null)
+                {
+                    return ApiOutcome<RegisterResponse>.Fail(503, $"{_maxMachines} machines known, all in open deployments; no room for another");
+                }
+            }
+            machine = known;
+            var held = HeldDeploymentLocked(machine);
+            paused = machine.Conflict is not null;
+            if (!paused && held is not null && machine.Secret is not null && machine.SecretAddress != remoteIp)
+            {
+                // Another host claims a MAC whose job is already held: never hand the job
+                // (or a fresh secret) to either side until an admin says which is real.
+                (paused, conflictWith, holder) = (true, held.Id, machine.SecretAddress);
+                machine.Conflict = remoteIp ?? "unknown";
+                SaveLocked(machine);
+            }
+            if (!paused)
+            {
+                if (held is null || machine.Secret is null)
+                {
+                    machine.Secret = NewSecret();
+                    machine.SecretAddress = remoteIp;
+                }
+                // The socket's address: a body can claim anything.
+                machine.Ip = remoteIp;
+                machine.Hostname = request.Hostname;
+                machine.BootId = request.BootId;
+                machine.AgentVersion = request.AgentVersion;
+                machine.RamBytes = request.RamBytes;
+                machine.Disks = request.Disks.ToList();
+                machine.LastSeen = _time.GetUtcNow();
+                machine.Phase = DeployPhase.Registered;
+                SaveLocked(machine);
+            }
+        }
+        if (conflictWith is not null)
+        {
+            DeploymentsLog.Conflict(_logger, mac, conflictWith, holder, machine.Conflict!);
+            Publish(DeploymentEventKind.MachineConflict, null, machine);
+        }
+        if (paused)
+        {
+            return ApiOutcome<RegisterResponse>.Ok(new RegisterResponse(machine.MachineId, null, Paused(machine), null));
         }
         DeploymentsLog.Registered(_logger, mac, machine.Ip);
         Publish(DeploymentEventKind.MachineRegistered, null, machine);
         var job = JobFor(machine);
-        return ApiOutcome<RegisterResponse>.Ok(new RegisterResponse(machine.MachineId, job.Job, job.Wait));
+        string? secret;
+        lock (_lock)
+        {
+            secret = machine.Secret;
+        }
+        return ApiOutcome<RegisterResponse>.Ok(new RegisterResponse(machine.MachineId, job.Job, job.Wait, secret));
     }
 
-    public ApiOutcome<JobResponse> GetJob(string? machineId)
+    public ApiOutcome<JobResponse> GetJob(string? machineId, Caller caller)
     {
         MachineRecord? machine;
         lock (_lock)
         {
-            machine = _state.Machines.FirstOrDefault(m => m.MachineId == machineId);
+            machine = MachineByIdLocked(machineId);
+            if (machine is not null && RefusedLocked(machine, caller, "job") is { } refused)
+            {
+                return ApiOutcome<JobResponse>.Fail(refused.Status, refused.Error);
+            }
         }
         return machine is null
             ? ApiOutcome<JobResponse>.Fail(404, "unknown machine; register first")
             : ApiOutcome<JobResponse>.Ok(JobFor(machine));
     }
 
-    public ApiOutcome<bool> Progress(ProgressReport report)
+    public ApiOutcome<bool> Progress(ProgressReport report, Caller caller)
     {
         if (report.BytesDone < 0 || report.BytesTotal < 0 || report.RateIn < 0 || report.RateOut < 0 || report.Peers < 0 || report.Message is { Length: > 1024 })
         {
@@ -70,8 +123,19 @@ internal sealed partial class DeploymentManager
             {
                 return ApiOutcome<bool>.Fail(404, error);
             }
+            if (RefusedLocked(found!, caller, "progress") is { } refused)
+            {
+                return ApiOutcome<bool>.Fail(refused.Status, refused.Error);
+            }
             machine = found!;
-            machine.Phase = report.Phase;
+            // A report that left before the done or failure report may land after it: it must not
+            // bring an ended machine back to an earlier phase (a done machine may still go on to seed).
+            bool ended = machine.Phase is DeployPhase.Failed
+                || (machine.Phase is DeployPhase.Done && report.Phase is not DeployPhase.Seeding);
+            if (!ended)
+            {
+                machine.Phase = report.Phase;
+            }
             machine.BytesDone = report.BytesDone;
             machine.BytesTotal = report.BytesTotal;
             machine.RateIn = report.RateIn;
@@ -88,7 +152,7 @@ internal sealed partial class DeploymentManager
     /// Records done and flips the boot menu to local boot before answering: once the agent
     /// has the acknowledgement it may reboot without deploying again.
     /// </summary>
-    public ApiOutcome<DoneResponse> Done(DoneReport report)
+    public ApiOutcome<DoneResponse> Done(DoneReport report, Caller caller)
     {
         if (report.BytesFetched < 0 || report.BytesWritten < 0 || report.TotalSeconds < 0 || report.Reason is { Length: > 1024 })
         {
@@ -102,6 +166,10 @@ internal sealed partial class DeploymentManager
             if (error is not null)
             {
                 return ApiOutcome<DoneResponse>.Fail(404, error);
+            }
+            if (RefusedLocked(m!, caller, "done") is { } refused)
+            {
+                return ApiOutcome<DoneResponse>.Fail(refused.Status, refused.Error);
             }
             machine = m!;
             deployment = d!;
@@ -137,7 +205,7 @@ internal sealed partial class DeploymentManager
                 deployment.FinishedAt = now;
                 finished = true;
             }
-            SaveLocked();
+            SaveLocked(machine, deployment);
         }
         DeploymentsLog.MachineDone(_logger, machine.Mac, deployment.Id, report.Ok, report.Reason);
         Publish(DeploymentEventKind.MachineDone, deployment, machine, report);
@@ -149,16 +217,22 @@ internal sealed partial class DeploymentManager
         return ApiOutcome<DoneResponse>.Ok(new DoneResponse(true, report.Ok && status.KeepSeeding, status.SeedUntil));
     }
 
-    public ApiOutcome<SeedingStatus> Seeding(string? deploymentId)
+    public ApiOutcome<SeedingStatus> Seeding(string? deploymentId, string? machineId, Caller caller)
     {
         DeploymentRecord? deployment;
         lock (_lock)
         {
-            deployment = _state.Deployments.FirstOrDefault(d => d.Id == deploymentId);
+            var error = FindLocked(machineId, deploymentId, out var machine, out deployment);
+            if (error is not null)
+            {
+                return ApiOutcome<SeedingStatus>.Fail(404, error);
+            }
+            if (RefusedLocked(machine!, caller, "seeding") is { } refused)
+            {
+                return ApiOutcome<SeedingStatus>.Fail(refused.Status, refused.Error);
+            }
         }
-        return deployment is null
-            ? ApiOutcome<SeedingStatus>.Fail(404, "unknown deployment")
-            : ApiOutcome<SeedingStatus>.Ok(SeedingFor(deployment, _time.GetUtcNow()));
+        return ApiOutcome<SeedingStatus>.Ok(SeedingFor(deployment!, _time.GetUtcNow()));
     }
 
     private SeedingStatus SeedingFor(DeploymentRecord d, DateTimeOffset now)
@@ -183,9 +257,14 @@ internal sealed partial class DeploymentManager
     {
         DeploymentRecord? deployment;
         string? hostname;
+        string? secret;
         var joined = false;
         lock (_lock)
         {
+            if (machine.Conflict is not null)
+            {
+                return new JobResponse(null, Paused(machine));
+            }
             deployment = _state.Deployments.FirstOrDefault(d => d.State == DeploymentState.Active && d.Machines.Contains(machine.Mac)
                 && !d.Done.Contains(machine.Mac) && !d.Failed.Contains(machine.Mac));
             if (deployment is null)
@@ -205,7 +284,8 @@ internal sealed partial class DeploymentManager
             }
             machine.DeploymentId = deployment.Id;
             hostname = deployment.HostnameFor(machine.Mac);
-            SaveLocked();
+            secret = machine.Secret;
+            SaveLocked(machine, joined ? deployment : null);
         }
         if (joined)
         {
@@ -214,7 +294,7 @@ internal sealed partial class DeploymentManager
         var job = new Job(deployment.Id, machine.Mac, deployment.Image, ServerUrl + ApiRoutes.TorrentPath(deployment.Image),
             deployment.InfoHash, deployment.ImageSizeBytes, deployment.TargetDisk, deployment.PartitionTable, deployment.After,
             deployment.Seeding, new PostSteps(hostname, deployment.GrowLastPartition),
-            deployment.VerifyAfterWrite, _time.GetUtcNow());
+            deployment.VerifyAfterWrite, _time.GetUtcNow(), secret);
         if (_signingKey is not null)
         {
             job = JobSigner.Sign(job, _signingKey);
@@ -225,7 +305,7 @@ internal sealed partial class DeploymentManager
 
     private string? FindLocked(string? machineId, string? deploymentId, out MachineRecord? machine, out DeploymentRecord? deployment)
     {
-        machine = _state.Machines.FirstOrDefault(m => m.MachineId == machineId);
+        machine = MachineByIdLocked(machineId);
         deployment = _state.Deployments.FirstOrDefault(d => d.Id == deploymentId);
         if (machine is null)
         {
@@ -238,10 +318,54 @@ internal sealed partial class DeploymentManager
         return deployment.Machines.Contains(machine.Mac) ? null : "machine is not part of this deployment";
     }
 
-    private MachineRecord AddMachine(string mac)
+    /// <summary>Machine ids are "m-" and the MAC's 12 hex digits, so the id finds the MAC.</summary>
+    private MachineRecord? MachineByIdLocked(string? machineId)
     {
+        if (machineId is not { Length: 14 } || !machineId.StartsWith("m-", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var mac = string.Create(17, machineId, (span, id) =>
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                span[i * 3] = id[2 + i * 2];
+                span[i * 3 + 1] = id[3 + i * 2];
+                if (i < 5)
+                {
+                    span[i * 3 + 2] = ':';
+                }
+            }
+        });
+        return _machines.GetValueOrDefault(mac) is { } machine && machine.MachineId == machineId ? machine : null;
+    }
+
+    /// <summary>
+    /// A record for a new MAC. At the cap, the machine seen longest ago that no open deployment
+    /// names makes room; null when every known machine belongs to an open deployment.
+    /// </summary>
+    private MachineRecord? AddMachineLocked(string mac)
+    {
+        if (_machines.Count >= _maxMachines)
+        {
+            var members = _state.Deployments.Where(d => d.IsOpen).SelectMany(d => d.Machines).ToHashSet(StringComparer.Ordinal);
+            var oldest = _machines.Values.Where(m => !members.Contains(m.Mac)).MinBy(m => m.LastSeen);
+            if (oldest is null)
+            {
+                return null;
+            }
+            _machines.Remove(oldest.Mac);
+            try
+            {
+                _store.DeleteMachine(oldest.Mac);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                DeploymentsLog.SaveFailed(_logger, e);
+            }
+        }
         var machine = new MachineRecord { MachineId = "m-" + mac.Replace(":", "", StringComparison.Ordinal), Mac = mac };
-        _state.Machines.Add(machine);
+        _machines[mac] = machine;
         return machine;
     }
 

@@ -34,6 +34,11 @@ internal sealed partial class DeploymentManager
     private readonly ECDsa? _signingKey;
     private readonly ILogger<DeploymentManager> _logger;
 
+    /// <summary>Every known machine by MAC (the state's list is only what the store loads).</summary>
+    private readonly Dictionary<string, MachineRecord> _machines = new(StringComparer.Ordinal);
+    private readonly NewMachineLimiter _newMachines;
+    private readonly int _maxMachines;
+
     public DeploymentManager(StateStore store, IImageCatalog images, BootMenuWriter menus, DeploymentEventHub events,
         TimeProvider time, ServerOptions options, ILogger<DeploymentManager> logger)
     {
@@ -46,6 +51,13 @@ internal sealed partial class DeploymentManager
         _signingKey = options.SigningKeyPem is { } pem ? JobSigner.LoadPrivateKey(pem) : null;
         ServerUrl = options.Menus.ServerUrl.TrimEnd('/');
         _state = store.Load();
+        foreach (var machine in _state.Machines)
+        {
+            _machines[machine.Mac] = machine;
+        }
+        _state.Machines.Clear();
+        _newMachines = new NewMachineLimiter(time, options.NewMachinesPerMinute);
+        _maxMachines = options.MaxMachines;
     }
 
     public string ServerUrl { get; }
@@ -76,7 +88,7 @@ internal sealed partial class DeploymentManager
     {
         lock (_lock)
         {
-            return _state.Machines.Select(m => m.ToInfo()).ToList();
+            return _machines.Values.Select(m => m.ToInfo()).ToList();
         }
     }
 
@@ -158,7 +170,7 @@ internal sealed partial class DeploymentManager
                 CreatedAt = now,
             };
             _state.Deployments.Add(record);
-            SaveLocked();
+            SaveLocked(deployment: record);
         }
         foreach (var mac in macs)
         {
@@ -182,10 +194,7 @@ internal sealed partial class DeploymentManager
             {
                 d.State = DeploymentState.Finished;
                 d.FinishedAt = now;
-            }
-            if (expired.Count > 0)
-            {
-                SaveLocked();
+                SaveLocked(deployment: d);
             }
         }
         foreach (var d in expired)
@@ -227,13 +236,21 @@ internal sealed partial class DeploymentManager
         }
     }
 
-    private void SaveLocked()
+    /// <summary>Writes the rows that changed (one machine, one deployment): never the whole state.</summary>
+    private void SaveLocked(MachineRecord? machine = null, DeploymentRecord? deployment = null)
     {
         try
         {
-            _store.Save(_state);
+            if (deployment is not null)
+            {
+                _store.SaveDeployment(deployment, _state.NextDeployment);
+            }
+            if (machine is not null)
+            {
+                _store.SaveMachine(machine);
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {
             DeploymentsLog.SaveFailed(_logger, e);
         }

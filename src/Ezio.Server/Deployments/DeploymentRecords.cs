@@ -67,8 +67,17 @@ internal sealed class MachineRecord
     public DateTimeOffset LastSeen { get; set; }
     public DateTimeOffset? DoneAt { get; set; }
 
+    /// <summary>The secret of the machine's current registration (sent back on every call), or null.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>Socket address of the registration that got <see cref="Secret"/>.</summary>
+    public string? SecretAddress { get; set; }
+
+    /// <summary>Address of a second registration while the job was held: the job is paused until released.</summary>
+    public string? Conflict { get; set; }
+
     public MachineInfo ToInfo() => new(MachineId, Mac, Ip, Hostname, DeploymentId, Phase, BytesDone, BytesTotal,
-        RateIn, RateOut, Peers, Message, LastSeen, Disks.ToArray());
+        RateIn, RateOut, Peers, Message, LastSeen, Disks.ToArray(), Conflict);
 }
 
 /// <summary>The JSON state file.</summary>

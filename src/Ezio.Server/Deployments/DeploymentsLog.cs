@@ -21,4 +21,13 @@ internal static partial class DeploymentsLog
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Cannot save the server state")]
     public static partial void SaveFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Conflict: machine {Mac} holds the job of {Deployment} from {Holder}, and {Address} registered it too; the job is paused until an admin runs `ezio-server release {Mac}`")]
+    public static partial void Conflict(ILogger logger, string mac, string deployment, string? holder, string address);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "Machine {Mac}: {Call} refused from {Address}: {Reason}")]
+    public static partial void Refused(ILogger logger, string mac, string call, string? address, string reason);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Machine {Mac} released by an admin: the next registration gets a new secret")]
+    public static partial void Released(ILogger logger, string mac);
 }

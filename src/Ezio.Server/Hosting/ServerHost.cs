@@ -28,6 +28,7 @@ internal static class ServerHost
             options.SigningKeyPem = File.ReadAllText(keyFile);
         }
         var https = HttpsFor(options);
+        var tokenSource = AdminToken.Resolve(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.Listen);
         if (https is not null)
@@ -64,7 +65,7 @@ internal static class ServerHost
         services.AddSingleton<BootMenuWriter>();
         services.AddSingleton(new LiveFiles(options.LiveDirectory ?? (options.Menus.BootRoot is { } boot ? Path.Combine(boot, "live") : null)));
         services.AddSingleton<IImageCatalog>(new DirectoryImageCatalog(options.Repo));
-        services.AddSingleton(new StateStore(options.StateDirectory));
+        services.AddSingleton(_ => new StateStore(options.StateDirectory));
         services.AddSingleton<DeploymentEventHub>();
         services.AddSingleton<IDeploymentEvents>(sp => sp.GetRequiredService<DeploymentEventHub>());
         services.AddSingleton<DeploymentManager>();
@@ -85,6 +86,7 @@ internal static class ServerHost
 
         var app = builder.Build();
         var hostingLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ezio.Server.Hosting");
+        LogAdminToken(hostingLogger, tokenSource, options);
         if (https is not null)
         {
             HostingLog.HttpsCertificate(hostingLogger, HttpsCertificate.Fingerprint(https), HttpsCertificate.CertificatePath(options.StateDirectory!));
@@ -97,6 +99,10 @@ internal static class ServerHost
         var tracker = app.Services.GetRequiredService<AnnounceTracker>();
         var manager = app.Services.GetRequiredService<DeploymentManager>();
         tracker.Closed += (hash, reason) => manager.OnSwarmClosed(hash.ToString(), reason);
+        tracker.IsMember = (hash, address) => manager.IsSwarmMember(hash.ToString(), address);
+        // A deployment to "all" machines takes any MAC that boots: no ocsmgrd menus while one is open.
+        app.Services.GetRequiredService<OcsmgrdListener>().IsDeploying = mac =>
+            manager.PendingDeployment(mac) is not null || manager.OpenDeployments().Any(d => d.AllMachines);
         TrackerEndpoints.Map(app);
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app, options);
@@ -117,6 +123,25 @@ internal static class ServerHost
             throw new InvalidOperationException("an https:// listen URL needs a state directory (--state) for its certificate");
         }
         return HttpsCertificate.LoadOrCreate(state);
+    }
+
+    private static void LogAdminToken(ILogger logger, AdminTokenSource source, ServerOptions options)
+    {
+        switch (source)
+        {
+            case AdminTokenSource.Configured:
+                HostingLog.TokenConfigured(logger);
+                break;
+            case AdminTokenSource.File or AdminTokenSource.Created:
+                HostingLog.TokenFile(logger, source == AdminTokenSource.Created ? "created" : "read from", AdminToken.PathFor(options)!);
+                break;
+            case AdminTokenSource.Ephemeral:
+                HostingLog.TokenEphemeral(logger);
+                break;
+            default:
+                HostingLog.Insecure(logger);
+                break;
+        }
     }
 
     /// <summary>Under systemd, journald gets levels through the systemd console format.</summary>

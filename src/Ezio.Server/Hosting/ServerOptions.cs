@@ -13,7 +13,8 @@ internal sealed class ServerOptions
     public string Repo { get; set; } = "/srv/ezio/images";
     public string Listen { get; set; } = "http://0.0.0.0:8080";
     public string? StateDirectory { get; set; } = "/var/lib/ezio-server";
-    public int OcsmgrdPort { get; set; } = 6461;
+    /// <summary>Port of the Clonezilla ocsmgrd-compatible listener (ocsmgrd's is 6461); off (-1) unless set.</summary>
+    public int OcsmgrdPort { get; set; } = -1;
 
     /// <summary>Address the ocsmgrd listener binds (all IPv4 addresses, like the real one).</summary>
     public string OcsmgrdBind { get; set; } = "0.0.0.0";
@@ -24,7 +25,14 @@ internal sealed class ServerOptions
     /// <summary>Past deployments (SQLite); null means &lt;state&gt;/history.db, none without a state directory.</summary>
     public string? HistoryFile { get; set; }
     public int PeerPort { get; set; } = 6881;
+    /// <summary>Bearer token of the admin API; null: read or create <see cref="AdminTokenFile"/>.</summary>
     public string? AdminToken { get; set; }
+
+    /// <summary>Where the admin token lives; null means &lt;state&gt;/admin-token.</summary>
+    public string? AdminTokenFile { get; set; }
+
+    /// <summary>Run the admin API without a token (a warning in the log and on the dashboard).</summary>
+    public bool Insecure { get; set; }
 
     /// <summary>Path of a PEM ECDSA P-256 private key; jobs are signed when set.</summary>
     public string? SigningKeyFile { get; set; }
@@ -35,6 +43,12 @@ internal sealed class ServerOptions
     /// <summary>Tracker re-announce interval in seconds; silent peers expire after two.</summary>
     public int AnnounceIntervalSeconds { get; set; } = 60;
     public int MaxPeersPerTorrent { get; set; } = 5000;
+
+    /// <summary>Machines the server remembers; past it, the idle one seen longest ago is forgotten.</summary>
+    public int MaxMachines { get; set; } = 10_000;
+
+    /// <summary>New MACs one address may register per minute (0: no limit).</summary>
+    public int NewMachinesPerMinute { get; set; } = 60;
 
     /// <summary>Hash the image before seeding (safe; slow for big images).</summary>
     public bool SeedRecheck { get; set; } = true;

@@ -52,7 +52,7 @@ internal sealed class DirectoryImageCatalog(string root) : IImageCatalog
             return TryGetPieceStore(name, directory, torrent, bytes, out image);
         }
         var data = Path.Combine(directory, "data");
-        image = new ImageEntry(name, torrent, bytes, () => TargetStorage.Open(data, torrent, StorageLayout.Auto));
+        image = new ImageEntry(name, torrent, bytes, () => TargetStorage.Open(data, torrent, StorageLayout.Auto, new RawTargetOptions { ReadOnly = true }));
         return true;
     }
 

@@ -22,4 +22,7 @@ internal static partial class OcsmgrdLog
 
     [LoggerMessage(EventId = 705, Level = LogLevel.Information, Message = "ocsmgrd: {Mac} ({Ip}) now boots from local disk ({Files})")]
     public static partial void MenusWritten(ILogger logger, string mac, string ip, string files);
+
+    [LoggerMessage(EventId = 706, Level = LogLevel.Warning, Message = "ocsmgrd: {Count} more reports were rejected in the last minute (not logged one by one)")]
+    public static partial void RejectedNotLogged(ILogger logger, int count);
 }

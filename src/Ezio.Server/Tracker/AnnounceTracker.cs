@@ -21,7 +21,11 @@ internal readonly record struct ScrapeResult(int Complete, int Downloaded, int I
 /// ocs-bttrack and opentracker without a whitelist do). Deployments add stop rules
 /// (after N completed, after a deadline) like ocs-bttrack's --tracker_max_completed and
 /// --tracker_timeout; but instead of exiting, the tracker answers with a failure reason so
-/// clients learn the job is over at once. Time is injected.
+/// clients learn the job is over at once. In a deployment's swarm only members count (peers
+/// announcing from the address a machine of that deployment registered from, see
+/// <see cref="IsMember"/>): only their completions stop it, they come first in answers and are
+/// never refused, while everyone else has a few peer ids per address and the room left.
+/// Swarms no deployment opened behave as a plain tracker's. Time is injected.
 /// </summary>
 internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker> logger)
 {
@@ -30,6 +34,15 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
     private long _announces;
 
     public int MaxPeersPerSwarm { get; init; } = 5000;
+
+    /// <summary>Peer ids one address may hold in a deployment's swarm (a machine runs one client; a member past it replaces its oldest).</summary>
+    public int MaxPeersPerAddress { get; init; } = 4;
+
+    /// <summary>
+    /// Whether an announce's source address belongs to a machine of an open deployment of the
+    /// info-hash (the server asks its deployments). Unset: nobody is a member.
+    /// </summary>
+    public Func<InfoHash, IPAddress, bool>? IsMember { get; set; }
 
     /// <summary>Re-announce interval we ask for; silent peers expire after two of them.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
@@ -46,15 +59,31 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
     /// <summary>Raised (outside the swarm lock) when a rule closes a swarm.</summary>
     public event Action<InfoHash, string>? Closed;
 
-    /// <summary>Sets a deployment's stop rules on its info-hash and reopens the swarm.</summary>
+    /// <summary>
+    /// Sets a deployment's stop rules on its info-hash and reopens the swarm. A swarm that no
+    /// open deployment holds (new, or closed since) starts over with no completions: the
+    /// completions of last week's deployment of the same image must not end this one. A
+    /// second deployment of the image while the first is still open shares the swarm: their
+    /// stop counts add up (0, never, wins) and the later deadline holds.
+    /// </summary>
     public void Open(InfoHash infoHash, int stopAfterCompleted, DateTimeOffset? deadline)
     {
         var swarm = GetOrAdd(infoHash);
         lock (swarm)
         {
+            if (!swarm.HeldByDeployment || swarm.ClosedReason is not null)
+            {
+                swarm.ResetCompleted();
+                swarm.StopAfterCompleted = stopAfterCompleted;
+                swarm.Deadline = deadline;
+            }
+            else
+            {
+                swarm.StopAfterCompleted = swarm.StopAfterCompleted == 0 || stopAfterCompleted == 0 ? 0 : swarm.StopAfterCompleted + stopAfterCompleted;
+                swarm.Deadline = swarm.Deadline is null || deadline is null ? null : swarm.Deadline > deadline ? swarm.Deadline : deadline;
+            }
+            swarm.HeldByDeployment = true;
             swarm.ClosedReason = null;
-            swarm.StopAfterCompleted = stopAfterCompleted;
-            swarm.Deadline = deadline;
             swarm.AwaitingSeeder = swarm.PinnedSeederPort == 0;
         }
     }
@@ -92,6 +121,9 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             }
             swarm = GetOrAdd(request.InfoHash);
         }
+        // Asked outside the swarm lock (the server's answer takes its own lock); a swarm that
+        // no deployment holds has no members.
+        var member = swarm.HeldByDeployment && IsMember?.Invoke(request.InfoHash, request.Address) == true;
         string? closedNow = null;
         AnnounceResult result;
         lock (swarm)
@@ -108,12 +140,24 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             {
                 swarm.Remove(request.PeerId);
             }
-            else if (peer is null)
+            else if (peer is null || peer.IsMember != member || !peer.EndPoint.Address.Equals(request.Address))
             {
-                peer = new TrackedPeer(request.PeerId, endPoint) { Left = request.Left, LastSeen = now };
-                if (!swarm.TryAdd(peer, MaxPeersPerSwarm))
+                // New, or its standing changed (it registered, or moved): listed afresh.
+                if (peer is not null)
                 {
-                    TrackerLog.SwarmFull(logger, request.InfoHash.ToString(), MaxPeersPerSwarm);
+                    swarm.Remove(request.PeerId);
+                }
+                peer = new TrackedPeer(request.PeerId, endPoint, member) { Left = request.Left, LastSeen = now };
+                if (!swarm.TryAdd(peer, MaxPeersPerSwarm, swarm.HeldByDeployment ? MaxPeersPerAddress : 0))
+                {
+                    if (swarm.Count >= MaxPeersPerSwarm)
+                    {
+                        TrackerLog.SwarmFull(logger, request.InfoHash.ToString(), MaxPeersPerSwarm);
+                    }
+                    else
+                    {
+                        TrackerLog.AddressFull(logger, request.InfoHash.ToString(), request.Address.ToString(), MaxPeersPerAddress);
+                    }
                     peer = null;
                 }
             }
@@ -123,9 +167,13 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
                 swarm.SetLeft(peer, request.Left);
                 peer.LastSeen = now;
             }
-            if (request.Event == AnnounceEvent.Completed)
+            if (request.Event == AnnounceEvent.Completed && !swarm.HeldByDeployment)
             {
-                swarm.MarkCompleted(request.PeerId);
+                swarm.MarkCompleted(Swarm.Key(request.PeerId));
+            }
+            else if (request.Event == AnnounceEvent.Completed && member)
+            {
+                swarm.MarkCompleted(request.Address.ToString());
             }
             closedNow = CheckRules(swarm, now);
             var (seeds, leechers) = swarm.Counts();
@@ -212,6 +260,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
         return swarm.ClosedReason;
     }
 
+    /// <summary>The server's seeder, then members, then guests in the room left.</summary>
     private static List<(byte[], IPEndPoint)> PickPeers(Swarm swarm, AnnounceRequest request, IPAddress? local)
     {
         var peers = new List<(byte[], IPEndPoint)>(Math.Min(request.NumWant, swarm.Count + 1));
@@ -224,19 +273,24 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             var seeder = local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local;
             peers.Add((new byte[20], new IPEndPoint(seeder, swarm.PinnedSeederPort)));
         }
+        AddPeers(peers, swarm.Members, request);
+        AddPeers(peers, swarm.Guests, request);
+        return peers;
+    }
+
+    private static void AddPeers(List<(byte[], IPEndPoint)> peers, IReadOnlyList<TrackedPeer> from, AnnounceRequest request)
+    {
         // Seeds do not need seeds; otherwise start at a random place so every peer is handed out.
-        var all = swarm.Peers;
-        var start = all.Count == 0 ? 0 : Random.Shared.Next(all.Count);
-        for (var i = 0; i < all.Count && peers.Count < request.NumWant; i++)
+        var start = from.Count == 0 ? 0 : Random.Shared.Next(from.Count);
+        for (var i = 0; i < from.Count && peers.Count < request.NumWant; i++)
         {
-            var peer = all[(start + i) % all.Count];
+            var peer = from[(start + i) % from.Count];
             if (peer.PeerId.AsSpan().SequenceEqual(request.PeerId) || (request.Left == 0 && peer.IsSeed))
             {
                 continue;
             }
             peers.Add((peer.PeerId, peer.EndPoint));
         }
-        return peers;
     }
 
     private AnnounceResult Failure(string reason) => new(reason, (int)Interval.TotalSeconds, 0, 0, []);

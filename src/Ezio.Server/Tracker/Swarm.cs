@@ -4,34 +4,42 @@ using Ezio.BitTorrent.Metainfo;
 namespace Ezio.Server.Tracker;
 
 /// <summary>One tracked peer. Keyed by peer id inside its swarm.</summary>
-internal sealed class TrackedPeer(byte[] peerId, IPEndPoint endPoint)
+internal sealed class TrackedPeer(byte[] peerId, IPEndPoint endPoint, bool isMember = false)
 {
     public byte[] PeerId { get; } = peerId;
     public IPEndPoint EndPoint { get; set; } = endPoint;
     public long Left { get; set; }
     public DateTimeOffset LastSeen { get; set; }
     public bool IsSeed => Left == 0;
+
+    /// <summary>Announced from the address of a registered machine of the swarm's deployment.</summary>
+    public bool IsMember { get; } = isMember;
 }
 
 /// <summary>
-/// The peers of one info-hash. Not thread-safe: <see cref="AnnounceTracker"/> locks the
-/// swarm around every use. Memory is bounded by <see cref="AnnounceTracker.MaxPeersPerSwarm"/>.
+/// The peers of one info-hash: members (registered machines of the deployment that holds the
+/// swarm) and guests (everyone else), kept apart so answers list members first and guests
+/// never push members out. Not thread-safe: <see cref="AnnounceTracker"/> locks the swarm
+/// around every use. Memory is bounded by <see cref="AnnounceTracker.MaxPeersPerSwarm"/>
+/// plus the members, themselves bounded by the deployment's machines.
 /// </summary>
 internal sealed class Swarm(InfoHash infoHash)
 {
-    // Peers in a list (so an announce can pick from a random start without copying) plus an
-    // index by peer id; removal swaps the last peer into the hole.
-    private readonly List<TrackedPeer> _peers = [];
-    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly PeerSet _members = new();
+    private readonly PeerSet _guests = new();
+    private readonly Dictionary<IPAddress, int> _perAddress = [];
     private readonly HashSet<string> _completedBy = new(StringComparer.Ordinal);
     private DateTimeOffset _nextExpiry;
-    private int _seeds;
 
     public InfoHash InfoHash { get; } = infoHash;
-    public IReadOnlyList<TrackedPeer> Peers => _peers;
-    public int Count => _peers.Count;
+    public IReadOnlyList<TrackedPeer> Members => _members.Peers;
+    public IReadOnlyList<TrackedPeer> Guests => _guests.Peers;
+    public int Count => _members.Count + _guests.Count;
 
-    /// <summary>Distinct peers that sent event=completed (ocs-bttrack's completed counter).</summary>
+    /// <summary>
+    /// Distinct completions (ocs-bttrack's completed counter): by peer id in a plain swarm, by
+    /// member address while a deployment holds the swarm (a machine completes once).
+    /// </summary>
     public int Completed => _completedBy.Count;
 
     /// <summary>When set, announces fail with this reason: the job is over.</summary>
@@ -51,46 +59,50 @@ internal sealed class Swarm(InfoHash infoHash)
 
     public DateTimeOffset LastActivity { get; set; }
 
+    /// <summary>An Ezio deployment opened this swarm (set by <see cref="AnnounceTracker.Open"/>; it stays set once closed).</summary>
+    public bool HeldByDeployment { get; set; }
+
     public static string Key(byte[] peerId) => Convert.ToHexString(peerId);
 
-    public TrackedPeer? Find(byte[] peerId) => _index.TryGetValue(Key(peerId), out var at) ? _peers[at] : null;
+    public TrackedPeer? Find(byte[] peerId)
+    {
+        var key = Key(peerId);
+        return _members.Find(key) ?? _guests.Find(key);
+    }
 
-    public bool TryAdd(TrackedPeer peer, int maxPeers)
+    /// <summary>
+    /// Adds a peer not listed yet. A guest is refused when the swarm holds
+    /// <paramref name="maxPeers"/> or its address already has <paramref name="maxPerAddress"/>
+    /// peer ids (0 = no limit). A member is never refused: past the swarm's limit it takes a
+    /// guest's place, past its address's limit the oldest peer id of its address.
+    /// </summary>
+    public bool TryAdd(TrackedPeer peer, int maxPeers, int maxPerAddress)
     {
         var key = Key(peer.PeerId);
-        if (_index.TryGetValue(key, out var at))
+        var address = peer.EndPoint.Address;
+        var atAddress = _perAddress.GetValueOrDefault(address);
+        if (!peer.IsMember)
         {
-            _seeds += (peer.IsSeed ? 1 : 0) - (_peers[at].IsSeed ? 1 : 0);
-            _peers[at] = peer;
+            if (Count >= maxPeers || (maxPerAddress > 0 && atAddress >= maxPerAddress))
+            {
+                return false;
+            }
+            Add(_guests, key, peer);
             return true;
         }
-        if (_peers.Count >= maxPeers)
+        if (maxPerAddress > 0 && atAddress >= maxPerAddress && OldestAt(address) is { } oldest)
         {
-            return false;
+            RemoveKey(Key(oldest.PeerId));
         }
-        _index[key] = _peers.Count;
-        _peers.Add(peer);
-        _seeds += peer.IsSeed ? 1 : 0;
+        if (Count >= maxPeers && _guests.Count > 0)
+        {
+            RemoveKey(Key(_guests.Peers[^1].PeerId));
+        }
+        Add(_members, key, peer);
         return true;
     }
 
     public void Remove(byte[] peerId) => RemoveKey(Key(peerId));
-
-    private void RemoveKey(string key)
-    {
-        if (!_index.Remove(key, out var at))
-        {
-            return;
-        }
-        _seeds -= _peers[at].IsSeed ? 1 : 0;
-        var last = _peers.Count - 1;
-        if (at != last)
-        {
-            _peers[at] = _peers[last];
-            _index[Key(_peers[at].PeerId)] = at;
-        }
-        _peers.RemoveAt(last);
-    }
 
     /// <summary>
     /// <see cref="Expire"/> at most once a second: a full scan on every announce made the
@@ -106,17 +118,23 @@ internal sealed class Swarm(InfoHash infoHash)
         Expire(cutoff);
     }
 
-    public void MarkCompleted(byte[] peerId) => _completedBy.Add(Key(peerId));
+    public void MarkCompleted(string key) => _completedBy.Add(key);
+
+    /// <summary>Forgets every completion (a new deployment starts counting from zero).</summary>
+    public void ResetCompleted() => _completedBy.Clear();
 
     /// <summary>Drops peers silent since <paramref name="cutoff"/>.</summary>
     public int Expire(DateTimeOffset cutoff)
     {
         List<string>? stale = null;
-        foreach (var peer in _peers)
+        foreach (var set in (ReadOnlySpan<PeerSet>)[_members, _guests])
         {
-            if (peer.LastSeen < cutoff)
+            foreach (var peer in set.Peers)
             {
-                (stale ??= []).Add(Key(peer.PeerId));
+                if (peer.LastSeen < cutoff)
+                {
+                    (stale ??= []).Add(Key(peer.PeerId));
+                }
             }
         }
         if (stale is null)
@@ -131,11 +149,98 @@ internal sealed class Swarm(InfoHash infoHash)
     }
 
     /// <summary>Changes a listed peer's "left", keeping the seed count (O(1) per announce).</summary>
-    public void SetLeft(TrackedPeer peer, long left)
+    public void SetLeft(TrackedPeer peer, long left) => (peer.IsMember ? _members : _guests).SetLeft(peer, left);
+
+    public (int Seeds, int Leechers) Counts()
     {
-        _seeds += (left == 0 ? 1 : 0) - (peer.IsSeed ? 1 : 0);
-        peer.Left = left;
+        var seeds = _members.Seeds + _guests.Seeds;
+        return (seeds, Count - seeds);
     }
 
-    public (int Seeds, int Leechers) Counts() => (_seeds, _peers.Count - _seeds);
+    private void Add(PeerSet set, string key, TrackedPeer peer)
+    {
+        set.Add(key, peer);
+        var address = peer.EndPoint.Address;
+        _perAddress[address] = _perAddress.GetValueOrDefault(address) + 1;
+    }
+
+    private void RemoveKey(string key)
+    {
+        if ((_members.Remove(key) ?? _guests.Remove(key)) is not { } removed)
+        {
+            return;
+        }
+        var address = removed.EndPoint.Address;
+        if (_perAddress[address] == 1)
+        {
+            _perAddress.Remove(address);
+        }
+        else
+        {
+            _perAddress[address]--;
+        }
+    }
+
+    private TrackedPeer? OldestAt(IPAddress address)
+    {
+        TrackedPeer? oldest = null;
+        foreach (var set in (ReadOnlySpan<PeerSet>)[_members, _guests])
+        {
+            foreach (var peer in set.Peers)
+            {
+                if (peer.EndPoint.Address.Equals(address) && (oldest is null || peer.LastSeen < oldest.LastSeen))
+                {
+                    oldest = peer;
+                }
+            }
+        }
+        return oldest;
+    }
+
+    /// <summary>
+    /// Peers in a list (so an announce can pick from a random start without copying) plus an
+    /// index by peer id; removal swaps the last peer into the hole.
+    /// </summary>
+    private sealed class PeerSet
+    {
+        private readonly List<TrackedPeer> _peers = [];
+        private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+
+        public IReadOnlyList<TrackedPeer> Peers => _peers;
+        public int Count => _peers.Count;
+        public int Seeds { get; private set; }
+
+        public TrackedPeer? Find(string key) => _index.TryGetValue(key, out var at) ? _peers[at] : null;
+
+        public void Add(string key, TrackedPeer peer)
+        {
+            _index[key] = _peers.Count;
+            _peers.Add(peer);
+            Seeds += peer.IsSeed ? 1 : 0;
+        }
+
+        public TrackedPeer? Remove(string key)
+        {
+            if (!_index.Remove(key, out var at))
+            {
+                return null;
+            }
+            var removed = _peers[at];
+            Seeds -= removed.IsSeed ? 1 : 0;
+            var last = _peers.Count - 1;
+            if (at != last)
+            {
+                _peers[at] = _peers[last];
+                _index[Key(_peers[at].PeerId)] = at;
+            }
+            _peers.RemoveAt(last);
+            return removed;
+        }
+
+        public void SetLeft(TrackedPeer peer, long left)
+        {
+            Seeds += (left == 0 ? 1 : 0) - (peer.IsSeed ? 1 : 0);
+            peer.Left = left;
+        }
+    }
 }

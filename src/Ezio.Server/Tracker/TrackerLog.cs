@@ -12,4 +12,7 @@ internal static partial class TrackerLog
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Rejected announce from {Remote}: {Reason}")]
     public static partial void Rejected(ILogger logger, string? remote, string reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "Swarm {InfoHash}: {Address} already has {Max} peer ids and is no machine of the deployment; announce not recorded")]
+    public static partial void AddressFull(ILogger logger, string infoHash, string address, int max);
 }

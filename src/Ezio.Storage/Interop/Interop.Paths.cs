@@ -22,4 +22,24 @@ internal static unsafe class Paths
             return LibC.stat(p, &st) == 0 && LibC.S_ISBLK(st.st_mode);
         }
     }
+
+    /// <summary>True when <paramref name="path"/> resolves to something (a dangling symlink does not).</summary>
+    public static bool Exists(string path)
+    {
+        stat st;
+        fixed (byte* p = ToNative(path))
+        {
+            return LibC.stat(p, &st) == 0;
+        }
+    }
+
+    /// <summary>True when <paramref name="path"/> (after symlinks) is a regular file.</summary>
+    public static bool IsRegularFile(string path)
+    {
+        stat st;
+        fixed (byte* p = ToNative(path))
+        {
+            return LibC.stat(p, &st) == 0 && LibC.S_ISREG(st.st_mode);
+        }
+    }
 }

@@ -41,6 +41,8 @@ internal static class AgentCommand
           --unreachable-seconds S stop seeding after the server was gone this long (default 30)
           --server-cert-sha256 H  over https accept only the server certificate with this SHA-256
           --insecure-tls          over https without a pin accept any certificate (warned about)
+          --job-max-age-hours H   refuse a job issued longer ago than this (default 24)
+          --job-clock-skew-seconds S  refuse a job issued further ahead of this clock (default 300)
         """;
 
     private static readonly (string Option, string Key)[] s_valueOptions =
@@ -50,6 +52,7 @@ internal static class AgentCommand
         ("--trusted-key", "TrustedKey"), ("--status-tty", "StatusTty"), ("--journal-socket", "JournalSocket"),
         ("--progress-seconds", "ProgressSeconds"), ("--unreachable-seconds", "UnreachableSeconds"),
         ("--server-cert-sha256", "ServerCertSha256"),
+        ("--job-max-age-hours", "JobMaxAgeHours"), ("--job-clock-skew-seconds", "JobClockSkewSeconds"),
     ];
 
     public static async Task<int> RunAsync(string[] args)

@@ -47,6 +47,9 @@ internal static partial class AgentLog
     [LoggerMessage(14, LogLevel.Information, "Verified {PieceCount} pieces on {Disk} in {Seconds:0.0} s")]
     public static partial void Verified(ILogger logger, int pieceCount, string disk, double seconds);
 
+    [LoggerMessage(41, LogLevel.Warning, "{Disk} does not take O_DIRECT reads; verifying through the page cache")]
+    public static partial void VerifyBuffered(ILogger logger, string disk);
+
     [LoggerMessage(15, LogLevel.Warning, "Post-step {Step} skipped: {Reason}")]
     public static partial void PostStepSkipped(ILogger logger, string step, string reason);
 
@@ -86,6 +89,6 @@ internal static partial class AgentLog
     [LoggerMessage(40, LogLevel.Warning, "Server {Server} is plain HTTP: registration, job and reports travel in clear. Use https with the server's certificate pinned (ServerCertSha256)")]
     public static partial void PlainHttpServer(ILogger logger, Uri server);
 
-    [LoggerMessage(41, LogLevel.Warning, "Server {Server}: InsecureTls is set, any certificate is accepted (no protection against an impostor)")]
+    [LoggerMessage(42, LogLevel.Warning, "Server {Server}: InsecureTls is set, any certificate is accepted (no protection against an impostor)")]
     public static partial void InsecureTls(ILogger logger, Uri server);
 }

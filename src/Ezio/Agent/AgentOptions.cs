@@ -44,6 +44,12 @@ internal sealed class AgentOptions
 
     public string JournalSocket { get; set; } = "/run/systemd/journal/socket";
 
+    /// <summary>A job issued longer ago than this is refused (a replayed old job).</summary>
+    public double JobMaxAgeHours { get; set; } = 24;
+
+    /// <summary>How far ahead of this machine's clock a job's issue time may be.</summary>
+    public double JobClockSkewSeconds { get; set; } = 300;
+
     /// <summary>Seconds between progress reports.</summary>
     public double ProgressSeconds { get; set; } = 2;
 

@@ -7,7 +7,7 @@ namespace Ezio.Commands;
 
 internal static class GetCommand
 {
-    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files] [--no-recheck] [--no-compression]";
+    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files] [--no-recheck] [--no-compression] [--create-file]";
 
     public const string Help = Usage + """
 
@@ -24,14 +24,18 @@ internal static class GetCommand
                             byte offset, else files
           --no-compression  never exchange compressed pieces (ezio_zpiece) with other Ezio peers
           --no-recheck      do not hash what the target already holds
+          --create-file     let a target under /dev be a regular file (created when missing);
+                            without it a path under /dev must be an existing block device
         Exit status: 0 complete and verified, 1 failed, 2 usage error, 130 interrupted.
         """;
 
     private static readonly string[] ValueOptions = [.. SwarmSetup.ValueOptions, "--seed-after"];
 
+    private static readonly string[] FlagOptions = [.. SwarmSetup.FlagOptions, "--create-file"];
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var cl = CommandLine.Parse(args, ValueOptions, SwarmSetup.FlagOptions);
+        var cl = CommandLine.Parse(args, ValueOptions, FlagOptions);
         if (cl.Help)
         {
             Console.WriteLine(Help);

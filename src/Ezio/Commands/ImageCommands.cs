@@ -13,7 +13,7 @@ namespace Ezio.Commands;
 internal static class ImageCommands
 {
     public const string Usage = """
-        ezio image import <clonezilla-image-dir> <repo>/<name> [--piece-size N] [--level N] [--announce URL]... [--btzone DIR]
+        ezio image import <clonezilla-image-dir> <repo>/<name> [--piece-size N] [--level N] [--announce URL]... [--btzone DIR] [--allow-partial]
         ezio image capture <block-device-or-disk-file> <repo>/<name> [--piece-size N] [--level N] [--announce URL]...
         ezio image info <image-dir>
         ezio image verify <image-dir>
@@ -32,6 +32,11 @@ internal static class ImageCommands
             --btzone DIR     import only: also write Clonezilla's BitTorrent layout to DIR/<image>/
                              (per partition: 32-hex slice files, <part>.torrent.info and
                              <part>.torrent with 16 MiB pieces), as ocs-gen-bt-slices would
+            --allow-partial  import only: when the Clonezilla image also holds what Ezio cannot
+                             restore (ntfsclone, partimage, LUKS, a thin pool, a missing volume
+                             of a split set, an unknown file), import the rest; image.json and
+                             'image info' name the partitions left empty. Without it such an
+                             import fails, naming every such file.
         """;
 
     private static readonly string[] BuildValues = ["--piece-size", "--level", "--announce", "--btzone"];
@@ -58,7 +63,7 @@ internal static class ImageCommands
         string usage = capture
             ? "ezio image capture <block-device-or-disk-file> <repo>/<name>"
             : "ezio image import <clonezilla-image-dir> <repo>/<name>";
-        var cl = CommandLine.Parse(args, BuildValues, []);
+        var cl = CommandLine.Parse(args, BuildValues, ["--allow-partial"]);
         if (cl.Help)
         {
             Console.WriteLine(usage + BuildHelp);
@@ -83,10 +88,11 @@ internal static class ImageCommands
             Announce = cl.Values("--announce"),
             Progress = new StderrProgress(watch),
             BtzoneDirectory = cl.Value("--btzone"),
+            AllowPartial = cl.Flag("--allow-partial"),
         };
-        if (capture && options.BtzoneDirectory is not null)
+        if (capture && (options.BtzoneDirectory is not null || options.AllowPartial))
         {
-            throw new UsageException("--btzone applies to 'ezio image import' only.");
+            throw new UsageException("--btzone and --allow-partial apply to 'ezio image import' only.");
         }
         using var cts = new CancellationTokenSource();
         using var signals = Common.OnStopSignal(cts);
@@ -108,6 +114,18 @@ internal static class ImageCommands
             return 130;
         }
         Console.Error.WriteLine();
+        foreach (string file in manifest.NotImported ?? [])
+        {
+            Console.Error.WriteLine($"ezio: warning: not imported: {file}");
+        }
+        foreach (PartitionInfo p in manifest.PartitionTable.Partitions.Where(p => p.LeftEmpty is not null))
+        {
+            Console.Error.WriteLine($"ezio: warning: {p.Device} will be left empty: {p.LeftEmpty}");
+        }
+        foreach (LogicalVolumeInfo lv in manifest.PartitionTable.Partitions.SelectMany(p => p.LogicalVolumes ?? []).Where(l => l.LeftEmpty is not null))
+        {
+            Console.Error.WriteLine($"ezio: warning: logical volume {lv.Name} will be left empty: {lv.LeftEmpty}");
+        }
         Console.WriteLine($"{output}: {Common.Size(manifest.TotalLength)} used in {manifest.PieceCount} pieces of {Common.Size(manifest.PieceLength)}, " +
             $"stored in {Common.Size(manifest.StoreBytes)}, info-hash {manifest.InfoHash} ({watch.Elapsed.TotalSeconds:F1} s)");
         return 0;
@@ -131,10 +149,23 @@ internal static class ImageCommands
         foreach (PartitionInfo p in m.PartitionTable.Partitions)
         {
             Console.WriteLine($"  {p.Number,3} {p.Device,-12} start {p.Start,12} size {p.Size,12}  {p.FileSystem ?? "-",-8} {p.Content,-9} used {Common.Size(p.UsedBytes)}");
+            foreach (LogicalVolumeInfo lv in p.LogicalVolumes ?? [])
+            {
+                Console.WriteLine($"      LV {lv.Name,-24} size {Common.Size(lv.Size),10}  {lv.FileSystem ?? "-",-8} {lv.Content,-9} used {Common.Size(lv.UsedBytes)}" +
+                    (lv.LeftEmpty is null ? "" : $"  LEFT EMPTY: {lv.LeftEmpty}"));
+            }
+            if (p.LeftEmpty is not null)
+            {
+                Console.WriteLine($"      LEFT EMPTY: {p.LeftEmpty}");
+            }
         }
         foreach (BootExtent b in m.BootArea)
         {
             Console.WriteLine($"boot area:    {b.What} at {b.Offset}, {b.Length} bytes");
+        }
+        foreach (string file in m.NotImported ?? [])
+        {
+            Console.WriteLine($"not imported: {file}");
         }
         Console.WriteLine($"torrent:      {m.Torrent}");
         Console.WriteLine($"info-hash:    {m.InfoHash}");

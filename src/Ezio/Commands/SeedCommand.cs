@@ -12,7 +12,8 @@ internal static class SeedCommand
 
         Seeds a torrent from <source> (the file, directory, disk or image the torrent
         describes) until SIGTERM or Ctrl-C, then announces 'stopped' and exits 0.
-        The source is hashed first, and a source that does not match is refused.
+        The source is hashed first, and a source that does not match is refused. The
+        source is opened read-only and never changed (a short file is not extended).
           --port N          TCP port to accept peers on (default 6881; 0 picks a free one)
           --peer HOST:PORT  a peer to connect to (repeatable)
           --tracker URL     announce here instead of the torrent's trackers (repeatable)

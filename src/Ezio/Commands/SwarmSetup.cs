@@ -45,7 +45,7 @@ internal sealed class SwarmSetup : IDisposable
         var trackers = Common.ParseTrackers(cl.Values("--tracker"));
         var layout = Targets.ParseLayout(cl.Value("--layout"));
         var torrent = await Common.LoadTorrentAsync(cl.Positionals[0], cancellationToken).ConfigureAwait(false);
-        var storage = Targets.Open(torrent, cl.Positionals[1], layout, forSeeding);
+        var storage = Targets.Open(torrent, cl.Positionals[1], layout, forSeeding, createFile: cl.Flag("--create-file"));
         try
         {
             return new SwarmSetup(cl, torrent, storage, Listen(port), peers, trackers);

@@ -18,8 +18,14 @@ internal static class Targets
         _ => throw new UsageException($"--layout wants auto, offsets or files, not '{text}'."),
     };
 
-    /// <summary>Opens the target; every refusal becomes one clear line before anything is written.</summary>
-    public static ITorrentStorage Open(Torrent torrent, string path, StorageLayout layout, bool forSeeding)
+    /// <summary>
+    /// Opens the target; every refusal becomes one clear line before anything is written.
+    /// <paramref name="forSeeding"/> (seed, verify) opens it read-only: nothing is created,
+    /// extended or written. <paramref name="createFile"/> lets a write target under /dev be
+    /// a regular file; otherwise a path there must be an existing block device.
+    /// </summary>
+    public static ITorrentStorage Open(Torrent torrent, string path, StorageLayout layout, bool forSeeding,
+        bool directReads = false, bool createFile = false)
     {
         if (forSeeding && !File.Exists(path) && !Directory.Exists(path))
         {
@@ -42,7 +48,17 @@ internal static class Targets
             {
                 return PartcloneImageStorage.Open(path, torrent);
             }
-            return TargetStorage.Open(path, torrent, layout);
+            var storage = TargetStorage.Open(path, torrent, layout,
+                new RawTargetOptions { ReadOnly = forSeeding, DirectReads = directReads, AllowFileUnderDev = createFile });
+            // An Ezio image carries its partition table in its bytes, counted in the sectors of
+            // the disk it was taken from: on a disk with other sectors every partition moves.
+            if (!forSeeding && storage is RawTargetStorage { IsBlockDevice: true } raw && torrent.LogicalSectorSize is int sectorSize
+                && raw.SectorSize != sectorSize)
+            {
+                storage.Dispose();
+                throw new UsageException($"refusing {path}: it has {raw.SectorSize}-byte logical sectors but the image's partition table counts {sectorSize}-byte sectors; every partition would land at the wrong place.");
+            }
+            return storage;
         }
         catch (PartcloneException e)
         {

@@ -34,10 +34,7 @@ public sealed class DeploymentSystemTests
         Assert.Contains("EZIO deployment agent", File.ReadAllText(rig.Tty));
 
         // The other machine reports done: seeding is no longer needed, the after-action runs.
-        var registered = await server.Http.PostAsJsonAsync(ApiRoutes.Register, new RegisterRequest(other, null, null, [], 0, null, null), DeploymentJsonContext.Default.RegisterRequest);
-        var machineId = (await registered.Content.ReadFromJsonAsync(DeploymentJsonContext.Default.RegisterResponse))!.MachineId;
-        var done = await server.Http.PostAsJsonAsync(ApiRoutes.Done, new DoneReport(machineId, deployment.Id, true, null, 1, 0, 1, 0, 0), DeploymentJsonContext.Default.DoneReport);
-        done.EnsureSuccessStatusCode();
+        await server.ReportOtherDoneAsync(other, deployment.Id);
 
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal($"reboot {deployment.Id}", File.ReadAllText(rig.Marker).Trim());

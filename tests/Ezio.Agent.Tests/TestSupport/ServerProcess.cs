@@ -79,10 +79,16 @@ internal sealed class ServerProcess : IAsyncDisposable
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
         var deadline = Stopwatch.StartNew();
+        var tokenFile = Path.Combine(root, "state", "admin-token");
         while (true)
         {
             try
             {
+                // The server makes its admin token on the first start; the admin's client reads it.
+                if (server.Http.DefaultRequestHeaders.Authorization is null && File.Exists(tokenFile) && File.ReadAllText(tokenFile).Trim() is { Length: > 0 } token)
+                {
+                    server.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                }
                 using var r = await server.Http.GetAsync(ApiRoutes.Deployments);
                 // With https on, the plain listener answers the API with 403: up, too.
                 if (r.IsSuccessStatusCode || (https && r.StatusCode == HttpStatusCode.Forbidden))
@@ -133,6 +139,20 @@ internal sealed class ServerProcess : IAsyncDisposable
         return response.IsSuccessStatusCode
             ? System.Text.Json.JsonSerializer.Deserialize(text, DeploymentJsonContext.Default.DeploymentInfo)!
             : throw new InvalidOperationException($"deploy: {(int)response.StatusCode} {text}");
+    }
+
+    /// <summary>Plays another machine of the deployment that registers and reports done (with its secret).</summary>
+    public async Task ReportOtherDoneAsync(string mac, string deploymentId)
+    {
+        using var registered = await Http.PostAsJsonAsync(ApiRoutes.Register, new RegisterRequest(mac, null, null, [], 0, null, null), DeploymentJsonContext.Default.RegisterRequest);
+        var answer = (await registered.Content.ReadFromJsonAsync(DeploymentJsonContext.Default.RegisterResponse))!;
+        using var done = new HttpRequestMessage(HttpMethod.Post, ApiRoutes.Done)
+        {
+            Content = JsonContent.Create(new DoneReport(answer.MachineId, deploymentId, true, null, 1, 0, 1, 0, 0), DeploymentJsonContext.Default.DoneReport),
+        };
+        done.Headers.Add(ApiRoutes.MachineSecretHeader, answer.Secret);
+        using var response = await Http.SendAsync(done);
+        response.EnsureSuccessStatusCode();
     }
 
     public async Task<MachineInfo?> MachineAsync(string mac)

@@ -28,6 +28,33 @@ public sealed class TorrentBuilderFromHashesTests
     }
 
     [Fact]
+    public void LogicalSectorSize_RoundTripsOutsideTheInfoDictionary()
+    {
+        IReadOnlyList<(IReadOnlyList<string>, long)> files = [(["00000000000000000000000000000000"], 20000)];
+        var plain = Torrent.Parse(TorrentBuilder.CreateFromHashes("disk", files, 16384, new byte[40], new TorrentBuildOptions { CreationDate = s_when }));
+        var marked = Torrent.Parse(TorrentBuilder.CreateFromHashes("disk", files, 16384, new byte[40],
+            new TorrentBuildOptions { CreationDate = s_when, LogicalSectorSize = 4096 }));
+
+        Assert.Null(plain.LogicalSectorSize);
+        Assert.Equal(4096, marked.LogicalSectorSize);
+        Assert.Equal(plain.InfoHash, marked.InfoHash);
+    }
+
+    [Theory]
+    [InlineData("i512e", 512)]
+    [InlineData("i4096e", 4096)]
+    [InlineData("i1000e", null)]
+    [InlineData("i-512e", null)]
+    [InlineData("i131072e", null)]
+    public void LogicalSectorSize_NonsenseDroppedNotFatal(string value, int? expected)
+    {
+        byte[] built = TorrentBuilder.CreateFromHashes("disk", [(["a"], 100)], 16384, new byte[20], new TorrentBuildOptions { CreationDate = s_when });
+        int at = built.AsSpan().IndexOf("4:infod"u8);
+        byte[] edited = [.. built.AsSpan(0, at), .. System.Text.Encoding.ASCII.GetBytes("24:ezio logical sector size" + value), .. built.AsSpan(at)];
+        Assert.Equal(expected, Torrent.Parse(edited).LogicalSectorSize);
+    }
+
+    [Fact]
     public void CreateFromHashes_WrongHashCountOrPieceLength_Throws()
     {
         IReadOnlyList<(IReadOnlyList<string>, long)> files = [(["a"], 40000)];

@@ -127,27 +127,10 @@ internal sealed class OpentrackerProcess : IDisposable
         }
     }
 
-    private async Task WaitUntilListeningAsync()
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                Assert.Fail($"opentracker exited early with {_process.ExitCode}: {Output}");
-            }
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port).WaitAsync(TimeSpan.FromSeconds(1));
-                return;
-            }
-            catch (Exception) when (clock.Elapsed < StartupDeadline)
-            {
-                await Task.Delay(50);
-            }
-        }
-    }
+    /// <summary>Ready means it answers HTTP: a socket that only accepts may still reset the first request.</summary>
+    private Task WaitUntilListeningAsync() =>
+        global::Ezio.TestKit.Net.HttpProbe.WaitForAnswerAsync(Port, StartupDeadline,
+            () => _process.HasExited ? $"exit code {_process.ExitCode}: {Output}" : null);
 
     /// <summary>A port free for both TCP and UDP right now, never handed out before in this test run.</summary>
     private static int FreePort() => global::Ezio.TestKit.Net.FreePort.Next();

@@ -19,8 +19,8 @@ internal sealed class LoopDevice : IDisposable
 
     public long Size { get; }
 
-    /// <summary>Creates the backing file (pattern-filled or sparse zeros) and attaches it.</summary>
-    public static LoopDevice Create(string backingFile, long size, bool fillPattern = true)
+    /// <summary>Creates the backing file (pattern-filled or sparse zeros) and attaches it (with <paramref name="sectorSize"/>-byte logical sectors when given).</summary>
+    public static LoopDevice Create(string backingFile, long size, bool fillPattern = true, int? sectorSize = null)
     {
         using (var file = new FileStream(backingFile, FileMode.CreateNew, FileAccess.Write))
         {
@@ -36,7 +36,9 @@ internal sealed class LoopDevice : IDisposable
             }
         }
 
-        string device = Shell.Run("losetup", "--find", "--show", backingFile);
+        string device = sectorSize is int ss
+            ? Shell.Run("losetup", "--find", "--show", "--sector-size", ss.ToString(System.Globalization.CultureInfo.InvariantCulture), backingFile)
+            : Shell.Run("losetup", "--find", "--show", backingFile);
         return new LoopDevice(device, backingFile, size);
     }
 

@@ -6,7 +6,7 @@ namespace Ezio.Imaging.Tests.Clonezilla;
 
 /// <summary>
 /// An MBR disk with FAT32 (mkfs.vfat + mcopy), NTFS (mkntfs + ntfscp), a raw partition saved by
-/// partclone.dd and a swap partition, as a Clonezilla image dir. `ezio image import --btzone`
+/// partclone.dd and a swap partition (only swappt-sda4.info, not in parts), as a Clonezilla image dir. `ezio image import --btzone`
 /// must equal `partclone -r -T -z 16777216` per partition; `ezio seed` (image dir, and the btzone
 /// torrent straight from an uncompressed image) → `ezio get` must restore every used block.
 /// No kernel file-system driver is needed: everything is built in plain files.
@@ -35,7 +35,7 @@ public sealed class MixedDiskImportTests
         string cz = temp.File("mixed-img");
         Directory.CreateDirectory(cz);
         File.WriteAllText(Path.Combine(cz, "disk"), "sda\n");
-        File.WriteAllText(Path.Combine(cz, "parts"), "sda1 sda2 sda3 sda4\n");
+        File.WriteAllText(Path.Combine(cz, "parts"), "sda1 sda2 sda3\n"); // ocs-sr never lists swap
         File.WriteAllText(Path.Combine(cz, "sda-pt.sf"), TestDisk.DumpAsSda(disk));
         File.WriteAllBytes(Path.Combine(cz, "sda-mbr"), TestDisk.ReadRange(disk, 0, 512));
         File.WriteAllText(Path.Combine(cz, "swappt-sda4.info"), "UUID=\"11111111-2222-3333-4444-555555555555\"\nLABEL=\"\"\n");

@@ -31,7 +31,7 @@ internal sealed partial class OpenTracker : IDisposable
             ["-i", "127.0.0.1", "-p", port.ToString(), "-P", port.ToString(), "-d", directory, "-w", "/whitelist.txt"]);
         try
         {
-            await FreePort.WaitForListenerAsync(port, TimeSpan.FromSeconds(30), process);
+            await HttpProbe.WaitForAnswerAsync(port, TimeSpan.FromSeconds(30), () => process.HasExited ? process.Output : null);
             return new OpenTracker(process, port);
         }
         catch

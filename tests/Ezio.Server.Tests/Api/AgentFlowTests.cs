@@ -40,13 +40,16 @@ public sealed class AgentFlowTests
         Assert.Equal(AfterAction.Poweroff, job.After);
         Assert.Null(job.Signature);
 
-        var again = await server.Http.GetFromJsonAsync($"{ApiRoutes.Job}?machine={registered.MachineId}", Json.JobResponse);
+        Assert.Equal(job.Secret, registered.Secret);
+        Assert.False(string.IsNullOrEmpty(job.Secret));
+        using var agent = server.Client(registered.Secret);
+        var again = await agent.GetFromJsonAsync($"{ApiRoutes.Job}?machine={registered.MachineId}", Json.JobResponse);
         Assert.Equal(deployment.Id, again!.Job!.DeploymentId);
 
         var torrentBytes = await server.Http.GetByteArrayAsync(new Uri(job.TorrentUrl).PathAndQuery);
         Assert.Equal(torrent.InfoHash, Ezio.BitTorrent.Metainfo.Torrent.Parse(torrentBytes).InfoHash);
 
-        using (var progress = await server.Http.PostAsJsonAsync(ApiRoutes.Progress,
+        using (var progress = await agent.PostAsJsonAsync(ApiRoutes.Progress,
             new ProgressReport(registered.MachineId, job.DeploymentId, DeployPhase.Downloading, 10, 100, 5, 1, 2, null), Json.ProgressReport))
         {
             Assert.Equal(HttpStatusCode.NoContent, progress.StatusCode);
@@ -54,10 +57,10 @@ public sealed class AgentFlowTests
         var machines = await server.Http.GetFromJsonAsync(ApiRoutes.Machines, Json.IReadOnlyListMachineInfo);
         Assert.Equal(DeployPhase.Downloading, machines!.Single().Phase);
 
-        var seeding = await server.Http.GetFromJsonAsync($"{ApiRoutes.Seeding}?deployment={job.DeploymentId}", Json.SeedingStatus);
+        var seeding = await agent.GetFromJsonAsync($"{ApiRoutes.Seeding}?deployment={job.DeploymentId}&machine={registered.MachineId}", Json.SeedingStatus);
         Assert.True(seeding!.KeepSeeding);
 
-        var done = await PostAsync(server, ApiRoutes.Done, new DoneReport(registered.MachineId, job.DeploymentId, true, null, 10, 1, 12, 100, 100), Json.DoneReport, Json.DoneResponse);
+        var done = await PostAsync(server, ApiRoutes.Done, new DoneReport(registered.MachineId, job.DeploymentId, true, null, 10, 1, 12, 100, 100), Json.DoneReport, Json.DoneResponse, registered.Secret);
         Assert.True(done.Acknowledged);
         Assert.False(done.KeepSeeding); // the only machine is done
         Assert.Contains("LOCALBOOT 0", await File.ReadAllTextAsync(pxe));
@@ -84,16 +87,48 @@ public sealed class AgentFlowTests
         // Joining an "all" deployment writes the machine's deploy menu.
         Assert.Contains("ezio.job=" + deployment.Id, await File.ReadAllTextAsync(Path.Combine(dirs.Boot, "pxelinux.cfg", "01-52-54-00-00-00-0a")));
 
-        var doneA = await PostAsync(server, ApiRoutes.Done, new DoneReport(a.MachineId, deployment.Id, true, null, 1, 0, 1, 1, 1), Json.DoneReport, Json.DoneResponse);
+        var doneA = await PostAsync(server, ApiRoutes.Done, new DoneReport(a.MachineId, deployment.Id, true, null, 1, 0, 1, 1, 1), Json.DoneReport, Json.DoneResponse, a.Secret);
         Assert.True(doneA.KeepSeeding);
         Assert.NotNull(doneA.SeedUntil);
-        var failB = await PostAsync(server, ApiRoutes.Done, new DoneReport(b.MachineId, deployment.Id, false, "disk too small", 0, 0, 1, 0, 0), Json.DoneReport, Json.DoneResponse);
+        var failB = await PostAsync(server, ApiRoutes.Done, new DoneReport(b.MachineId, deployment.Id, false, "disk too small", 0, 0, 1, 0, 0), Json.DoneReport, Json.DoneResponse, b.Secret);
         Assert.False(failB.KeepSeeding);
         // A failed machine keeps its deploy entry.
         Assert.Contains("ezio.job=", await File.ReadAllTextAsync(Path.Combine(dirs.Boot, "pxelinux.cfg", "01-52-54-00-00-00-0b")));
-        var seeding = await server.Http.GetFromJsonAsync($"{ApiRoutes.Seeding}?deployment={deployment.Id}", Json.SeedingStatus);
+        using var agentA = server.Client(a.Secret);
+        var seeding = await agentA.GetFromJsonAsync($"{ApiRoutes.Seeding}?deployment={deployment.Id}&machine={a.MachineId}", Json.SeedingStatus);
         Assert.False(seeding!.KeepSeeding);
         Assert.Equal(1, seeding.MachinesDone);
+    }
+
+    [Fact]
+    public async Task Progress_LandingAfterDoneOrFailure_DoesNotRewindThePhase()
+    {
+        var dirs = new TestDirs();
+        dirs.AddImage("lab");
+        await using var server = await TestServer.StartAsync(dirs);
+        var deployment = await server.DeployAsync(new("lab", ["52:54:00:00:00:0a", "52:54:00:00:00:0b", "52:54:00:00:00:0c"]));
+        var a = await PostAsync(server, ApiRoutes.Register, Register("52:54:00:00:00:0a"), Json.RegisterRequest, Json.RegisterResponse);
+        var b = await PostAsync(server, ApiRoutes.Register, Register("52:54:00:00:00:0b"), Json.RegisterRequest, Json.RegisterResponse);
+        await PostAsync(server, ApiRoutes.Done, new DoneReport(a.MachineId, deployment.Id, true, null, 1, 0, 1, 1, 1), Json.DoneReport, Json.DoneResponse, a.Secret);
+        await PostAsync(server, ApiRoutes.Done, new DoneReport(b.MachineId, deployment.Id, false, "disk too small", 0, 0, 1, 0, 0), Json.DoneReport, Json.DoneResponse, b.Secret);
+
+        // The reporters' last posts, sent before the done reports, arrive after them.
+        using var agentA = server.Client(a.Secret);
+        using var agentB = server.Client(b.Secret);
+        using (await agentA.PostAsJsonAsync(ApiRoutes.Progress, new ProgressReport(a.MachineId, deployment.Id, DeployPhase.Verifying, 1, 1, 0, 0, 1, null), Json.ProgressReport))
+        using (await agentB.PostAsJsonAsync(ApiRoutes.Progress, new ProgressReport(b.MachineId, deployment.Id, DeployPhase.Checking, 0, 1, 0, 0, 0, null), Json.ProgressReport))
+        {
+        }
+        var machines = await server.Http.GetFromJsonAsync(ApiRoutes.Machines, Json.IReadOnlyListMachineInfo);
+        Assert.Equal(DeployPhase.Done, machines!.Single(m => m.Mac == "52:54:00:00:00:0a").Phase);
+        Assert.Equal(DeployPhase.Failed, machines!.Single(m => m.Mac == "52:54:00:00:00:0b").Phase);
+
+        // A done machine that goes on to seed says so.
+        using (await agentA.PostAsJsonAsync(ApiRoutes.Progress, new ProgressReport(a.MachineId, deployment.Id, DeployPhase.Seeding, 1, 1, 0, 5, 1, null), Json.ProgressReport))
+        {
+        }
+        machines = await server.Http.GetFromJsonAsync(ApiRoutes.Machines, Json.IReadOnlyListMachineInfo);
+        Assert.Equal(DeployPhase.Seeding, machines!.Single(m => m.Mac == "52:54:00:00:00:0a").Phase);
     }
 
     [Fact]
@@ -192,20 +227,23 @@ public sealed class AgentFlowTests
     public async Task Admin_WithToken_RequiresBearer()
     {
         await using var server = await TestServer.StartAsync(configure: o => o.AdminToken = "s3cret");
-        using (var anonymous = await server.Http.GetAsync(ApiRoutes.Deployments))
+        using var anonymous = server.Client();
+        using (var refused = await anonymous.GetAsync(ApiRoutes.Deployments))
         {
-            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
         using var request = new HttpRequestMessage(HttpMethod.Get, ApiRoutes.Deployments);
         request.Headers.Authorization = new("Bearer", "s3cret");
-        using var ok = await server.Http.SendAsync(request);
+        using var ok = await anonymous.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
     }
 
-    private static async Task<TResponse> PostAsync<TRequest, TResponse>(TestServer server, string path, TRequest body,
-        System.Text.Json.Serialization.Metadata.JsonTypeInfo<TRequest> requestInfo, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TResponse> responseInfo)
+    internal static async Task<TResponse> PostAsync<TRequest, TResponse>(TestServer server, string path, TRequest body,
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo<TRequest> requestInfo, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TResponse> responseInfo,
+        string? secret = null)
     {
-        using var response = await server.Http.PostAsJsonAsync(path, body, requestInfo);
+        using var client = server.Client(secret);
+        using var response = await client.PostAsJsonAsync(path, body, requestInfo);
         Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync(responseInfo))!;
     }

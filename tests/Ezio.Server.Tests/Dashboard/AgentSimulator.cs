@@ -8,6 +8,7 @@ internal sealed class AgentSimulator(TestServer server)
 {
     private static readonly DeploymentJsonContext Json = DeploymentJsonContext.Default;
     private readonly Dictionary<string, string> _ids = [];
+    private readonly Dictionary<string, HttpClient> _clients = [];
 
     public async Task<Job> RegisterAsync(string mac, string ip, string hostname)
     {
@@ -17,12 +18,13 @@ internal sealed class AgentSimulator(TestServer server)
         response.EnsureSuccessStatusCode();
         var answer = (await response.Content.ReadFromJsonAsync(Json.RegisterResponse))!;
         _ids[mac] = answer.MachineId;
+        _clients[mac] = server.Client(answer.Secret);
         return answer.Job ?? throw new InvalidOperationException("no job for " + mac);
     }
 
     public async Task ProgressAsync(string mac, Job job, DeployPhase phase, long done, long rateIn, long rateOut, int peers, string? message = null)
     {
-        using var response = await server.Http.PostAsJsonAsync(ApiRoutes.Progress,
+        using var response = await _clients[mac].PostAsJsonAsync(ApiRoutes.Progress,
             new ProgressReport(MachineId(mac), job.DeploymentId, phase, done, job.ImageSizeBytes, rateIn, rateOut, peers, message), Json.ProgressReport);
         response.EnsureSuccessStatusCode();
     }
@@ -30,7 +32,7 @@ internal sealed class AgentSimulator(TestServer server)
     /// <summary>Reports done; by default the whole image fetched and written.</summary>
     public async Task DoneAsync(string mac, Job job, bool ok, string? reason = null, long? fetched = null, long? written = null)
     {
-        using var response = await server.Http.PostAsJsonAsync(ApiRoutes.Done,
+        using var response = await _clients[mac].PostAsJsonAsync(ApiRoutes.Done,
             new DoneReport(MachineId(mac), job.DeploymentId, ok, reason, 30, 2, 33.5, fetched ?? job.ImageSizeBytes, written ?? job.ImageSizeBytes),
             Json.DoneReport);
         response.EnsureSuccessStatusCode();

@@ -54,6 +54,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         output.WriteLine("second: " + second);
         Assert.Equal("yes", await browser.EvaluateAsync("window.__sameDocument", cancel.Token));
         Assert.Equal("live", await browser.EvaluateAsync("document.getElementById('conn').textContent", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync("String(document.getElementById('insecure').hidden)", cancel.Token));
         var summary = await browser.EvaluateAsync("document.querySelector('[data-field=rate-in]').textContent", cancel.Token);
         Assert.Equal("↓ 20.0 MiB/s", summary);
 
@@ -73,5 +74,39 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         await File.WriteAllBytesAsync(path, png, cancel.Token);
         output.WriteLine($"screenshot: {path} ({png.Length} bytes)");
         Assert.True(png.Length > 1000);
+    }
+
+    [Fact]
+    public async Task Dashboard_ConflictAndInsecure_ShownLive()
+    {
+        if (ExternalProcess.SkipUnlessAvailable(HeadlessChromium.IsAvailable, HeadlessChromium.Executable + " (apt-get install chromium)"))
+        {
+            return;
+        }
+        var dirs = new TestDirs();
+        dirs.AddImage("lab-2026");
+        await using var server = await TestServer.StartAsync(dirs, o => o.Insecure = true);
+        await server.DeployAsync(new("lab-2026", [A]));
+        var request = new RegisterRequest(A, null, "pc-a", [], 1L << 30, "boot", "test");
+        using (var victim = server.Client(localAddress: "127.0.0.1"))
+        {
+            (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(victim, ApiRoutes.Register, request, DeploymentJsonContext.Default.RegisterRequest)).EnsureSuccessStatusCode();
+        }
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(180));
+        await using var browser = await HeadlessChromium.StartAsync(cancel.Token);
+        await browser.NavigateAsync(server.BaseAddress.ToString(), cancel.Token);
+        await browser.WaitForAsync(Rows, v => v?.Contains(A + "=0.0/registered", StringComparison.Ordinal) == true, cancel.Token);
+        Assert.Equal("false", await browser.EvaluateAsync("String(document.getElementById('insecure').hidden)", cancel.Token));
+
+        // Another address registers the same MAC: the row turns to "conflict" by itself.
+        using (var other = server.Client(localAddress: "127.0.0.2"))
+        {
+            (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(other, ApiRoutes.Register, request, DeploymentJsonContext.Default.RegisterRequest)).EnsureSuccessStatusCode();
+        }
+        await browser.WaitForAsync(Rows, v => v?.Contains(A + "=0.0/conflict", StringComparison.Ordinal) == true, cancel.Token);
+        var message = await browser.EvaluateAsync($"document.querySelector('tr[data-mac=\"{A}\"] [data-field=message]').textContent", cancel.Token);
+        Assert.Contains("127.0.0.2", message!, StringComparison.Ordinal);
+        Assert.Contains("ezio-server release " + A, message!, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,9 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
 using Ezio.BitTorrent.Bencoding;
 using Ezio.BitTorrent.Metainfo;
+using Ezio.Deployment.Contracts;
 using Xunit;
 
 namespace Ezio.Server.Tests.Tracker;
@@ -19,6 +22,44 @@ public sealed class TrackerHttpTests
         using var response = await http.GetAsync(path);
         var bytes = await response.Content.ReadAsByteArrayAsync();
         return (response.StatusCode, (BencodeDictionary)BencodeValue.Parse(bytes));
+    }
+
+    /// <summary>A client of <paramref name="server"/> whose connections come from <paramref name="source"/> (any 127.0.0.0/8 address is local).</summary>
+    private static HttpClient ClientFrom(TestServer server, string source)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancel) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancel);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>Registers <paramref name="mac"/> as the agent would, from <paramref name="http"/>'s address (no claimed IP).</summary>
+    private static async Task RegisterAsync(HttpClient http, string mac)
+    {
+        var request = new RegisterRequest(mac, null, null, [new DiskInfo("/dev/sda", null, 1L << 30, null, null, false, true)], 1L << 30, null, null);
+        using var response = await http.PostAsJsonAsync(ApiRoutes.Register, request, DeploymentJsonContext.Default.RegisterRequest);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static string[] Endpoints(BencodeDictionary body)
+    {
+        var bytes = body.GetBytes("peers")!.Value.ToArray();
+        return bytes.Chunk(6).Select(p => $"{p[0]}.{p[1]}.{p[2]}.{p[3]}:{(p[4] << 8) | p[5]}").ToArray();
     }
 
     [Fact]
@@ -90,11 +131,87 @@ public sealed class TrackerHttpTests
         var torrent = dirs.AddImage("img");
         await using var server = await TestServer.StartAsync(dirs);
         await server.DeployAsync(new(torrent.Name.Replace(".img", "", StringComparison.Ordinal), ["52:54:00:00:00:01"], StopAfterCompleted: 1));
+        await RegisterAsync(server.Http, "52:54:00:00:00:01");
         var hash = torrent.InfoHash.ToArray();
         var (ok, first) = await GetAsync(server.Http, Query(1, "&event=completed", hash).Replace("left=10", "left=0", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, ok);
         Assert.Null(first.GetText("failure reason"));
         var (_, after) = await GetAsync(server.Http, Query(2, "", hash));
         Assert.Equal("deployment is over: 1 clients completed", after.GetText("failure reason"));
+    }
+
+    [Fact]
+    public async Task Announce_ForgedCompletionsFromAnotherHost_DoNotCloseATwoMachineSwarm()
+    {
+        var dirs = new TestDirs();
+        var torrent = dirs.AddImage("img");
+        await using var server = await TestServer.StartAsync(dirs);
+        await server.DeployAsync(new("img", ["52:54:00:00:00:01", "52:54:00:00:00:02"]));
+        using var pc1 = ClientFrom(server, "127.0.0.11");
+        using var pc2 = ClientFrom(server, "127.0.0.12");
+        using var forger = ClientFrom(server, "127.0.0.66");
+        await RegisterAsync(pc1, "52:54:00:00:00:01");
+        await RegisterAsync(pc2, "52:54:00:00:00:02");
+        var hash = torrent.InfoHash.ToArray();
+        await GetAsync(pc1, Query(1, "&event=started", hash));
+        await GetAsync(pc2, Query(2, "&event=started", hash));
+
+        foreach (var fake in new[] { 901, 902 })
+        {
+            var (status, body) = await GetAsync(forger, Query(fake, "&event=completed", hash).Replace("left=10", "left=0", StringComparison.Ordinal));
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Null(body.GetText("failure reason"));
+        }
+
+        var (_, still) = await GetAsync(pc1, Query(1, "", hash));
+        Assert.Null(still.GetText("failure reason"));
+        Assert.Contains("127.0.0.12:6002", Endpoints(still));
+        // The two machines themselves end it.
+        await GetAsync(pc1, Query(1, "&event=completed", hash).Replace("left=10", "left=0", StringComparison.Ordinal));
+        await GetAsync(pc2, Query(2, "&event=completed", hash).Replace("left=10", "left=0", StringComparison.Ordinal));
+        var (_, over) = await GetAsync(pc1, Query(1, "", hash));
+        Assert.Equal("deployment is over: 2 clients completed", over.GetText("failure reason"));
+    }
+
+    [Fact]
+    public async Task Announce_FiveThousandFakePeersFromOneHost_MachinesStillListEachOther()
+    {
+        var dirs = new TestDirs();
+        var torrent = dirs.AddImage("img");
+        await using var server = await TestServer.StartAsync(dirs);
+        string[] macs = ["52:54:00:00:00:01", "52:54:00:00:00:02", "52:54:00:00:00:03"];
+        await server.DeployAsync(new("img", macs));
+        var machines = new List<HttpClient>();
+        try
+        {
+            var hash = torrent.InfoHash.ToArray();
+            for (var i = 0; i < macs.Length; i++)
+            {
+                machines.Add(ClientFrom(server, $"127.0.0.{11 + i}"));
+                await RegisterAsync(machines[i], macs[i]);
+            }
+            using var flood = ClientFrom(server, "127.0.0.66");
+            for (var i = 0; i < 5000; i++)
+            {
+                var (status, _) = await GetAsync(flood, Query(10_000 + i, "&event=started", hash));
+                Assert.Equal(HttpStatusCode.OK, status);
+            }
+            for (var i = 0; i < macs.Length; i++)
+            {
+                var (status, body) = await GetAsync(machines[i], Query(1 + i, "&event=started", hash));
+                Assert.Equal(HttpStatusCode.OK, status);
+                Assert.Null(body.GetText("failure reason"));
+            }
+
+            var (_, answer) = await GetAsync(machines[0], Query(1, "&numwant=3", hash));
+            var peers = Endpoints(answer).Where(p => !p.EndsWith($":{server.PeerPort}", StringComparison.Ordinal)).ToArray();
+            Assert.Equal(["127.0.0.12:6002", "127.0.0.13:6003"], peers.Take(2).Order());
+            // Of the 5,000, the tracker kept a few: 3 machines plus those are all it lists.
+            Assert.Equal(3 + 4, answer.GetInteger("complete") + answer.GetInteger("incomplete"));
+        }
+        finally
+        {
+            machines.ForEach(m => m.Dispose());
+        }
     }
 }

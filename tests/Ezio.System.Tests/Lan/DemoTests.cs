@@ -33,6 +33,31 @@ public sealed class DemoTests(ITestOutputHelper output)
         Assert.Contains("dashboard: http://127.0.0.1:", run.Output);
     }
 
+    /// <summary>
+    /// Re-imaging a room: the same image to 2 machines, then 1, then 3, one server throughout.
+    /// Each deployment must finish and each disk pass `ezio verify` (the disks are wiped in
+    /// between); the swarm of a new deployment must not inherit the last one's completions.
+    /// </summary>
+    [SystemFact]
+    public async Task Demo_SameImageTo2Then1Then3Machines_EveryDeploymentFinishesEveryDiskVerifies()
+    {
+        var run = await RunAsync(new() { ["N"] = "3", ["RATE"] = "100mbit", ["SIZE_MIB"] = "64", ["ROUNDS"] = "2 1" }, TimeSpan.FromSeconds(600));
+
+        Assert.True(run.ExitCode == 0, run.Verdict);
+        Assert.StartsWith("demo: PASS n=3 ", run.Verdict);
+        Assert.Contains(" rounds=2/2 ", run.Verdict);
+        Assert.Contains(" verified=3/3 ", run.Verdict);
+        Assert.Contains(" menus=3/3 ", run.Verdict);
+        Assert.Contains("demo: round 1: m1 ok: ", run.Output);
+        Assert.Contains("demo: round 1: m2 ok: ", run.Output);
+        Assert.Contains("demo: round 2: m1 ok: ", run.Output);
+        Assert.DoesNotContain("demo: round 2: m2 ", run.Output);
+        foreach (var name in new[] { "m1", "m2", "m3" })
+        {
+            Assert.Contains("ok: table, boot area, ", run.Row(name));
+        }
+    }
+
     [SystemFact]
     public async Task Demo_DiskTooSmallAndDiskMounted_RefusedReportedUntouched_OthersFinish()
     {
@@ -65,9 +90,9 @@ public sealed class DemoTests(ITestOutputHelper output)
         Assert.Contains("ok: table, boot area, ", run.Row("m2"));
     }
 
-    private async Task<Deployment> RunAsync(Dictionary<string, string> settings)
+    private async Task<Deployment> RunAsync(Dictionary<string, string> settings, TimeSpan? bound = null)
     {
-        var run = await Deployment.RunAsync("demo.sh", settings, Bound);
+        var run = await Deployment.RunAsync("demo.sh", settings, bound ?? Bound);
         output.WriteLine($"demo.sh exited {run.ExitCode} after {run.Elapsed.TotalSeconds:0.0} s");
         output.WriteLine(run.Output);
         return run;

@@ -72,16 +72,19 @@ function renderDeployment(d) {
   for (const m of machines) {
     const finished = m.phase === "done" || m.phase === "seeding";
     const eta = finished ? 0 : m.rateIn > 0 ? (m.bytesTotal - m.bytesDone) / m.rateIn : NaN;
+    // A second registration of the MAC from another address: the job is paused until released.
+    const phase = m.conflict ? "conflict" : m.phase;
+    const message = m.conflict ? `conflict: ${m.conflict} registered this machine too; paused until an admin runs "ezio-server release ${m.mac}"` : m.message || "";
     body.append(el("tr", { "data-mac": m.mac },
       el("td", { text: m.hostname ? `${m.hostname} (${m.mac})` : m.mac }),
       el("td", { text: m.ip || "" }),
-      el("td", {}, el("span", { class: "phase " + m.phase, "data-field": "phase", text: m.phase })),
+      el("td", {}, el("span", { class: "phase " + phase, "data-field": "phase", text: phase })),
       el("td", {}, bar(finished ? 1 : m.bytesDone, finished ? 1 : m.bytesTotal)),
       el("td", { class: "num", text: fmtRate(m.rateIn || 0) }),
       el("td", { class: "num", text: fmtRate(m.rateOut || 0) }),
       el("td", { class: "num", text: String(m.peers || 0) }),
       el("td", { class: "num", text: finished ? "done" : fmtDuration(eta) }),
-      el("td", { class: m.phase === "failed" ? "error" : "muted", text: m.message || "" })));
+      el("td", { class: m.phase === "failed" || m.conflict ? "error" : "muted", "data-field": "message", text: message })));
   }
   table.append(body);
   card.append(table);
@@ -123,6 +126,7 @@ function applySnapshot(s) {
   state.deployments = new Map(s.deployments.map((d) => [d.id, d]));
   state.machines = new Map(s.machines.map((m) => [m.mac, m]));
   document.getElementById("served").textContent = `server uploaded ${fmtBytes(s.serverBytesServed)}`;
+  document.getElementById("insecure").hidden = !s.insecure;
   render();
 }
 

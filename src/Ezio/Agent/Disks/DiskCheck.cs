@@ -16,9 +16,16 @@ internal enum RefusalReason
     Removable,
     ReadOnly,
     BootMedium,
+    SectorSize,
     Mounted,
     InUse,
     BadTorrent,
+
+    /// <summary>Issued longer ago than the agent's window (JobMaxAgeHours): an old job replayed.</summary>
+    Expired,
+
+    /// <summary>Issued later than this machine's clock allows (JobClockSkewSeconds).</summary>
+    FutureDated,
 }
 
 /// <summary>A refusal: the reason code (stable, for the server and the journal) and a sentence.</summary>
@@ -56,15 +63,18 @@ internal static class DiskCheck
 
     /// <param name="localDisk">ezio.disk: "auto" or a device path the operator pinned at boot.</param>
     /// <param name="resolveLocal">Maps that path to a kernel disk name (follows symlinks); null when not a whole disk.</param>
-    public static Disk Select(TargetDiskRule rule, long imageSize, string localDisk, IReadOnlyList<Disk> disks, Func<string, string?> resolveLocal)
+    /// <param name="imageSectorSize">The image's logical sector size, or 0 when the image carries no partition table.</param>
+    /// <param name="mountInfo">/proc/self/mountinfo, to pass over the disk the live system runs from.</param>
+    public static Disk Select(TargetDiskRule rule, long imageSize, string localDisk, IReadOnlyList<Disk> disks, Func<string, string?> resolveLocal,
+        int imageSectorSize = 0, string mountInfo = "")
     {
         Disk? pinned = null;
         if (!string.Equals(localDisk, "auto", StringComparison.OrdinalIgnoreCase))
         {
             var name = resolveLocal(localDisk)
-                ?? throw new JobRefusedException(RefusalReason.NoSuchDisk, $"ezio.disk={localDisk} is not a whole disk on this machine");
+                ?? throw new JobRefusedException(RefusalReason.NoSuchDisk, $"ezio.disk={localDisk} is not a whole disk on this machine ({Seen(disks)})");
             pinned = disks.FirstOrDefault(d => d.Name == name)
-                ?? throw new JobRefusedException(RefusalReason.NoSuchDisk, $"ezio.disk={localDisk} ({name}) is not in the disk inventory");
+                ?? throw new JobRefusedException(RefusalReason.NoSuchDisk, $"ezio.disk={localDisk} ({name}) is not in the disk inventory ({Seen(disks)})");
         }
         Disk chosen;
         switch (rule.Kind)
@@ -72,11 +82,16 @@ internal static class DiskCheck
             case TargetDiskKind.ByPath:
                 var byPathName = resolveLocal(rule.Value ?? "");
                 chosen = disks.FirstOrDefault(d => d.ByPath == rule.Value || (byPathName is not null && d.Name == byPathName))
-                    ?? throw new JobRefusedException(RefusalReason.NoSuchDisk, $"the job names {rule.Value}, which does not exist here");
+                    ?? throw new JobRefusedException(RefusalReason.NoSuchDisk, $"the job names {rule.Value}, which does not exist here ({Seen(disks)})");
                 break;
             case TargetDiskKind.Serial:
                 chosen = disks.FirstOrDefault(d => d.Serial is not null && string.Equals(d.Serial, rule.Value, StringComparison.Ordinal))
-                    ?? throw new JobRefusedException(RefusalReason.NoSuchDisk, $"the job names the disk with serial {rule.Value}, which is not here");
+                    ?? throw new JobRefusedException(RefusalReason.NoSuchDisk, $"the job names the disk with serial {rule.Value}, which is not here ({Seen(disks)})");
+                break;
+            case TargetDiskKind.Wwn:
+                var wwn = NormalizeWwn(rule.Value);
+                chosen = disks.FirstOrDefault(d => d.Wwn is not null && wwn.Length > 0 && NormalizeWwn(d.Wwn) == wwn)
+                    ?? throw new JobRefusedException(RefusalReason.NoSuchDisk, $"the job names the disk with WWN {rule.Value}, which is not here ({Seen(disks)})");
                 break;
             default:
                 if (pinned is not null)
@@ -84,15 +99,7 @@ internal static class DiskCheck
                     chosen = pinned;
                     break;
                 }
-                var candidates = disks.Where(d => !d.IsVirtual && !d.Removable && !d.ReadOnly && d.SizeBytes >= imageSize).ToList();
-                chosen = candidates.Count switch
-                {
-                    1 => candidates[0],
-                    0 => throw new JobRefusedException(RefusalReason.NoSuchDisk,
-                        $"no non-removable disk of at least {Gib(imageSize)} (disks: {string.Join("; ", disks.Select(d => d.Describe()))})"),
-                    _ => throw new JobRefusedException(RefusalReason.AmbiguousDisk,
-                        $"{candidates.Count} disks could take the image ({string.Join("; ", candidates.Select(d => d.Path))}); name one with ezio.disk or the job's rule"),
-                };
+                chosen = PickAuto(imageSize, imageSectorSize, disks, mountInfo);
                 break;
         }
         if (pinned is not null && pinned.Name != chosen.Name)
@@ -103,15 +110,129 @@ internal static class DiskCheck
         {
             throw new JobRefusedException(RefusalReason.TooSmall, $"{chosen.Path} holds {Gib(chosen.SizeBytes)} but the image needs {Gib(imageSize)}");
         }
-        if (chosen.Removable && !rule.AllowRemovable)
+        if (chosen.IsExternal && !rule.AllowRemovable)
         {
-            throw new JobRefusedException(RefusalReason.Removable, $"{chosen.Path} is removable and the job does not allow removable disks");
+            throw new JobRefusedException(RefusalReason.Removable, $"{chosen.Path} is {External(chosen)} and the job does not allow removable disks");
         }
         if (chosen.ReadOnly)
         {
             throw new JobRefusedException(RefusalReason.ReadOnly, $"{chosen.Path} is read-only");
         }
+        if (imageSectorSize > 0 && chosen.LogicalSectorSize != imageSectorSize)
+        {
+            throw new JobRefusedException(RefusalReason.SectorSize, SectorSizeMismatch(chosen.Path, chosen.LogicalSectorSize, imageSectorSize));
+        }
         return chosen;
+    }
+
+    /// <summary>"/dev/sda has 4096-byte logical sectors but the image's partition table counts 512-byte sectors".</summary>
+    internal static string SectorSizeMismatch(string path, int diskSectorSize, int imageSectorSize) =>
+        $"{path} has {diskSectorSize}-byte logical sectors but the image's partition table counts {imageSectorSize}-byte sectors: " +
+        "every partition would land at the wrong place";
+
+    /// <summary>
+    /// The "auto" rule: the one disk that is not virtual, external (USB, SD/MMC, FireWire,
+    /// removable), the live medium or read-only, is large enough and has the image's sector
+    /// size. A refusal lists every disk seen and why it was passed over.
+    /// </summary>
+    private static Disk PickAuto(long imageSize, int imageSectorSize, IReadOnlyList<Disk> disks, string mountInfo)
+    {
+        var verdicts = disks.Select(d => (Disk: d, Why: PassOver(d, imageSize, imageSectorSize, mountInfo))).ToList();
+        var candidates = verdicts.Where(v => v.Why is null).Select(v => v.Disk).ToList();
+        var passedOver = string.Join("; ", verdicts.Where(v => v.Why is not null).Select(v => $"{v.Disk.Describe()}: {v.Why}"));
+        return candidates.Count switch
+        {
+            1 => candidates[0],
+            0 => throw new JobRefusedException(RefusalReason.NoSuchDisk,
+                $"no disk can take the image ({Gib(imageSize)}{(imageSectorSize > 0 ? $", {imageSectorSize}-byte sectors" : "")}): " +
+                (disks.Count == 0 ? "no disks seen" : passedOver) + "; name a disk with ezio.disk or the job's rule"),
+            _ => throw new JobRefusedException(RefusalReason.AmbiguousDisk,
+                $"{candidates.Count} disks could take the image ({string.Join("; ", candidates.Select(d => d.Describe()))})" +
+                (passedOver.Length == 0 ? "" : $", passed over: {passedOver}") + "; name one with ezio.disk or the job's rule"),
+        };
+    }
+
+    /// <summary>Why "auto" does not take <paramref name="disk"/>, or null when it could.</summary>
+    private static string? PassOver(Disk disk, long imageSize, int imageSectorSize, string mountInfo)
+    {
+        if (disk.IsVirtual)
+        {
+            return "a virtual device";
+        }
+        if (BootMount(disk, mountInfo) is { } mountPoint)
+        {
+            return $"the live system's medium (mounted on {mountPoint})";
+        }
+        if (disk.IsExternal)
+        {
+            return External(disk);
+        }
+        if (disk.ReadOnly)
+        {
+            return "read-only";
+        }
+        if (disk.SizeBytes < imageSize)
+        {
+            return $"too small (the image needs {Gib(imageSize)})";
+        }
+        if (imageSectorSize > 0 && disk.LogicalSectorSize != imageSectorSize)
+        {
+            return $"{disk.LogicalSectorSize}-byte sectors, the image has {imageSectorSize}-byte sectors";
+        }
+        return null;
+    }
+
+    private static string External(Disk disk) => disk.Transport switch
+    {
+        "usb" => "on USB",
+        "mmc" => "an SD/MMC card",
+        "firewire" => "on FireWire",
+        _ => "removable",
+    };
+
+    /// <summary>"disks seen: /dev/sda, 60.0 GiB; /dev/sdb, 931.5 GiB, usb".</summary>
+    private static string Seen(IReadOnlyList<Disk> disks) =>
+        disks.Count == 0 ? "no disks seen" : "disks seen: " + string.Join("; ", disks.Select(d => d.Describe()));
+
+    /// <summary>
+    /// A WWN as sysfs (naa.5000c500a1b2c3d4), udev (0x5000c500a1b2c3d4) or a by-id link
+    /// (/dev/disk/by-id/wwn-0x5000c500a1b2c3d4) spells it, reduced to lowercase hex digits
+    /// and the rest of the identifier so the three forms compare equal.
+    /// </summary>
+    internal static string NormalizeWwn(string? value)
+    {
+        var text = (value ?? "").Trim().ToLowerInvariant();
+        if (text.StartsWith("/dev/disk/by-id/", StringComparison.Ordinal))
+        {
+            text = text["/dev/disk/by-id/".Length..];
+        }
+        foreach (var prefix in (string[])["wwn-", "naa.", "eui.", "0x"])
+        {
+            if (text.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                text = text[prefix.Length..];
+            }
+        }
+        return text;
+    }
+
+    /// <summary>The boot mount point a partition (or the whole) of <paramref name="disk"/> is mounted on, or null.</summary>
+    private static string? BootMount(Disk disk, string mountInfo)
+    {
+        var devices = new HashSet<string>(disk.Partitions, StringComparer.Ordinal) { disk.Device };
+        foreach (var line in mountInfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length >= 5 && devices.Contains(fields[2]))
+            {
+                var mountPoint = fields[4].Replace("\\040", " ", StringComparison.Ordinal);
+                if (s_bootMountPoints.Contains(mountPoint))
+                {
+                    return mountPoint;
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>Refuses a disk the live system booted from, one with anything mounted, or one held by swap, LVM or md.</summary>

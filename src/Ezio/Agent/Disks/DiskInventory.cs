@@ -7,6 +7,9 @@ namespace Ezio.Agent.Disks;
 /// <param name="Name">Kernel name (sda, nvme0n1, loop3).</param>
 /// <param name="Device">"major:minor" of the disk.</param>
 /// <param name="Partitions">"major:minor" of each partition.</param>
+/// <param name="Transport">"usb", "mmc" or "firewire" when the disk hangs off such a bus, else null.</param>
+/// <param name="LogicalSectorSize">queue/logical_block_size: the unit a partition table counts in.</param>
+/// <param name="Wwn">World Wide Name (sysfs wwid, e.g. "naa.5000c500a1b2c3d4"), or null.</param>
 internal sealed record Disk(
     string Name,
     string Path,
@@ -19,7 +22,10 @@ internal sealed record Disk(
     bool Rotational,
     string Device,
     IReadOnlyList<string> Partitions,
-    IReadOnlyList<string> Holders)
+    IReadOnlyList<string> Holders,
+    string? Transport = null,
+    int LogicalSectorSize = 512,
+    string? Wwn = null)
 {
     /// <summary>Virtual devices never chosen by the "auto" rule (but usable when named).</summary>
     public bool IsVirtual => Name.StartsWith("loop", StringComparison.Ordinal) || Name.StartsWith("ram", StringComparison.Ordinal)
@@ -27,16 +33,21 @@ internal sealed record Disk(
         || Name.StartsWith("md", StringComparison.Ordinal) || Name.StartsWith("sr", StringComparison.Ordinal)
         || Name.StartsWith("nbd", StringComparison.Ordinal) || Name.StartsWith("fd", StringComparison.Ordinal);
 
+    /// <summary>On USB, SD/MMC or FireWire, or flagged removable: never taken by the "auto" rule.</summary>
+    public bool IsExternal => Removable || Transport is not null;
+
     public DiskInfo ToInfo() => new(Path, ByPath, SizeBytes, Model, Serial, Removable, Rotational);
 
     public string Describe() =>
-        $"{Path}{(ByPath is null ? "" : " (" + ByPath + ")")}, {SizeBytes / (double)(1L << 30):0.0} GiB" +
-        (Model is null ? "" : ", " + Model) + (Serial is null ? "" : ", serial " + Serial);
+        $"{Path}{(ByPath is null ? "" : " (" + ByPath + ")")}, {DiskCheck.Gib(SizeBytes)}" +
+        (Transport is null ? "" : ", " + Transport) + (LogicalSectorSize == 512 ? "" : $", {LogicalSectorSize}-byte sectors") +
+        (Model is null ? "" : ", " + Model) + (Serial is null ? "" : ", serial " + Serial) + (Wwn is null ? "" : ", wwn " + Wwn);
 }
 
 /// <summary>
-/// Lists disks from /sys/block without udev: size, removable, ro, rotational, model and serial
-/// from device/{model,serial} or udev's database when present, by-path names when
+/// Lists disks from /sys/block without udev: size, removable, ro, rotational, logical sector
+/// size, model, serial and WWN from sysfs (or udev's database when present), the bus a disk
+/// hangs off from the device path its /sys/block link resolves to, and by-path names when
 /// /dev/disk/by-path exists. Empty loop devices (size 0) are left out.
 /// </summary>
 internal sealed class DiskInventory(string sysRoot = "/sys", string devRoot = "/dev", string udevData = "/run/udev/data")
@@ -75,7 +86,9 @@ internal sealed class DiskInventory(string sysRoot = "/sys", string devRoot = "/
         var sectors = long.TryParse(Text(dir, "size"), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
         var udev = UdevProperties(device);
         var model = Text(dir, "device/model") ?? udev.GetValueOrDefault("ID_MODEL");
-        var serial = Text(dir, "device/serial") ?? udev.GetValueOrDefault("ID_SERIAL_SHORT") ?? Text(dir, "serial");
+        var serial = Text(dir, "device/serial") ?? udev.GetValueOrDefault("ID_SERIAL_SHORT") ?? Text(dir, "serial") ?? UnitSerial(dir);
+        var wwn = Text(dir, "device/wwid") ?? Text(dir, "wwid") ?? udev.GetValueOrDefault("ID_WWN");
+        var sectorSize = int.TryParse(Text(dir, "queue/logical_block_size"), NumberStyles.None, CultureInfo.InvariantCulture, out var ss) && ss > 0 ? ss : 512;
         var partitions = new List<string>();
         foreach (var sub in Directory.EnumerateDirectories(dir))
         {
@@ -87,7 +100,75 @@ internal sealed class DiskInventory(string sysRoot = "/sys", string devRoot = "/
         var holdersDir = Path.Combine(dir, "holders");
         var holders = Directory.Exists(holdersDir) ? Directory.EnumerateFileSystemEntries(holdersDir).Select(h => Path.GetFileName(h)).ToList() : [];
         return new Disk(name, Path.Combine(devRoot, name), byPath.GetValueOrDefault(name), sectors * 512, model, serial,
-            Text(dir, "removable") == "1", Text(dir, "ro") == "1", Text(dir, "queue/rotational") == "1", device, partitions, holders);
+            Text(dir, "removable") == "1", Text(dir, "ro") == "1", Text(dir, "queue/rotational") == "1", device, partitions, holders,
+            Transport(dir, name), sectorSize, wwn);
+    }
+
+    /// <summary>
+    /// "usb", "mmc" or "firewire" when the device path of the disk runs through such a bus
+    /// (/sys/block/sdb → ../devices/pci0000:00/0000:00:14.0/usb2/2-1/…/block/sdb), else null.
+    /// USB enclosures report removable=0, so the flag alone lets a USB disk pass as internal.
+    /// </summary>
+    internal static string? Transport(string blockDir, string name)
+    {
+        if (name.StartsWith("mmcblk", StringComparison.Ordinal))
+        {
+            return "mmc";
+        }
+        string? resolved = null;
+        try
+        {
+            resolved = new DirectoryInfo(blockDir).ResolveLinkTarget(returnFinalTarget: true)?.FullName
+                ?? new DirectoryInfo(Path.Combine(blockDir, "device")).ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+        }
+        catch (IOException)
+        {
+        }
+        foreach (var part in (resolved ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (Bus(part, "usb") || part == "usb")
+            {
+                return "usb";
+            }
+            if (Bus(part, "mmc") || part == "mmc_host")
+            {
+                return "mmc";
+            }
+            if (Bus(part, "fw") || part is "firewire" or "ieee1394" || part.StartsWith("fw-host", StringComparison.Ordinal))
+            {
+                return "firewire";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>"usb2", "mmc0", "fw1": a bus name followed by its number only.</summary>
+    private static bool Bus(string part, string prefix) =>
+        part.Length > prefix.Length && part.StartsWith(prefix, StringComparison.Ordinal) && part.AsSpan(prefix.Length).ContainsAnyExceptInRange('0', '9') is false;
+
+    /// <summary>The unit serial number from SCSI VPD page 0x80 (4-byte header, then ASCII), when sysfs exposes it.</summary>
+    private static string? UnitSerial(string dir)
+    {
+        try
+        {
+            var path = Path.Combine(dir, "device", "vpd_pg80");
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+            var page = File.ReadAllBytes(path);
+            if (page.Length <= 4 || page[1] != 0x80)
+            {
+                return null;
+            }
+            var length = Math.Min((page[2] << 8) | page[3], page.Length - 4);
+            var text = System.Text.Encoding.ASCII.GetString(page, 4, length).Trim(' ', '\0');
+            return text.Length == 0 ? null : text;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>kernel name → /dev/disk/by-path/... (whole disks only: names without "-part").</summary>

@@ -21,22 +21,41 @@ internal sealed class CheckingMode : Mode
     {
         var job = context.Job!;
         context.Enter(DeployPhase.Checking, "checking the job and the target disk");
-        CheckJob(job, context.Mac!, context.Options);
+        CheckJob(job, context.Mac!, context.Options, context.Time.GetUtcNow(), Machine.OwnMacs());
 
         var torrent = await FetchTorrentAsync(context, job, cancellationToken).ConfigureAwait(false);
         context.Torrent = torrent;
 
-        var disk = DiskCheck.Select(job.TargetDisk, job.ImageSizeBytes, context.Options.Disk, context.Inventory.List(), ResolveDiskName);
-        DiskCheck.CheckNotInUse(disk, ReadText("/proc/self/mountinfo"), ReadText("/proc/swaps"));
+        var mountInfo = ReadText("/proc/self/mountinfo");
+        // The job's table says; else the torrent of an Ezio image does (its bytes hold the table).
+        var sectorSize = PartitioningMode.SectorSize(job.PartitionTable) is > 0 and var tableSectorSize ? tableSectorSize : torrent.LogicalSectorSize ?? 0;
+        var disk = DiskCheck.Select(job.TargetDisk, job.ImageSizeBytes, context.Options.Disk, context.Inventory.List(), ResolveDiskName,
+            sectorSize, mountInfo);
+        DiskCheck.CheckNotInUse(disk, mountInfo, ReadText("/proc/swaps"));
         context.Disk = disk;
         context.Status.SetJob(job.Image, disk.Describe());
         AgentLog.DiskChosen(context.Logger, disk.Path, disk.Describe());
 
-        // A trial open runs the storage layer's own checks (exclusive claim, extents inside
-        // the device) and writes nothing; the real open happens after partitioning.
+        TrialOpen(disk, torrent, sectorSize);
+        context.Status.SetRefusal(null);
+        return new PartitioningMode();
+    }
+
+    /// <summary>
+    /// A trial open runs the storage layer's own checks (exclusive claim, extents inside the
+    /// device) and writes nothing; the real open happens after partitioning. The device's
+    /// logical sector size (BLKSSZGET) must be the image's before any table is written.
+    /// </summary>
+    internal static void TrialOpen(Disk disk, Torrent torrent, int imageSectorSize)
+    {
         try
         {
-            TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto).Dispose();
+            using var trial = TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto);
+            // sysfs said so already; the ioctl on the opened device is the word that counts.
+            if (imageSectorSize > 0 && trial is RawTargetStorage { IsBlockDevice: true } raw && raw.SectorSize != imageSectorSize)
+            {
+                throw new JobRefusedException(RefusalReason.SectorSize, DiskCheck.SectorSizeMismatch(disk.Path, raw.SectorSize, imageSectorSize));
+            }
         }
         catch (TargetRefusedException e)
         {
@@ -49,12 +68,14 @@ internal sealed class CheckingMode : Mode
             };
             throw new JobRefusedException(reason, $"{disk.Path}: {e.Message}");
         }
-        context.Status.SetRefusal(null);
-        return new PartitioningMode();
     }
 
-    /// <summary>Signature, machine and job name: the checks that need nothing but the job.</summary>
-    internal static void CheckJob(Job job, string mac, AgentOptions options)
+    /// <summary>
+    /// Signature, machine, age and job name: the checks that need nothing but the job, made
+    /// before anything touches the disk. <paramref name="ownMacs"/> are this machine's network
+    /// interfaces; a MAC given explicitly (--mac, ezio.mac) is the operator's word and counts too.
+    /// </summary>
+    internal static void CheckJob(Job job, string mac, AgentOptions options, DateTimeOffset now, IReadOnlyCollection<string> ownMacs)
     {
         if (File.Exists(options.TrustedKey))
         {
@@ -71,6 +92,18 @@ internal sealed class CheckingMode : Mode
         {
             throw new JobRefusedException(RefusalReason.WrongMachine, $"the job is for {job.Mac}, this machine is {mac}");
         }
+        if (!ownMacs.Contains(jobMac) && !(MacAddress.TryNormalize(options.Mac, out var configured) && configured == jobMac))
+        {
+            throw new JobRefusedException(RefusalReason.WrongMachine, $"the job is for {job.Mac}, which none of this machine's interfaces has ({string.Join(", ", ownMacs)})");
+        }
+        if (job.IssuedAt < now - TimeSpan.FromHours(options.JobMaxAgeHours))
+        {
+            throw new JobRefusedException(RefusalReason.Expired, $"the job was issued at {job.IssuedAt:u}, more than {options.JobMaxAgeHours:0.#} h before this machine's clock ({now:u})");
+        }
+        if (job.IssuedAt > now + TimeSpan.FromSeconds(options.JobClockSkewSeconds))
+        {
+            throw new JobRefusedException(RefusalReason.FutureDated, $"the job was issued at {job.IssuedAt:u}, later than this machine's clock allows ({now:u} + {options.JobClockSkewSeconds:0} s)");
+        }
         if (options.Job is { Length: > 0 } expected && expected != job.Image && expected != job.DeploymentId)
         {
             throw new JobRefusedException(RefusalReason.WrongJob, $"this machine was booted for job '{expected}', the server offers '{job.Image}' ({job.DeploymentId})");
@@ -78,6 +111,10 @@ internal sealed class CheckingMode : Mode
         if (job.ImageSizeBytes <= 0)
         {
             throw new JobRefusedException(RefusalReason.BadTorrent, "the job gives no image size");
+        }
+        if (PartitioningMode.SectorSize(job.PartitionTable) is < 0 or (> 0 and not (512 or 1024 or 2048 or 4096)))
+        {
+            throw new JobRefusedException(RefusalReason.BadTorrent, "the job's partition table gives no usable sector-size");
         }
     }
 

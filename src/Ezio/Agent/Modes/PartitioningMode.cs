@@ -80,5 +80,27 @@ internal sealed class PartitioningMode : Mode
         return "dos";
     }
 
+    /// <summary>
+    /// The logical sector size the dump counts in: its "sector-size:" line (what image.json
+    /// records as logicalSectorSize), 512 when it has none, 0 when there is no table at all.
+    /// sfdisk itself ignores that line and counts in the target's sectors, hence the check.
+    /// </summary>
+    internal static int SectorSize(string? dump)
+    {
+        if (string.IsNullOrWhiteSpace(dump))
+        {
+            return 0;
+        }
+        foreach (var line in dump.Split('\n'))
+        {
+            var t = line.Trim();
+            if (t.StartsWith("sector-size:", StringComparison.Ordinal))
+            {
+                return int.TryParse(t[12..].Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size) ? size : -1;
+            }
+        }
+        return 512;
+    }
+
     private static string Safe(string text) => new(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
 }

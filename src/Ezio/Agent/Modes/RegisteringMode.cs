@@ -47,6 +47,7 @@ internal sealed class RegisteringMode(bool afterFailure = false) : Mode
                     Machine.RamBytes(), Machine.BootId(), AgentCommand.Version);
                 var answer = await context.Server.RegisterAsync(request, cancellationToken).ConfigureAwait(false);
                 context.MachineId = answer.MachineId;
+                context.Server.Secret = answer.Secret;
                 context.Status.SetError(null);
                 AgentLog.Registered(context.Logger, answer.MachineId, mac, context.Server.BaseAddress, disks.Count);
                 context.OnRegistered?.Invoke();
@@ -92,6 +93,8 @@ internal sealed class RegisteringMode(bool afterFailure = false) : Mode
             }
         }
         context.Job = job;
+        // The job's copy of the secret is the one its signature covers.
+        context.Server.Secret = job.Secret ?? context.Server.Secret;
         var rule = job.TargetDisk.Kind + (job.TargetDisk.Value is null ? "" : "=" + job.TargetDisk.Value);
         AgentLog.JobReceived(context.Logger, job.DeploymentId, job.Image, job.ImageSizeBytes, rule);
         context.Status.SetJob(job.Image, null);
@@ -113,6 +116,15 @@ internal static class Machine
         var bytes = nic?.GetPhysicalAddress().GetAddressBytes();
         return bytes is { Length: 6 } ? string.Join(':', bytes.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))) : "00:00:00:00:00:00";
     }
+
+    /// <summary>The MACs of every non-loopback interface, up or not.</summary>
+    public static IReadOnlyCollection<string> OwnMacs() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .Select(n => n.GetPhysicalAddress().GetAddressBytes())
+            .Where(b => b.Length == 6)
+            .Select(b => string.Join(':', b.Select(x => x.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))))
+            .ToHashSet(StringComparer.Ordinal);
 
     public static string? Ip() =>
         Interfaces().SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)

@@ -41,7 +41,7 @@ internal sealed class SeedingMode : Mode
             }
             try
             {
-                var status = await context.Server.GetSeedingAsync(job.DeploymentId, cancellationToken).ConfigureAwait(false);
+                var status = await context.Server.GetSeedingAsync(job.DeploymentId, context.MachineId!, cancellationToken).ConfigureAwait(false);
                 lastContact = now;
                 context.Status.SetError(null);
                 if (!status.KeepSeeding)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using Ezio.BitTorrent.Storage;
 using Ezio.Deployment.Contracts;
+using Ezio.Storage;
 
 namespace Ezio.Agent.Modes;
 
@@ -53,10 +54,19 @@ internal sealed class VerifyingMode : Mode
         return new ReportingMode();
     }
 
+    /// <summary>
+    /// Hashes every piece as the disk holds it: a second, read-only descriptor with O_DIRECT,
+    /// so what the page cache still remembers cannot pass for what reached the device.
+    /// </summary>
     private static int CountBadPieces(AgentContext context, CancellationToken cancellationToken)
     {
         var torrent = context.Torrent!;
-        var storage = context.Storage!;
+        var disk = context.Disk!;
+        using var storage = TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto, new RawTargetOptions { ReadOnly = true, DirectReads = true });
+        if (storage is RawTargetStorage { ReadsDirect: false })
+        {
+            AgentLog.VerifyBuffered(context.Logger, disk.Path);
+        }
         var buffer = ArrayPool<byte>.Shared.Rent(torrent.PieceLength);
         var bad = 0;
         try

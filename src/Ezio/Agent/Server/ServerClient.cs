@@ -80,6 +80,12 @@ internal sealed class ServerClient : IDisposable
             ? new Uri(torrent, ApiRoutes.Announce)
             : AnnounceUri;
 
+    /// <summary>
+    /// The machine's secret from its registration (and job): sent with every call once known,
+    /// since the server accepts reports only from the host that holds it.
+    /// </summary>
+    public string? Secret { get; set; }
+
     public Task<RegisterResponse> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken) =>
         PostAsync(ApiRoutes.Register, request, DeploymentJsonContext.Default.RegisterRequest, DeploymentJsonContext.Default.RegisterResponse, cancellationToken);
 
@@ -92,8 +98,9 @@ internal sealed class ServerClient : IDisposable
     public Task<DoneResponse> PostDoneAsync(DoneReport report, CancellationToken cancellationToken) =>
         PostAsync(ApiRoutes.Done, report, DeploymentJsonContext.Default.DoneReport, DeploymentJsonContext.Default.DoneResponse, cancellationToken);
 
-    public Task<SeedingStatus> GetSeedingAsync(string deploymentId, CancellationToken cancellationToken) =>
-        GetAsync(ApiRoutes.Seeding + "?deployment=" + Uri.EscapeDataString(deploymentId), DeploymentJsonContext.Default.SeedingStatus, cancellationToken);
+    public Task<SeedingStatus> GetSeedingAsync(string deploymentId, string machineId, CancellationToken cancellationToken) =>
+        GetAsync(ApiRoutes.Seeding + "?deployment=" + Uri.EscapeDataString(deploymentId) + "&machine=" + Uri.EscapeDataString(machineId),
+            DeploymentJsonContext.Default.SeedingStatus, cancellationToken);
 
     /// <summary>The job's .torrent (absolute URL from the job; at most 64 MiB).</summary>
     public async Task<byte[]> GetTorrentAsync(string url, CancellationToken cancellationToken)
@@ -120,6 +127,10 @@ internal sealed class ServerClient : IDisposable
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (Secret is { } secret && IsServer(request.RequestUri))
+        {
+            request.Headers.Add(ApiRoutes.MachineSecretHeader, secret);
+        }
         HttpResponseMessage response;
         try
         {
@@ -153,6 +164,10 @@ internal sealed class ServerClient : IDisposable
             throw new ServerUnavailableException($"server error on {path}: {status} {error}");
         }
     }
+
+    /// <summary>The secret goes only to the server itself, never to another host a job's URL names.</summary>
+    private bool IsServer(Uri? uri) =>
+        uri is null || !uri.IsAbsoluteUri || Uri.Compare(uri, BaseAddress, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> info, CancellationToken cancellationToken)
     {
