@@ -105,6 +105,11 @@ internal sealed class ServerProcess : IAsyncDisposable
                             Timeout = TimeSpan.FromSeconds(20),
                         };
                     }
+                    // The token is written before the server listens; the https client needs it too.
+                    if (server.Http.DefaultRequestHeaders.Authorization is null)
+                    {
+                        server.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", File.ReadAllText(tokenFile).Trim());
+                    }
                     return server;
                 }
             }

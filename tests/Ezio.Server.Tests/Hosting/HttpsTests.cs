@@ -101,6 +101,7 @@ public sealed class HttpsTests
         });
         string pin = FileFingerprint(Path.Combine(dirs.State, HttpsCertificate.CertificateFileName));
         using var http = new HttpClient(CertificatePin.Handler(pin)) { BaseAddress = HttpsAddress(server) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", server.Options.AdminToken);
         using var created = await http.PostAsJsonAsync(ApiRoutes.Deployments, new CreateDeploymentRequest("lab", [Mac], AfterAction.Poweroff),
             DeploymentJsonContext.Default.CreateDeploymentRequest);
         created.EnsureSuccessStatusCode();
@@ -191,6 +192,8 @@ public sealed class HttpsTests
             return check(sender, certificate, chain, errors);
         };
         using var http = new HttpClient(handler) { BaseAddress = HttpsAddress(server), Timeout = TimeSpan.FromSeconds(30) };
+        // The admin API needs the token the server made on start.
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", server.Options.AdminToken);
         var response = await http.GetAsync(path);
         return (presented, response);
     }
