@@ -90,27 +90,26 @@ internal sealed class ServerProcess : IAsyncDisposable
                     server.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
                 }
                 using var r = await server.Http.GetAsync(ApiRoutes.Deployments);
-                // With https on, the plain listener answers the API with 403: up, too.
-                if (r.IsSuccessStatusCode || (https && r.StatusCode == HttpStatusCode.Forbidden))
+                if (r.IsSuccessStatusCode)
                 {
-                    if (https)
-                    {
-                        var pem = File.ReadAllText(Path.Combine(root, "state", "https-cert.pem"));
-                        using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
-                        server.CertificateSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.RawData));
-                        server.Http.Dispose();
-                        server.Http = new HttpClient(Ezio.Deployment.Signing.CertificatePin.Handler(server.CertificateSha256))
-                        {
-                            BaseAddress = new Uri(apiUrl),
-                            Timeout = TimeSpan.FromSeconds(20),
-                        };
-                    }
-                    // The token is written before the server listens; the https client needs it too.
-                    if (server.Http.DefaultRequestHeaders.Authorization is null)
-                    {
-                        server.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", File.ReadAllText(tokenFile).Trim());
-                    }
                     return server;
+                }
+                // With https on, the plain listener answers the API with 403; Kestrel may not have
+                // bound the https URL yet, so the pinned client asks there until it answers too.
+                if (https && server.CertificateSha256 is null && r.StatusCode == HttpStatusCode.Forbidden)
+                {
+                    var pem = File.ReadAllText(Path.Combine(root, "state", "https-cert.pem"));
+                    using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
+                    server.CertificateSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.RawData));
+                    var authorization = server.Http.DefaultRequestHeaders.Authorization;
+                    server.Http.Dispose();
+                    server.Http = new HttpClient(Ezio.Deployment.Signing.CertificatePin.Handler(server.CertificateSha256))
+                    {
+                        BaseAddress = new Uri(apiUrl),
+                        Timeout = TimeSpan.FromSeconds(20),
+                    };
+                    server.Http.DefaultRequestHeaders.Authorization = authorization;
+                    continue;
                 }
             }
             catch (HttpRequestException)
