@@ -94,13 +94,16 @@ boot_ezio_dep = $(if $(filter $(OUT)/ezio,$(IMAGE_EZIO)),publish)
 
 # Debian bookworm live netboot image with the agent (root; ~15 min warm, see README).
 # TRUSTED_PUB=key.pub or SIGNING_KEY=server-key.pem bakes /etc/ezio/trusted.pub in.
+# SERVER_CERT_SHA256=$$(ezio-server cert-fingerprint) or SERVER_CERT=<state>/https-cert.pem
+# pins the server's HTTPS certificate in /etc/ezio/agent.json.
 image: $(boot_ezio_dep)
 	EZIO_BIN=$(abspath $(IMAGE_EZIO)) LIVE_OUT=$(abspath $(LIVE_OUT)) nice -n 10 live-build/build.sh
 
 # Kernel + a small initrd holding the AOT agent, no squashfs.
 initrd-agent: $(boot_ezio_dep)
 	nice -n 10 initramfs-hooks/mkinitrd-agent.sh --ezio $(abspath $(IMAGE_EZIO)) --out $(abspath $(INITRD_AGENT_OUT)) \
-		$(if $(TRUSTED_PUB),--trusted-pub $(abspath $(TRUSTED_PUB)))
+		$(if $(TRUSTED_PUB),--trusted-pub $(abspath $(TRUSTED_PUB))) \
+		$(if $(SERVER_CERT_SHA256),--server-cert-sha256 $(SERVER_CERT_SHA256))
 
 # TFTP/HTTP boot root: iPXE, GRUB EFI, PXELINUX, chain script, live image.
 boot-root:

@@ -12,6 +12,8 @@
 #                      auto: apt-get download the linux-image-amd64 flavour (cached);
 #                      none: no kernel, no modules (tests: a kernel with built-in drivers)
 #   --trusted-pub PEM  installed as /etc/ezio/trusted.pub
+#   --server-cert-sha256 HEX
+#                      the server's HTTPS certificate, pinned in /etc/ezio/agent.json
 #   --cache DIR        kernel package cache              [/var/cache/ezio/kernel]
 #
 # Environment: ZSTD_LEVEL (default 19; tests use 3).
@@ -24,6 +26,7 @@ ezio_bin=$repo/out/ezio
 out=$repo/out/boot/initrd-agent
 kernel=auto
 trusted_pub=""
+server_cert_sha256=""
 cache=/var/cache/ezio/kernel
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -31,6 +34,7 @@ while [[ $# -gt 0 ]]; do
         --out) out=$2 ;;
         --kernel) kernel=$2 ;;
         --trusted-pub) trusted_pub=$2 ;;
+        --server-cert-sha256) server_cert_sha256=$2 ;;
         --cache) cache=$2 ;;
         *) echo "mkinitrd-agent.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -111,6 +115,9 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 if [[ -n $trusted_pub ]]; then
     install -D -m 0644 "$trusted_pub" "$root/etc/ezio/trusted.pub"
+fi
+if [[ -n $server_cert_sha256 ]]; then
+    "$repo/live-build/agent-config.sh" --sha256 "$server_cert_sha256" --out "$root/etc/ezio/agent.json" >/dev/null
 fi
 
 # Kernel and modules.

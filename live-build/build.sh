@@ -8,6 +8,9 @@
 #   AGENT_UNIT   systemd unit installed and enabled            [live-build/systemd/ezio-agent.service]
 #   TRUSTED_PUB  PEM public key installed as /etc/ezio/trusted.pub
 #   SIGNING_KEY  PEM private key (the server's); its public half becomes trusted.pub
+#   SERVER_CERT_SHA256  the server's HTTPS certificate fingerprint (ezio-server cert-fingerprint),
+#                pinned by the agent in /etc/ezio/agent.json
+#   SERVER_CERT  or the server's certificate itself (<state>/https-cert.pem)
 #   LIVE_OUT     where vmlinuz, initrd.img, filesystem.squashfs, SHA256SUMS land [out/boot/live]
 #   LB_DIR       live-build work directory; its cache/ makes rebuilds fast [/var/cache/ezio/live-build]
 #   MIRROR       Debian archive URL [first .../debian URI in /etc/apt/sources.list*]
@@ -24,6 +27,8 @@ EZIO_BIN=${EZIO_BIN:-$repo/out/ezio}
 AGENT_UNIT=${AGENT_UNIT:-$here/systemd/ezio-agent.service}
 TRUSTED_PUB=${TRUSTED_PUB:-}
 SIGNING_KEY=${SIGNING_KEY:-}
+SERVER_CERT_SHA256=${SERVER_CERT_SHA256:-}
+SERVER_CERT=${SERVER_CERT:-}
 LIVE_OUT=${LIVE_OUT:-$repo/out/boot/live}
 LB_DIR=${LB_DIR:-/var/cache/ezio/live-build}
 MIRROR=${MIRROR:-}
@@ -62,6 +67,10 @@ detect_mirror() {
 [[ -n $SECURITY_MIRROR ]] || SECURITY_MIRROR="${MIRROR%/debian/}/debian-security/"
 log "archive $MIRROR, security $SECURITY_MIRROR"
 
+# Temporary files removed on exit (never TRUSTED_PUB itself).
+temps=()
+trap 'rm -f "${temps[@]}"' EXIT
+
 # trusted.pub: given directly, or derived from the server's signing key.
 pubkey=""
 if [[ -n $TRUSTED_PUB ]]; then
@@ -70,8 +79,17 @@ if [[ -n $TRUSTED_PUB ]]; then
 elif [[ -n $SIGNING_KEY ]]; then
     [[ -r $SIGNING_KEY ]] || die "SIGNING_KEY $SIGNING_KEY not readable"
     pubkey=$(mktemp)
-    trap 'rm -f "$pubkey"' EXIT
+    temps+=("$pubkey")
     openssl pkey -in "$SIGNING_KEY" -pubout -out "$pubkey"
+fi
+
+# agent.json pinning the server's HTTPS certificate; checked now, before the long build.
+agent_json=""
+if [[ -n $SERVER_CERT_SHA256 || -n $SERVER_CERT ]]; then
+    agent_json=$(mktemp)
+    temps+=("$agent_json")
+    "$here/agent-config.sh" ${SERVER_CERT_SHA256:+--sha256 "$SERVER_CERT_SHA256"} ${SERVER_CERT:+--cert "$SERVER_CERT"} \
+        --out "$agent_json" >/dev/null
 fi
 
 start=$(date +%s)
@@ -135,6 +153,12 @@ fi
 if [[ -n $pubkey ]]; then
     install -D -m 0644 "$pubkey" "$inc/etc/ezio/trusted.pub"
     log "trusted.pub baked in"
+fi
+if [[ -n $agent_json ]]; then
+    install -D -m 0644 "$agent_json" "$inc/etc/ezio/agent.json"
+    log "agent.json baked in: server certificate pinned"
+else
+    log "warning: no SERVER_CERT_SHA256/SERVER_CERT: the agent can only talk plain http (or https with InsecureTls)"
 fi
 install -D -m 0755 "$repo/initramfs-hooks/hooks/ezio" "$inc/etc/initramfs-tools/hooks/ezio"
 install -D -m 0755 "$repo/initramfs-hooks/scripts/init-bottom/ezio" \

@@ -14,6 +14,7 @@ internal static class Program
                 ["status", .. var rest] => await AdminCommands.StatusAsync(rest).ConfigureAwait(false),
                 ["release", .. var rest] => await AdminCommands.ReleaseAsync(rest).ConfigureAwait(false),
                 ["wake", .. var rest] => await WakeCommand.RunAsync(rest).ConfigureAwait(false),
+                ["cert-fingerprint", .. var rest] => CertCommand.Run(rest),
                 ["--help" or "-h" or "help", ..] => Help(),
                 _ => await ServeCommand.RunAsync(args).ConfigureAwait(false),
             };
@@ -22,6 +23,11 @@ internal static class Program
         {
             await Console.Error.WriteLineAsync("ezio-server: " + e.Message).ConfigureAwait(false);
             return 2;
+        }
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
+        {
+            await Console.Error.WriteLineAsync("ezio-server: the server's HTTPS certificate is not the pinned one (--state DIR of that server, or --server-cert-sha256 HEX from its 'ezio-server cert-fingerprint')").ConfigureAwait(false);
+            return 1;
         }
         catch (HttpRequestException e)
         {
@@ -44,6 +50,7 @@ internal static class Program
         Console.WriteLine(AdminCommands.StatusUsage);
         Console.WriteLine(AdminCommands.ReleaseUsage);
         Console.WriteLine(WakeCommand.Usage);
+        Console.WriteLine(CertCommand.Usage);
         return 0;
     }
 }

@@ -21,6 +21,7 @@ public sealed class InitramfsTests
 
     [Theory]
     [InlineData("live-build/build.sh")]
+    [InlineData("live-build/agent-config.sh")]
     [InlineData("live-build/config/hooks/normal/9100-ezio-units.hook.chroot")]
     [InlineData("live-build/config/hooks/normal/9200-ezio-trim.hook.chroot")]
     [InlineData("live-build/config/includes.chroot/usr/local/sbin/ezio-live-ready")]

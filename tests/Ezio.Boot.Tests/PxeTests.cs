@@ -124,7 +124,7 @@ public sealed class PxeTests
         {
             var name = System.IO.Path.GetFileNameWithoutExtension(template);
             var text = Shell.MustSucceed(Shell.Bash("tests/boot/render-menu.sh", template, "mac=" + Mac, "image=win11", "deployment=d1",
-                "after=reboot", "server=" + Server, "kernel=live/vmlinuz", "initrd=live/initrd.img",
+                "after=reboot", "server=" + Server, "api=" + Server, "kernel=live/vmlinuz", "initrd=live/initrd.img",
                 "append=boot=live fetch=" + Server + "/boot/live/filesystem.squashfs components quiet"), "render " + name).Output;
             Assert.DoesNotContain("{{", text, StringComparison.Ordinal);
             if (name.EndsWith("-deploy", StringComparison.Ordinal))

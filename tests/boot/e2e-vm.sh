@@ -171,7 +171,7 @@ boot
 EOF
 fi
 "$here/render-menu.sh" "$template" mac="$mac" image=e2e deployment=e2e-vm after=stay \
-    server="$files" kernel="$kernel" initrd="$initrd" append="$append" >"$root/$mac_hyp.ipxe"
+    server="$files" api="$files" kernel="$kernel" initrd="$initrd" append="$append" >"$root/$mac_hyp.ipxe"
 # With a real server, files come from :8081 but the agent must talk to :8080.
 sed -i "s|ezio.server=$files|ezio.server=$server|" "$root/$mac_hyp.ipxe"
 if [[ $loader == grub ]]; then
@@ -192,7 +192,7 @@ EOF2
     fi
     # GRUB loads over TFTP from its prefix device; the template makes the paths absolute.
     "$here/render-menu.sh" "$gtemplate" mac="$mac" image=e2e deployment=e2e-vm after=stay \
-        server="$server" kernel="$kernel" initrd="$initrd" append="$append" >"$root/grub/grub.cfg-01-$mac"
+        server="$server" api="$server" kernel="$kernel" initrd="$initrd" append="$append" >"$root/grub/grub.cfg-01-$mac"
 fi
 cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
 else

@@ -47,6 +47,12 @@ public sealed record PartcloneHeader
     public const int Version1Length = 4160;
     public const int MaxBlockSize = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// Largest device a header may describe (1 EiB). Far beyond any disk, and small enough that
+    /// the stream length computed from the counts (header + map + data + checksums) fits a long.
+    /// </summary>
+    public const long MaxDeviceSize = 1L << 60;
+
     public required int FormatVersion { get; init; }
     public required string CreatorVersion { get; init; }
     public required string FileSystem { get; init; }
@@ -61,26 +67,26 @@ public sealed record PartcloneHeader
     public required PartcloneMapMode MapMode { get; init; }
 
     /// <summary>Bytes of the whole stream (header, map, data, checksums) when it is well formed.</summary>
-    public long ExpectedStreamLength
-    {
-        get
-        {
-            long header = FormatVersion == 1 ? Version1Length : Version2Length;
-            long map = MapMode switch
-            {
-                PartcloneMapMode.Bits => (TotalBlocks + 7) / 8 + 4,
-                PartcloneMapMode.Bytes => TotalBlocks + 8,
-                _ => 0,
-            };
-            long sums = BlocksPerChecksum > 0 ? (UsedBlocks + BlocksPerChecksum - 1) / BlocksPerChecksum * ChecksumSize : 0;
-            return header + map + UsedBlocks * BlockSize + sums;
-        }
-    }
+    public long ExpectedStreamLength => (long)StreamLength();
 
     /// <summary>Where the data area starts in an uncompressed image: after the header and the map.</summary>
     public long DataOffset =>
         ExpectedStreamLength - UsedBlocks * BlockSize -
         (BlocksPerChecksum > 0 ? (UsedBlocks + BlocksPerChecksum - 1) / BlocksPerChecksum * ChecksumSize : 0);
+
+    // In 128 bits so that a crafted header cannot wrap the sum; Validate refuses one above long.MaxValue.
+    private Int128 StreamLength()
+    {
+        Int128 header = FormatVersion == 1 ? Version1Length : Version2Length;
+        Int128 map = MapMode switch
+        {
+            PartcloneMapMode.Bits => (TotalBlocks + 7) / 8 + 4,
+            PartcloneMapMode.Bytes => (Int128)TotalBlocks + 8,
+            _ => 0,
+        };
+        Int128 sums = BlocksPerChecksum > 0 ? ((Int128)UsedBlocks + BlocksPerChecksum - 1) / BlocksPerChecksum * ChecksumSize : 0;
+        return header + map + (Int128)UsedBlocks * BlockSize + sums;
+    }
 
     internal static bool IsVersion1(ReadOnlySpan<byte> first110) => first110.Slice(30, 4).SequenceEqual("0001"u8);
 
@@ -125,9 +131,9 @@ public sealed record PartcloneHeader
             FormatVersion = 2,
             CreatorVersion = AsciiZ(b.Slice(16, 14)),
             FileSystem = AsciiZ(b.Slice(36, 16)),
-            DeviceSize = checked((long)BinaryPrimitives.ReadUInt64LittleEndian(b.Slice(52, 8))),
-            TotalBlocks = checked((long)BinaryPrimitives.ReadUInt64LittleEndian(b.Slice(60, 8))),
-            UsedBlocks = checked((long)BinaryPrimitives.ReadUInt64LittleEndian(b.Slice(76, 8))),
+            DeviceSize = ReadCount(b.Slice(52, 8), "device size"),
+            TotalBlocks = ReadCount(b.Slice(60, 8), "total blocks"),
+            UsedBlocks = ReadCount(b.Slice(76, 8), "used blocks"),
             BlockSize = (int)Math.Min(int.MaxValue, BinaryPrimitives.ReadUInt32LittleEndian(b.Slice(84, 4))),
             ChecksumMode = mode,
             ChecksumSize = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(98, 2)),
@@ -147,9 +153,9 @@ public sealed record PartcloneHeader
             CreatorVersion = "",
             FileSystem = AsciiZ(b.Slice(15, 15)),
             BlockSize = BinaryPrimitives.ReadInt32LittleEndian(b.Slice(36, 4)),
-            DeviceSize = checked((long)BinaryPrimitives.ReadUInt64LittleEndian(b.Slice(40, 8))),
-            TotalBlocks = checked((long)BinaryPrimitives.ReadUInt64LittleEndian(b.Slice(48, 8))),
-            UsedBlocks = checked((long)BinaryPrimitives.ReadUInt64LittleEndian(b.Slice(56, 8))),
+            DeviceSize = ReadCount(b.Slice(40, 8), "device size"),
+            TotalBlocks = ReadCount(b.Slice(48, 8), "total blocks"),
+            UsedBlocks = ReadCount(b.Slice(56, 8), "used blocks"),
             ChecksumMode = PartcloneChecksumMode.Crc32Version1,
             ChecksumSize = 4,
             BlocksPerChecksum = 1,
@@ -205,11 +211,27 @@ public sealed record PartcloneHeader
             {
                 problem = "blocks per checksum is 0 although a checksum mode is set";
             }
+            else if (StreamLength() > long.MaxValue)
+            {
+                problem = $"{UsedBlocks} used blocks with their checksums make a stream longer than {long.MaxValue} bytes";
+            }
         }
         if (problem is not null)
         {
             throw new PartcloneException(PartcloneError.InvalidHeader, $"Invalid partclone header: {problem}.");
         }
+    }
+
+    // The u64 counts: anything above MaxDeviceSize (which bounds every count) is refused here,
+    // before a cast to long could overflow or a later sum could wrap.
+    private static long ReadCount(ReadOnlySpan<byte> field, string name)
+    {
+        ulong value = BinaryPrimitives.ReadUInt64LittleEndian(field);
+        if (value > MaxDeviceSize)
+        {
+            throw new PartcloneException(PartcloneError.InvalidHeader, $"Invalid partclone header: {name} {value} exceeds {MaxDeviceSize}.");
+        }
+        return (long)value;
     }
 
     private static string AsciiZ(ReadOnlySpan<byte> field)

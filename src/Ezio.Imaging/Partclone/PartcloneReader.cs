@@ -23,6 +23,7 @@ namespace Ezio.Imaging.Partclone;
 public sealed class PartcloneReader : IUsedBlockSource
 {
     private const int BufferSize = 1 << 20;
+    private const int FirstMapChunk = 64 * 1024;
 
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
@@ -176,8 +177,8 @@ public sealed class PartcloneReader : IUsedBlockSource
                 {
                     throw new PartcloneException(PartcloneError.InvalidHeader, $"A bit map of {length} bytes is too large.");
                 }
-                var bits = new byte[length];
-                Fill(input, bits, "bit map", null);
+                CheckRemaining(input, length + 4, "bit map");
+                byte[] bits = ReadGrowing(input, length);
                 Span<byte> crc = stackalloc byte[4];
                 Fill(input, crc, "bit map CRC", null);
                 uint stored = BitConverter.ToUInt32(crc);
@@ -196,12 +197,19 @@ public sealed class PartcloneReader : IUsedBlockSource
 
     private static BlockMap ReadByteMap(Stream input, long total)
     {
-        var bits = new byte[(total + 7) / 8];
-        var chunk = new byte[(int)Math.Min(total, BufferSize)];
+        CheckRemaining(input, total + 8, "byte map");
+        var bits = new byte[Math.Min((total + 7) / 8, FirstMapChunk)];
+        var chunk = new byte[(int)Math.Min(total, FirstMapChunk)];
         for (long done = 0; done < total;)
         {
             int n = (int)Math.Min(chunk.Length, total - done);
             Fill(input, chunk.AsSpan(0, n), "byte map", null);
+            // The bit map grows with the byte map actually read, as in ReadGrowing.
+            long needed = (done + n + 7) / 8;
+            if (needed > bits.Length)
+            {
+                Array.Resize(ref bits, (int)Math.Min((total + 7) / 8, Math.Max(needed, 2L * bits.Length)));
+            }
             for (int i = 0; i < n; i++)
             {
                 // Only 1 means used; partclone treats any other value as "not stored" (spec §3.2).
@@ -220,6 +228,37 @@ public sealed class PartcloneReader : IUsedBlockSource
             throw new PartcloneException(PartcloneError.InvalidMap, "The byte map is not followed by 'BiTmAgIc'.");
         }
         return BlockMap.FromBits(bits, total);
+    }
+
+    // A map is sized by the header, which a crafted file controls: on a stream whose length is
+    // known (an uncompressed file) a map longer than what is left is refused before anything is
+    // allocated.
+    private static void CheckRemaining(Stream input, long needed, string what)
+    {
+        if (input.CanSeek && needed > input.Length - input.Position)
+        {
+            throw new PartcloneException(PartcloneError.Truncated,
+                $"The image ends inside the {what}: the header announces {needed} bytes of map, {input.Length - input.Position} remain.");
+        }
+    }
+
+    // Reads exactly `length` bytes into an array that starts small and doubles as the data
+    // arrives, so a pipe (decompressor) that ends early costs at most twice what it delivered,
+    // not what the header promised.
+    private static byte[] ReadGrowing(Stream input, long length)
+    {
+        var buffer = new byte[Math.Min(length, FirstMapChunk)];
+        int done = 0;
+        while (true)
+        {
+            Fill(input, buffer.AsSpan(done), "bit map", null);
+            done = buffer.Length;
+            if (done == length)
+            {
+                return buffer;
+            }
+            Array.Resize(ref buffer, (int)Math.Min(length, 2L * done));
+        }
     }
 
     private static void Fill(Stream input, Span<byte> destination, string what, long? block)

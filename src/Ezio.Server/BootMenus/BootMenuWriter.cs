@@ -113,6 +113,7 @@ internal sealed class BootMenuWriter(BootMenuOptions options, MenuTemplates temp
         ["deployment"] = target.DeploymentId,
         ["after"] = target.After.ToString().ToLowerInvariant(),
         ["server"] = options.ServerUrl.TrimEnd('/'),
+        ["api"] = (options.ApiUrl ?? options.ServerUrl).TrimEnd('/'),
         ["kernel"] = options.Kernel,
         ["initrd"] = options.Initrd,
         ["append"] = options.Append,
@@ -125,8 +126,11 @@ internal sealed class BootMenuOptions
     /// <summary>TFTP/HTTP root holding pxelinux.cfg/ and grub/; null writes nothing.</summary>
     public string? BootRoot { get; set; }
 
-    /// <summary>The URL agents reach this server at (goes into ezio.server=).</summary>
+    /// <summary>The URL boot loaders fetch kernels and agents fetch torrents and announce at (plain HTTP).</summary>
     public string ServerUrl { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>The URL agents reach the API at (goes into ezio.server=), when it is not <see cref="ServerUrl"/>: the https:// one.</summary>
+    public string? ApiUrl { get; set; }
 
     /// <summary>Live-system kernel and initrd, relative to the boot root.</summary>
     public string Kernel { get; set; } = "ezio/vmlinuz";

@@ -17,9 +17,8 @@ internal static class AdminCommands
         + "[--grow-last-partition yes|no] [--hostname TEMPLATE ({mac} {mac6} {index} {index:2})] [--verify yes|no] [--disk-map order|size|serial:S1,S2]" + TokenUsage;
     public const string StatusUsage = "ezio-server status" + TokenUsage;
     public const string ReleaseUsage = "ezio-server release <MAC> (clears a registration conflict; the machine's next registration gets a new job)" + TokenUsage;
-    private const string TokenUsage = " [--server URL] [--admin-token T | --admin-token-file FILE | --state DIR] [--config FILE]";
-    private static readonly string[] s_clientOptions = ["--server", "--admin-token", "--admin-token-file", "--state", "--config"];
-    private const string DefaultServer = "http://127.0.0.1:8080";
+    private const string TokenUsage = " [--server URL] [--admin-token T | --admin-token-file FILE | --state DIR] [--config FILE] [--server-cert-sha256 HEX]";
+    private static readonly string[] s_clientOptions = ["--server", "--admin-token", "--admin-token-file", .. LocalServer.OptionNames];
 
     public static async Task<int> DeployAsync(string[] args)
     {
@@ -118,8 +117,8 @@ internal static class AdminCommands
 
     private static HttpClient Client(Options cl)
     {
-        var server = cl.Value("--server") ?? Environment.GetEnvironmentVariable("EZIO_SERVER") ?? DefaultServer;
-        var http = new HttpClient { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(30) };
+        var server = LocalServer.Url(cl);
+        var http = new HttpClient(LocalServer.Handler(cl, server)) { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(30) };
         if (Token(cl) is { Length: > 0 } token)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

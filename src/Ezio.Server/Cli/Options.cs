@@ -4,6 +4,7 @@ namespace Ezio.Server.Cli;
 internal sealed class Options
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _all = new(StringComparer.Ordinal);
     private readonly List<string> _positionals = [];
 
     public IReadOnlyList<string> Positionals => _positionals;
@@ -30,23 +31,33 @@ internal sealed class Options
             {
                 throw new UsageException($"unknown option {name}");
             }
+            string value;
             if (eq > 0)
             {
-                options._values[name] = arg[(eq + 1)..];
+                value = arg[(eq + 1)..];
             }
             else if (i + 1 < args.Length)
             {
-                options._values[name] = args[++i];
+                value = args[++i];
             }
             else
             {
                 throw new UsageException($"{name} needs a value");
             }
+            options._values[name] = value;
+            if (!options._all.TryGetValue(name, out var all))
+            {
+                options._all[name] = all = [];
+            }
+            all.Add(value);
         }
         return options;
     }
 
     public string? Value(string name) => _values.GetValueOrDefault(name);
+
+    /// <summary>Every value of a repeatable option, in order (empty when absent).</summary>
+    public IReadOnlyList<string> Values(string name) => _all.TryGetValue(name, out var all) ? all : [];
 
     public int Int(string name, int fallback, int min, int max)
     {

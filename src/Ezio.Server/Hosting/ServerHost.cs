@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Ezio.Deployment.Contracts;
 using Ezio.Server.Api;
 using Ezio.Server.BootFiles;
@@ -26,13 +27,22 @@ internal static class ServerHost
         {
             options.SigningKeyPem = File.ReadAllText(keyFile);
         }
+        var https = HttpsFor(options);
         var tokenSource = AdminToken.Resolve(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.Listen);
+        if (https is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = ApiRoutes.MaxBodyBytes;
             k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            if (https is not null)
+            {
+                k.ConfigureHttpsDefaults(h => h.ServerCertificate = https);
+            }
         });
         builder.Logging.ClearProviders();
         // Per-request ASP.NET logs would drown the journal at thousands of announces per second.
@@ -75,7 +85,17 @@ internal static class ServerHost
         services.AddHostedService(sp => sp.GetRequiredService<OcsmgrdListener>());
 
         var app = builder.Build();
-        LogAdminToken(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ezio.Server.Hosting"), tokenSource, options);
+        var hostingLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ezio.Server.Hosting");
+        LogAdminToken(hostingLogger, tokenSource, options);
+        if (https is not null)
+        {
+            HostingLog.HttpsCertificate(hostingLogger, HttpsCertificate.Fingerprint(https), HttpsCertificate.CertificatePath(options.StateDirectory!));
+            HttpsOnlyApi.Use(app, options.Menus.ApiUrl ?? options.Listen.Split(';').First(u => u.Trim().StartsWith("https://", StringComparison.OrdinalIgnoreCase)).Trim());
+        }
+        else
+        {
+            HostingLog.PlainHttpOnly(hostingLogger);
+        }
         var tracker = app.Services.GetRequiredService<AnnounceTracker>();
         var manager = app.Services.GetRequiredService<DeploymentManager>();
         tracker.Closed += (hash, reason) => manager.OnSwarmClosed(hash.ToString(), reason);
@@ -89,6 +109,20 @@ internal static class ServerHost
         DashboardEndpoints.Map(app);
         MetricsEndpoint.Map(app);
         return app;
+    }
+
+    /// <summary>The certificate for https:// listen URLs (created in the state directory on first start), or null.</summary>
+    private static X509Certificate2? HttpsFor(ServerOptions options)
+    {
+        if (!options.Listen.Split(';').Any(u => u.Trim().StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+        if (options.StateDirectory is not { } state)
+        {
+            throw new InvalidOperationException("an https:// listen URL needs a state directory (--state) for its certificate");
+        }
+        return HttpsCertificate.LoadOrCreate(state);
     }
 
     private static void LogAdminToken(ILogger logger, AdminTokenSource source, ServerOptions options)

@@ -39,6 +39,8 @@ internal static class AgentCommand
           --journal-socket PATH   journald socket (default /run/systemd/journal/socket)
           --progress-seconds S    progress report period (default 2)
           --unreachable-seconds S stop seeding after the server was gone this long (default 30)
+          --server-cert-sha256 H  over https accept only the server certificate with this SHA-256
+          --insecure-tls          over https without a pin accept any certificate (warned about)
           --job-max-age-hours H   refuse a job issued longer ago than this (default 24)
           --job-clock-skew-seconds S  refuse a job issued further ahead of this clock (default 300)
         """;
@@ -49,12 +51,13 @@ internal static class AgentCommand
         ("--after-command", "AfterCommand"), ("--state-dir", "StateDir"), ("--peer-port", "PeerPort"),
         ("--trusted-key", "TrustedKey"), ("--status-tty", "StatusTty"), ("--journal-socket", "JournalSocket"),
         ("--progress-seconds", "ProgressSeconds"), ("--unreachable-seconds", "UnreachableSeconds"),
+        ("--server-cert-sha256", "ServerCertSha256"),
         ("--job-max-age-hours", "JobMaxAgeHours"), ("--job-clock-skew-seconds", "JobClockSkewSeconds"),
     ];
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var cl = CommandLine.Parse(args, [.. s_valueOptions.Select(o => o.Option), "--cmdline-file", "--config"], []);
+        var cl = CommandLine.Parse(args, [.. s_valueOptions.Select(o => o.Option), "--cmdline-file", "--config"], ["--insecure-tls"]);
         if (cl.Help)
         {
             Console.WriteLine(Help);
@@ -79,7 +82,8 @@ internal static class AgentCommand
         builder.Configuration.AddJsonFile(configPath ?? "/etc/ezio/agent.json", optional: true, reloadOnChange: false);
         builder.Configuration.AddInMemoryCollection(s_valueOptions
             .Where(o => cl.Value(o.Option) is not null)
-            .Select(o => new KeyValuePair<string, string?>(o.Key, cl.Value(o.Option))));
+            .Select(o => new KeyValuePair<string, string?>(o.Key, cl.Value(o.Option)))
+            .Concat(cl.Flag("--insecure-tls") ? [new KeyValuePair<string, string?>("InsecureTls", "true")] : []));
 
         var options = new AgentOptions();
         builder.Configuration.Bind(options);

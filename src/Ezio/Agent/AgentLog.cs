@@ -85,4 +85,10 @@ internal static partial class AgentLog
 
     [LoggerMessage(26, LogLevel.Error, "Post-step {Step} failed: {Reason}; the deployment stays done (the boot menu is already flipped)")]
     public static partial void PostStepFailed(ILogger logger, string step, string reason, Exception? exception);
+
+    [LoggerMessage(40, LogLevel.Warning, "Server {Server} is plain HTTP: registration, job and reports travel in clear. Use https with the server's certificate pinned (ServerCertSha256)")]
+    public static partial void PlainHttpServer(ILogger logger, Uri server);
+
+    [LoggerMessage(42, LogLevel.Warning, "Server {Server}: InsecureTls is set, any certificate is accepted (no protection against an impostor)")]
+    public static partial void InsecureTls(ILogger logger, Uri server);
 }

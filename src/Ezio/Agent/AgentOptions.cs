@@ -12,6 +12,12 @@ internal sealed class AgentOptions
     /// <summary>Base URL of ezio-server, e.g. http://10.0.0.1:8080.</summary>
     public string? Server { get; set; }
 
+    /// <summary>SHA-256 fingerprint of the server's HTTPS certificate (ezio-server cert-fingerprint); the only one accepted.</summary>
+    public string? ServerCertSha256 { get; set; }
+
+    /// <summary>Over https without a pin, accept any server certificate (labs that choose it; warned about).</summary>
+    public bool InsecureTls { get; set; }
+
     /// <summary>"auto" or a device path (/dev/disk/by-path/..., /dev/sda, /dev/loop3).</summary>
     public string Disk { get; set; } = "auto";
 

@@ -29,11 +29,11 @@ internal sealed class AgentRig : IAsyncDisposable
     /// pair, and a loop disk of <paramref name="diskSize"/> bytes for the agent.
     /// </summary>
     public async Task<(NetPair Net, TImage Image, ServerProcess Server, LoopDisk Disk)> StartDeploymentAsync<TImage>(
-        Func<string, TImage> createImage, long diskSize, int? rateMbit = null)
+        Func<string, TImage> createImage, long diskSize, int? rateMbit = null, bool https = false)
     {
         _net = NetPair.Create(rateMbit);
         TImage image = createImage(Root);
-        _server = await ServerProcess.StartAsync(Root, _net.HostIp);
+        _server = await ServerProcess.StartAsync(Root, _net.HostIp, https: https);
         _disk = LoopDisk.Create(Root, diskSize);
         return (_net, image, _server, _disk);
     }

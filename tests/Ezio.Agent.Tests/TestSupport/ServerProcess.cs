@@ -25,7 +25,8 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public string Root { get; }
 
-    public HttpClient Http { get; }
+    /// <summary>The API client: plain http, or with <c>https</c> the pinned https URL (the plain listener refuses the API then).</summary>
+    public HttpClient Http { get; private set; }
 
     public string Log
     {
@@ -40,10 +41,18 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public string BootDir => Path.Combine(Root, "boot");
 
-    public static async Task<ServerProcess> StartAsync(string root, string ip, string? signingKey = null)
+    /// <summary>The URL agents use for the API: the https one when started with <c>https</c>, else <see cref="Url"/>.</summary>
+    public string ApiUrl { get; private set; } = "";
+
+    /// <summary>With <c>https</c>: the SHA-256 of the certificate the server made in its state directory.</summary>
+    public string? CertificateSha256 { get; private set; }
+
+    /// <param name="https">Also listen on an https:// URL and send agents there (boot files, torrents, announces stay http).</param>
+    public static async Task<ServerProcess> StartAsync(string root, string ip, string? signingKey = null, bool https = false)
     {
         var port = FreePort(ip);
         var url = $"http://{ip}:{port}";
+        var apiUrl = https ? $"https://{ip}:{FreePort(ip)}" : url;
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { Binaries.ServerDll, "--repo", Path.Combine(root, "repo"), "--listen", url, "--public-url", url,
             "--state", Path.Combine(root, "state"), "--boot-root", Path.Combine(root, "boot"), "--peer-port", FreePort(ip).ToString(),
@@ -51,13 +60,20 @@ internal sealed class ServerProcess : IAsyncDisposable
         {
             info.ArgumentList.Add(a);
         }
+        if (https)
+        {
+            foreach (var a in new[] { "--listen", apiUrl, "--public-api-url", apiUrl })
+            {
+                info.ArgumentList.Add(a);
+            }
+        }
         if (signingKey is not null)
         {
             info.ArgumentList.Add("--signing-key");
             info.ArgumentList.Add(signingKey);
         }
         Directory.CreateDirectory(Path.Combine(root, "boot"));
-        var server = new ServerProcess(Process.Start(info)!, url, root);
+        var server = new ServerProcess(Process.Start(info)!, url, root) { ApiUrl = apiUrl };
         server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
         server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         server._process.BeginOutputReadLine();
@@ -77,6 +93,23 @@ internal sealed class ServerProcess : IAsyncDisposable
                 if (r.IsSuccessStatusCode)
                 {
                     return server;
+                }
+                // With https on, the plain listener answers the API with 403; Kestrel may not have
+                // bound the https URL yet, so the pinned client asks there until it answers too.
+                if (https && server.CertificateSha256 is null && r.StatusCode == HttpStatusCode.Forbidden)
+                {
+                    var pem = File.ReadAllText(Path.Combine(root, "state", "https-cert.pem"));
+                    using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
+                    server.CertificateSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.RawData));
+                    var authorization = server.Http.DefaultRequestHeaders.Authorization;
+                    server.Http.Dispose();
+                    server.Http = new HttpClient(Ezio.Deployment.Signing.CertificatePin.Handler(server.CertificateSha256))
+                    {
+                        BaseAddress = new Uri(apiUrl),
+                        Timeout = TimeSpan.FromSeconds(20),
+                    };
+                    server.Http.DefaultRequestHeaders.Authorization = authorization;
+                    continue;
                 }
             }
             catch (HttpRequestException)

@@ -29,7 +29,7 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
     /// <summary>Signals READY=1 the first time registration succeeds.</summary>
     public Action? OnRegistered { get; set; }
 
-    public ServerClient Server => _server ??= new ServerClient(Options.ServerUri());
+    public ServerClient Server => _server ??= ServerClient.Create(Options, Logger);
 
     public string? MachineId { get; set; }
 

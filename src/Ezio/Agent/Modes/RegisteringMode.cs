@@ -27,9 +27,11 @@ internal sealed class RegisteringMode(bool afterFailure = false) : Mode
         {
             cancellationToken.ThrowIfCancellationRequested();
             var delay = context.Backoff(attempt++);
-            if (string.IsNullOrWhiteSpace(context.Options.Server) || !Uri.TryCreate(context.Options.Server, UriKind.Absolute, out _))
+            if (string.IsNullOrWhiteSpace(context.Options.Server) || !Uri.TryCreate(context.Options.Server, UriKind.Absolute, out _)
+                || ServerClient.TrustProblem(context.Options) is not null)
             {
-                var reason = string.IsNullOrWhiteSpace(context.Options.Server) ? "no ezio.server= given" : $"ezio.server={context.Options.Server} is not a URL";
+                var reason = string.IsNullOrWhiteSpace(context.Options.Server) ? "no ezio.server= given"
+                    : ServerClient.TrustProblem(context.Options) ?? $"ezio.server={context.Options.Server} is not a URL";
                 AgentLog.NoServer(context.Logger, reason, delay.TotalSeconds);
                 Console.Error.WriteLine($"ezio agent: {reason}; set ezio.server=http://HOST:PORT (kernel command line) or \"server\" in /etc/ezio/agent.json");
                 context.Status.SetError($"{reason}: set ezio.server=http://HOST:PORT");

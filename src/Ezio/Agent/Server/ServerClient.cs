@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ezio.Deployment.Contracts;
+using Ezio.Deployment.Signing;
+using Microsoft.Extensions.Logging;
 
 namespace Ezio.Agent.Server;
 
@@ -23,15 +25,60 @@ internal sealed class ServerClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ServerClient(Uri baseAddress, TimeSpan? timeout = null)
+    /// <param name="certificateSha256">Over https: accept only the server certificate with this SHA-256 fingerprint.</param>
+    /// <param name="insecureTls">Over https without a pin: accept any certificate (an explicit choice, see <see cref="TrustProblem"/>).</param>
+    public ServerClient(Uri baseAddress, TimeSpan? timeout = null, string? certificateSha256 = null, bool insecureTls = false)
     {
         BaseAddress = baseAddress;
-        _http = new HttpClient { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(15), MaxResponseContentBufferSize = 64 << 20 };
+        // Without a pin and without insecureTls the system's CA store decides (it never trusts
+        // ezio-server's self-signed certificate, so an unpinned https server is refused).
+        HttpMessageHandler handler = certificateSha256 is not null || insecureTls
+            ? CertificatePin.Handler(certificateSha256)
+            : new SocketsHttpHandler();
+        _http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(15), MaxResponseContentBufferSize = 64 << 20 };
+    }
+
+    /// <summary>The client for the agent's settings; over plain http it warns that reports travel in clear.</summary>
+    public static ServerClient Create(AgentOptions options, ILogger logger)
+    {
+        var uri = options.ServerUri();
+        if (uri.Scheme == Uri.UriSchemeHttp)
+        {
+            AgentLog.PlainHttpServer(logger, uri);
+        }
+        else if (options.InsecureTls && options.ServerCertSha256 is null)
+        {
+            AgentLog.InsecureTls(logger, uri);
+        }
+        return new ServerClient(uri, certificateSha256: CertificatePin.Normalize(options.ServerCertSha256), insecureTls: options.InsecureTls);
+    }
+
+    /// <summary>Why the agent must not talk to its server as configured, or null: https needs a pin (or InsecureTls), and a pin must be a SHA-256.</summary>
+    public static string? TrustProblem(AgentOptions options)
+    {
+        if (options.ServerCertSha256 is { } pin && CertificatePin.Normalize(pin) is null)
+        {
+            return $"ServerCertSha256 '{pin}' is not a SHA-256 fingerprint (64 hex digits)";
+        }
+        if (options.Server?.StartsWith("https://", StringComparison.OrdinalIgnoreCase) == true && options.ServerCertSha256 is null && !options.InsecureTls)
+        {
+            return $"ezio.server={options.Server} is https but the server's certificate is not pinned (ServerCertSha256 in /etc/ezio/agent.json or --server-cert-sha256; InsecureTls to accept any)";
+        }
+        return null;
     }
 
     public Uri BaseAddress { get; }
 
     public Uri AnnounceUri => new(BaseAddress, ApiRoutes.Announce);
+
+    /// <summary>
+    /// The tracker of a job: on the server that serves its torrent. That is plain HTTP when the
+    /// API is https (the tracker speaks to libtorrent and other clients that know no pin).
+    /// </summary>
+    public Uri AnnounceUriFor(Job job) =>
+        Uri.TryCreate(job.TorrentUrl, UriKind.Absolute, out var torrent) && torrent.Scheme is "http" or "https"
+            ? new Uri(torrent, ApiRoutes.Announce)
+            : AnnounceUri;
 
     /// <summary>
     /// The machine's secret from its registration (and job): sent with every call once known,
@@ -88,6 +135,10 @@ internal sealed class ServerClient : IDisposable
         try
         {
             response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
+        {
+            throw new ServerUnavailableException($"cannot reach {BaseAddress}: its certificate is not the pinned one (ServerCertSha256); nothing was sent", e);
         }
         catch (HttpRequestException e)
         {
