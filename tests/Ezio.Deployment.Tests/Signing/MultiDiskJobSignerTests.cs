@@ -37,4 +37,19 @@ public sealed class MultiDiskJobSignerTests
         Assert.False(JobSigner.Verify(swapped, key));
         Assert.False(JobSigner.Verify(signed with { DiskMapping = DiskMapping.Order }, key));
     }
+
+    [Fact]
+    public void Verify_TwoDiskJobWithMachineSecret_SignatureCoversBoth()
+    {
+        using var key = JobSigner.CreateKey();
+        Job signed = JobSigner.Sign(TwoDiskJob() with { Secret = "machine-secret-1" }, key);
+
+        string canonical = System.Text.Encoding.UTF8.GetString(JobSigner.CanonicalBytes(signed));
+        Assert.Contains("\"secret\":\"machine-secret-1\"", canonical);
+        Assert.Contains("\"disks\":[", canonical);
+        Assert.True(JobSigner.Verify(signed, key));
+        Assert.False(JobSigner.Verify(signed with { Secret = "machine-secret-2" }, key));
+        Assert.False(JobSigner.Verify(signed with { Secret = null }, key));
+        Assert.False(JobSigner.Verify(signed with { Disks = [signed.Disks![0]] }, key));
+    }
 }
