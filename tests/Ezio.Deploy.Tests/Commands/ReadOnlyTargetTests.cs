@@ -62,24 +62,6 @@ public sealed class ReadOnlyTargetTests
     }
 
     [DeployFact("ezio,losetup")]
-    public async Task Verify_LoopDevice_ReadsWithODirect()
-    {
-        using var scratch = new TempDirectory();
-        var image = GetOffsetLayoutTests.Image();
-        string torrent = scratch["t.torrent"];
-        await EzioCli.CreateTorrentAsync(image.WriteSlices(scratch.CreateSubdirectory("seed")), torrent, 256 * 1024);
-        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20);
-        image.WriteTo(device);
-
-        var (code, run) = await EzioCli.RunAsync("verify", torrent, device.Path);
-        using (run)
-        {
-            Assert.True(code == 0, run.Output);
-            Assert.DoesNotContain("O_DIRECT", run.Stderr, StringComparison.Ordinal);
-        }
-    }
-
-    [DeployFact("ezio,losetup")]
     public async Task Get_ImageOf512ByteSectorsOnto4KnDevice_RefusedNothingWritten()
     {
         using var scratch = new TempDirectory();
