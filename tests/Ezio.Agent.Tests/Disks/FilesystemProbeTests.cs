@@ -25,6 +25,10 @@ public sealed class FilesystemProbeTests
         fat[510] = 0x55;
         fat[511] = 0xAA;
         Assert.Equal(FilesystemKind.Vfat, FilesystemProbe.Detect(fat));
+        var pv = Head(512, "LABELONE"u8.ToArray());
+        "LVM2 001"u8.CopyTo(pv.AsSpan(512 + 24));
+        Assert.Equal(FilesystemKind.LvmPv, FilesystemProbe.Detect(pv));
+        Assert.Equal(FilesystemKind.Unknown, FilesystemProbe.Detect(Head(512, "LABELONE"u8.ToArray())));
     }
 
     [Fact]

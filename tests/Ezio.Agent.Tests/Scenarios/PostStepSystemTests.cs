@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using Ezio.Agent.Disks;
 using Ezio.Agent.Tests.TestSupport;
@@ -184,5 +185,59 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         Assert.Contains("LOCALBOOT", File.ReadAllText(Path.Combine(server.BootDir, "pxelinux.cfg", "01-" + MacAddress.WithDashes(mac))));
     }
 
+    [SystemFact]
+    public async Task Agent_GrowOnLvmPhysicalVolume_PvresizeFillsThePartitionVgGainsFreeExtentsLvKeepsItsSize()
+    {
+        await using var rig = new AgentRig();
+        // Partition 1 of a 16 MiB GPT image (sectors 2048 to the last usable one) holds a PV, VG "vgpv"
+        // with 1 MiB extents and a 4 MiB LV, written by lvm2 as metadata only (no activation).
+        const long imagePartitionBytes = (16 * MiB / 512 - 33 - 2048) * 512;
+        var (net, _, server, disk) = await rig.StartDeploymentAsync(root => ImageRepo.Create(root, "lvm", 16 * MiB, data =>
+        {
+            var pv = Shell.Run("losetup", "--find", "--show", "--offset", MiB.ToString(CultureInfo.InvariantCulture),
+                "--sizelimit", imagePartitionBytes.ToString(CultureInfo.InvariantCulture), data);
+            try
+            {
+                Lvm(pv, "pvcreate", "-y", pv);
+                Lvm(pv, "vgcreate", "-s", "1m", "vgpv", pv);
+                Lvm(pv, "lvcreate", "-an", "-Zn", "-L", "4m", "-n", "keep", "vgpv");
+            }
+            finally
+            {
+                Shell.Run("losetup", "-d", pv);
+            }
+        }), 64 * MiB);
+        const string mac = "02:00:00:00:70:01";
+        await server.DeployAsync(new CreateDeploymentRequest("lvm", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10), GrowLastPartition: true));
+
+        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+        output.WriteLine(agent.Output);
+        Assert.Contains("Post-step grow-last-partition done: partition 1 grown", agent.Output);
+        Assert.Contains("LVM physical volume grown with pvresize; its logical volumes keep their sizes", agent.Output);
+
+        var part = ReadTable(disk).Partitions.Single();
+        Assert.Equal((2048L, 64 * MiB / 512 - 34), (part.Start, part.End));
+        using var pv = PartitionLoop.Open(disk.Path, part);
+        // The PV spans the whole partition: every whole extent after pe_start; the VG's new
+        // extents are free, the LV kept its 4 MiB.
+        var peStart = LvmBytes(pv.Path, "pvs", "pe_start", pv.Path);
+        Assert.Equal(part.Size * 512, LvmBytes(pv.Path, "pvs", "dev_size", pv.Path));
+        Assert.Equal((part.Size * 512 - peStart) / MiB * MiB, LvmBytes(pv.Path, "pvs", "pv_size", pv.Path));
+        Assert.True(LvmBytes(pv.Path, "pvs", "pv_size", pv.Path) > imagePartitionBytes, "the PV did not grow");
+        Assert.Equal((part.Size * 512 - peStart) / MiB - 4, LvmBytes(pv.Path, "vgs", "vg_free_count", "vgpv"));
+        Assert.Equal(4 * MiB, LvmBytes(pv.Path, "lvs", "lv_size", "vgpv/keep"));
+    }
+
     private static PartitionTable ReadTable(LoopDisk disk) => PartitionTable.ParseSfdiskJson(Shell.Run("sfdisk", "--json", disk.Path));
+
+    /// <summary>The real lvm2 tools seeing <paramref name="device"/> only, from its on-disk metadata (no device-mapper, no udev).</summary>
+    private static string Lvm(string device, string command, params string[] arguments) =>
+        Shell.Run("sh", ["-c", "e=$(mktemp); LVM_SUPPRESS_FD_WARNINGS=1 \"$0\" \"$@\" 2>\"$e\"; r=$?; [ $r -eq 0 ] || cat \"$e\"; rm -f \"$e\"; exit $r",
+            command, "--config",
+            $"devices {{ filter = [ \"a|^{device}$|\", \"r|.*|\" ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }} " +
+            "activation { udev_sync = 0 udev_rules = 0 } global { activation = 0 }", .. arguments]);
+
+    private static long LvmBytes(string device, string command, string field, params string[] arguments) =>
+        long.Parse(Lvm(device, command, ["--noheadings", "--units", "b", "--nosuffix", "-o", field, .. arguments]).Trim(), CultureInfo.InvariantCulture);
 }

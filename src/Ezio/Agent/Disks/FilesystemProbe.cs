@@ -12,6 +12,7 @@ internal enum FilesystemKind
     Ntfs,
     Vfat,
     Swap,
+    LvmPv,
 }
 
 /// <summary>
@@ -24,6 +25,7 @@ internal enum FilesystemKind
 ///   ntfs      "NTFS    " at 3
 ///   vfat      "FAT32   " at 82, "FAT12   "/"FAT16   " at 54, plus 0x55AA at 510
 ///   swap      "SWAPSPACE2" at page end (4096 - 10)
+///   LVM2 PV   "LABELONE" at 0 and "LVM2 001" at 24 of one of the first four 512-byte sectors
 /// </code>
 /// </summary>
 internal static class FilesystemProbe
@@ -56,6 +58,14 @@ internal static class FilesystemProbe
         if (head.Length >= 4096 && head.Slice(4096 - 10, 10).SequenceEqual("SWAPSPACE2"u8))
         {
             return FilesystemKind.Swap;
+        }
+        for (var sector = 0; sector < 4 && head.Length >= (sector + 1) * 512; sector++)
+        {
+            var label = head.Slice(sector * 512, 512);
+            if (label[..8].SequenceEqual("LABELONE"u8) && label.Slice(24, 8).SequenceEqual("LVM2 001"u8))
+            {
+                return FilesystemKind.LvmPv;
+            }
         }
         return FilesystemKind.Unknown;
     }

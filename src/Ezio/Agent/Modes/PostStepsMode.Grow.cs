@@ -8,7 +8,8 @@ internal sealed partial class PostStepsMode
     /// <summary>
     /// Grows the partition that ends last to the end of the disk with <c>sfdisk -N</c> (type,
     /// UUID and attributes stay), then its filesystem: ext2/3/4 with e2fsck + resize2fs, NTFS
-    /// with ntfsresize, XFS and btrfs mounted with their own tools when installed. Any other
+    /// with ntfsresize, XFS and btrfs mounted with their own tools when installed, an LVM2
+    /// physical volume with pvresize (its logical volumes keep their sizes). Any other
     /// filesystem keeps its size inside the larger partition. A GPT's backup header was moved
     /// to the real end before seeding (<see cref="VerifyingMode"/>), so "lastlba" is the real limit.
     /// </summary>
@@ -38,7 +39,7 @@ internal sealed partial class PostStepsMode
         var sectorSize = table.SectorSize;
         var partitionText = $"partition {grown.Number} grown from {Mib(target.OldSize * sectorSize)} to {Mib(grown.Size * sectorSize)}";
         var kind = FilesystemProbe.Detect(disk.Path, grown.Start * sectorSize, grown.Size * sectorSize);
-        if (kind is not (FilesystemKind.Ext or FilesystemKind.Ntfs or FilesystemKind.Xfs or FilesystemKind.Btrfs))
+        if (kind is not (FilesystemKind.Ext or FilesystemKind.Ntfs or FilesystemKind.Xfs or FilesystemKind.Btrfs or FilesystemKind.LvmPv))
         {
             return new StepOutcome(true, $"{partitionText}; filesystem {kind.ToString().ToLowerInvariant()} is not one this agent grows: it keeps its size");
         }
@@ -69,6 +70,8 @@ internal sealed partial class PostStepsMode
                 return await GrowMountedAsync(device, "xfs_growfs", dir => [dir], cancellationToken).ConfigureAwait(false);
             case FilesystemKind.Btrfs:
                 return await GrowMountedAsync(device, "btrfs", dir => ["filesystem", "resize", "max", dir], cancellationToken).ConfigureAwait(false);
+            case FilesystemKind.LvmPv:
+                return await GrowPhysicalVolumeAsync(device, cancellationToken).ConfigureAwait(false);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a filesystem the grow step handles");
         }
@@ -85,6 +88,24 @@ internal sealed partial class PostStepsMode
             { ExitCode: 127 } => $"{tool} is not installed: the filesystem keeps its size",
             { Ok: true } => $"filesystem grown with {tool}",
             { } r => throw new InvalidOperationException($"{tool} failed (exit {r.ExitCode}): {r.Output}"),
+        };
+    }
+
+    /// <summary>
+    /// Grows the PV's metadata to the partition: the VG gains free extents, no LV is extended
+    /// (which one gets the room is the admin's choice). lvm2 sees this one device only, through
+    /// the metadata on disk: no device-mapper, udev, devices file or activation are involved.
+    /// </summary>
+    private static async Task<string> GrowPhysicalVolumeAsync(string device, CancellationToken cancellationToken)
+    {
+        var config = $"devices {{ filter = [ \"a|^{device}$|\", \"r|.*|\" ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }} "
+            + "activation { udev_sync = 0 udev_rules = 0 } global { activation = 0 }";
+        var result = await CommandRunner.RunAsync("pvresize", ["--config", config, device], null, TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
+        return result switch
+        {
+            { ExitCode: 127 } => "pvresize is not installed: the LVM physical volume keeps its size",
+            { Ok: true } => "LVM physical volume grown with pvresize; its logical volumes keep their sizes (the volume group's new free extents are left to lvextend)",
+            { } r => throw new InvalidOperationException($"pvresize {device} failed (exit {r.ExitCode}): {r.Output}"),
         };
     }
 
