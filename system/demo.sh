@@ -334,7 +334,6 @@ create_deployment "$total"
 echo "demo: deployment $deployment: $image to ${total} machines (${MAC[1]} .. ${MAC[total]})"
 
 # ---- 4. The machines: the real agent, each with its own disk ----
-t0=$(lan_now)
 for ((i = 1; i <= total; i++)); do
     start_agent "$i" "$LAN_DIR/agent-m$i"
 done
@@ -380,7 +379,7 @@ refused_ok=0
 for ((i = 1; i <= total; i++)); do
     disk=$(lan_disk "$i")
     counters=$(lan_exec "m$i" nft -j list counters table ip ezio_demo 2>/dev/null)
-    read -r FROM_SRV[i] FROM_ALL[i] < <("$py" -c 'import json,sys
+    read -r "FROM_SRV[i]" "FROM_ALL[i]" < <("$py" -c 'import json,sys
 c = {x["counter"]["name"]: x["counter"]["bytes"] for x in json.load(sys.stdin)["nftables"] if "counter" in x}
 print(c.get("from_server", 0), c.get("from_all", 0))' <<<"$counters" 2>/dev/null || echo "0 0")
     TIME[i]=$("$py" -c 'import json,sys; s = json.load(open(sys.argv[1]))[sys.argv[2]]["seconds"]; print("-" if s is None else s)' "$LAN_DIR/results.json" "m$i" 2>/dev/null || echo -)

@@ -296,13 +296,15 @@ elif [[ -n $server_bin ]]; then
 fi
 
 # The QEMU command line of VM $1 (tap$1, its own disk, serial log and UEFI variables).
+# qemu takes comma-separated sub-options (file=...,format=raw): the commas are not array separators.
+# shellcheck disable=SC2054
 qemu_for() {
     local v=$1 vm_mac=${macs[$1]} disk serial mem=2048
     disk=$work/$(vm_file disk.img "$v")
     serial=$work/$(vm_file serial.log "$v")
     ((vms > 1)) && mem=1024
     truncate -s 2G "$disk"
-    qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -smp 2 -m $mem
+    qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -smp 2 -m "$mem"
           -display none -monitor none -serial "file:$serial"
           -netdev "tap,id=n0,ifname=tap$v,script=no,downscript=no")
     if [[ $deploy -eq 0 ]]; then
@@ -337,7 +339,6 @@ for ((v = 0; v < vms; v++)); do
     qemu_pids+=($!)
     pids+=($!)
 done
-qemu_pid=${qemu_pids[0]}
 
 elapsed() { awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - s }'; }
 declare -A seen=()
