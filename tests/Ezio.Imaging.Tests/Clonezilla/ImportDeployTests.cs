@@ -120,7 +120,6 @@ public sealed class ImportDeployTests
     {
         int port = EzioBinary.FreePort();
         using SeedProcess seed = EzioBinary.Seed(torrent, imageDir, port);
-        Thread.Sleep(1500);
         EzioBinary.Run("get", torrent, target, "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
     }
 }

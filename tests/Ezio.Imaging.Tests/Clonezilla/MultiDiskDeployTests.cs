@@ -43,7 +43,6 @@ public sealed class MultiDiskDeployTests
             int port = EzioBinary.FreePort();
             using (SeedProcess seed = EzioBinary.Seed(torrent, imageDir, port))
             {
-                Thread.Sleep(1500);
                 EzioBinary.Run("get", torrent, a.Path, b.Path, "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
             }
             Assert.StartsWith($"{manifest.PieceCount} good, 0 bad", EzioBinary.Run("verify", torrent, a.Path, b.Path));

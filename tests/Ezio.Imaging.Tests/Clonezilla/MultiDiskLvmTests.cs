@@ -111,24 +111,7 @@ public sealed class MultiDiskLvmTests
         Assert.Equal(["vgtest/root", "vgtest/data"], pv.LogicalVolumes!.Select(l => l.Name));
         Assert.All(pv.LogicalVolumes!, lv => Assert.True(lv.UsedBytes > 0, $"{lv.Name} carries no bytes"));
 
-        string[] files = [temp.File("a.img"), temp.File("b.img")];
-        for (int k = 0; k < 2; k++)
-        {
-            using (var f = File.Create(files[k]))
-            {
-                f.SetLength(manifest.Disks[k].DiskSize);
-            }
-            string table = temp.File($"table{k}.sfdisk");
-            File.WriteAllText(table, TestDisk.Anonymous(manifest.Disks[k].PartitionTable.Sfdisk));
-            Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", files[k]], stdoutFile: null, stdinFile: table);
-        }
-        string torrent = Path.Combine(imageDir, manifest.Torrent);
-        int port = EzioBinary.FreePort();
-        using (SeedProcess seed = EzioBinary.Seed(torrent, imageDir, port))
-        {
-            Thread.Sleep(1500);
-            EzioBinary.Run("get", torrent, files[0], files[1], "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
-        }
+        string[] files = DeployOntoTwoFiles(temp, imageDir, manifest);
 
         long pvStart = pv.Start * 512;
         using (var pvLoop = Loop.Attach(files[1], pvStart, pv.Size * 512))
@@ -211,24 +194,7 @@ public sealed class MultiDiskLvmTests
         Assert.Equal("lvm", pv1.Content);
         Assert.NotEmpty(pv1.LogicalVolumes!);
 
-        string[] files = [temp.File("a.img"), temp.File("b.img")];
-        for (int k = 0; k < 2; k++)
-        {
-            using (var f = File.Create(files[k]))
-            {
-                f.SetLength(manifest.Disks[k].DiskSize);
-            }
-            string table = temp.File($"table{k}.sfdisk");
-            File.WriteAllText(table, TestDisk.Anonymous(manifest.Disks[k].PartitionTable.Sfdisk));
-            Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", files[k]], stdoutFile: null, stdinFile: table);
-        }
-        string torrent = Path.Combine(imageDir, manifest.Torrent);
-        int port = EzioBinary.FreePort();
-        using (SeedProcess seed = EzioBinary.Seed(torrent, imageDir, port))
-        {
-            Thread.Sleep(1500);
-            EzioBinary.Run("get", torrent, files[0], files[1], "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
-        }
+        string[] files = DeployOntoTwoFiles(temp, imageDir, manifest);
 
         using var loop0 = Loop.Attach(files[0], pv0.Start * 512, pv0.Size * 512);
         using var loop1 = Loop.Attach(files[1], pv1.Start * 512, pv1.Size * 512);
@@ -259,5 +225,29 @@ public sealed class MultiDiskLvmTests
             Shell.Run("e2fsck", "-fn", lvLoop.Path);
             FileChecksums.AssertMounted(sums, $"vgmulti-{lv.Key}", lvLoop.Path, temp.File("mnt"), "ro,noload");
         }
+    }
+
+    /// <summary>Two image files of the image's disk sizes with their tables, filled by `ezio get` from `ezio seed`.</summary>
+    private static string[] DeployOntoTwoFiles(TempDirectory temp, string imageDir, ImageManifest manifest)
+    {
+        Assert.NotNull(manifest.Disks);
+        string[] files = [temp.File("a.img"), temp.File("b.img")];
+        for (int k = 0; k < 2; k++)
+        {
+            using (var f = File.Create(files[k]))
+            {
+                f.SetLength(manifest.Disks[k].DiskSize);
+            }
+            string table = temp.File($"table{k}.sfdisk");
+            File.WriteAllText(table, TestDisk.Anonymous(manifest.Disks[k].PartitionTable.Sfdisk));
+            Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", files[k]], stdoutFile: null, stdinFile: table);
+        }
+        string torrent = Path.Combine(imageDir, manifest.Torrent);
+        int port = EzioBinary.FreePort();
+        using (SeedProcess seed = EzioBinary.Seed(torrent, imageDir, port))
+        {
+            EzioBinary.Run("get", torrent, files[0], files[1], "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
+        }
+        return files;
     }
 }

@@ -33,7 +33,7 @@ internal static class EzioBinary
 
     public static int FreePort() => global::Ezio.TestKit.Net.FreePort.Next();
 
-    /// <summary>Starts `ezio seed` in the background; dispose stops it by its PID.</summary>
+    /// <summary>Starts `ezio seed` in the background and returns once it accepts on <paramref name="port"/>; dispose stops it by its PID.</summary>
     public static SeedProcess Seed(string torrent, string source, int port)
     {
         var info = new ProcessStartInfo(Path) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -41,7 +41,17 @@ internal static class EzioBinary
         {
             info.ArgumentList.Add(a);
         }
-        return new SeedProcess(Process.Start(info)!);
+        var seed = new SeedProcess(Process.Start(info)!);
+        try
+        {
+            global::Ezio.TestKit.Net.FreePort.WaitForListenerAsync(port, TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
+        }
+        catch (TimeoutException e)
+        {
+            seed.Dispose();
+            throw new TimeoutException($"{e.Message}\n{seed.Errors}", e);
+        }
+        return seed;
     }
 }
 
