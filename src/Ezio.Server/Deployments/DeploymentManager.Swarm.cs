@@ -17,12 +17,20 @@ internal sealed partial class DeploymentManager
         }
         lock (_lock)
         {
-            foreach (var machine in _machines.Values)
+            // Per announce: walk the machines of this image's open deployments, not every machine known.
+            foreach (var deployment in _state.Deployments)
             {
-                if (machine.Ip is { } ip && IPAddress.TryParse(ip, out var recorded) && recorded.Equals(address)
-                    && _state.Deployments.Any(d => d.IsOpen && d.InfoHash == infoHash && d.Machines.Contains(machine.Mac)))
+                if (!deployment.IsOpen || deployment.InfoHash != infoHash)
                 {
-                    return true;
+                    continue;
+                }
+                foreach (var mac in deployment.Machines)
+                {
+                    if (_machines.TryGetValue(mac, out var machine) && machine.Ip is { } ip
+                        && IPAddress.TryParse(ip, out var recorded) && recorded.Equals(address))
+                    {
+                        return true;
+                    }
                 }
             }
         }
