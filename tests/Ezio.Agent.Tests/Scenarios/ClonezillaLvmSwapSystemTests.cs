@@ -33,12 +33,12 @@ public sealed class ClonezillaLvmSwapSystemTests
             using (var pvLoop = Loop.Attach(disk.Path, pv.Start * 512, pv.Size * 512))
             {
                 // lvm2 finds PV, VG and both LVs in the bytes the agent wrote.
-                Assert.Contains("Vgtest-Pv00-0000-0000-0000-0000-000001", Lvm(pvLoop.Path, "pvs", "--noheadings", "-o", "vg_name,pv_uuid"));
-                Assert.Matches(new Regex(@"^\s*vgtest\s+2\s*$", RegexOptions.Multiline), Lvm(pvLoop.Path, "vgs", "--noheadings", "-o", "vg_name,lv_count"));
-                Assert.Equal(["data", "root"], Lvm(pvLoop.Path, "lvs", "--noheadings", "-o", "lv_name", "vgtest").Split('\n').Select(l => l.Trim()).Order());
-                var peStart = LvmBytes(pvLoop.Path, "pvs", "pe_start", pvLoop.Path);
-                var extent = LvmBytes(pvLoop.Path, "vgs", "vg_extent_size", "vgtest");
-                var segments = Lvm(pvLoop.Path, "lvs", "--noheadings", "--separator", ";", "-o", "lv_name,seg_pe_ranges", "--sort", "lv_name,seg_start_pe", "vgtest")
+                Assert.Contains("Vgtest-Pv00-0000-0000-0000-0000-000001", LvmTools.Run(pvLoop.Path, "pvs", "--noheadings", "-o", "vg_name,pv_uuid"));
+                Assert.Matches(new Regex(@"^\s*vgtest\s+2\s*$", RegexOptions.Multiline), LvmTools.Run(pvLoop.Path, "vgs", "--noheadings", "-o", "vg_name,lv_count"));
+                Assert.Equal(["data", "root"], LvmTools.Run(pvLoop.Path, "lvs", "--noheadings", "-o", "lv_name", "vgtest").Split('\n').Select(l => l.Trim()).Order());
+                var peStart = LvmTools.Bytes(pvLoop.Path, "pvs", "pe_start", pvLoop.Path);
+                var extent = LvmTools.Bytes(pvLoop.Path, "vgs", "vg_extent_size", "vgtest");
+                var segments = LvmTools.Run(pvLoop.Path, "lvs", "--noheadings", "--separator", ";", "-o", "lv_name,seg_pe_ranges", "--sort", "lv_name,seg_start_pe", "vgtest")
                     .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(r => r.Trim().Split(';')).ToList();
                 Assert.Equal(["data", "root"], segments.Select(s => s[0]));
                 foreach (var segment in segments)
@@ -59,8 +59,8 @@ public sealed class ClonezillaLvmSwapSystemTests
                 }
 
                 // As on a machine that already has a vgtest: the deployed PV takes a new VG name and UUIDs.
-                Lvm(pvLoop.Path, "vgimportclone", "--basevgname", "vgclone", pvLoop.Path);
-                Assert.Matches(new Regex(@"^\s*vgclone\s+2\s*$", RegexOptions.Multiline), Lvm(pvLoop.Path, "vgs", "--noheadings", "-o", "vg_name,lv_count"));
+                LvmTools.Run(pvLoop.Path, "vgimportclone", "--basevgname", "vgclone", pvLoop.Path);
+                Assert.Matches(new Regex(@"^\s*vgclone\s+2\s*$", RegexOptions.Multiline), LvmTools.Run(pvLoop.Path, "vgs", "--noheadings", "-o", "vg_name,lv_count"));
             }
 
             var boot = table.Partitions.Single(p => p.Number == 2);
@@ -127,20 +127,6 @@ public sealed class ClonezillaLvmSwapSystemTests
         Assert.Equal(DeployPhase.Done, (await server.MachineAsync(mac))!.Phase);
         return PartitionTable.ParseSfdiskJson(Shell.Run("sfdisk", "--json", disk.Path));
     }
-
-    /// <summary>
-    /// The real lvm2 tools seeing <paramref name="device"/> only, never device-mapper or udev
-    /// (the machine has neither): all they report comes from the on-disk label and metadata.
-    /// Their report only: stderr (warnings about the missing device-mapper) is shown when they fail.
-    /// </summary>
-    private static string Lvm(string device, string command, params string[] arguments) =>
-        Shell.Run("sh", ["-c", "e=$(mktemp); LVM_SUPPRESS_FD_WARNINGS=1 \"$0\" \"$@\" 2>\"$e\"; r=$?; [ $r -eq 0 ] || cat \"$e\"; rm -f \"$e\"; exit $r",
-            command, "--config",
-            $"devices {{ filter = [ \"a|^{device}$|\", \"r|.*|\" ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }} " +
-            "activation { udev_sync = 0 udev_rules = 0 } global { activation = 0 }", .. arguments]);
-
-    private static long LvmBytes(string device, string command, string field, params string[] arguments) =>
-        long.Parse(Lvm(device, command, ["--noheadings", "--units", "b", "--nosuffix", "-o", field, .. arguments]).Trim(), CultureInfo.InvariantCulture);
 
     /// <summary>Mounts <paramref name="device"/> read-only and compares every file the fixture lists under <paramref name="prefix"/>.</summary>
     private static void AssertFiles(string sums, string prefix, string device, string mountPoint, string options)

@@ -198,9 +198,9 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
                 "--sizelimit", imagePartitionBytes.ToString(CultureInfo.InvariantCulture), data);
             try
             {
-                Lvm(pv, "pvcreate", "-y", pv);
-                Lvm(pv, "vgcreate", "-s", "1m", "vgpv", pv);
-                Lvm(pv, "lvcreate", "-an", "-Zn", "-L", "4m", "-n", "keep", "vgpv");
+                LvmTools.Run(pv, "pvcreate", "-y", pv);
+                LvmTools.Run(pv, "vgcreate", "-s", "1m", "vgpv", pv);
+                LvmTools.Run(pv, "lvcreate", "-an", "-Zn", "-L", "4m", "-n", "keep", "vgpv");
             }
             finally
             {
@@ -221,23 +221,13 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         using var pv = PartitionLoop.Open(disk.Path, part);
         // The PV spans the whole partition: every whole extent after pe_start; the VG's new
         // extents are free, the LV kept its 4 MiB.
-        var peStart = LvmBytes(pv.Path, "pvs", "pe_start", pv.Path);
-        Assert.Equal(part.Size * 512, LvmBytes(pv.Path, "pvs", "dev_size", pv.Path));
-        Assert.Equal((part.Size * 512 - peStart) / MiB * MiB, LvmBytes(pv.Path, "pvs", "pv_size", pv.Path));
-        Assert.True(LvmBytes(pv.Path, "pvs", "pv_size", pv.Path) > imagePartitionBytes, "the PV did not grow");
-        Assert.Equal((part.Size * 512 - peStart) / MiB - 4, LvmBytes(pv.Path, "vgs", "vg_free_count", "vgpv"));
-        Assert.Equal(4 * MiB, LvmBytes(pv.Path, "lvs", "lv_size", "vgpv/keep"));
+        var peStart = LvmTools.Bytes(pv.Path, "pvs", "pe_start", pv.Path);
+        Assert.Equal(part.Size * 512, LvmTools.Bytes(pv.Path, "pvs", "dev_size", pv.Path));
+        Assert.Equal((part.Size * 512 - peStart) / MiB * MiB, LvmTools.Bytes(pv.Path, "pvs", "pv_size", pv.Path));
+        Assert.True(LvmTools.Bytes(pv.Path, "pvs", "pv_size", pv.Path) > imagePartitionBytes, "the PV did not grow");
+        Assert.Equal((part.Size * 512 - peStart) / MiB - 4, LvmTools.Bytes(pv.Path, "vgs", "vg_free_count", "vgpv"));
+        Assert.Equal(4 * MiB, LvmTools.Bytes(pv.Path, "lvs", "lv_size", "vgpv/keep"));
     }
 
     private static PartitionTable ReadTable(LoopDisk disk) => PartitionTable.ParseSfdiskJson(Shell.Run("sfdisk", "--json", disk.Path));
-
-    /// <summary>The real lvm2 tools seeing <paramref name="device"/> only, from its on-disk metadata (no device-mapper, no udev).</summary>
-    private static string Lvm(string device, string command, params string[] arguments) =>
-        Shell.Run("sh", ["-c", "e=$(mktemp); LVM_SUPPRESS_FD_WARNINGS=1 \"$0\" \"$@\" 2>\"$e\"; r=$?; [ $r -eq 0 ] || cat \"$e\"; rm -f \"$e\"; exit $r",
-            command, "--config",
-            $"devices {{ filter = [ \"a|^{device}$|\", \"r|.*|\" ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }} " +
-            "activation { udev_sync = 0 udev_rules = 0 } global { activation = 0 }", .. arguments]);
-
-    private static long LvmBytes(string device, string command, string field, params string[] arguments) =>
-        long.Parse(Lvm(device, command, ["--noheadings", "--units", "b", "--nosuffix", "-o", field, .. arguments]).Trim(), CultureInfo.InvariantCulture);
 }
