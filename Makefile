@@ -113,7 +113,9 @@ boot-root:
 # The whole loop with the real ezio-server: netboot, agent deploys a small bootable disk,
 # menu flip, reboot, the deployed disk boots (E2E_DEPLOY=0: stop once the agent runs).
 # E2E_VARIANT=live|initrd, E2E_FIRMWARE=bios|uefi, E2E_LOADER=ipxe|grub|pxelinux (grub: UEFI, pxelinux: BIOS).
-e2e-vm: $(if $(wildcard $(OUT)/ezio),,publish)
+# E2E_VARIANT=initrd builds the agent initrd first when it is missing (as ezio is published).
+e2e-vm: $(if $(wildcard $(OUT)/ezio),,publish) \
+	$(if $(filter initrd,$(E2E_VARIANT)),$(if $(and $(wildcard $(INITRD_AGENT_OUT)/vmlinuz),$(wildcard $(INITRD_AGENT_OUT)/initrd.img)),,initrd-agent))
 	$(DOTNET) build src/Ezio.Server -c $(CONFIG) --nologo -v q
 	EZIO_BIN=$(abspath $(OUT))/ezio EZIO_SERVER_BIN=$(abspath $(SERVER_BIN)) \
 	LIVE_OUT=$(abspath $(LIVE_OUT)) INITRD_AGENT_OUT=$(abspath $(INITRD_AGENT_OUT)) \

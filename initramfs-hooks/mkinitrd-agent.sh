@@ -94,7 +94,9 @@ done
 # The agent, the libraries it links, and those .NET loads at run time.
 copy_with_libs "$ezio_bin" /usr/local/bin/ezio
 for lib in libssl.so.3 libcrypto.so.3 libzstd.so.1 libz.so.1 libgcc_s.so.1; do
-    path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')
+    # awk reads ldconfig's whole output (no early exit): under pipefail an early exit would
+    # kill ldconfig with SIGPIPE at random and abort the build.
+    path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ && path == "" {path = $NF} END {print path}')
     [[ -n $path ]] || { log "warning: $lib not found on this machine"; continue; }
     copy_with_libs "$path"
 done
@@ -125,14 +127,16 @@ kver=""
 if [[ $kernel != none ]]; then
     mkdir -p "$cache"
     if [[ $kernel == auto ]]; then
-        pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+        pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ && pkg == "" {pkg = $2} END {print pkg}')
         [[ -n $pkg ]] || die "apt-cache knows no linux-image-amd64 (apt-get update?)"
-        deb=$(ls "$cache/${pkg}"_*.deb 2>/dev/null | head -n1 || true)
-        if [[ -z $deb ]]; then
+        debs=("$cache/${pkg}"_*.deb)
+        if [[ ! -f ${debs[0]} ]]; then
             log "apt-get download $pkg"
             (cd "$cache" && apt-get download "$pkg" >/dev/null)
-            deb=$(ls "$cache/${pkg}"_*.deb | head -n1)
+            debs=("$cache/${pkg}"_*.deb)
+            [[ -f ${debs[0]} ]] || die "apt-get download $pkg left no package in $cache"
         fi
+        deb=${debs[0]}
     else
         deb=$kernel
     fi
@@ -141,8 +145,9 @@ if [[ $kernel != none ]]; then
         dpkg-deb -x "$deb" "$kroot.tmp"
         mv "$kroot.tmp" "$kroot"
     fi
-    kver=$(ls "$kroot/lib/modules" | head -n1)
-    [[ -n $kver ]] || die "no modules in $deb"
+    kvers=("$kroot"/lib/modules/*)
+    [[ -d ${kvers[0]} ]] || die "no modules in $deb"
+    kver=${kvers[0]##*/}
     # The package ships no modules.dep (its postinst makes it).
     [[ -s $kroot/lib/modules/$kver/modules.dep ]] || depmod -b "$kroot" "$kver"
     # NIC, disk and the few helpers they pull in; dependencies resolved by modprobe.

@@ -458,7 +458,7 @@ if [[ $deploy -eq 1 ]]; then
             echo "e2e-vm: vm$v: the disk does not hold the image"
             result=1
         fi
-        grep -aoE 'EZIO-DEPLOYED-OK platform=[a-z]+' "$serial" | head -n 1 || true
+        grep -m 1 -aoE 'EZIO-DEPLOYED-OK platform=[a-z]+' "$serial" || true
         if [[ $result -eq 0 ]] && ! grep -aq "EZIO-DEPLOYED-OK platform=$want" "$serial"; then
             echo "e2e-vm: vm$v: the deployed disk booted, but not through $firmware"
             result=1

@@ -91,5 +91,7 @@ mtool mcopy -i "$out@@$((esp_lba * 512))" "$tmp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64
 head -c $(((size_mib - 5) * 1048576)) /dev/urandom >"$tmp/payload.bin"
 mtool mcopy -i "$out@@$((esp_lba * 512))" "$tmp/payload.bin" ::/payload.bin
 
-sgdisk -v "$out" | grep -q 'No problems found' || { sgdisk -v "$out" >&2; exit 1; }
+# The whole report first: grep -q on the pipe would stop reading at the match (SIGPIPE, pipefail).
+verify=$(sgdisk -v "$out") || true
+[[ $verify == *'No problems found'* ]] || { printf '%s\n' "$verify" >&2; exit 1; }
 echo "$out: ${size_mib} MiB GPT, core.img $core_bytes bytes at LBA $core_lba, ESP $((esp_sectors / 2048)) MiB at LBA $esp_lba"
