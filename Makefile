@@ -85,7 +85,7 @@ BOOT_ROOT ?= $(OUT)/boot
 SERVER_URL ?= http://10.0.0.1:8080
 E2E_VARIANT ?= live
 E2E_FIRMWARE ?= bios
-E2E_LOADER ?= ipxe
+E2E_LOADER ?=
 E2E_DEPLOY ?= 1
 SERVER_BIN ?= src/Ezio.Server/bin/$(CONFIG)/net10.0/ezio-server
 boot_ezio_dep = $(if $(filter $(OUT)/ezio,$(IMAGE_EZIO)),publish)
@@ -112,12 +112,15 @@ boot-root:
 # Manual VM proof (root, QEMU TCG, private network namespace); not part of `make test`.
 # The whole loop with the real ezio-server: netboot, agent deploys a small bootable disk,
 # menu flip, reboot, the deployed disk boots (E2E_DEPLOY=0: stop once the agent runs).
-# E2E_VARIANT=live|initrd, E2E_FIRMWARE=bios|uefi, E2E_LOADER=ipxe|grub|pxelinux (grub: UEFI, pxelinux: BIOS).
+# E2E_VARIANT=live|initrd, E2E_FIRMWARE=bios|uefi|uefi-secureboot,
+# E2E_LOADER=ipxe|grub|pxelinux|shim|httpboot (default ipxe; shim under uefi-secureboot;
+# grub, shim, httpboot: UEFI; pxelinux: BIOS). uefi-secureboot with ipxe or grub (unsigned)
+# is the negative test: it passes when the firmware refuses the loader.
 # E2E_VARIANT=initrd builds the agent initrd first when it is missing (as ezio is published).
 e2e-vm: $(if $(wildcard $(OUT)/ezio),,publish) \
 	$(if $(filter initrd,$(E2E_VARIANT)),$(if $(and $(wildcard $(INITRD_AGENT_OUT)/vmlinuz),$(wildcard $(INITRD_AGENT_OUT)/initrd.img)),,initrd-agent))
 	$(DOTNET) build src/Ezio.Server -c $(CONFIG) --nologo -v q
 	EZIO_BIN=$(abspath $(OUT))/ezio EZIO_SERVER_BIN=$(abspath $(SERVER_BIN)) \
 	LIVE_OUT=$(abspath $(LIVE_OUT)) INITRD_AGENT_OUT=$(abspath $(INITRD_AGENT_OUT)) \
-		tests/boot/e2e-vm.sh --variant $(E2E_VARIANT) --firmware $(E2E_FIRMWARE) --loader $(E2E_LOADER) \
+		tests/boot/e2e-vm.sh --variant $(E2E_VARIANT) --firmware $(E2E_FIRMWARE) $(if $(E2E_LOADER),--loader $(E2E_LOADER)) \
 		$(if $(filter 1,$(E2E_DEPLOY)),--deploy)

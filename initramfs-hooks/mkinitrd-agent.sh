@@ -122,6 +122,18 @@ if [[ -n $server_cert_sha256 ]]; then
     "$repo/live-build/agent-config.sh" --sha256 "$server_cert_sha256" --out "$root/etc/ezio/agent.json" >/dev/null
 fi
 
+# Size of a PE image's Authenticode signature (its certificate table), 0 when it has none.
+pe_signature_bytes() {
+    local pe magic dir
+    u32() { od -An -tu4 -j "$2" -N 4 "$1" | tr -d ' '; }
+    pe=$(u32 "$1" 60)
+    [[ $(od -An -c -j "$pe" -N 2 "$1" | tr -d ' ') == PE ]] || { echo 0; return; }
+    magic=$(od -An -tu2 -j $((pe + 24)) -N 2 "$1" | tr -d ' ')
+    # Data directory 4 (certificate table) of the optional header: PE32+ at 144, PE32 at 128.
+    dir=$((pe + 24 + (magic == 523 ? 144 : 128)))
+    u32 "$1" $((dir + 4))
+}
+
 # Kernel and modules.
 kver=""
 if [[ $kernel != none ]]; then
@@ -151,6 +163,8 @@ if [[ $kernel != none ]]; then
     # The package ships no modules.dep (its postinst makes it).
     [[ -s $kroot/lib/modules/$kver/modules.dep ]] || depmod -b "$kroot" "$kver"
     # NIC, disk and the few helpers they pull in; dependencies resolved by modprobe.
+    sig_marker='~Module signature appended~'
+    unsigned=()
     modules=(virtio_pci virtio_net virtio_blk virtio_scsi e1000 e1000e igb igc ixgbe i40e ice
              r8169 tg3 bnx2 bnxt_en atlantic vmxnet3 af_packet ahci sd_mod nvme usb_storage
              uas xhci_pci ehci_pci)
@@ -170,9 +184,20 @@ if [[ $kernel != none ]]; then
                 *) cp "$path" "$root$dest" ;;
             esac
             echo "$dest" >>"$root/etc/modules.order"
+            # Unpacking keeps the signature: it sits at the end of the .ko itself.
+            [[ $(tail -c 28 "$root$dest") == "$sig_marker" ]] || unsigned+=("${dest##*/}")
         done < <(modprobe -d "$kroot" -S "$kver" --show-depends "$m" 2>/dev/null || true)
     done
     log "kernel $kver, $(wc -l <"$root/etc/modules.order") modules"
+    # Secure Boot puts the kernel in lockdown, which loads only modules signed by the kernel's
+    # own key (Debian's): a signed kernel with an unsigned module would fail on those machines.
+    ksig=$(pe_signature_bytes "$kroot/boot/vmlinuz-$kver")
+    if ((ksig > 0)); then
+        ((${#unsigned[@]} == 0)) || die "signed kernel $kver, but unsigned modules: ${unsigned[*]} (Secure Boot would refuse them)"
+        log "kernel signed ($ksig-byte signature), every module signed: boots under Secure Boot"
+    else
+        log "warning: kernel $kver is not signed: machines with Secure Boot on will not start it"
+    fi
 fi
 
 install -m 0755 "$here/initrd-agent/init" "$root/init"
