@@ -12,7 +12,8 @@
 #   shim (default) shimx64.efi, signed shim -> signed GRUB: Secure Boot on or off
 #   ipxe           ipxe/snponly.efi (unsigned: Secure Boot must be off)
 #   grub           grub/x86_64-efi/core.efi (unsigned: Secure Boot must be off)
-# lab also answers UEFI HTTP Boot (arch 16, "HTTPClient") with URL/boot/shimx64.efi.
+# lab also answers UEFI HTTP Boot (arch 16, "HTTPClient") with URL/boot/ipxe/snponly.efi (iPXE:
+# Secure Boot off; Debian 12's signed GRUB has no HTTP, see NETBOOT.md).
 # Check the result with: dnsmasq --test -C FILE
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,7 +61,7 @@ case $mode in
         exec "$here/render.sh" "$here/dnsmasq/lab.conf.in" \
             IFACE="$iface" SERVER_IP="$server_ip" TFTP_ROOT="$tftp_root" \
             RANGE_START="${range%,*}" RANGE_END="${range#*,}" NETMASK="$netmask" LEASE="$lease" \
-            UEFI_LOADER="$uefi_loader" HTTP_BOOT_URL="$server_url/boot/shimx64.efi"
+            UEFI_LOADER="$uefi_loader" HTTP_BOOT_URL="$server_url/boot/ipxe/snponly.efi"
         ;;
     proxy)
         [[ -n $proxy_net ]] || proxy_net="${server_ip%.*}.0"

@@ -29,10 +29,10 @@ public sealed class PxeTests
         if (mode == "lab")
         {
             Assert.Contains("dhcp-range=10.77.0.100,10.77.0.199,255.255.255.0,1h", conf, StringComparison.Ordinal);
-            // UEFI x64 PXE gets the signed shim (Secure Boot on or off), HTTP Boot its URL.
+            // UEFI x64 PXE gets the signed shim (Secure Boot on or off), HTTP Boot iPXE's URL.
             Assert.Contains("dhcp-boot=tag:!ipxe,tag:efi64,tag:!httpboot,shimx64.efi", conf, StringComparison.Ordinal);
             Assert.Contains("dhcp-boot=tag:!ipxe,tag:!efi64,tag:!httpboot,ipxe/undionly.kpxe", conf, StringComparison.Ordinal);
-            Assert.Contains("dhcp-boot=tag:!ipxe,tag:httpboot," + Server + "/boot/shimx64.efi", conf, StringComparison.Ordinal);
+            Assert.Contains("dhcp-boot=tag:!ipxe,tag:httpboot," + Server + "/boot/ipxe/snponly.efi", conf, StringComparison.Ordinal);
             Assert.Contains("dhcp-boot=tag:ipxe,ezio.ipxe", conf, StringComparison.Ordinal);
         }
         else
@@ -122,7 +122,7 @@ public sealed class PxeTests
             Assert.Equal("file=shimx64.efi vendor-class=", Ask("52:54:00:79:00:02", "7"));
             Assert.Equal("file=shimx64.efi vendor-class=", Ask("52:54:00:79:00:03", "9"));
             // HTTP Boot: a URL, and the vendor class echoed, or the firmware drops the offer.
-            Assert.Equal("file=http://10.79.0.1:8080/boot/shimx64.efi vendor-class=HTTPClient", Ask("52:54:00:79:00:04", "16"));
+            Assert.Equal("file=http://10.79.0.1:8080/boot/ipxe/snponly.efi vendor-class=HTTPClient", Ask("52:54:00:79:00:04", "16"));
             Assert.Equal("file=ezio.ipxe vendor-class=", Ask("52:54:00:79:00:05", "7", "PXEClient:Arch:00007", "iPXE"));
         }
         finally

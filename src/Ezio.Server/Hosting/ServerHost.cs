@@ -64,6 +64,7 @@ internal static class ServerHost
         services.AddSingleton(MenuTemplates.LoadEmbedded());
         services.AddSingleton<BootMenuWriter>();
         services.AddSingleton(new LiveFiles(options.LiveDirectory ?? (options.Menus.BootRoot is { } boot ? Path.Combine(boot, "live") : null)));
+        services.AddSingleton(new LoaderFiles(options.Menus.BootRoot));
         services.AddSingleton<IImageCatalog>(new DirectoryImageCatalog(options.Repo));
         services.AddSingleton(_ => new StateStore(options.StateDirectory));
         services.AddSingleton<DeploymentEventHub>();
