@@ -256,7 +256,7 @@ public sealed class PxeTests
                 // Under Secure Boot an unsigned loader is refused: each try is reset, the refusal
                 // is explained, and the entry ends by returning to the firmware.
                 Assert.Contains("set esp=\"\"", text, StringComparison.Ordinal);
-                Assert.Contains("if chainloader ($esp)$loader; then", text, StringComparison.Ordinal);
+                Assert.Contains("set root=$esp\n      if chainloader $loader; then", text, StringComparison.Ordinal);
                 Assert.Contains("with Secure Boot on, only a loader signed", text, StringComparison.Ordinal);
                 Assert.EndsWith("  exit\n}\n", text, StringComparison.Ordinal);
             }

@@ -401,7 +401,7 @@ milestone() {  # name, file, extended regexp
     fi
 }
 checks=(
-    "tftp iPXE|dnsmasq.log|sent .*(snponly\.efi|undionly\.kpxe)"
+    "tftp iPXE|dnsmasq.log|tftp.*sent .*(snponly\.efi|undionly\.kpxe)"
     "tftp GRUB core.efi|dnsmasq.log|sent .*core\.efi"
     "tftp grub.cfg-01-<mac>|dnsmasq.log|sent .*grub\.cfg-01-"
     "tftp pxelinux.cfg/01-<mac>|dnsmasq.log|sent .*pxelinux\.cfg/01-"
