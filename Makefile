@@ -5,6 +5,20 @@ CONFIG ?= Release
 RID ?= linux-x64
 OUT ?= out
 
+# The .NET SDK global.json pins (rollForward latestFeature: that major.minor, this version or
+# newer). Checked once, up front, so a fresh machine gets one line instead of
+# "dotnet: No such file or directory"; goals that need no SDK skip it.
+SDK_WANT := $(shell sed -n 's/.*"version": *"\([0-9.]*\)".*/\1/p' global.json)
+NO_SDK_GOALS := clean boot-root bench-server
+ifneq ($(filter-out $(NO_SDK_GOALS),$(or $(MAKECMDGOALS),all)),)
+SDK_OK := $(shell $(DOTNET) --list-sdks 2>/dev/null | awk -v want=$(SDK_WANT) '\
+	BEGIN { split(want, w, ".") } { split($$1, h, "[.-]") } \
+	h[1] == w[1] && h[2] == w[2] && (h[3] + 0 > w[3] + 0 || $$1 == want) { ok = 1 } END { print ok + 0 }')
+ifneq ($(SDK_OK),1)
+$(error the .NET SDK $(SDK_WANT) or a newer $(word 1,$(subst ., ,$(SDK_WANT))).$(word 2,$(subst ., ,$(SDK_WANT))).x is needed ($(DOTNET) --list-sdks; README "On a fresh machine" says how to install it))
+endif
+endif
+
 .PHONY: all build test publish check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server demo
 
 all: build
@@ -119,3 +133,4 @@ e2e-vm: $(if $(wildcard $(OUT)/ezio),,publish)
 	LIVE_OUT=$(abspath $(LIVE_OUT)) INITRD_AGENT_OUT=$(abspath $(INITRD_AGENT_OUT)) \
 		tests/boot/e2e-vm.sh --variant $(E2E_VARIANT) --firmware $(E2E_FIRMWARE) --loader $(E2E_LOADER) \
 		$(if $(filter 1,$(E2E_DEPLOY)),--deploy)
+

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Ezio.Server.Cli;
 
 namespace Ezio.Server;
@@ -16,6 +17,7 @@ internal static class Program
                 ["wake", .. var rest] => await WakeCommand.RunAsync(rest).ConfigureAwait(false),
                 ["cert-fingerprint", .. var rest] => CertCommand.Run(rest),
                 ["--help" or "-h" or "help", ..] => Help(),
+                ["--version" or "version"] => Version(),
                 _ => await ServeCommand.RunAsync(args).ConfigureAwait(false),
             };
         }
@@ -41,6 +43,16 @@ internal static class Program
             await Console.Error.WriteLineAsync("ezio-server: the server did not answer in time").ConfigureAwait(false);
             return 1;
         }
+    }
+
+    /// <summary>The version of Directory.Build.props (assembly informational version).</summary>
+    internal static string VersionText =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private static int Version()
+    {
+        Console.WriteLine("ezio-server " + VersionText);
+        return 0;
     }
 
     private static int Help()

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Ezio.Agent;
 using Ezio.BitTorrent.Storage;
 using Ezio.Cli;
@@ -55,9 +56,13 @@ internal static class Program
         }
     }
 
+    /// <summary>The version of Directory.Build.props (assembly informational version).</summary>
+    internal static string VersionText =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     private static int Version()
     {
-        Console.WriteLine("ezio 0.1.0");
+        Console.WriteLine("ezio " + VersionText);
         return 0;
     }
 }
