@@ -19,7 +19,7 @@ $(error the .NET SDK $(SDK_WANT) or a newer $(word 1,$(subst ., ,$(SDK_WANT))).$
 endif
 endif
 
-.PHONY: all build test publish check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server demo
+.PHONY: all build test publish publish-server check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server demo
 
 all: build
 
@@ -36,7 +36,12 @@ test: publish
 publish:
 	$(DOTNET) publish src/Ezio/Ezio.csproj -c $(CONFIG) -r $(RID) -o $(OUT) --nologo -warnaserror
 
-check: build publish test
+# ezio-server as Native AOT into $(OUT)/server (what the ezio-server package ships); trim and
+# AOT warnings are errors here.
+publish-server:
+	$(DOTNET) publish src/Ezio.Server/Ezio.Server.csproj -c $(CONFIG) -r $(RID) -o $(OUT)/server --nologo -warnaserror
+
+check: build publish publish-server test
 
 # Loopback pair benchmarks vs libtorrent (not part of `make test`): see bench/pair/.
 bench: publish
