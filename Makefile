@@ -139,3 +139,22 @@ e2e-vm: $(if $(wildcard $(OUT)/ezio),,publish)
 		tests/boot/e2e-vm.sh --variant $(E2E_VARIANT) --firmware $(E2E_FIRMWARE) --loader $(E2E_LOADER) \
 		$(if $(filter 1,$(E2E_DEPLOY)),--deploy)
 
+# ---- Debian packages: ezio, ezio-server, ezio-netboot (packaging/README.md) ----
+# VERSION defaults to Directory.Build.props' <Version>; the binaries are published with it
+# into $(DEB_OUT)/build (out/ezio and out/server stay as they are).
+PROPS_VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
+VERSION ?= $(PROPS_VERSION)
+DEB_OUT ?= $(OUT)/deb
+DEB_BUILD = $(DEB_OUT)/build-$(VERSION)
+# Only another version than the props' is passed on (the same one keeps the AOT builds incremental).
+deb_version_flag = $(if $(filter-out $(PROPS_VERSION),$(VERSION)),-p:Version=$(VERSION))
+
+.PHONY: deb
+
+deb:
+	$(DOTNET) publish src/Ezio/Ezio.csproj -c $(CONFIG) -r $(RID) -o $(DEB_BUILD)/ezio --nologo -warnaserror $(deb_version_flag)
+	$(DOTNET) publish src/Ezio.Server/Ezio.Server.csproj -c $(CONFIG) -r $(RID) -o $(DEB_BUILD)/server --nologo -warnaserror $(deb_version_flag)
+	$(MAKE) --no-print-directory initrd-agent IMAGE_EZIO=$(DEB_BUILD)/ezio/ezio INITRD_AGENT_OUT=$(DEB_BUILD)/initrd-agent
+	packaging/build-deb.sh --version $(VERSION) --ezio $(DEB_BUILD)/ezio/ezio --server $(DEB_BUILD)/server \
+		--initrd $(DEB_BUILD)/initrd-agent --out $(DEB_OUT)
+

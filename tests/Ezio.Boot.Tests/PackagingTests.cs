@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Ezio.Boot.Tests;
 
-/// <summary>The version's one place (Directory.Build.props) and the Makefile's SDK check.</summary>
+/// <summary>The version's one place (Directory.Build.props), the Makefile's SDK check, and the Debian packages.</summary>
 public sealed partial class PackagingTests
 {
     [GeneratedRegex("<Version>([^<]+)</Version>")]
@@ -42,4 +42,28 @@ public sealed partial class PackagingTests
         Assert.Equal(0, Shell.Run("make", ["-n", "build"]).ExitCode);
         Assert.Equal(0, Shell.Run("make", ["-n", "clean", "DOTNET=/nonexistent/dotnet"]).ExitCode);
     }
+
+    [Theory]
+    [InlineData("ezio.1", "ezio get")]
+    [InlineData("ezio-server.8", "ezio-server setup --interface")]
+    public void ManPageRendersWithoutWarnings(string page, string expected)
+    {
+        var man = RenderMan(Shell.Path("packaging", "man", page));
+        Assert.True(man.ExitCode == 0, man.All);
+        Assert.Equal("", man.Error.Trim());
+        Assert.Contains(expected, man.Output.Replace("\u2010", "-", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ManWarningsAreSeen()
+    {
+        // The check above must be able to fail: an unknown macro is a warning.
+        using var tmp = new TempDir();
+        var page = tmp.Path("bad.1");
+        File.WriteAllText(page, ".TH BAD 1\n.SH NAME\nbad \\- page\n.XQ unknown\n");
+        Assert.NotEqual("", RenderMan(page).Error.Trim());
+    }
+
+    private static Shell.Result RenderMan(string page) =>
+        Shell.Run("man", ["--warnings", "-E", "UTF-8", "-l", page], env: new Dictionary<string, string> { ["MANWIDTH"] = "80", ["LC_ALL"] = "C.UTF-8" });
 }
