@@ -16,6 +16,7 @@ internal static class Program
                 ["release", .. var rest] => await AdminCommands.ReleaseAsync(rest).ConfigureAwait(false),
                 ["wake", .. var rest] => await WakeCommand.RunAsync(rest).ConfigureAwait(false),
                 ["cert-fingerprint", .. var rest] => CertCommand.Run(rest),
+                ["setup", .. var rest] => SetupCommand.Run(rest, Console.Out),
                 ["--help" or "-h" or "help", ..] => Help(),
                 ["--version" or "version"] => Version(),
                 _ => await ServeCommand.RunAsync(args).ConfigureAwait(false),
@@ -63,6 +64,7 @@ internal static class Program
         Console.WriteLine(AdminCommands.ReleaseUsage);
         Console.WriteLine(WakeCommand.Usage);
         Console.WriteLine(CertCommand.Usage);
+        Console.WriteLine(SetupCommand.Usage);
         return 0;
     }
 }
