@@ -149,7 +149,7 @@ DEB_BUILD = $(DEB_OUT)/build-$(VERSION)
 # Only another version than the props' is passed on (the same one keeps the AOT builds incremental).
 deb_version_flag = $(if $(filter-out $(PROPS_VERSION),$(VERSION)),-p:Version=$(VERSION))
 
-.PHONY: deb
+.PHONY: deb deb-test
 
 deb:
 	$(DOTNET) publish src/Ezio/Ezio.csproj -c $(CONFIG) -r $(RID) -o $(DEB_BUILD)/ezio --nologo -warnaserror $(deb_version_flag)
@@ -158,3 +158,15 @@ deb:
 	packaging/build-deb.sh --version $(VERSION) --ezio $(DEB_BUILD)/ezio/ezio --server $(DEB_BUILD)/server \
 		--initrd $(DEB_BUILD)/initrd-agent --out $(DEB_OUT)
 
+# The packages end to end on this machine (root; it installs them and purges them again):
+# lintian, apt install, ezio-server setup, the installed server as its own user deploying to
+# two installed agents, upgrade to VERSION with its last number + 1 (the same binaries packed
+# under that version: what is tested is dpkg's upgrade path), remove, purge
+# (tests/packaging/deb-e2e.sh, ~5 min after the AOT builds). Not part of `make test`, which
+# runs the fast checks (PackagingTests, SetupCommandTests).
+DEB_NEXT = $(shell echo $(VERSION) | awk -F. -v OFS=. '{ $$NF += 1; print }')
+deb-test:
+	ZSTD_LEVEL=3 $(MAKE) --no-print-directory deb
+	packaging/build-deb.sh --version $(DEB_NEXT) --ezio $(DEB_BUILD)/ezio/ezio --server $(DEB_BUILD)/server \
+		--initrd $(DEB_BUILD)/initrd-agent --out $(DEB_OUT)
+	tests/packaging/deb-e2e.sh $(DEB_OUT) $(VERSION) $(DEB_NEXT)
