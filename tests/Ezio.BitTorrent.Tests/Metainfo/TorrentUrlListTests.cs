@@ -31,4 +31,26 @@ public sealed class TorrentUrlListTests
     {
         Assert.Throws<TorrentFormatException>(() => Torrent.Parse(Wrap(SingleInfo, "8:url-list8:http://a8:url-list8:http://b")));
     }
+
+    [Fact]
+    public void WithWebSeeds_AddsToUrlList_KeepsTheInfoHashAndKeysSorted()
+    {
+        var original = Wrap(SingleInfo, "8:announce13:http://t/anno8:url-list20:http://a.example/img");
+        var extended = TorrentBuilder.WithWebSeeds(original, [new Uri("http://b.example/x"), new Uri("http://a.example/img")]);
+
+        var torrent = Torrent.Parse(extended);
+        Assert.Equal(["http://a.example/img", "http://b.example/x"], torrent.WebSeeds.Select(u => u.ToString()));
+        Assert.Equal(Torrent.Parse(original).InfoHash, torrent.InfoHash);
+        Assert.Equal("http://t/anno", torrent.Announce);
+        Assert.Equal(B("d8:announce13:http://t/anno4:info" + SingleInfo + "8:url-listl20:http://a.example/img18:http://b.example/xee"), extended);
+    }
+
+    [Fact]
+    public void WithWebSeeds_KeyAfterUrlList_StaysAfterIt()
+    {
+        var original = B("d4:info" + SingleInfo + "4:zzzzi1ee");
+        var extended = TorrentBuilder.WithWebSeeds(original, [new Uri("http://w/")]);
+
+        Assert.Equal(B("d4:info" + SingleInfo + "8:url-listl9:http://w/e4:zzzzi1ee"), extended);
+    }
 }
