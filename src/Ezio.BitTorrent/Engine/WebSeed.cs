@@ -139,7 +139,7 @@ internal sealed class WebSeed
     /// <summary>
     /// Fetches piece <paramref name="download"/>.Index whole into its buffer, within
     /// <paramref name="timeout"/> on <paramref name="time"/>'s clock. Never throws: the
-    /// outcome and, for failures, a reason come back.
+    /// outcome and, for failures, a reason come back (the piece always returns to the loop).
     /// </summary>
     public async Task<(WebSeedOutcome Outcome, string? Reason)> FetchAsync(PieceDownload download, TimeSpan timeout, TimeProvider time, CancellationToken stopping)
     {
@@ -167,8 +167,10 @@ internal sealed class WebSeed
         {
             return (WebSeedOutcome.Refused, e.Message);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or WebSeedFailedException)
+        catch (Exception e)
         {
+            // Anything else (a connect timeout of the handler, a broken connection, a failure
+            // of this one request) is one failure: the piece must go back to the swarm loop.
             return (WebSeedOutcome.Failed, e.Message);
         }
     }
