@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Ezio.BitTorrent.Engine;
+using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.Storage;
 using Ezio.TestKit.Engine;
 using Ezio.TestKit.Metainfo;
@@ -39,6 +40,23 @@ public sealed class WebSeedTests
             Assert.Equal(torrent.Data.Length, session.GetStats().Downloaded);
             Assert.Null(seed.GivenUp);
         }
+    }
+
+    [Fact]
+    public async Task WebSeed_FromTheTorrentsUrlList_IsUsedWithoutOptions()
+    {
+        var torrent = MemoryTorrent.Create(Pieces * PieceLength, PieceLength, fileCount: 3, seed: 10);
+        await using var server = new RangeHttpServer(new Dictionary<string, byte[]> { [Payload] = torrent.Data });
+        var withUrlList = Torrent.Parse(TorrentBuilder.WithWebSeeds(torrent.Metainfo, [server.UriOf(Payload)]));
+        var storage = new MemoryStorage(torrent.Data.Length, mayHaveData: false);
+        await using var session = new TorrentSession(withUrlList, storage, new SessionOptions { Trackers = [], Time = new ManualTime() });
+        await session.StartAsync();
+
+        await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(torrent.Data, Contents(storage));
+        Assert.Equal(server.UriOf(Payload), Assert.Single(session.GetWebSeeds()).Uri);
+        Assert.Equal(torrent.Torrent.PieceCount, server.Requests.Count);
     }
 
     [Fact]
