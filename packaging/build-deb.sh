@@ -194,6 +194,7 @@ r=$work/ezio-netboot
 nb=$r/usr/lib/ezio-netboot
 install -D -m 0755 "$repo/pxe/boot-setup.sh" "$nb/boot-setup.sh"
 install -m 0755 "$repo/pxe/render.sh" "$nb/render.sh"
+install -m 0755 "$repo/pxe/signed-efi.sh" "$nb/signed-efi.sh"
 install -D -m 0644 -t "$nb/boot" "$repo"/pxe/boot/*.in
 install -D -m 0644 -t "$nb/dnsmasq" "$repo"/pxe/dnsmasq/*.in
 install -D -m 0644 -t "$nb/initrd-agent" "$initrd_dir/vmlinuz" "$initrd_dir/initrd.img" "$initrd_dir/SHA256SUMS"

@@ -85,7 +85,7 @@ internal static partial class SetupCommand
         var serverUrl = $"http://{address}:{HttpPort(options.Listen)}";
         var template = Path.Combine(netboot, "dnsmasq", dhcp + ".conf.in");
         var hasNetboot = File.Exists(Path.Combine(netboot, "boot-setup.sh"));
-        var dnsmasqValues = DnsmasqValues(dhcp, name, address, prefix, bootRoot, cl.Value("--range"));
+        var dnsmasqValues = DnsmasqValues(dhcp, name, address, prefix, bootRoot, serverUrl, cl.Value("--range"));
 
         var changes = new Changes(account, output);
         output.WriteLine($"ezio-server setup: {name} {address}/{prefix}, dnsmasq {(dhcp == "lab" ? "lab DHCP" : "proxy-DHCP")}, server {serverUrl}");
@@ -196,12 +196,17 @@ internal static partial class SetupCommand
     }
 
     /// <summary>The placeholders of pxe/dnsmasq/&lt;mode&gt;.conf.in for this interface.</summary>
-    private static Dictionary<string, string> DnsmasqValues(string mode, string name, IPAddress address, int prefix, string bootRoot, string? range)
+    private static Dictionary<string, string> DnsmasqValues(string mode, string name, IPAddress address, int prefix, string bootRoot, string serverUrl, string? range)
     {
         var mask = prefix == 0 ? 0u : uint.MaxValue << (32 - prefix);
         var ip = BitConverter.IsLittleEndian ? BitConverter.ToUInt32([.. address.GetAddressBytes().Reverse()]) : BitConverter.ToUInt32(address.GetAddressBytes());
         var network = ToAddress(ip & mask);
-        var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["IFACE"] = name, ["TFTP_ROOT"] = bootRoot, ["SERVER_IP"] = address.ToString() };
+        // Like pxe/dnsmasq-config.sh: UEFI PXE gets the signed shim (Secure Boot on or off),
+        // UEFI HTTP Boot the URL of iPXE on this server.
+        var values = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["IFACE"] = name, ["TFTP_ROOT"] = bootRoot, ["SERVER_IP"] = address.ToString(), ["UEFI_LOADER"] = "shimx64.efi",
+        };
         if (mode == "proxy")
         {
             values["PROXY_NET"] = network.ToString();
@@ -232,6 +237,7 @@ internal static partial class SetupCommand
         values["RANGE_END"] = end;
         values["NETMASK"] = ToAddress(mask).ToString();
         values["LEASE"] = "1h";
+        values["HTTP_BOOT_URL"] = serverUrl + "/boot/ipxe/snponly.efi";
         return values;
     }
 

@@ -57,6 +57,9 @@ public sealed class SetupCommandTests
         Assert.Contains("interface=lo", conf, StringComparison.Ordinal);
         Assert.Contains("dhcp-range=127.0.0.0,proxy", conf, StringComparison.Ordinal);
         Assert.Contains("tftp-root=" + boot, conf, StringComparison.Ordinal);
+        // UEFI machines get the signed shim (Secure Boot on or off), which the boot root holds.
+        Assert.Contains("X86-64_EFI,\"Ezio (UEFI)\",shimx64.efi", conf, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(boot, "shimx64.efi")), "no shimx64.efi in the boot root");
         DnsmasqAccepts(dnsmasq);
 
         var before = Snapshot(dirs.Root);
