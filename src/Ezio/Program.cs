@@ -18,7 +18,7 @@ internal static class Program
           ezio verify <torrent> <target>                           re-check every piece
           ezio torrent create <file-or-dir> -o <out.torrent>       make a torrent
           ezio torrent info <torrent>                              describe a torrent
-          ezio image import|capture|info|verify ...                Ezio images (see ezio image --help)
+          ezio image import|capture|info|verify|export-web ...     Ezio images (see ezio image --help)
 
         'ezio <command> --help' describes each command.
         """;
