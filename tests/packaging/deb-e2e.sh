@@ -11,8 +11,8 @@
 #      server's namespace (a second run must change nothing), the installed server started
 #      as the ezio-server user (setpriv: systemd is not PID 1 here), a small disk captured
 #      into the repository with the installed ezio, deployed to two machines running the
-#      installed `ezio agent` on loop devices (trusting only setup's signing key), each disk
-#      passing `ezio verify`;
+#      installed `ezio agent` on loop devices (trusting only the key setup baked into the
+#      boot root's agent initrd), each disk passing `ezio verify`;
 #   4. upgrade to NEW_VERSION (dpkg says it): token, signing key, config, state and images
 #      kept; the restarted server still knows the deployment;
 #   5. apt-get remove: config and state kept; purge: config, state and the dnsmasq file
@@ -121,6 +121,13 @@ for f in /var/lib/ezio-server/admin-token /var/lib/ezio-server/signing-key.pem /
 done
 [[ $(stat -c %U /var/lib/ezio-server/admin-token) == ezio-server ]] || fail "the admin token is not the service user's"
 dnsmasq --test -C /etc/dnsmasq.d/ezio-netboot.conf >/dev/null 2>&1 || fail "dnsmasq --test rejects the setup's configuration"
+# The boot root's agent initrd: the packaged one, zeros to 4 bytes, then setup's trusted.pub.
+packaged=/usr/lib/ezio-netboot/initrd-agent/initrd.img
+cmp -n "$(stat -c %s "$packaged")" "$packaged" /srv/tftp/live/initrd.img || fail "the boot root's initrd does not start with the packaged one"
+tail -c +$((($(stat -c %s "$packaged") + 3) / 4 * 4 + 1)) /srv/tftp/live/initrd.img \
+    | cpio -i --quiet --to-stdout etc/ezio/trusted.pub >"$work/trusted.pub" || fail "no cpio archive after the packaged initrd"
+cmp -s "$work/trusted.pub" /var/lib/ezio-server/signing-key.pub || fail "the initrd's trusted.pub is not setup's public key"
+(cd /srv/tftp/live && sha256sum --quiet -c SHA256SUMS) || fail "the boot root's SHA256SUMS does not match"
 step "ezio image capture into the repository setup made"
 ezio image capture "$work/sample.img" /srv/ezio/images/pkgtest >"$work/capture.log" 2>&1 || { tail -n 5 "$work/capture.log"; fail "ezio image capture"; }
 
@@ -155,7 +162,7 @@ for i in 1 2; do
     echo '{ "maxBackoffSeconds": 2 }' >"$dir/agent.json"
     lan_spawn "m$i" "$dir/agent.log" ezio agent --cmdline-file "$dir/cmdline" --config "$dir/agent.json" \
         --mac "02:e2:78:00:00:0$i" --state-dir "$dir/state" --peer-port 6881 --status-tty none \
-        --journal-socket /nonexistent/journal.socket --trusted-key /var/lib/ezio-server/signing-key.pub \
+        --journal-socket /nonexistent/journal.socket --trusted-key "$work/trusted.pub" \
         --progress-seconds 1 --after-command "echo \"\$EZIO_AFTER \$EZIO_DEPLOYMENT\" > $dir/after-action"
     agent[i]=$LAN_PID
 done

@@ -9,6 +9,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Ezio.Deployment.Signing;
+using Ezio.Server.BootFiles;
 using Ezio.Server.Hosting;
 
 namespace Ezio.Server.Cli;
@@ -107,9 +108,11 @@ internal static partial class SetupCommand
             keyPem = key.ExportPkcs8PrivateKeyPem();
             changes.File(keyPath, Encoding.ASCII.GetBytes(keyPem), UnixFileMode.UserRead | UnixFileMode.UserWrite, service: true, "job signing key");
         }
+        byte[] publicPem;
         using (var key = JobSigner.LoadPrivateKey(keyPem))
         {
-            changes.File(Path.Combine(Path.GetDirectoryName(keyPath)!, PublicKeyName), Encoding.ASCII.GetBytes(key.ExportSubjectPublicKeyInfoPem() + "\n"),
+            publicPem = Encoding.ASCII.GetBytes(key.ExportSubjectPublicKeyInfoPem() + "\n");
+            changes.File(Path.Combine(Path.GetDirectoryName(keyPath)!, PublicKeyName), publicPem,
                 Changes.Readable, service: false, "public key, the agents' trusted.pub");
         }
         if (options.Listen.Contains("https://", StringComparison.OrdinalIgnoreCase) && !File.Exists(HttpsCertificate.CertificatePath(state)))
@@ -125,7 +128,11 @@ internal static partial class SetupCommand
         changes.Own(bootRoot);
         if (hasNetboot)
         {
-            FillBootRoot(netboot, bootRoot, serverUrl, options.Menus.Append, changes);
+            FillBootRoot(netboot, bootRoot, serverUrl, options.Menus.Append, publicPem, changes);
+            if (changes.Changed(Path.Combine(bootRoot, "live", "initrd.img")))
+            {
+                output.WriteLine($"  the agent initrd {Path.Combine(bootRoot, "live", "initrd.img")} trusts only jobs signed by {keyPath}");
+            }
             foreach (var dir in new[] { "pxelinux.cfg", "grub" })
             {
                 changes.Own(Path.Combine(bootRoot, dir));
@@ -257,11 +264,13 @@ internal static partial class SetupCommand
     }
 
     /// <summary>
-    /// Runs ezio-netboot's boot-setup.sh into a scratch directory, then copies what differs into
-    /// the boot root (its per-MAC menus are left alone).
+    /// Runs ezio-netboot's boot-setup.sh into a scratch directory, bakes the public key into the
+    /// agent initrd there, then copies what differs into the boot root (its per-MAC menus are
+    /// left alone). The scratch initrd is made from the packaged one on every run, so the same
+    /// key gives the same bytes (nothing to copy) and a new key replaces the old one.
     /// </summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static void FillBootRoot(string netboot, string bootRoot, string serverUrl, string append, Changes changes)
+    private static void FillBootRoot(string netboot, string bootRoot, string serverUrl, string append, byte[] publicPem, Changes changes)
     {
         var scratch = System.IO.Directory.CreateTempSubdirectory("ezio-setup-");
         try
@@ -282,12 +291,52 @@ internal static partial class SetupCommand
             var before = changes.Count;
             // server-menus.json names the scratch directory; the config gets those values instead.
             File.Delete(Path.Combine(scratch.FullName, "server-menus.json"));
+            BakeTrustedKey(Path.Combine(scratch.FullName, "live"), publicPem);
             changes.Sync(scratch, bootRoot);
             changes.Summarize(before, $"boot files in {bootRoot}");
         }
         finally
         {
             scratch.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Appends a cpio archive holding etc/ezio/trusted.pub to <paramref name="live"/>/initrd.img
+    /// (the kernel unpacks it after the packaged archive, so the agent finds the key where it
+    /// looks by default) and updates initrd.img's line in SHA256SUMS. Both are written to new
+    /// files and renamed: boot-setup.sh may have hard-linked the packaged ones.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    internal static void BakeTrustedKey(string live, byte[] publicPem)
+    {
+        var initrd = Path.Combine(live, "initrd.img");
+        if (!File.Exists(initrd))
+        {
+            return;
+        }
+        const UnixFileMode directory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        var baked = initrd + ".baked";
+        NewcArchive.AppendTo(initrd, baked, [
+            NewcArchive.Entry.Directory("etc", directory),
+            NewcArchive.Entry.Directory("etc/ezio", directory),
+            NewcArchive.Entry.File("etc/ezio/trusted.pub", Changes.Readable, publicPem),
+        ]);
+        File.Move(baked, initrd, overwrite: true);
+
+        var sums = Path.Combine(live, "SHA256SUMS");
+        if (File.Exists(sums))
+        {
+            string hash;
+            using (var stream = File.OpenRead(initrd))
+            {
+                hash = Convert.ToHexStringLower(SHA256.HashData(stream));
+            }
+            var lines = File.ReadAllLines(sums).Select(line =>
+                line.EndsWith("  initrd.img", StringComparison.Ordinal) || line.EndsWith(" *initrd.img", StringComparison.Ordinal) ? $"{hash}  initrd.img" : line);
+            File.WriteAllText(sums + ".baked", string.Join("\n", lines) + "\n");
+            File.Move(sums + ".baked", sums, overwrite: true);
         }
     }
 

@@ -79,6 +79,49 @@ public sealed class SetupCommandTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void BakesTheSigningKeyIntoTheAgentInitrd_AndRebakesWhenTheKeyChanges()
+    {
+        var dirs = new TestDirs();
+        var config = WriteConfig(dirs, "");
+        var boot = Path.Combine(dirs.Root, "boot");
+        var netboot = Path.Combine(dirs.Root, "netboot");
+        CopyTree(Path.Combine(RepoRoot, "pxe"), netboot);
+        var agent = Path.Combine(netboot, "initrd-agent");
+        Directory.CreateDirectory(agent);
+        var packaged = RandomNumberGenerator.GetBytes(4099); // not a multiple of 4
+        packaged[^1] = 0xFF;
+        File.WriteAllBytes(Path.Combine(agent, "initrd.img"), packaged);
+        File.WriteAllText(Path.Combine(agent, "vmlinuz"), "kernel");
+        File.WriteAllText(Path.Combine(agent, "SHA256SUMS"),
+            $"{Convert.ToHexStringLower(SHA256.HashData(packaged))}  initrd.img\n{Convert.ToHexStringLower(SHA256.HashData("kernel"u8))}  vmlinuz\n");
+        var packagedSums = File.ReadAllText(Path.Combine(agent, "SHA256SUMS"));
+        string[] args = ["--interface", "lo", "--config", config, "--netboot", netboot, "--dnsmasq-conf", Path.Combine(dirs.Root, "d.conf"), "--user", "root"];
+
+        var first = Run(args);
+        Assert.Contains("trusts only jobs signed by " + Path.Combine(dirs.State, "signing-key.pem"), first, StringComparison.Ordinal);
+        var pub = File.ReadAllBytes(Path.Combine(dirs.State, "signing-key.pub"));
+        Assert.Equal(pub, TrustedKeyIn(boot, packaged));
+        Assert.Equal(packaged, File.ReadAllBytes(Path.Combine(agent, "initrd.img")));
+        Assert.Equal(packagedSums, File.ReadAllText(Path.Combine(agent, "SHA256SUMS")));
+
+        // Same key: the initrd made again is the same bytes, nothing is written.
+        var before = Snapshot(dirs.Root);
+        var second = Run(args);
+        Assert.Contains("nothing changed", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("trusts only", second, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot(dirs.Root));
+
+        // A new key: the initrd is made again from the packaged one, holding only the new key.
+        File.Delete(Path.Combine(dirs.State, "signing-key.pem"));
+        var third = Run(args);
+        Assert.Contains("trusts only jobs signed by", third, StringComparison.Ordinal);
+        var newPub = File.ReadAllBytes(Path.Combine(dirs.State, "signing-key.pub"));
+        Assert.NotEqual(pub, newPub);
+        Assert.Equal(newPub, TrustedKeyIn(boot, packaged));
+    }
+
+    [Fact]
     public void LabModeLeasesTheRangeAndDnsmasqAcceptsIt()
     {
         var dirs = new TestDirs();
@@ -154,6 +197,71 @@ public sealed class SetupCommandTests
             File.Copy(file, Path.Combine(netboot, "dnsmasq", Path.GetFileName(file)));
         }
         return netboot;
+    }
+
+    /// <summary>
+    /// The trusted.pub that the boot root's agent initrd holds: the packaged bytes, zeros to a
+    /// 4-byte boundary (the kernel's rule for where the next archive starts), then one newc
+    /// archive that cpio extracts. SHA256SUMS must match the new initrd.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static byte[] TrustedKeyIn(string boot, byte[] packaged)
+    {
+        var live = Path.Combine(boot, "live");
+        var initrd = File.ReadAllBytes(Path.Combine(live, "initrd.img"));
+        var offset = (packaged.Length + 3) / 4 * 4;
+        Assert.Equal(packaged, initrd[..packaged.Length]);
+        Assert.All(initrd[packaged.Length..offset], b => Assert.Equal(0, b));
+        var appended = initrd[offset..];
+        var listing = BootFiles.NewcArchiveTests.Cpio(live, appended, "-t");
+        Assert.Equal(["etc", "etc/ezio", "etc/ezio/trusted.pub"], listing.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // Exactly one archive: it ends with its trailer and padding, nothing after.
+        Assert.Equal(appended.Length, LengthOfFirstArchive(appended));
+
+        var into = Directory.CreateTempSubdirectory("ezio-initrd-").FullName;
+        BootFiles.NewcArchiveTests.Cpio(into, appended, "-idm", "--no-absolute-filenames");
+        var pub = Path.Combine(into, "etc", "ezio", "trusted.pub");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(pub));
+
+        var sums = File.ReadAllText(Path.Combine(live, "SHA256SUMS"));
+        Assert.Contains($"{Convert.ToHexStringLower(SHA256.HashData(initrd))}  initrd.img\n", sums, StringComparison.Ordinal);
+        Assert.Contains($"{Convert.ToHexStringLower(SHA256.HashData("kernel"u8))}  vmlinuz\n", sums, StringComparison.Ordinal);
+        return File.ReadAllBytes(pub);
+    }
+
+    /// <summary>Walks newc headers (110 bytes, name, data, each padded to 4) up to the trailer; the bytes read.</summary>
+    private static int LengthOfFirstArchive(byte[] archive)
+    {
+        var at = 0;
+        while (true)
+        {
+            Assert.Equal("070701", System.Text.Encoding.ASCII.GetString(archive, at, 6));
+            int Field(int i) => Convert.ToInt32(System.Text.Encoding.ASCII.GetString(archive, at + 6 + (8 * i), 8), 16);
+            var size = Field(6);
+            var nameSize = Field(11);
+            var name = System.Text.Encoding.ASCII.GetString(archive, at + 110, nameSize - 1);
+            at = (at + 110 + nameSize + 3) / 4 * 4;
+            at = (at + size + 3) / 4 * 4;
+            if (name == "TRAILER!!!")
+            {
+                return at;
+            }
+        }
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+            File.SetUnixFileMode(Path.Combine(to, Path.GetFileName(file)), File.GetUnixFileMode(file));
+        }
+        foreach (var dir in Directory.GetDirectories(from))
+        {
+            CopyTree(dir, Path.Combine(to, Path.GetFileName(dir)));
+        }
     }
 
     /// <summary>Every file and link under <paramref name="root"/> with its contents' hash and its write time.</summary>
