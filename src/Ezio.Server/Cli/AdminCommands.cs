@@ -119,6 +119,8 @@ internal static class AdminCommands
     {
         var server = LocalServer.Url(cl);
         var http = new HttpClient(LocalServer.Handler(cl, server)) { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(30) };
+        // Who did it, for the server's history of admin actions (the dashboard sends its own).
+        http.DefaultRequestHeaders.TryAddWithoutValidation(Dashboard.AdminHistory.ActorHeader, "cli:" + Environment.UserName);
         if (Token(cl) is { Length: > 0 } token)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

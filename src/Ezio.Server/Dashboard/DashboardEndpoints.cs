@@ -33,11 +33,14 @@ internal static class DashboardEndpoints
         {
             app.MapGet(path, () => Results.Bytes(bytes, type));
         }
-        app.MapGet(Snapshot, (DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options) =>
+        // The page itself is public (it holds the sign-in form); what it shows follows DashboardAccess.
+        var read = app.MapGroup("");
+        read.AddEndpointFilterFactory(DashboardAccess.Filter);
+        read.MapGet(Snapshot, (DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options) =>
             Results.Json(BuildSnapshot(manager, seeder, time, options), DashboardJsonContext.Default.DashboardSnapshot));
-        app.MapGet(History, (DeploymentHistory history) =>
+        read.MapGet(History, (DeploymentHistory history) =>
             Results.Json(new HistorySnapshot(history.Enabled, history.Deployments(), history.Machines()), DashboardJsonContext.Default.HistorySnapshot));
-        app.MapGet(Events, StreamAsync);
+        read.MapGet(Events, StreamAsync);
     }
 
     internal static DashboardSnapshot BuildSnapshot(DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options)
