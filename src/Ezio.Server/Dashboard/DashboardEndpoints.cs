@@ -62,7 +62,8 @@ internal static class DashboardEndpoints
     /// text/event-stream: one <c>snapshot</c> event, then a <c>machine</c> or <c>deployment</c>
     /// event per change, and a comment line every 15 s so proxies keep the connection.
     /// </summary>
-    private static async Task StreamAsync(HttpContext context, IDeploymentEvents events, DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options)
+    private static async Task StreamAsync(HttpContext context, IDeploymentEvents events, DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options,
+        Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
     {
         if (Interlocked.Increment(ref s_eventClients) > MaxEventClients)
         {
@@ -72,7 +73,10 @@ internal static class DashboardEndpoints
         }
         try
         {
-            var aborted = context.RequestAborted;
+            // The server stopping ends the stream too: a restart does not wait for open browsers,
+            // and they see the connection drop and reconnect.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+            var aborted = stopping.Token;
             // Subscribe before the snapshot so no change falls between the two.
             var reader = events.Subscribe(aborted);
             context.Response.ContentType = "text/event-stream";
