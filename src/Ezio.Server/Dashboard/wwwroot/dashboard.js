@@ -110,8 +110,8 @@ function makeCard(d) {
   c.phases = el("div", { class: "phases", "aria-label": "machines by phase" });
   c.overall = bar(0, 0, true);
   c.overall.setAttribute("data-field", "overall");
-  c.mapBox = el("div", { class: "piecemap", hidden: "" },
-    el("span", { class: "muted", text: "piece map: machines holding each part of the image (seeder's view)" }));
+  c.mapLabel = el("span", { class: "muted" });
+  c.mapBox = el("div", { class: "piecemap", hidden: "" }, c.mapLabel);
   c.map = el("canvas", { class: "strip", height: "18", "aria-label": "piece map" });
   c.mapBox.append(c.map);
   c.scroller = el("div", { class: "rows", tabindex: "-1" });
@@ -164,7 +164,11 @@ function renderCard(c, d) {
   setBar(c.overall, done, total);
   const map = series.maps.get(d.id);
   c.mapBox.hidden = !map;
-  if (map && c.mapDrawn !== map) { c.mapDrawn = map; Plots.strip(c.map, map.regions, Math.max(1, machines.length)); }
+  if (map && c.mapDrawn !== map) {
+    c.mapDrawn = map;
+    setText(c.mapLabel, `piece map: how many machines hold each part of the image (red: none, green: all), as the server's seeder sees its ${map.peers} peers`);
+    Plots.strip(c.map, map.regions, Math.max(1, machines.length));
+  }
   renderRows(c, machines);
   if (d.state === "finished" || d.state === "cancelled" || d.machinesDone + d.machinesFailed > 0) loadReport(c, d);
 }
