@@ -264,6 +264,35 @@ public sealed class ConsoleApiTests
         Assert.Empty(none.Samples);
     }
 
+    [Fact]
+    public async Task Cli_CancelAndRetry_CallTheSameApi_RecordedAsTheUser()
+    {
+        var dirs = new TestDirs();
+        dirs.AddImage("lab");
+        await using var server = await TestServer.StartAsync(dirs);
+        var deployment = await server.DeployAsync(new("lab", [A, B]));
+        var agents = new AgentSimulator(server);
+        await agents.DoneAsync(B, await agents.RegisterAsync(B, "10.0.0.11", "x"), ok: false, "disk error");
+        string[] client = ["--server", server.BaseAddress.ToString(), "--admin-token", server.Options.AdminToken!];
+        string[] forged = ["--server", server.BaseAddress.ToString(), "--admin-token", "wrong"];
+
+        Assert.Throws<Ezio.Server.UsageException>(() => Ezio.Server.Cli.ActionCommands.RetryAsync([deployment.Id, "zz", .. client]).GetAwaiter().GetResult());
+        Assert.Equal(1, await Ezio.Server.Cli.ActionCommands.RetryAsync([deployment.Id, B, .. forged]));
+        Assert.Equal(1, await Ezio.Server.Cli.ActionCommands.CancelAsync([deployment.Id, .. forged]));
+        Assert.Equal(1, (await DeploymentAsync(server, deployment.Id)).MachinesFailed);
+
+        Assert.Equal(0, await Ezio.Server.Cli.ActionCommands.RetryAsync([deployment.Id, B, .. client]));
+        Assert.Equal(0, (await DeploymentAsync(server, deployment.Id)).MachinesFailed);
+        Assert.Equal(0, await Ezio.Server.Cli.ActionCommands.CancelAsync([deployment.Id, .. client]));
+        Assert.Equal(DeploymentState.Cancelled, (await DeploymentAsync(server, deployment.Id)).State);
+        Assert.Equal(1, await Ezio.Server.Cli.ActionCommands.CancelAsync([deployment.Id, .. client]));
+
+        var actions = (await server.Http.GetFromJsonAsync("/api/v1/actions", ConsoleJson.IReadOnlyListAdminAction))!;
+        var cli = "cli:" + Environment.UserName;
+        Assert.Contains(actions, a => a.Actor == cli && a.Action == $"POST /api/v1/deployments/{deployment.Id}/machines/{B}/retry" && a.Status == 200);
+        Assert.Contains(actions, a => a.Actor == cli && a.Action == $"POST /api/v1/deployments/{deployment.Id}/cancel" && a.Status == 409);
+    }
+
     [Theory]
     [InlineData("10.0.0.5", "10.0.0.1", false, null, false)]
     [InlineData("10.0.0.5", "10.0.0.1", false, "Bearer wrong", false)]
