@@ -293,6 +293,70 @@ public sealed class ConsoleApiTests
         Assert.Contains(actions, a => a.Actor == cli && a.Action == $"POST /api/v1/deployments/{deployment.Id}/cancel" && a.Status == 409);
     }
 
+    [Fact]
+    public async Task Series_PieceMap_ShowsWhatTheSeedersPeerHolds()
+    {
+        var dirs = new TestDirs();
+        var torrent = dirs.AddImage("lab", length: 8 * 65536);
+        await using var server = await TestServer.StartAsync(dirs);
+        var deployment = await server.DeployAsync(new("lab", [A]));
+        var seeder = server.Services.GetRequiredService<Ezio.Server.Seeding.DeploymentSeeder>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (seeder.Stats(torrent.InfoHash) is not { State: Ezio.BitTorrent.Engine.SessionState.Seeding })
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+
+        // A peer holding the first 2 of 8 pieces that never gets further (its writes wait).
+        using var storage = new FrozenStorage(await File.ReadAllBytesAsync(Path.Combine(dirs.Repo, "lab", "data"), timeout.Token), 2 * 65536);
+        await using var peer = new Ezio.BitTorrent.Engine.TorrentSession(torrent, storage, new Ezio.BitTorrent.Engine.SessionOptions
+        {
+            Trackers = [],
+            InitialPeers = [new IPEndPoint(IPAddress.Loopback, server.PeerPort)],
+        });
+        await peer.StartAsync(timeout.Token);
+        var series = server.Services.GetRequiredService<RateSeries>();
+        PieceMap? map = null;
+        while (map is not { Peers: 1 } || map.Regions[0] < 1)
+        {
+            await Task.Delay(100, timeout.Token);
+            series.Sample();
+            map = series.Since(long.MaxValue).PieceMaps.SingleOrDefault();
+        }
+        var shown = (await server.Http.GetFromJsonAsync(ConsoleEndpoints.Series + "?after=0", ConsoleJson.SeriesSnapshot))!.PieceMaps.Single();
+        Assert.Equal(deployment.Id, shown.DeploymentId);
+        Assert.Equal([1.0, 1, 0, 0, 0, 0, 0, 0], shown.Regions);
+        storage.Release.Set();
+    }
+
+    /// <summary>The first bytes of an image; every write waits (up to a minute) until released.</summary>
+    private sealed class FrozenStorage : Ezio.BitTorrent.Storage.ITorrentStorage
+    {
+        private readonly byte[] _bytes;
+
+        public FrozenStorage(byte[] image, int held)
+        {
+            _bytes = new byte[image.Length];
+            image.AsSpan(0, held).CopyTo(_bytes);
+        }
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public long Length => _bytes.Length;
+
+        public bool MayHaveData => true;
+
+        public void Read(long offset, Span<byte> destination) => _bytes.AsSpan((int)offset, destination.Length).CopyTo(destination);
+
+        public void Write(long offset, ReadOnlySpan<byte> data) => Release.Wait(TimeSpan.FromMinutes(1));
+
+        public void Flush()
+        {
+        }
+
+        public void Dispose() => Release.Set();
+    }
+
     [Theory]
     [InlineData("10.0.0.5", "10.0.0.1", false, null, false)]
     [InlineData("10.0.0.5", "10.0.0.1", false, "Bearer wrong", false)]
