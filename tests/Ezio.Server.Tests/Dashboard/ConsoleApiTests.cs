@@ -139,8 +139,14 @@ public sealed class ConsoleApiTests
         Assert.Contains(actions, a => a.Action == $"POST /api/v1/machines/{B}/replace" && a.Status == 200);
         Assert.Contains(actions, a => a.Action == "POST /api/v1/deployments" && a.Status == 201);
 
-        // The report: A's time to done and what it fetched.
-        var report = (await server.Http.GetFromJsonAsync($"/api/v1/deployments/{deployment.Id}/report", ConsoleJson.DeploymentReport))!;
+        // The report: A's time to done and what it fetched. The history writes results from its
+        // own subscription to the events, so A's row may land a moment after its done call.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        DeploymentReport report;
+        while (!(report = (await server.Http.GetFromJsonAsync($"/api/v1/deployments/{deployment.Id}/report", ConsoleJson.DeploymentReport, timeout.Token))!).Machines.Any(m => m.Mac == A))
+        {
+            await Task.Delay(50, timeout.Token);
+        }
         Assert.Equal("cancelled", report.State);
         Assert.Contains(report.Machines, m => m.Mac == A && m.Ok && m.Seconds == 33.5);
     }
