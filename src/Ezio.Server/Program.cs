@@ -14,6 +14,8 @@ internal static class Program
                 ["deploy", .. var rest] => await AdminCommands.DeployAsync(rest).ConfigureAwait(false),
                 ["status", .. var rest] => await AdminCommands.StatusAsync(rest).ConfigureAwait(false),
                 ["release", .. var rest] => await AdminCommands.ReleaseAsync(rest).ConfigureAwait(false),
+                ["cancel", .. var rest] => await ActionCommands.CancelAsync(rest).ConfigureAwait(false),
+                ["retry", .. var rest] => await ActionCommands.RetryAsync(rest).ConfigureAwait(false),
                 ["wake", .. var rest] => await WakeCommand.RunAsync(rest).ConfigureAwait(false),
                 ["cert-fingerprint", .. var rest] => CertCommand.Run(rest),
                 ["setup", .. var rest] => SetupCommand.Run(rest, Console.Out),
@@ -62,6 +64,8 @@ internal static class Program
         Console.WriteLine(AdminCommands.DeployUsage);
         Console.WriteLine(AdminCommands.StatusUsage);
         Console.WriteLine(AdminCommands.ReleaseUsage);
+        Console.WriteLine(ActionCommands.CancelUsage);
+        Console.WriteLine(ActionCommands.RetryUsage);
         Console.WriteLine(WakeCommand.Usage);
         Console.WriteLine(CertCommand.Usage);
         Console.WriteLine(SetupCommand.Usage);

@@ -82,6 +82,12 @@ internal static class ServerHost
             options.HistoryFile ?? (options.StateDirectory is { } state ? Path.Combine(state, "history.db") : null),
             sp.GetRequiredService<IDeploymentEvents>(), sp.GetRequiredService<ILogger<DeploymentHistory>>()));
         services.AddHostedService(sp => sp.GetRequiredService<DeploymentHistory>());
+        services.AddSingleton(sp => new AdminHistory(
+            options.HistoryFile ?? (options.StateDirectory is { } state ? Path.Combine(state, "history.db") : null),
+            sp.GetRequiredService<DeploymentHistory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AdminHistory>>()));
+        services.AddSingleton(_ => new GroupStore(options.StateDirectory));
+        services.AddSingleton<RateSeries>();
+        services.AddHostedService(sp => sp.GetRequiredService<RateSeries>());
         services.AddSingleton<OcsmgrdListener>();
         services.AddHostedService(sp => sp.GetRequiredService<OcsmgrdListener>());
 
@@ -108,6 +114,7 @@ internal static class ServerHost
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app, options);
         DashboardEndpoints.Map(app);
+        ConsoleEndpoints.Map(app, options);
         MetricsEndpoint.Map(app);
         return app;
     }
