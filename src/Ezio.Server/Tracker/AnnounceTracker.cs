@@ -44,6 +44,14 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
     /// </summary>
     public Func<InfoHash, IPAddress, bool>? IsMember { get; set; }
 
+    /// <summary>
+    /// Subnets of the announcers (the server config's locality prefixes); null: answers ignore
+    /// where peers are. Set: a peer gets the peers of its own subnet, and peers of other
+    /// subnets only when it is its subnet's bridge (see <see cref="PickNearPeers"/>), so each
+    /// subnet pulls about one copy across its router and shares it inside.
+    /// </summary>
+    public SubnetLocality? Locality { get; init; }
+
     /// <summary>Re-announce interval we ask for; silent peers expire after two of them.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -147,7 +155,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
                 {
                     swarm.Remove(request.PeerId);
                 }
-                peer = new TrackedPeer(request.PeerId, endPoint, member) { Left = request.Left, LastSeen = now };
+                peer = new TrackedPeer(request.PeerId, endPoint, member) { Left = request.Left, LastSeen = now, Joined = now };
                 if (!swarm.TryAdd(peer, MaxPeersPerSwarm, swarm.HeldByDeployment ? MaxPeersPerAddress : 0))
                 {
                     if (swarm.Count >= MaxPeersPerSwarm)
@@ -177,7 +185,9 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             }
             closedNow = CheckRules(swarm, now);
             var (seeds, leechers) = swarm.Counts();
-            var peers = request.Event == AnnounceEvent.Stopped ? [] : PickPeers(swarm, request, local);
+            var peers = request.Event == AnnounceEvent.Stopped ? []
+                : Locality is { } locality ? PickNearPeers(swarm, request, local, locality)
+                : PickPeers(swarm, request, local);
             var interval = swarm.AwaitingSeeder && seeds == 0 ? AwaitingSeederInterval : Interval;
             result = new AnnounceResult(null, (int)interval.TotalSeconds, seeds, leechers, peers);
         }
@@ -285,6 +295,90 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
         for (var i = 0; i < from.Count && peers.Count < request.NumWant; i++)
         {
             var peer = from[(start + i) % from.Count];
+            if (peer.PeerId.AsSpan().SequenceEqual(request.PeerId) || (request.Left == 0 && peer.IsSeed))
+            {
+                continue;
+            }
+            peers.Add((peer.PeerId, peer.EndPoint));
+        }
+    }
+
+    /// <summary>
+    /// Peers by subnet (<paramref name="locality"/>): the server's seeder if it is in the
+    /// announcer's subnet, then that subnet's members and guests. Peers of other subnets go to
+    /// the subnet's bridge alone, and only while its subnet holds no seed: the bridge is the
+    /// subnet's oldest listed leecher, so it stays the same peer until it completes or leaves.
+    /// The bridge gets the seeds of other subnets (the server's seeder first), closest
+    /// subnets first (<see cref="SubnetLocality.Closeness"/>); their leechers only when no seed
+    /// is left anywhere (the server is gone: the subnets finish from each other). O(peers) per
+    /// announce, like the members check.
+    /// </summary>
+    private static List<(byte[], IPEndPoint)> PickNearPeers(Swarm swarm, AnnounceRequest request, IPAddress? local, SubnetLocality locality)
+    {
+        var peers = new List<(byte[], IPEndPoint)>();
+        if (request.NumWant == 0)
+        {
+            return peers;
+        }
+        var subnet = locality.SubnetOf(request.Address);
+        var seeder = swarm.PinnedSeederPort != 0 && local is not null
+            ? new IPEndPoint(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local, swarm.PinnedSeederPort)
+            : null;
+        var seederIsNear = seeder is not null && subnet.Contains(seeder.Address);
+        var near = new List<TrackedPeer>();
+        var far = new List<TrackedPeer>();
+        var hasNearSeed = seederIsNear;
+        TrackedPeer? bridge = null;
+        foreach (var set in (IReadOnlyList<TrackedPeer>[])[swarm.Members, swarm.Guests])
+        {
+            // Members before guests, each from a random start so every peer is handed out.
+            var start = set.Count == 0 ? 0 : Random.Shared.Next(set.Count);
+            for (var i = 0; i < set.Count; i++)
+            {
+                var peer = set[(start + i) % set.Count];
+                if (!subnet.Contains(peer.EndPoint.Address))
+                {
+                    far.Add(peer);
+                    continue;
+                }
+                hasNearSeed |= peer.IsSeed;
+                if (!peer.IsSeed && (bridge is null || peer.Joined < bridge.Joined
+                    || (peer.Joined == bridge.Joined && string.CompareOrdinal(Swarm.Key(peer.PeerId), Swarm.Key(bridge.PeerId)) < 0)))
+                {
+                    bridge = peer;
+                }
+                near.Add(peer);
+            }
+        }
+        if (seederIsNear)
+        {
+            peers.Add((new byte[20], seeder!));
+        }
+        Add(peers, near, request);
+        var isBridge = bridge is null ? request.Left > 0 : bridge.PeerId.AsSpan().SequenceEqual(request.PeerId);
+        if (hasNearSeed || !isBridge || request.Left == 0)
+        {
+            return peers;
+        }
+        if (seeder is not null && !seederIsNear && peers.Count < request.NumWant)
+        {
+            peers.Add((new byte[20], seeder));
+        }
+        var farSeeds = far.Where(p => p.IsSeed).ToList();
+        var fromFar = farSeeds.Count > 0 || seeder is not null ? farSeeds : far;
+        // Stable sort: the random order within a closeness stays.
+        Add(peers, [.. fromFar.OrderByDescending(p => locality.Closeness(request.Address, p.EndPoint.Address))], request);
+        return peers;
+    }
+
+    private static void Add(List<(byte[], IPEndPoint)> peers, List<TrackedPeer> from, AnnounceRequest request)
+    {
+        foreach (var peer in from)
+        {
+            if (peers.Count >= request.NumWant)
+            {
+                return;
+            }
             if (peer.PeerId.AsSpan().SequenceEqual(request.PeerId) || (request.Left == 0 && peer.IsSeed))
             {
                 continue;

@@ -10,6 +10,9 @@ internal sealed class TrackedPeer(byte[] peerId, IPEndPoint endPoint, bool isMem
     public IPEndPoint EndPoint { get; set; } = endPoint;
     public long Left { get; set; }
     public DateTimeOffset LastSeen { get; set; }
+
+    /// <summary>When it was listed (the oldest leecher of a subnet is its bridge, see <see cref="AnnounceTracker.Locality"/>).</summary>
+    public DateTimeOffset Joined { get; init; }
     public bool IsSeed => Left == 0;
 
     /// <summary>Announced from the address of a registered machine of the swarm's deployment.</summary>
