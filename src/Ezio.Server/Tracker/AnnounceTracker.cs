@@ -251,7 +251,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
         return list;
     }
 
-    private Swarm GetOrAdd(InfoHash infoHash) => _swarms.GetOrAdd(infoHash, static hash => new Swarm(hash));
+    private Swarm GetOrAdd(InfoHash infoHash) => _swarms.GetOrAdd(infoHash, static (hash, locality) => new Swarm(hash, locality), Locality);
 
     private static string? CheckRules(Swarm swarm, DateTimeOffset now)
     {
@@ -310,8 +310,9 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
     /// subnet's oldest listed leecher, so it stays the same peer until it completes or leaves.
     /// The bridge gets the seeds of other subnets (the server's seeder first), closest
     /// subnets first (<see cref="SubnetLocality.Closeness"/>); their leechers only when no seed
-    /// is left anywhere (the server is gone: the subnets finish from each other). O(peers) per
-    /// announce, like the members check.
+    /// is left anywhere (the server is gone: the subnets finish from each other). The swarm
+    /// indexes peers by subnet, so this costs what <see cref="PickPeers"/> does, but for the
+    /// bridge's walk over the other subnets.
     /// </summary>
     private static List<(byte[], IPEndPoint)> PickNearPeers(Swarm swarm, AnnounceRequest request, IPAddress? local, SubnetLocality locality)
     {
@@ -325,66 +326,50 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             ? new IPEndPoint(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local, swarm.PinnedSeederPort)
             : null;
         var seederIsNear = seeder is not null && subnet.Contains(seeder.Address);
-        var near = new List<TrackedPeer>();
-        var far = new List<TrackedPeer>();
-        var hasNearSeed = seederIsNear;
-        TrackedPeer? bridge = null;
+        var near = swarm.Subnet(subnet);
+        if (seederIsNear)
+        {
+            peers.Add((new byte[20], seeder!));
+        }
+        if (near is not null)
+        {
+            AddPeers(peers, near.Members, request);
+            AddPeers(peers, near.Guests, request);
+        }
+        var isBridge = near?.Bridge is { } bridge ? bridge.PeerId.AsSpan().SequenceEqual(request.PeerId) : request.Left > 0;
+        if (seederIsNear || near?.Seeds > 0 || !isBridge || request.Left == 0 || peers.Count >= request.NumWant)
+        {
+            return peers;
+        }
+        if (seeder is not null)
+        {
+            peers.Add((new byte[20], seeder));
+        }
+        var farSeeds = new List<TrackedPeer>();
+        var farLeechers = new List<TrackedPeer>();
         foreach (var set in (IReadOnlyList<TrackedPeer>[])[swarm.Members, swarm.Guests])
         {
-            // Members before guests, each from a random start so every peer is handed out.
             var start = set.Count == 0 ? 0 : Random.Shared.Next(set.Count);
             for (var i = 0; i < set.Count; i++)
             {
                 var peer = set[(start + i) % set.Count];
                 if (!subnet.Contains(peer.EndPoint.Address))
                 {
-                    far.Add(peer);
-                    continue;
+                    (peer.IsSeed ? farSeeds : farLeechers).Add(peer);
                 }
-                hasNearSeed |= peer.IsSeed;
-                if (!peer.IsSeed && (bridge is null || peer.Joined < bridge.Joined
-                    || (peer.Joined == bridge.Joined && string.CompareOrdinal(Swarm.Key(peer.PeerId), Swarm.Key(bridge.PeerId)) < 0)))
-                {
-                    bridge = peer;
-                }
-                near.Add(peer);
             }
         }
-        if (seederIsNear)
-        {
-            peers.Add((new byte[20], seeder!));
-        }
-        Add(peers, near, request);
-        var isBridge = bridge is null ? request.Left > 0 : bridge.PeerId.AsSpan().SequenceEqual(request.PeerId);
-        if (hasNearSeed || !isBridge || request.Left == 0)
-        {
-            return peers;
-        }
-        if (seeder is not null && !seederIsNear && peers.Count < request.NumWant)
-        {
-            peers.Add((new byte[20], seeder));
-        }
-        var farSeeds = far.Where(p => p.IsSeed).ToList();
-        var fromFar = farSeeds.Count > 0 || seeder is not null ? farSeeds : far;
-        // Stable sort: the random order within a closeness stays.
-        Add(peers, [.. fromFar.OrderByDescending(p => locality.Closeness(request.Address, p.EndPoint.Address))], request);
-        return peers;
-    }
-
-    private static void Add(List<(byte[], IPEndPoint)> peers, List<TrackedPeer> from, AnnounceRequest request)
-    {
-        foreach (var peer in from)
+        var fromFar = farSeeds.Count > 0 || seeder is not null ? farSeeds : farLeechers;
+        // Stable sort: members before guests and the random order stay within a closeness.
+        foreach (var peer in fromFar.OrderByDescending(p => locality.Closeness(request.Address, p.EndPoint.Address)))
         {
             if (peers.Count >= request.NumWant)
             {
-                return;
-            }
-            if (peer.PeerId.AsSpan().SequenceEqual(request.PeerId) || (request.Left == 0 && peer.IsSeed))
-            {
-                continue;
+                break;
             }
             peers.Add((peer.PeerId, peer.EndPoint));
         }
+        return peers;
     }
 
     private AnnounceResult Failure(string reason) => new(reason, (int)Interval.TotalSeconds, 0, 0, []);

@@ -142,6 +142,29 @@ public sealed class TrackerLocalityTests
     }
 
     [Fact]
+    public void Announce_BridgeFallsSilent_ExpiresAndTheNextTakesOver_AndASeedLosingDataIsALeecherAgain()
+    {
+        var tracker = NewTracker();
+        tracker.PinSeeder(Hash, 6881);
+        Join(tracker, ("10.2.0.11", 11), ("10.2.0.12", 12), ("10.2.0.13", 13));
+        // 10.2.0.11 falls silent; the others keep announcing past two intervals.
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(50));
+            tracker.Announce(From("10.2.0.13", 13), ServerA);
+            tracker.Announce(From("10.2.0.12", 12), ServerA);
+        }
+        AssertListed(["10.1.0.1:6881", "10.2.0.13:6013"], tracker.Announce(From("10.2.0.12", 12), ServerA));
+        // 10.2.0.12 completes: the subnet has a seed, no bridge.
+        tracker.Announce(From("10.2.0.12", 12, left: 0, e: AnnounceEvent.Completed), ServerA);
+        AssertListed(["10.2.0.12:6012"], tracker.Announce(From("10.2.0.13", 13), ServerA));
+        // Its disk was wiped (it announces data left again): a leecher, and the oldest, so the bridge.
+        tracker.Announce(From("10.2.0.12", 12, left: 100), ServerA);
+        AssertListed(["10.2.0.12:6012"], tracker.Announce(From("10.2.0.13", 13), ServerA));
+        AssertListed(["10.1.0.1:6881", "10.2.0.13:6013"], tracker.Announce(From("10.2.0.12", 12), ServerA));
+    }
+
+    [Fact]
     public void Announce_NoSeedAnywhere_BridgesGetFarLeechersClosestSiteFirst()
     {
         // Two racks of one building (10.8.0.0/16) and another building's subnet.
