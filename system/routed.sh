@@ -13,6 +13,10 @@
 #   on       ezio-server's tracker with locality (the default), `ezio seed` on the server,
 #            `ezio get` on every machine; every copy checked; bytes through the router
 #   off      the same with "locality": false in the server's config
+#   two      locality on, and a second server in subnet B (10.79.2.2) seeding the same image
+#            from its own replica of the repository (`ezio seed` with a full recheck, as
+#            ezio-server's seeder does) into the same tracker, listed before the machines
+#            start: B's machines are served there, next to nothing crosses the router
 #   kill     locality on; the seeder is SIGKILLed once the server has sent KILL_AT copies of
 #            the image (default 1.5; every piece is out by then, the seeder super-seeds): the
 #            machines of both subnets must finish from each other (the tracker stays up, so
@@ -20,7 +24,7 @@
 # Bytes through the router are the byte counters of its B-side interface (both directions,
 # headers included), in copies of the image.
 #
-# Settings: K=3 RATE=100mbit WAN_RATE=20mbit SIZE_MIB=8 PIECE=128K RUNS="udpcast on off kill" KILL_AT=1.5
+# Settings: K=3 RATE=100mbit WAN_RATE=20mbit SIZE_MIB=8 PIECE=128K RUNS="udpcast on off two kill" KILL_AT=1.5
 #           EZIO_BIN (default out/ezio) EZIO_SERVER_DLL (default the newest build output)
 #           TIMEOUT (s, default 600)
 # Last line: routed: PASS|FAIL k=K wan=WAN_RATE on=COPIES off=COPIES ...
@@ -36,7 +40,7 @@ RATE=${RATE:-100mbit}
 WAN_RATE=${WAN_RATE:-20mbit}
 SIZE_MIB=${SIZE_MIB:-8}
 PIECE=${PIECE:-128K}
-RUNS=${RUNS:-udpcast on off kill}
+RUNS=${RUNS:-udpcast on off two kill}
 KILL_AT=${KILL_AT:-1.5}
 TIMEOUT=${TIMEOUT:-600}
 EZIO=${EZIO_BIN:-$repo/out/ezio}
@@ -56,6 +60,7 @@ done
 ip_of() {
     case $1 in
         srv) echo 10.79.1.1 ;;
+        srv2) echo 10.79.2.2 ;;
         a*) echo "10.79.1.$((10 + ${1#a}))" ;;
         b*) echo "10.79.2.$((10 + ${1#b}))" ;;
     esac
@@ -111,6 +116,7 @@ routed_up() {
     lan_shape "$rtr" ra "$RATE"
     lan_shape "$(lan_ns swa)" pr "$RATE"
     add_host srv swa p0
+    add_host srv2 swb p0
     for ((i = 1; i <= K; i++)); do
         add_host "a$i" swa "p$i"
         add_host "b$i" swb "p$i"
@@ -138,12 +144,12 @@ run_udpcast() {
     local dir=$LAN_DIR/udpcast sender_pid a_pid b_pid
     mkdir -p "$dir"
     # The sender waits for 2 receivers at most 10 s, then sends to whoever answered.
-    lan_spawn a1 "$dir/a1.log" timeout 60 udp-receiver --nokbd --interface eth0 --file "$dir/a1.bin"
+    lan_spawn a1 "$dir/a1.log" timeout 120 udp-receiver --nokbd --interface eth0 --file "$dir/a1.bin"
     a_pid=$LAN_PID
     lan_spawn b1 "$dir/b1.log" timeout 30 udp-receiver --nokbd --interface eth0 --file "$dir/b1.bin"
     b_pid=$LAN_PID
     sleep 1
-    lan_spawn srv "$dir/sender.log" timeout 60 udp-sender --nokbd --full-duplex --interface eth0 \
+    lan_spawn srv "$dir/sender.log" timeout 120 udp-sender --nokbd --full-duplex --interface eth0 \
         --min-receivers 2 --max-wait 10 --file "$work/image.bin"
     sender_pid=$LAN_PID
     wait "$sender_pid"
@@ -156,13 +162,18 @@ run_udpcast() {
     [[ $a_sum == "$image_sum" ]] && near=ok
     ((b_bytes == 0)) && far=unreached
     echo "routed: udpcast near a1=$near far b1=$far ($b_bytes bytes)"
-    [[ $near == ok && $far == unreached ]] && udpcast_result=ok || udpcast_result=FAIL
-    rm -f "$dir"/*.bin
+    if [[ $near == ok && $far == unreached ]]; then
+        udpcast_result=ok
+    else
+        udpcast_result=FAIL
+        tail -n 5 "$dir/sender.log" "$dir/a1.log" "$dir/b1.log" >&2
+    fi
+    rm -rf "$dir"/*.bin "$dir/replica"
 }
 
-# run_ezio NAME LOCALITY(true|false) KILL(0|1): sets RESULT_COPIES, RESULT_VERIFIED, RESULT_SECONDS.
+# run_ezio NAME LOCALITY(true|false) KILL(0|1) [SECOND(0|1)]: sets RESULT_COPIES, RESULT_VERIFIED, RESULT_SECONDS.
 run_ezio() {
-    local name=$1 locality=$2 kill_seed=$3 dir=$LAN_DIR/$1 url host server_pid seed_pid t0 before after
+    local name=$1 locality=$2 kill_seed=$3 second=${4:-0} dir=$LAN_DIR/$1 url host server_pid seed_pid t0 before after
     mkdir -p "$dir/repo" "$dir/state"
     url=http://$(ip_of srv):8080
     printf '{ "locality": %s }\n' "$locality" >"$dir/server.json"
@@ -184,6 +195,19 @@ run_ezio() {
     lan_spawn srv "$dir/seed.log" "$EZIO" seed "$work/image.torrent" "$work/image.bin" --port 6882 \
         --tracker "$url/announce" --no-recheck
     seed_pid=$LAN_PID
+    local seed2_pid=
+    if ((second)); then
+        mkdir -p "$dir/replica"
+        cp "$work/image.bin" "$work/image.torrent" "$dir/replica/"
+        lan_spawn srv2 "$dir/seed2.log" "$EZIO" seed "$dir/replica/image.torrent" "$dir/replica/image.bin" --port 6882 \
+            --tracker "$url/announce"
+        seed2_pid=$LAN_PID
+        # Machines start once both seeders are listed (the second one hashes its replica first).
+        for ((t = 0; t < 300; t++)); do
+            lan_exec srv curl -sf "$url/scrape" | grep -q 'completei2e' && break
+            sleep 0.1
+        done
+    fi
     declare -A pid=()
     for host in $(machines); do
         lan_spawn "$host" "$dir/$host.log" "$EZIO" get "$work/image.torrent" "$dir/$host.bin" --port 6881 \
@@ -210,6 +234,7 @@ run_ezio() {
     RESULT_SECONDS=$(awk -v a="$t0" -v b="$(lan_now)" 'BEGIN { printf "%.1f", b - a }')
     for host in $(machines); do lan_stop "${pid[$host]}" 2; done
     lan_stop "$seed_pid" 2
+    [[ -z $seed2_pid ]] || lan_stop "$seed2_pid" 2
     lan_stop "$server_pid" 5
     read -r -a after <<<"$(router_bytes)"
     local sent=$(($(server_sent) - sent0))
@@ -219,8 +244,13 @@ run_ezio() {
         [[ $(sha256sum <"$dir/$host.bin" 2>/dev/null | cut -d' ' -f1) == "$image_sum" ]] && RESULT_VERIFIED=$((RESULT_VERIFIED + 1))
     done
     RESULT_COPIES=$(copies $((to_b + to_a)))
+    local took=""
+    for host in $(machines); do
+        took+=" $host=$(grep -o 'complete and verified.* in [0-9.]* s' "$dir/$host.log" 2>/dev/null | grep -o '[0-9.]* s$' | tr -d ' s')"
+    done
+    echo "routed: $name: seconds to complete:$took"
     echo "routed: ezio $name locality=$locality verified=$RESULT_VERIFIED/$((2 * K)) router=$RESULT_COPIES copies (A->B $(copies "$to_b"), B->A $(copies "$to_a")) server=$(copies "$sent") copies last=${RESULT_SECONDS}s"
-    rm -f "$dir"/*.bin
+    rm -rf "$dir"/*.bin "$dir/replica"
 }
 
 lan_trap
@@ -243,12 +273,12 @@ for run in $RUNS; do
             [[ $udpcast_result == ok ]] || ok=0
             summary+=" udpcast=$udpcast_result"
             ;;
-        on | off | kill)
-            run_ezio "$run" "$([[ $run == off ]] && echo false || echo true)" "$([[ $run == kill ]] && echo 1 || echo 0)"
+        on | off | two | kill)
+            run_ezio "$run" "$([[ $run == off ]] && echo false || echo true)" "$([[ $run == kill ]] && echo 1 || echo 0)" "$([[ $run == two ]] && echo 1 || echo 0)"
             ((RESULT_VERIFIED == 2 * K)) || ok=0
             summary+=" $run=$RESULT_COPIES verified_$run=$RESULT_VERIFIED/$((2 * K))"
             ;;
-        *) die "unknown run '$run' (udpcast, on, off, kill)" ;;
+        *) die "unknown run '$run' (udpcast, on, off, two, kill)" ;;
     esac
 done
 if ((ok)); then

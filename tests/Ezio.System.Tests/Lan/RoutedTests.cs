@@ -7,8 +7,9 @@ namespace Ezio.System.Tests.Lan;
 /// <summary>
 /// Two subnets behind a router with a 20 Mbit/s link (system/routed.sh): udpcast reaches the
 /// server's subnet only; ezio-server's tracker deploys both, with locality about one copy of
-/// the image crosses the router, without it more; a seeder killed mid-deployment leaves the
-/// machines of both subnets finishing from each other.
+/// the image crosses the router, without it more, and with a second server seeding in the far
+/// subnet next to nothing; a seeder killed mid-deployment leaves the machines of both subnets
+/// finishing from each other.
 /// </summary>
 public sealed class RoutedTests(ITestOutputHelper output)
 {
@@ -24,6 +25,7 @@ public sealed class RoutedTests(ITestOutputHelper output)
         Assert.Contains("routed: udpcast near a1=ok far b1=unreached (0 bytes)", run.Output);
         Assert.Contains(" verified_on=6/6 ", verdict);
         Assert.Contains(" verified_off=6/6 ", verdict);
+        Assert.Contains(" verified_two=6/6 ", verdict);
         Assert.Contains(" verified_kill=6/6", verdict);
         Assert.Contains("routed: kill: seeder killed after sending 1.5 copies", run.Output);
         var on = Copies(verdict!, "on");
@@ -31,6 +33,8 @@ public sealed class RoutedTests(ITestOutputHelper output)
         // The goal: one copy into the far subnet (plus protocol overhead), against more without locality.
         Assert.InRange(on, 0.9, 1.2);
         Assert.True(off > on + 0.3, $"without locality {off} copies crossed, with it {on}");
+        // A second server seeding in the far subnet: its machines need nothing from across.
+        Assert.InRange(Copies(verdict!, "two"), 0, 0.1);
     }
 
     private static double Copies(string verdict, string run) =>
