@@ -52,6 +52,13 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
     /// </summary>
     public SubnetLocality? Locality { get; init; }
 
+    /// <summary>
+    /// Leechers of other subnets a bridge gets besides the seeds: connections that outlive the
+    /// server (and its tracker), so a subnet whose server dies mid-deployment still reaches the
+    /// pieces the others hold; few, so the subnet still pulls about one copy.
+    /// </summary>
+    public const int BridgeFarLeechers = 4;
+
     /// <summary>Re-announce interval we ask for; silent peers expire after two of them.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -309,8 +316,8 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
     /// the subnet's bridge alone, and only while its subnet holds no seed: the bridge is the
     /// subnet's oldest listed leecher, so it stays the same peer until it completes or leaves.
     /// The bridge gets the seeds of other subnets (the server's seeder first), closest
-    /// subnets first (<see cref="SubnetLocality.Closeness"/>); their leechers only when no seed
-    /// is left anywhere (the server is gone: the subnets finish from each other). The swarm
+    /// subnets first (<see cref="SubnetLocality.Closeness"/>), and <see cref="BridgeFarLeechers"/>
+    /// of their leechers; all of those when no seed is left anywhere. The swarm
     /// indexes peers by subnet, so this costs what <see cref="PickPeers"/> does, but for the
     /// bridge's walk over the other subnets.
     /// </summary>
@@ -359,9 +366,11 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
                 }
             }
         }
-        var fromFar = farSeeds.Count > 0 || seeder is not null ? farSeeds : farLeechers;
         // Stable sort: members before guests and the random order stay within a closeness.
-        foreach (var peer in fromFar.OrderByDescending(p => locality.Closeness(request.Address, p.EndPoint.Address)))
+        var byCloseness = (List<TrackedPeer> list) => list.OrderByDescending(p => locality.Closeness(request.Address, p.EndPoint.Address));
+        var seeds = farSeeds.Count + (seeder is null ? 0 : 1);
+        var leechers = seeds > 0 ? BridgeFarLeechers : int.MaxValue;
+        foreach (var peer in byCloseness(farSeeds).Concat(byCloseness(farLeechers).Take(leechers)))
         {
             if (peers.Count >= request.NumWant)
             {

@@ -108,8 +108,9 @@ public sealed class TrackerLocalityTests
 
         // The server's subnet: the seeder and its neighbours, nothing from across the router.
         AssertListed(["10.1.0.1:6881", "10.1.0.12:6002"], tracker.Announce(From("10.1.0.11", 1), ServerA));
-        // The far subnet's first leecher is its bridge: its neighbours, then the seeder.
-        AssertListed(["10.1.0.1:6881", "10.2.0.12:6012", "10.2.0.13:6013"], tracker.Announce(From("10.2.0.11", 11), ServerA));
+        // The far subnet's first leecher is its bridge: its neighbours, the seeder, and a few
+        // leechers across (they outlive the server).
+        AssertListed(["10.1.0.1:6881", "10.1.0.11:6001", "10.1.0.12:6002", "10.2.0.12:6012", "10.2.0.13:6013"], tracker.Announce(From("10.2.0.11", 11), ServerA));
         // Everyone else there gets its neighbours only.
         AssertListed(["10.2.0.11:6011", "10.2.0.13:6013"], tracker.Announce(From("10.2.0.12", 12), ServerA));
         AssertListed(["10.2.0.11:6011", "10.2.0.12:6012"], tracker.Announce(From("10.2.0.13", 13), ServerA));
@@ -181,13 +182,29 @@ public sealed class TrackerLocalityTests
     }
 
     [Fact]
-    public void Announce_FarSeedKnown_BridgeGetsSeedsNotLeechers()
+    public void Announce_FarSeedKnown_BridgeGetsSeedsFirst()
     {
         // No pinned seeder: a seed announced like any client (e.g. `ezio seed` against this tracker).
         var tracker = NewTracker();
         Join(tracker, ("10.1.0.5", 5), ("10.1.0.11", 1), ("10.2.0.11", 11));
         tracker.Announce(From("10.1.0.5", 5, left: 0), ServerA);
-        AssertListed(["10.1.0.5:6005"], tracker.Announce(From("10.2.0.11", 11), ServerA));
+        var bridge = tracker.Announce(From("10.2.0.11", 11), ServerA).Peers.Select(p => p.EndPoint.ToString()).ToList();
+        Assert.Equal(["10.1.0.5:6005", "10.1.0.11:6001"], bridge);
+    }
+
+    [Fact]
+    public void Announce_ManyFarLeechers_BridgeGetsSeedsAndAFewLeechers()
+    {
+        var tracker = NewTracker();
+        tracker.PinSeeder(Hash, 6881);
+        for (var i = 11; i <= 40; i++)
+        {
+            tracker.Announce(From($"10.1.0.{i}", i), ServerA);
+        }
+        tracker.Announce(From("10.2.0.11", 211), ServerA);
+        var bridge = tracker.Announce(From("10.2.0.11", 211), ServerA).Peers;
+        Assert.Equal("10.1.0.1:6881", bridge[0].EndPoint.ToString());
+        Assert.Equal(1 + AnnounceTracker.BridgeFarLeechers, bridge.Count);
     }
 
     [Fact]
