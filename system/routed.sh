@@ -17,14 +17,15 @@
 #            from its own replica of the repository (`ezio seed` with a full recheck, as
 #            ezio-server's seeder does) into the same tracker, listed before the machines
 #            start: B's machines are served there, next to nothing crosses the router
-#   kill     locality on; the seeder is SIGKILLed once the server has sent KILL_AT copies of
-#            the image (default 1.5; every piece is out by then, the seeder super-seeds): the
-#            machines of both subnets must finish from each other (the tracker stays up, so
-#            the subnets' bridges find each other's leechers)
+#   kill     locality on, subnet B's machines start a second after A's; the seeder is
+#            SIGKILLed when a machine has completed (so the image is whole somewhere) and B's
+#            have run a second (B still halfway): the machines of both subnets must finish
+#            from each other (the tracker stays up)
+#   die      the same, but the whole server dies: the seeder and ezio-server (the tracker)
 # Bytes through the router are the byte counters of its B-side interface (both directions,
 # headers included), in copies of the image.
 #
-# Settings: K=3 RATE=100mbit WAN_RATE=20mbit SIZE_MIB=8 PIECE=128K RUNS="udpcast on off two kill" KILL_AT=1.5
+# Settings: K=3 RATE=100mbit WAN_RATE=20mbit SIZE_MIB=8 PIECE=128K RUNS="udpcast on off two kill die"
 #           EZIO_BIN (default out/ezio) EZIO_SERVER_DLL (default the newest build output)
 #           TIMEOUT (s, default 600)
 # Last line: routed: PASS|FAIL k=K wan=WAN_RATE on=COPIES off=COPIES ...
@@ -40,8 +41,7 @@ RATE=${RATE:-100mbit}
 WAN_RATE=${WAN_RATE:-20mbit}
 SIZE_MIB=${SIZE_MIB:-8}
 PIECE=${PIECE:-128K}
-RUNS=${RUNS:-udpcast on off two kill}
-KILL_AT=${KILL_AT:-1.5}
+RUNS=${RUNS:-udpcast on off two kill die}
 TIMEOUT=${TIMEOUT:-600}
 EZIO=${EZIO_BIN:-$repo/out/ezio}
 server_dll=${EZIO_SERVER_DLL:-$(ls -t "$repo"/src/Ezio.Server/bin/{Release,Debug}/net10.0/ezio-server.dll 2>/dev/null | head -n 1)}
@@ -171,7 +171,7 @@ run_udpcast() {
     rm -rf "$dir"/*.bin "$dir/replica"
 }
 
-# run_ezio NAME LOCALITY(true|false) KILL(0|1) [SECOND(0|1)]: sets RESULT_COPIES, RESULT_VERIFIED, RESULT_SECONDS.
+# run_ezio NAME LOCALITY(true|false) KILL(0|1 seeder|2 seeder and tracker) [SECOND(0|1)]: sets RESULT_COPIES, RESULT_VERIFIED, RESULT_SECONDS.
 run_ezio() {
     local name=$1 locality=$2 kill_seed=$3 second=${4:-0} dir=$LAN_DIR/$1 url host server_pid seed_pid t0 before after
     mkdir -p "$dir/repo" "$dir/state"
@@ -209,7 +209,14 @@ run_ezio() {
         done
     fi
     declare -A pid=()
+    local b_start=0
     for host in $(machines); do
+        # Kill runs: subnet B boots a second after A (its bridge's first announce then lists
+        # A's leechers; a bridge that announces first is asked back in 5 s, see the tracker).
+        if ((kill_seed)) && [[ $host == b1 ]]; then
+            sleep 1
+            b_start=$(lan_now)
+        fi
         lan_spawn "$host" "$dir/$host.log" "$EZIO" get "$work/image.torrent" "$dir/$host.bin" --port 6881 \
             --tracker "$url/announce" --seed-after "done"
         pid[$host]=$LAN_PID
@@ -222,11 +229,12 @@ run_ezio() {
             grep -q 'complete and verified' "$dir/$host.log" 2>/dev/null || left=$((left + 1))
         done
         ((left == 0)) && break
-        if ((kill_seed && !killed)) && awk -v s="$(($(server_sent) - sent0))" -v i="$image_bytes" -v k="$KILL_AT" 'BEGIN { exit !(s >= k * i) }'; then
+        if ((kill_seed && !killed && left < 2 * K)) && awk -v n="$(lan_now)" -v b="$b_start" 'BEGIN { exit !(n >= b + 1) }'; then
             kill -KILL "$seed_pid" 2>/dev/null
             wait "$seed_pid" 2>/dev/null
+            ((kill_seed == 2)) && kill -KILL "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
             killed=1
-            echo "routed: $name: seeder killed after sending $KILL_AT copies, $left of $((2 * K)) machines unfinished"
+            echo "routed: $name: $( ((kill_seed == 2)) && echo "server (seeder and tracker)" || echo seeder) killed after the first completion, $left of $((2 * K)) machines unfinished"
         fi
         awk -v n="$(lan_now)" -v d="$deadline" 'BEGIN { exit !(n > d) }' && { echo "routed: $name: $left machines unfinished at the time limit" >&2; break; }
         sleep 0.1
@@ -273,12 +281,12 @@ for run in $RUNS; do
             [[ $udpcast_result == ok ]] || ok=0
             summary+=" udpcast=$udpcast_result"
             ;;
-        on | off | two | kill)
-            run_ezio "$run" "$([[ $run == off ]] && echo false || echo true)" "$([[ $run == kill ]] && echo 1 || echo 0)" "$([[ $run == two ]] && echo 1 || echo 0)"
+        on | off | two | kill | die)
+            run_ezio "$run" "$([[ $run == off ]] && echo false || echo true)" "$(case $run in kill) echo 1 ;; die) echo 2 ;; *) echo 0 ;; esac)" "$([[ $run == two ]] && echo 1 || echo 0)"
             ((RESULT_VERIFIED == 2 * K)) || ok=0
             summary+=" $run=$RESULT_COPIES verified_$run=$RESULT_VERIFIED/$((2 * K))"
             ;;
-        *) die "unknown run '$run' (udpcast, on, off, two, kill)" ;;
+        *) die "unknown run '$run' (udpcast, on, off, two, kill, die)" ;;
     esac
 done
 if ((ok)); then

@@ -192,10 +192,12 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             }
             closedNow = CheckRules(swarm, now);
             var (seeds, leechers) = swarm.Counts();
+            var unlinked = false;
             var peers = request.Event == AnnounceEvent.Stopped ? []
-                : Locality is { } locality ? PickNearPeers(swarm, request, local, locality)
+                : Locality is { } locality ? PickNearPeers(swarm, request, local, locality, out unlinked)
                 : PickPeers(swarm, request, local);
-            var interval = swarm.AwaitingSeeder && seeds == 0 ? AwaitingSeederInterval : Interval;
+            // A bridge that knows no leecher across yet asks again soon (see PickNearPeers).
+            var interval = (swarm.AwaitingSeeder && seeds == 0) || unlinked ? AwaitingSeederInterval : Interval;
             result = new AnnounceResult(null, (int)interval.TotalSeconds, seeds, leechers, peers);
         }
         if (closedNow is not null)
@@ -317,12 +319,15 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
     /// subnet's oldest listed leecher, so it stays the same peer until it completes or leaves.
     /// The bridge gets the seeds of other subnets (the server's seeder first), closest
     /// subnets first (<see cref="SubnetLocality.Closeness"/>), and <see cref="BridgeFarLeechers"/>
-    /// of their leechers; all of those when no seed is left anywhere. The swarm
+    /// of their leechers; all of those when no seed is left anywhere. A bridge that announced
+    /// before any leecher across was listed is <paramref name="unlinked"/>: it is asked to
+    /// announce again after <see cref="AwaitingSeederInterval"/>, not a whole interval. The swarm
     /// indexes peers by subnet, so this costs what <see cref="PickPeers"/> does, but for the
     /// bridge's walk over the other subnets.
     /// </summary>
-    private static List<(byte[], IPEndPoint)> PickNearPeers(Swarm swarm, AnnounceRequest request, IPAddress? local, SubnetLocality locality)
+    private static List<(byte[], IPEndPoint)> PickNearPeers(Swarm swarm, AnnounceRequest request, IPAddress? local, SubnetLocality locality, out bool unlinked)
     {
+        unlinked = false;
         var peers = new List<(byte[], IPEndPoint)>();
         if (request.NumWant == 0)
         {
@@ -378,6 +383,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             }
             peers.Add((peer.PeerId, peer.EndPoint));
         }
+        unlinked = farLeechers.Count == 0;
         return peers;
     }
 

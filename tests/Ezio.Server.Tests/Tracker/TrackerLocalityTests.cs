@@ -117,6 +117,24 @@ public sealed class TrackerLocalityTests
     }
 
     [Fact]
+    public void Announce_BridgeBeforeAnyLeecherAcross_AsksAgainSoon()
+    {
+        var tracker = NewTracker();
+        tracker.PinSeeder(Hash, 6881);
+        // The far subnet's bridge announces first: only the seeder across, so it comes back in 5 s.
+        var first = tracker.Announce(From("10.2.0.11", 11, e: AnnounceEvent.Started), ServerA);
+        AssertListed(["10.1.0.1:6881"], first);
+        Assert.Equal(5, first.Interval);
+        // Its neighbours keep the full interval.
+        Assert.Equal(60, tracker.Announce(From("10.2.0.12", 12, e: AnnounceEvent.Started), ServerA).Interval);
+        Join(tracker, ("10.1.0.11", 1));
+        // Now it learns a leecher across, one more path than the server's.
+        var again = tracker.Announce(From("10.2.0.11", 11), ServerA);
+        AssertListed(["10.1.0.1:6881", "10.1.0.11:6001", "10.2.0.12:6012"], again);
+        Assert.Equal(60, again.Interval);
+    }
+
+    [Fact]
     public void Announce_BridgeCompletes_ItsSubnetNeedsNothingFromAcross()
     {
         var tracker = NewTracker();
