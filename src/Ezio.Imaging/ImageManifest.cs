@@ -61,6 +61,12 @@ public sealed class ImageManifest
     /// <summary>Every disk of a multi-disk image, in saving order; null for a single-disk image.</summary>
     public List<ImageDisk>? Disks { get; set; }
 
+    /// <summary>
+    /// Web seeds (BEP 19) of the image, "webSeeds": [ "http://…/payload.bin" ]: HTTP servers
+    /// holding its payload (docs/web-seeds.md). ezio-server adds them to the torrent's url-list.
+    /// </summary>
+    public List<string>? WebSeeds { get; set; }
+
     public static ImageManifest Load(string path)
     {
         try

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Ezio.Server.Cli;
 
 namespace Ezio.Server;
@@ -15,7 +16,9 @@ internal static class Program
                 ["release", .. var rest] => await AdminCommands.ReleaseAsync(rest).ConfigureAwait(false),
                 ["wake", .. var rest] => await WakeCommand.RunAsync(rest).ConfigureAwait(false),
                 ["cert-fingerprint", .. var rest] => CertCommand.Run(rest),
+                ["setup", .. var rest] => SetupCommand.Run(rest, Console.Out),
                 ["--help" or "-h" or "help", ..] => Help(),
+                ["--version" or "version"] => Version(),
                 _ => await ServeCommand.RunAsync(args).ConfigureAwait(false),
             };
         }
@@ -43,6 +46,16 @@ internal static class Program
         }
     }
 
+    /// <summary>The version of Directory.Build.props (assembly informational version).</summary>
+    internal static string VersionText =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private static int Version()
+    {
+        Console.WriteLine("ezio-server " + VersionText);
+        return 0;
+    }
+
     private static int Help()
     {
         Console.WriteLine(ServeCommand.Usage);
@@ -51,6 +64,7 @@ internal static class Program
         Console.WriteLine(AdminCommands.ReleaseUsage);
         Console.WriteLine(WakeCommand.Usage);
         Console.WriteLine(CertCommand.Usage);
+        Console.WriteLine(SetupCommand.Usage);
         return 0;
     }
 }
