@@ -19,7 +19,7 @@ $(error the .NET SDK $(SDK_WANT) or a newer $(word 1,$(subst ., ,$(SDK_WANT))).$
 endif
 endif
 
-.PHONY: all build test publish publish-server check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server demo
+.PHONY: all build test publish publish-server check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server bench-routed demo
 
 all: build
 
@@ -83,6 +83,15 @@ bench: bench-zstd
 # against one ezio-server; p99 of the agents' calls, failures, state size (bench/server/run.sh).
 bench-server:
 	bench/server/run.sh
+
+# Two subnets behind a router with a shaped link: udpcast stops at the router; ezio-server's
+# tracker with and without locality, bytes across the router in image copies, and a seeder
+# killed mid-deployment (root; system/routed.sh; `make test` runs it with K=3 SIZE_MIB=8).
+ROUTED_K ?= 8
+ROUTED_MIB ?= 64
+bench-routed: publish
+	$(DOTNET) build src/Ezio.Server/Ezio.Server.csproj -c $(CONFIG) --nologo -v quiet
+	EZIO_BIN=$(abspath $(OUT))/ezio K=$(ROUTED_K) SIZE_MIB=$(ROUTED_MIB) system/routed.sh
 
 # The README's first command: a sample disk captured as an image, the real ezio-server and
 # N machines running the real agent on an emulated LAN, every disk and boot menu checked

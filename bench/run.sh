@@ -30,6 +30,11 @@
 #           (auto: a piece takes ~40 ms at the rate, as 4 MiB pieces do on 1 GbE: 128K at
 #           25mbit, 512K at 100mbit; every tool gets the same torrents)
 #           TOOLS="ezio http udpcast libtorrent"  UDPCAST_FRACTION=0.95  EZIO_BIN
+#           UDPCAST_PLAIN=1 (udp-sender --full-duplex, no --max-bitrate: udpcast as shipped)
+#           LIMIT_S (a run's time limit; default 90 s + 2 x (N + 2) x bound)
+# server_up_copies: what the server's link uploaded (its shaper's bytes) over the image size.
+# Hundreds of machines: LAN_DISK_FILE=1 (sparse files instead of loop devices), e.g.
+#   LAN_DISK_FILE=1 NS="32 64 128" RATES=5mbit SIZE_MIB=32 TOOLS="ezio udpcast" UDPCAST_PLAIN=1
 # Duration: about (sum of N for http + 4 x count of N) x bound per rate; with the defaults
 # (128 MiB: bound 43 s at 25mbit, 10.7 s at 100mbit) a full run takes ~45 min unloaded.
 # Quick look: NS="1 2 4" RATES=100mbit SIZE_MIB=32 bench/run.sh
@@ -74,7 +79,7 @@ results=$here/results
 mkdir -p "$results"
 csv=$results/lan-$stamp.csv
 png=$results/lan-$stamp.png
-echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes,piece,busiest_link,busiest_link_bytes,link_floor_seconds,ratio_to_floor,down_floor_seconds" >"$csv"
+echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes,piece,busiest_link,busiest_link_bytes,link_floor_seconds,ratio_to_floor,down_floor_seconds,server_up_copies" >"$csv"
 
 work=$(mktemp -d /var/tmp/ezio-bench-lan.XXXXXX)
 LAN_ID=bl$$
@@ -173,8 +178,10 @@ run_udpcast() {
     kbit=$(awk -v r="$(lan_rate_bps "$LAN_RATE")" -v f="$UDPCAST_FRACTION" 'BEGIN { printf "%d", r * f / 1000 }')
     # The sender waits for all N receivers, then sends at most UDPCAST_FRACTION of the line
     # rate (above it the shaper drops and udpcast spends its time on retransmissions).
+    local pace=(--max-bitrate "${kbit}k")
+    [[ ${UDPCAST_PLAIN:-0} == 1 ]] && pace=(--full-duplex)
     lan_spawn srv "$work/udp-sender.log" udp-sender --file "$work/image.bin" --interface eth0 \
-        --min-receivers "$LAN_N" --max-bitrate "${kbit}k" --nokbd --no-progress --max-wait 600 --portbase 9000
+        --min-receivers "$LAN_N" "${pace[@]}" --nokbd --no-progress --max-wait 600 --portbase 9000
     local srv=$LAN_PID
     sleep 0.5
     t0=$(lan_now)
@@ -274,26 +281,27 @@ for rate in $RATES; do
         cp "$work/disk_bytes" "$LAN_DIR/disk_bytes"
         for tool in $TOOLS; do
             lan_fresh_disks || exit 1
-            limit=$(awk -v b="$bound" -v n="$n" 'BEGIN { printf "%d", 90 + 2 * (n + 2) * b }')
-            RESULT= NOTE= status=ok
+            limit=${LIMIT_S:-$(awk -v b="$bound" -v n="$n" 'BEGIN { printf "%d", 90 + 2 * (n + 2) * b }')}
+            RESULT='' NOTE='' status=ok
             links_before=$(lan_link_bytes)
             if ! "run_$tool" "$limit"; then status=FAIL; overall=1; fi
             # The busiest link of the run (an upload or a download): what it carried, as its
             # shaper charged it, sets a floor no schedule can beat with those bytes. The
             # busiest machine download alone: what the last machine to finish needed at least.
-            read -r busiest busiest_bytes floor down_floor <<<"$(
+            read -r busiest busiest_bytes floor down_floor server_up <<<"$(
                 paste -d' ' <(echo "$links_before") <(lan_link_bytes) |
-                    awk -v bps="$bps" '{ up = $5 - $2; down = $6 - $3
+                    awk -v bps="$bps" -v img="$image_bytes" '{ up = $5 - $2; down = $6 - $3
                         if (up > best) { best = up; link = $1 "-up" }
                         if (down > best) { best = down; link = $1 "-down" }
-                        if ($1 != "srv" && down > mdown) mdown = down }
-                        END { printf "%s %d %.2f %.2f", link, best, best * 8 / bps, mdown * 8 / bps }')"
-            ratio= to_floor=
+                        if ($1 != "srv" && down > mdown) mdown = down
+                        if ($1 == "srv") sup = up }
+                        END { printf "%s %d %.2f %.2f %.2f", link, best, best * 8 / bps, mdown * 8 / bps, sup / img }')"
+            ratio='' to_floor=''
             [[ -n $RESULT ]] && ratio=$(awk -v t="$RESULT" -v b="$bound" 'BEGIN { printf "%.2f", t / b }')
             [[ -n $RESULT ]] && to_floor=$(awk -v t="$RESULT" -v f="$floor" 'BEGIN { if (f > 0) printf "%.2f", t / f }')
-            echo "$rate,$n,$tool,$RESULT,$bound,$ratio,$status,$image_bytes,$piece,$busiest,$busiest_bytes,$floor,$to_floor,$down_floor" >>"$csv"
-            printf '  %-8s N=%-3s %-11s %8s s  %5sx bound  %5sx floor (%s s, %s; busiest download %s s)  %s %s\n' \
-                "$rate" "$n" "$tool" "${RESULT:--}" "${ratio:--}" "${to_floor:--}" "$floor" "$busiest" "$down_floor" "$status" "$NOTE"
+            echo "$rate,$n,$tool,$RESULT,$bound,$ratio,$status,$image_bytes,$piece,$busiest,$busiest_bytes,$floor,$to_floor,$down_floor,$server_up" >>"$csv"
+            printf '  %-8s N=%-3s %-11s %8s s  %5sx bound  %5sx floor (%s s, %s; busiest download %s s)  server up %s copies  %s %s\n' \
+                "$rate" "$n" "$tool" "${RESULT:--}" "${ratio:--}" "${to_floor:--}" "$floor" "$busiest" "$down_floor" "$server_up" "$status" "$NOTE"
         done
         lan_down 2>/dev/null
     done

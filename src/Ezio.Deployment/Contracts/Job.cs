@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Ezio.Deployment.Contracts;
 
 /// <summary>Which disk to write. <see cref="Value"/> is null for <see cref="TargetDiskKind.Auto"/>.</summary>
@@ -51,4 +53,13 @@ public sealed record Job(
 
     /// <summary>How <see cref="Disks"/> map to the machine's disks.</summary>
     public DiskMapping DiskMapping { get; init; }
+
+    /// <summary>
+    /// Announce URLs of a tracker standing in for the server's own (the server config's
+    /// <c>trackers</c>, e.g. an opentracker several servers share); null: the tracker of the
+    /// server that serves the torrent. Left out of the JSON when null, so jobs without it sign
+    /// the same bytes as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Trackers { get; init; }
 }

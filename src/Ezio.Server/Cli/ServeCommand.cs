@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Ezio.Server.Hosting;
+using Ezio.Server.Tracker;
 
 namespace Ezio.Server.Cli;
 
@@ -80,6 +81,17 @@ internal static class ServeCommand
         if (options.StateDirectory is null && options.Listen.Contains("https://", StringComparison.OrdinalIgnoreCase))
         {
             throw new UsageException("an https:// listen URL needs a state directory (--state) for its certificate");
+        }
+        foreach (var tracker in options.Trackers)
+        {
+            if (!Uri.TryCreate(tracker, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "udp"))
+            {
+                throw new UsageException($"trackers: '{tracker}' is not an http://, https:// or udp:// announce URL");
+            }
+        }
+        if (!SubnetLocality.TryCreate(options.LocalityPrefixes, out _, out var localityError))
+        {
+            throw new UsageException(localityError!);
         }
         if (!Directory.Exists(options.Repo))
         {

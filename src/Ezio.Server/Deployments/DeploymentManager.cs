@@ -38,6 +38,7 @@ internal sealed partial class DeploymentManager
     private readonly Dictionary<string, MachineRecord> _machines = new(StringComparer.Ordinal);
     private readonly NewMachineLimiter _newMachines;
     private readonly int _maxMachines;
+    private readonly string[]? _trackers;
 
     public DeploymentManager(StateStore store, IImageCatalog images, BootMenuWriter menus, DeploymentEventHub events,
         TimeProvider time, ServerOptions options, ILogger<DeploymentManager> logger)
@@ -50,6 +51,7 @@ internal sealed partial class DeploymentManager
         _logger = logger;
         _signingKey = options.SigningKeyPem is { } pem ? JobSigner.LoadPrivateKey(pem) : null;
         ServerUrl = options.Menus.ServerUrl.TrimEnd('/');
+        _trackers = options.Trackers.Count > 0 ? [.. options.Trackers] : null;
         _state = store.Load();
         foreach (var machine in _state.Machines)
         {

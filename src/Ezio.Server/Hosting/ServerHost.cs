@@ -74,6 +74,7 @@ internal static class ServerHost
         {
             Interval = TimeSpan.FromSeconds(options.AnnounceIntervalSeconds),
             MaxPeersPerSwarm = options.MaxPeersPerTorrent,
+            Locality = options.Locality && SubnetLocality.TryCreate(options.LocalityPrefixes, out var locality, out _) ? locality : null,
         });
         services.AddSingleton<DeploymentSeeder>();
         services.AddHostedService(sp => sp.GetRequiredService<DeploymentSeeder>());

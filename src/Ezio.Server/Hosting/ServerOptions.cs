@@ -44,6 +44,18 @@ internal sealed class ServerOptions
     public int AnnounceIntervalSeconds { get; set; } = 60;
     public int MaxPeersPerTorrent { get; set; } = 5000;
 
+    /// <summary>
+    /// Announce URLs of a tracker standing in for the built-in one (e.g. an opentracker several
+    /// servers share): jobs name them and the seeder announces there. Empty: the built-in tracker.
+    /// </summary>
+    public List<string> Trackers { get; set; } = [];
+
+    /// <summary>Tracker answers peers from the announcer's own subnet first, one bridge per subnet reaching further (off: any peers).</summary>
+    public bool Locality { get; set; } = true;
+
+    /// <summary>Site prefixes (CIDR) for a site with its own plan; an address none holds is local to its /24 (IPv4) or /64 (IPv6).</summary>
+    public List<string> LocalityPrefixes { get; set; } = [];
+
     /// <summary>Machines the server remembers; past it, the idle one seen longest ago is forgotten.</summary>
     public int MaxMachines { get; set; } = 10_000;
 

@@ -15,7 +15,8 @@ namespace Ezio.Server.Seeding;
 /// <summary>
 /// Seeds the image of every open deployment: one <see cref="TorrentSession"/> per image
 /// (shared by deployments of the same image), all behind one <see cref="PeerListener"/> on
-/// the peer port. Sessions announce to no tracker; our tracker lists them directly.
+/// the peer port. Sessions announce to no tracker, our tracker lists them directly; with
+/// <see cref="ServerOptions.Trackers"/> set they announce there.
 /// </summary>
 internal sealed class DeploymentSeeder(
     DeploymentManager deployments, IImageCatalog images, AnnounceTracker tracker, ServerOptions options,
@@ -139,7 +140,8 @@ internal sealed class DeploymentSeeder(
             {
                 ListenPort = _listener.Port,
                 Time = time,
-                Trackers = [],
+                // Announces only to a tracker standing in for ours (which lists the seeder itself).
+                Trackers = [.. options.Trackers.Select(t => new Uri(t))],
                 Recheck = options.SeedRecheck,
                 AssumeComplete = !options.SeedRecheck,
                 RecheckBeforeStart = true,

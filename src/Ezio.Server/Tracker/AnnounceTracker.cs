@@ -44,6 +44,21 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
     /// </summary>
     public Func<InfoHash, IPAddress, bool>? IsMember { get; set; }
 
+    /// <summary>
+    /// Subnets of the announcers (the server config's locality prefixes); null: answers ignore
+    /// where peers are. Set: a peer gets the peers of its own subnet, and peers of other
+    /// subnets only when it is its subnet's bridge (see <see cref="PickNearPeers"/>), so each
+    /// subnet pulls about one copy across its router and shares it inside.
+    /// </summary>
+    public SubnetLocality? Locality { get; init; }
+
+    /// <summary>
+    /// Leechers of other subnets a bridge gets besides the seeds: connections that outlive the
+    /// server (and its tracker), so a subnet whose server dies mid-deployment still reaches the
+    /// pieces the others hold; few, so the subnet still pulls about one copy.
+    /// </summary>
+    public const int BridgeFarLeechers = 4;
+
     /// <summary>Re-announce interval we ask for; silent peers expire after two of them.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -147,7 +162,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
                 {
                     swarm.Remove(request.PeerId);
                 }
-                peer = new TrackedPeer(request.PeerId, endPoint, member) { Left = request.Left, LastSeen = now };
+                peer = new TrackedPeer(request.PeerId, endPoint, member) { Left = request.Left, LastSeen = now, Joined = now };
                 if (!swarm.TryAdd(peer, MaxPeersPerSwarm, swarm.HeldByDeployment ? MaxPeersPerAddress : 0))
                 {
                     if (swarm.Count >= MaxPeersPerSwarm)
@@ -177,8 +192,12 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             }
             closedNow = CheckRules(swarm, now);
             var (seeds, leechers) = swarm.Counts();
-            var peers = request.Event == AnnounceEvent.Stopped ? [] : PickPeers(swarm, request, local);
-            var interval = swarm.AwaitingSeeder && seeds == 0 ? AwaitingSeederInterval : Interval;
+            var unlinked = false;
+            var peers = request.Event == AnnounceEvent.Stopped ? []
+                : Locality is { } locality ? PickNearPeers(swarm, request, local, locality, out unlinked)
+                : PickPeers(swarm, request, local);
+            // A bridge that knows no leecher across yet asks again soon (see PickNearPeers).
+            var interval = (swarm.AwaitingSeeder && seeds == 0) || unlinked ? AwaitingSeederInterval : Interval;
             result = new AnnounceResult(null, (int)interval.TotalSeconds, seeds, leechers, peers);
         }
         if (closedNow is not null)
@@ -241,7 +260,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
         return list;
     }
 
-    private Swarm GetOrAdd(InfoHash infoHash) => _swarms.GetOrAdd(infoHash, static hash => new Swarm(hash));
+    private Swarm GetOrAdd(InfoHash infoHash) => _swarms.GetOrAdd(infoHash, static (hash, locality) => new Swarm(hash, locality), Locality);
 
     private static string? CheckRules(Swarm swarm, DateTimeOffset now)
     {
@@ -291,6 +310,81 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             }
             peers.Add((peer.PeerId, peer.EndPoint));
         }
+    }
+
+    /// <summary>
+    /// Peers by subnet (<paramref name="locality"/>): the server's seeder if it is in the
+    /// announcer's subnet, then that subnet's members and guests. Peers of other subnets go to
+    /// the subnet's bridge alone, and only while its subnet holds no seed: the bridge is the
+    /// subnet's oldest listed leecher, so it stays the same peer until it completes or leaves.
+    /// The bridge gets the seeds of other subnets (the server's seeder first), closest
+    /// subnets first (<see cref="SubnetLocality.Closeness"/>), and <see cref="BridgeFarLeechers"/>
+    /// of their leechers; all of those when no seed is left anywhere. A bridge that announced
+    /// before any leecher across was listed is <paramref name="unlinked"/>: it is asked to
+    /// announce again after <see cref="AwaitingSeederInterval"/>, not a whole interval. The swarm
+    /// indexes peers by subnet, so this costs what <see cref="PickPeers"/> does, but for the
+    /// bridge's walk over the other subnets.
+    /// </summary>
+    private static List<(byte[], IPEndPoint)> PickNearPeers(Swarm swarm, AnnounceRequest request, IPAddress? local, SubnetLocality locality, out bool unlinked)
+    {
+        unlinked = false;
+        var peers = new List<(byte[], IPEndPoint)>();
+        if (request.NumWant == 0)
+        {
+            return peers;
+        }
+        var subnet = locality.SubnetOf(request.Address);
+        var seeder = swarm.PinnedSeederPort != 0 && local is not null
+            ? new IPEndPoint(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local, swarm.PinnedSeederPort)
+            : null;
+        var seederIsNear = seeder is not null && subnet.Contains(seeder.Address);
+        var near = swarm.Subnet(subnet);
+        if (seederIsNear)
+        {
+            peers.Add((new byte[20], seeder!));
+        }
+        if (near is not null)
+        {
+            AddPeers(peers, near.Members, request);
+            AddPeers(peers, near.Guests, request);
+        }
+        var isBridge = near?.Bridge is { } bridge ? bridge.PeerId.AsSpan().SequenceEqual(request.PeerId) : request.Left > 0;
+        if (seederIsNear || near?.Seeds > 0 || !isBridge || request.Left == 0 || peers.Count >= request.NumWant)
+        {
+            return peers;
+        }
+        if (seeder is not null)
+        {
+            peers.Add((new byte[20], seeder));
+        }
+        var farSeeds = new List<TrackedPeer>();
+        var farLeechers = new List<TrackedPeer>();
+        foreach (var set in (IReadOnlyList<TrackedPeer>[])[swarm.Members, swarm.Guests])
+        {
+            var start = set.Count == 0 ? 0 : Random.Shared.Next(set.Count);
+            for (var i = 0; i < set.Count; i++)
+            {
+                var peer = set[(start + i) % set.Count];
+                if (!subnet.Contains(peer.EndPoint.Address))
+                {
+                    (peer.IsSeed ? farSeeds : farLeechers).Add(peer);
+                }
+            }
+        }
+        // Stable sort: members before guests and the random order stay within a closeness.
+        var byCloseness = (List<TrackedPeer> list) => list.OrderByDescending(p => locality.Closeness(request.Address, p.EndPoint.Address));
+        var seeds = farSeeds.Count + (seeder is null ? 0 : 1);
+        var leechers = seeds > 0 ? BridgeFarLeechers : int.MaxValue;
+        foreach (var peer in byCloseness(farSeeds).Concat(byCloseness(farLeechers).Take(leechers)))
+        {
+            if (peers.Count >= request.NumWant)
+            {
+                break;
+            }
+            peers.Add((peer.PeerId, peer.EndPoint));
+        }
+        unlinked = farLeechers.Count == 0;
+        return peers;
     }
 
     private AnnounceResult Failure(string reason) => new(reason, (int)Interval.TotalSeconds, 0, 0, []);

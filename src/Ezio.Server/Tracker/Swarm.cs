@@ -10,10 +10,16 @@ internal sealed class TrackedPeer(byte[] peerId, IPEndPoint endPoint, bool isMem
     public IPEndPoint EndPoint { get; set; } = endPoint;
     public long Left { get; set; }
     public DateTimeOffset LastSeen { get; set; }
+
+    /// <summary>When it was listed (the oldest leecher of a subnet is its bridge, see <see cref="AnnounceTracker.Locality"/>).</summary>
+    public DateTimeOffset Joined { get; init; }
     public bool IsSeed => Left == 0;
 
     /// <summary>Announced from the address of a registered machine of the swarm's deployment.</summary>
     public bool IsMember { get; } = isMember;
+
+    /// <summary>Its subnet, set when it is listed in a swarm that knows subnets.</summary>
+    public IPNetwork? Subnet { get; set; }
 }
 
 /// <summary>
@@ -21,12 +27,15 @@ internal sealed class TrackedPeer(byte[] peerId, IPEndPoint endPoint, bool isMem
 /// swarm) and guests (everyone else), kept apart so answers list members first and guests
 /// never push members out. Not thread-safe: <see cref="AnnounceTracker"/> locks the swarm
 /// around every use. Memory is bounded by <see cref="AnnounceTracker.MaxPeersPerSwarm"/>
-/// plus the members, themselves bounded by the deployment's machines.
+/// plus the members, themselves bounded by the deployment's machines. With a
+/// <paramref name="locality"/>, peers are also indexed by subnet (<see cref="Subnet"/>), so an
+/// announce reads its own subnet without a walk over the swarm.
 /// </summary>
-internal sealed class Swarm(InfoHash infoHash)
+internal sealed class Swarm(InfoHash infoHash, SubnetLocality? locality = null)
 {
     private readonly PeerSet _members = new();
     private readonly PeerSet _guests = new();
+    private readonly Dictionary<IPNetwork, SubnetPeers> _subnets = [];
     private readonly Dictionary<IPAddress, int> _perAddress = [];
     private readonly HashSet<string> _completedBy = new(StringComparer.Ordinal);
     private DateTimeOffset _nextExpiry;
@@ -63,6 +72,9 @@ internal sealed class Swarm(InfoHash infoHash)
     public bool HeldByDeployment { get; set; }
 
     public static string Key(byte[] peerId) => Convert.ToHexString(peerId);
+
+    /// <summary>The listed peers of one subnet (only with a locality); null when it has none.</summary>
+    public SubnetPeers? Subnet(IPNetwork subnet) => _subnets.GetValueOrDefault(subnet);
 
     public TrackedPeer? Find(byte[] peerId)
     {
@@ -148,8 +160,16 @@ internal sealed class Swarm(InfoHash infoHash)
         return stale.Count;
     }
 
-    /// <summary>Changes a listed peer's "left", keeping the seed count (O(1) per announce).</summary>
-    public void SetLeft(TrackedPeer peer, long left) => (peer.IsMember ? _members : _guests).SetLeft(peer, left);
+    /// <summary>Changes a listed peer's "left", keeping the seed counts (O(1) per announce but when its subnet's bridge completes).</summary>
+    public void SetLeft(TrackedPeer peer, long left)
+    {
+        var wasSeed = peer.IsSeed;
+        (peer.IsMember ? _members : _guests).SetLeft(peer, left);
+        if (peer.Subnet is { } subnet && wasSeed != peer.IsSeed)
+        {
+            _subnets[subnet].SeedChanged(peer);
+        }
+    }
 
     public (int Seeds, int Leechers) Counts()
     {
@@ -160,6 +180,15 @@ internal sealed class Swarm(InfoHash infoHash)
     private void Add(PeerSet set, string key, TrackedPeer peer)
     {
         set.Add(key, peer);
+        if (locality is not null)
+        {
+            peer.Subnet = locality.SubnetOf(peer.EndPoint.Address);
+            if (!_subnets.TryGetValue(peer.Subnet.Value, out var group))
+            {
+                _subnets[peer.Subnet.Value] = group = new SubnetPeers();
+            }
+            group.Add(key, peer);
+        }
         var address = peer.EndPoint.Address;
         _perAddress[address] = _perAddress.GetValueOrDefault(address) + 1;
     }
@@ -169,6 +198,10 @@ internal sealed class Swarm(InfoHash infoHash)
         if ((_members.Remove(key) ?? _guests.Remove(key)) is not { } removed)
         {
             return;
+        }
+        if (removed.Subnet is { } subnet && _subnets[subnet].Remove(key, removed) == 0)
+        {
+            _subnets.Remove(subnet);
         }
         var address = removed.EndPoint.Address;
         if (_perAddress[address] == 1)
@@ -195,6 +228,75 @@ internal sealed class Swarm(InfoHash infoHash)
             }
         }
         return oldest;
+    }
+
+    /// <summary>
+    /// The peers of one subnet, members and guests apart, its seed count, and its bridge: the
+    /// leecher listed longest (ties: the lowest peer id), kept up to date as peers come, go and
+    /// complete; a walk over the subnet only when the bridge itself leaves or completes.
+    /// </summary>
+    internal sealed class SubnetPeers
+    {
+        private readonly PeerSet _members = new();
+        private readonly PeerSet _guests = new();
+
+        public IReadOnlyList<TrackedPeer> Members => _members.Peers;
+        public IReadOnlyList<TrackedPeer> Guests => _guests.Peers;
+        public int Seeds => _members.Seeds + _guests.Seeds;
+        public TrackedPeer? Bridge { get; private set; }
+
+        public void Add(string key, TrackedPeer peer)
+        {
+            (peer.IsMember ? _members : _guests).Add(key, peer);
+            if (!peer.IsSeed && OlderThanBridge(peer))
+            {
+                Bridge = peer;
+            }
+        }
+
+        /// <summary>Removes a peer; returns how many are left.</summary>
+        public int Remove(string key, TrackedPeer peer)
+        {
+            (peer.IsMember ? _members : _guests).Remove(key);
+            if (ReferenceEquals(peer, Bridge))
+            {
+                FindBridge();
+            }
+            return _members.Count + _guests.Count;
+        }
+
+        /// <summary>A peer of this subnet became a seed or a leecher again.</summary>
+        public void SeedChanged(TrackedPeer peer)
+        {
+            (peer.IsMember ? _members : _guests).SeedChanged(peer.IsSeed);
+            if (peer.IsSeed && ReferenceEquals(peer, Bridge))
+            {
+                FindBridge();
+            }
+            else if (!peer.IsSeed && OlderThanBridge(peer))
+            {
+                Bridge = peer;
+            }
+        }
+
+        private bool OlderThanBridge(TrackedPeer peer) =>
+            Bridge is null || peer.Joined < Bridge.Joined
+            || (peer.Joined == Bridge.Joined && string.CompareOrdinal(Key(peer.PeerId), Key(Bridge.PeerId)) < 0);
+
+        private void FindBridge()
+        {
+            Bridge = null;
+            foreach (var set in (ReadOnlySpan<PeerSet>)[_members, _guests])
+            {
+                foreach (var peer in set.Peers)
+                {
+                    if (!peer.IsSeed && OlderThanBridge(peer))
+                    {
+                        Bridge = peer;
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -242,5 +344,8 @@ internal sealed class Swarm(InfoHash infoHash)
             Seeds += (left == 0 ? 1 : 0) - (peer.IsSeed ? 1 : 0);
             peer.Left = left;
         }
+
+        /// <summary>A peer's "left" changed through another set that lists it too.</summary>
+        public void SeedChanged(bool isSeed) => Seeds += isSeed ? 1 : -1;
     }
 }

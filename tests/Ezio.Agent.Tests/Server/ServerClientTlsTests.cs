@@ -112,6 +112,16 @@ public sealed class ServerClientTlsTests
     }
 
     [Fact]
+    public void TrackersFor_JobNamesATracker_ThatOneElseTheServers()
+    {
+        using var client = new ServerClient(new Uri("http://10.0.0.1:8080"));
+        var job = Samples.Job() with { TorrentUrl = "http://10.0.0.1:8080/api/v1/images/lab/torrent" };
+        Assert.Equal([new Uri("http://10.0.0.1:8080" + ApiRoutes.Announce)], client.TrackersFor(job));
+        var named = job with { Trackers = ["http://10.0.9.1:6969/announce", "not a url", "udp://10.0.9.2:6969"] };
+        Assert.Equal([new Uri("http://10.0.9.1:6969/announce"), new Uri("udp://10.0.9.2:6969")], client.TrackersFor(named));
+    }
+
+    [Fact]
     public void Build_AgentJsonFromTheLiveImage_BindsThePin()
     {
         string dir = Directory.CreateTempSubdirectory("ezio-agent-pin-").FullName;

@@ -34,6 +34,18 @@ public sealed class JobSignerTests
     }
 
     [Fact]
+    public void Sign_Trackers_CoveredWhenSetAbsentWhenNot()
+    {
+        using var key = JobSigner.CreateKey();
+        // Unset, the field is not written: a job signs the same bytes as before it existed.
+        Assert.DoesNotContain("trackers", System.Text.Encoding.UTF8.GetString(JobSigner.CanonicalBytes(Samples.Job())));
+        var signed = JobSigner.Sign(Samples.Job() with { Trackers = ["http://10.0.9.1:6969/announce"] }, key);
+        Assert.True(JobSigner.Verify(signed, key));
+        Assert.False(JobSigner.Verify(signed with { Trackers = ["http://10.6.6.6:6969/announce"] }, key));
+        Assert.False(JobSigner.Verify(signed with { Trackers = null }, key));
+    }
+
+    [Fact]
     public void Verify_OtherKey_False()
     {
         using var key = JobSigner.CreateKey();

@@ -27,7 +27,7 @@ internal sealed class DownloadingMode : Mode
         var session = new TorrentSession(torrent, context.Storage, new SessionOptions
         {
             ListenPort = context.Listener.Port,
-            Trackers = [context.Server.AnnounceUriFor(job)],
+            Trackers = context.Server.TrackersFor(job),
             Recheck = true,
             Time = context.Time,
             // ezio_zpiece: the server sends the compressed frames it stores, and machines pass

@@ -81,6 +81,16 @@ internal sealed class ServerClient : IDisposable
             : AnnounceUri;
 
     /// <summary>
+    /// The trackers a job names (a tracker standing in for the server's, see
+    /// <see cref="Job.Trackers"/>), else <see cref="AnnounceUriFor"/>.
+    /// </summary>
+    public IReadOnlyList<Uri> TrackersFor(Job job)
+    {
+        var named = (job.Trackers ?? []).Select(t => Uri.TryCreate(t, UriKind.Absolute, out var uri) ? uri : null).OfType<Uri>().ToList();
+        return named.Count > 0 ? named : [AnnounceUriFor(job)];
+    }
+
+    /// <summary>
     /// The machine's secret from its registration (and job): sent with every call once known,
     /// since the server accepts reports only from the host that holds it.
     /// </summary>
