@@ -298,6 +298,7 @@ internal sealed partial class DeploymentManager
         {
             Disks = deployment.Disks,
             DiskMapping = deployment.DiskMapping,
+            Resize = deployment.Resize,
         };
         if (_signingKey is not null)
         {
