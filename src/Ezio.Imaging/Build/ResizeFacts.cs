@@ -13,7 +13,7 @@ public static class ResizeFacts
     // ESP, Microsoft reserved, Windows recovery, BIOS boot; DOS: EFI and hidden recovery.
     private static readonly HashSet<string> s_fixedTypes = new(StringComparer.OrdinalIgnoreCase)
     {
-        "C12A7328-F817-11D2-BA4B-00A0C93EC93B", "E3C9E316-0B5C-4DB8-817D-F92DF00215AE",
+        "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "E3C9E316-0B5C-4DB8-817D-F92DF00215AE",
         "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC", "21686148-6449-6E6F-744E-656564454649", "ef", "27",
     };
 

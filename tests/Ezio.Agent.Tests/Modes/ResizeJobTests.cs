@@ -20,7 +20,7 @@ public sealed class ResizeJobTests
         last-lba: 524254
         sector-size: 512
 
-        /dev/sda1 : start=        2048, size=       65536, type=C12A7328-F817-11D2-BA4B-00A0C93EC93B, uuid=0A0A0A0A-1111-4222-8333-444455556661, name="EFI"
+        /dev/sda1 : start=        2048, size=       65536, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=0A0A0A0A-1111-4222-8333-444455556661, name="EFI"
         /dev/sda2 : start=       67584, size=      262144, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=0A0A0A0A-1111-4222-8333-444455556662, name="root"
         /dev/sda3 : start=      329728, size=      194527, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, uuid=0A0A0A0A-1111-4222-8333-444455556663
         """;
@@ -71,7 +71,7 @@ public sealed class ResizeJobTests
         Assert.Contains("sector-size: 512", table);
         Assert.Contains($"/dev/sda2 : start={layout[1].Start}, size={layout[1].Size}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=0A0A0A0A-1111-4222-8333-444455556662, name=\"root\"", table);
         Assert.Contains($"/dev/sda3 : start={layout[2].Start}, size={layout[2].Size}, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7", table);
-        Assert.Contains("/dev/sda1 : start=2048, size=65536, type=C12A7328-F817-11D2-BA4B-00A0C93EC93B", table);
+        Assert.Contains("/dev/sda1 : start=2048, size=65536, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B", table);
         Assert.True(layout[2].Size > 194527);
     }
 }

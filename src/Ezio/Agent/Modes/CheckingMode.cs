@@ -43,8 +43,17 @@ internal sealed class CheckingMode : Mode
         }
         catch (JobRefusedException e) when (e.Reason == RefusalReason.TooSmall && job.Resize is { } resize)
         {
-            throw new JobRefusedException(RefusalReason.TooSmall, $"{e.Message} at least, with every resizable partition at its minimum " +
-                $"({resize.MinimumDiskSize} bytes; the source disk had {resize.SourceDiskSize})");
+            // Name the disk the rule picks and both sizes in bytes; when the rule picks none, the first word stands.
+            Disk named;
+            try
+            {
+                named = DiskCheck.Select(job.TargetDisk, 0, context.Options.Disk, context.Inventory.List(), ResolveDiskName, sectorSize, mountInfo);
+            }
+            catch (JobRefusedException)
+            {
+                throw e;
+            }
+            throw new JobRefusedException(RefusalReason.TooSmall, ResizeJob.TooSmall(named.Path, named.SizeBytes, resize));
         }
         DiskCheck.CheckNotInUse(disk, mountInfo, ReadText("/proc/swaps"));
         context.Disk = disk;

@@ -75,7 +75,8 @@ internal static class ResizeJob
                 continue;
             }
             var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (trimmed.StartsWith("/dev/", StringComparison.Ordinal) && colon > 0 && Field(line[(colon + 1)..], "start") is { } start
+            // Partition lines are "NAME : start=…, size=…"; header lines ("label: gpt") have no start field.
+            if (colon > 0 && Field(line[(colon + 1)..], "start") is { } start
                 && byStart.TryGetValue(start, out var placed))
             {
                 var fields = line[(colon + 1)..].Split(',').Select(f => f.Trim()).Select(f =>
