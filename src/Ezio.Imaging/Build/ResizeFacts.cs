@@ -17,6 +17,8 @@ public static class ResizeFacts
         "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC", "21686148-6449-6E6F-744E-656564454649", "ef", "27",
     };
 
+    private const long NtfsGrowRoom = 1 << 20;
+
     private static readonly HashSet<string> s_growable = new(StringComparer.Ordinal) { "ext2", "ext3", "ext4", "ntfs", "xfs", "btrfs" };
 
     /// <summary>True for a GPT or DOS type whose partitions keep their size on every disk.</summary>
@@ -43,6 +45,13 @@ public static class ResizeFacts
             if (!p.Resizable)
             {
                 p.MinimumBytes = bytes;
+            }
+            else if (p.FileSystem == "ntfs" && p.Compacted == true)
+            {
+                // NTFS keeps its backup boot sector just past the volume, where no block of the
+                // image lies: a partition at least 1 MiB larger always makes ntfsresize grow the
+                // volume on the machine, which writes that sector at the partition's end.
+                p.MinimumBytes = Math.Min(bytes, p.MinimumBytes + NtfsGrowRoom);
             }
         }
         bool extended = table.Label == "dos" && table.Partitions.Any(p => p.Type is "5" or "f" or "85" || p.Number > 4);

@@ -125,6 +125,44 @@ public sealed partial class ResizeSystemTests(ITestOutputHelper output)
         }
     }
 
+    [SystemFact]
+    public async Task Agent_KilledMidDeployOnASmallerDisk_RecheckFindsItsPiecesThroughTheLayout_FinishesRight()
+    {
+        await using var rig = new AgentRig();
+        var (net, image, server, disk) = await rig.StartDeploymentAsync(root => ResizeImage.Capture(root, "mixed"), Small, rateMbit: 40);
+        const string mac = "02:00:00:00:22:21";
+        await server.DeployAsync(new CreateDeploymentRequest("mixed", [mac], AfterAction.Reboot) { Resize = ResizePolicy.LastFills });
+        var arguments = rig.Arguments(server.Url, disk.Path, mac);
+        var firstOutput = "";
+        try
+        {
+            await using (var first = AgentProcess.Start(arguments, net))
+            {
+                await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Downloading && m.BytesDone > 30 * MiB, TimeSpan.FromSeconds(120),
+                    () => first.Output + server.Log);
+                first.Signal("KILL");
+                await first.WaitForExitAsync(TimeSpan.FromSeconds(20));
+                firstOutput = first.Output;
+            }
+            Assert.False(File.Exists(rig.Marker));
+
+            await using var second = AgentProcess.Start(arguments, net);
+            Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(240)) == 0, second.Output + "\nSERVER:\n" + server.Log);
+            // The same layout again, and the pieces already written were found where it puts them.
+            Assert.Single(LaidOut().Matches(second.Output));
+            Assert.Equal(LaidOut().Match(second.Output).Value, LaidOut().Match(firstOutput).Value);
+            var recheck = second.Output.Split('\n').First(l => l.Contains("already on disk after recheck", StringComparison.Ordinal));
+            var have = int.Parse(recheck.Split(": ")[1].Split('/')[0], CultureInfo.InvariantCulture);
+            Assert.True(have >= 25, $"the restart did not find the pieces written before: {recheck}");
+            Assert.True(second.Output.Contains("Post-step grow-resized done", StringComparison.Ordinal), second.Output);
+            ResizeImage.CheckDisk(disk, image, rig.Root);
+        }
+        finally
+        {
+            ForgetPartitions(disk);
+        }
+    }
+
     /// <summary>The kernel's partitions of a loop disk outlive its detach (the agent re-read the table): partx -d first.</summary>
     private static void ForgetPartitions(params LoopDisk[] disks)
     {
@@ -141,6 +179,9 @@ public sealed partial class ResizeSystemTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"Seeding stopped: .*; uploaded (\d+) bytes")]
     private static partial Regex UploadedLine();
+
+    [GeneratedRegex(@"laid out anew for the image .*")]
+    private static partial Regex LaidOut();
 }
 
 /// <summary>The source disk of <see cref="ResizeSystemTests"/> made into an image of the rig's repository, and the checks of a deployed disk.</summary>
