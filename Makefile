@@ -5,7 +5,21 @@ CONFIG ?= Release
 RID ?= linux-x64
 OUT ?= out
 
-.PHONY: all build test publish check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server demo
+# The .NET SDK global.json pins (rollForward latestFeature: that major.minor, this version or
+# newer). Checked once, up front, so a fresh machine gets one line instead of
+# "dotnet: No such file or directory"; goals that need no SDK skip it.
+SDK_WANT := $(shell sed -n 's/.*"version": *"\([0-9.]*\)".*/\1/p' global.json)
+NO_SDK_GOALS := clean boot-root bench-server
+ifneq ($(filter-out $(NO_SDK_GOALS),$(or $(MAKECMDGOALS),all)),)
+SDK_OK := $(shell $(DOTNET) --list-sdks 2>/dev/null | awk -v want=$(SDK_WANT) '\
+	BEGIN { split(want, w, ".") } { split($$1, h, "[.-]") } \
+	h[1] == w[1] && h[2] == w[2] && (h[3] + 0 > w[3] + 0 || $$1 == want) { ok = 1 } END { print ok + 0 }')
+ifneq ($(SDK_OK),1)
+$(error the .NET SDK $(SDK_WANT) or a newer $(word 1,$(subst ., ,$(SDK_WANT))).$(word 2,$(subst ., ,$(SDK_WANT))).x is needed ($(DOTNET) --list-sdks; README "On a fresh machine" says how to install it))
+endif
+endif
+
+.PHONY: all build test publish publish-server check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server demo
 
 all: build
 
@@ -22,7 +36,12 @@ test: publish
 publish:
 	$(DOTNET) publish src/Ezio/Ezio.csproj -c $(CONFIG) -r $(RID) -o $(OUT) --nologo -warnaserror
 
-check: build publish test
+# ezio-server as Native AOT into $(OUT)/server (what the ezio-server package ships); trim and
+# AOT warnings are errors here.
+publish-server:
+	$(DOTNET) publish src/Ezio.Server/Ezio.Server.csproj -c $(CONFIG) -r $(RID) -o $(OUT)/server --nologo -warnaserror
+
+check: build publish publish-server test
 
 # Loopback pair benchmarks vs libtorrent (not part of `make test`): see bench/pair/.
 bench: publish
@@ -85,7 +104,7 @@ BOOT_ROOT ?= $(OUT)/boot
 SERVER_URL ?= http://10.0.0.1:8080
 E2E_VARIANT ?= live
 E2E_FIRMWARE ?= bios
-E2E_LOADER ?= ipxe
+E2E_LOADER ?=
 E2E_DEPLOY ?= 1
 SERVER_BIN ?= src/Ezio.Server/bin/$(CONFIG)/net10.0/ezio-server
 boot_ezio_dep = $(if $(filter $(OUT)/ezio,$(IMAGE_EZIO)),publish)
@@ -112,10 +131,47 @@ boot-root:
 # Manual VM proof (root, QEMU TCG, private network namespace); not part of `make test`.
 # The whole loop with the real ezio-server: netboot, agent deploys a small bootable disk,
 # menu flip, reboot, the deployed disk boots (E2E_DEPLOY=0: stop once the agent runs).
-# E2E_VARIANT=live|initrd, E2E_FIRMWARE=bios|uefi, E2E_LOADER=ipxe|grub|pxelinux (grub: UEFI, pxelinux: BIOS).
-e2e-vm: $(if $(wildcard $(OUT)/ezio),,publish)
+# E2E_VARIANT=live|initrd, E2E_FIRMWARE=bios|uefi|uefi-secureboot,
+# E2E_LOADER=ipxe|grub|pxelinux|shim|httpboot (default ipxe; shim under uefi-secureboot;
+# grub, shim, httpboot: UEFI; pxelinux: BIOS). uefi-secureboot with ipxe or grub (unsigned)
+# is the negative test: it passes when the firmware refuses the loader.
+# E2E_VARIANT=initrd builds the agent initrd first when it is missing (as ezio is published).
+e2e-vm: $(if $(wildcard $(OUT)/ezio),,publish) \
+	$(if $(filter initrd,$(E2E_VARIANT)),$(if $(and $(wildcard $(INITRD_AGENT_OUT)/vmlinuz),$(wildcard $(INITRD_AGENT_OUT)/initrd.img)),,initrd-agent))
 	$(DOTNET) build src/Ezio.Server -c $(CONFIG) --nologo -v q
 	EZIO_BIN=$(abspath $(OUT))/ezio EZIO_SERVER_BIN=$(abspath $(SERVER_BIN)) \
 	LIVE_OUT=$(abspath $(LIVE_OUT)) INITRD_AGENT_OUT=$(abspath $(INITRD_AGENT_OUT)) \
-		tests/boot/e2e-vm.sh --variant $(E2E_VARIANT) --firmware $(E2E_FIRMWARE) --loader $(E2E_LOADER) \
+		tests/boot/e2e-vm.sh --variant $(E2E_VARIANT) --firmware $(E2E_FIRMWARE) $(if $(E2E_LOADER),--loader $(E2E_LOADER)) \
 		$(if $(filter 1,$(E2E_DEPLOY)),--deploy)
+
+# ---- Debian packages: ezio, ezio-server, ezio-netboot (packaging/README.md) ----
+# VERSION defaults to Directory.Build.props' <Version>; the binaries are published with it
+# into $(DEB_OUT)/build (out/ezio and out/server stay as they are).
+PROPS_VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
+VERSION ?= $(PROPS_VERSION)
+DEB_OUT ?= $(OUT)/deb
+DEB_BUILD = $(DEB_OUT)/build-$(VERSION)
+# Only another version than the props' is passed on (the same one keeps the AOT builds incremental).
+deb_version_flag = $(if $(filter-out $(PROPS_VERSION),$(VERSION)),-p:Version=$(VERSION))
+
+.PHONY: deb deb-test
+
+deb:
+	$(DOTNET) publish src/Ezio/Ezio.csproj -c $(CONFIG) -r $(RID) -o $(DEB_BUILD)/ezio --nologo -warnaserror $(deb_version_flag)
+	$(DOTNET) publish src/Ezio.Server/Ezio.Server.csproj -c $(CONFIG) -r $(RID) -o $(DEB_BUILD)/server --nologo -warnaserror $(deb_version_flag)
+	$(MAKE) --no-print-directory initrd-agent IMAGE_EZIO=$(DEB_BUILD)/ezio/ezio INITRD_AGENT_OUT=$(DEB_BUILD)/initrd-agent
+	packaging/build-deb.sh --version $(VERSION) --ezio $(DEB_BUILD)/ezio/ezio --server $(DEB_BUILD)/server \
+		--initrd $(DEB_BUILD)/initrd-agent --out $(DEB_OUT)
+
+# The packages end to end on this machine (root; it installs them and purges them again):
+# lintian, apt install, ezio-server setup, the installed server as its own user deploying to
+# two installed agents, upgrade to VERSION with its last number + 1 (the same binaries packed
+# under that version: what is tested is dpkg's upgrade path), remove, purge
+# (tests/packaging/deb-e2e.sh, ~5 min after the AOT builds). Not part of `make test`, which
+# runs the fast checks (PackagingTests, SetupCommandTests).
+DEB_NEXT = $(shell echo $(VERSION) | awk -F. -v OFS=. '{ $$NF += 1; print }')
+deb-test:
+	ZSTD_LEVEL=3 $(MAKE) --no-print-directory deb
+	packaging/build-deb.sh --version $(DEB_NEXT) --ezio $(DEB_BUILD)/ezio/ezio --server $(DEB_BUILD)/server \
+		--initrd $(DEB_BUILD)/initrd-agent --out $(DEB_OUT)
+	tests/packaging/deb-e2e.sh $(DEB_OUT) $(VERSION) $(DEB_NEXT)

@@ -94,7 +94,9 @@ done
 # The agent, the libraries it links, and those .NET loads at run time.
 copy_with_libs "$ezio_bin" /usr/local/bin/ezio
 for lib in libssl.so.3 libcrypto.so.3 libzstd.so.1 libz.so.1 libgcc_s.so.1; do
-    path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')
+    # awk reads ldconfig's whole output (no early exit): under pipefail an early exit would
+    # kill ldconfig with SIGPIPE at random and abort the build.
+    path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ && path == "" {path = $NF} END {print path}')
     [[ -n $path ]] || { log "warning: $lib not found on this machine"; continue; }
     copy_with_libs "$path"
 done
@@ -120,19 +122,33 @@ if [[ -n $server_cert_sha256 ]]; then
     "$repo/live-build/agent-config.sh" --sha256 "$server_cert_sha256" --out "$root/etc/ezio/agent.json" >/dev/null
 fi
 
+# Size of a PE image's Authenticode signature (its certificate table), 0 when it has none.
+pe_signature_bytes() {
+    local pe magic dir
+    u32() { od -An -tu4 -j "$2" -N 4 "$1" | tr -d ' '; }
+    pe=$(u32 "$1" 60)
+    [[ $(od -An -c -j "$pe" -N 2 "$1" | tr -d ' ') == PE ]] || { echo 0; return; }
+    magic=$(od -An -tu2 -j $((pe + 24)) -N 2 "$1" | tr -d ' ')
+    # Data directory 4 (certificate table) of the optional header: PE32+ at 144, PE32 at 128.
+    dir=$((pe + 24 + (magic == 523 ? 144 : 128)))
+    u32 "$1" $((dir + 4))
+}
+
 # Kernel and modules.
 kver=""
 if [[ $kernel != none ]]; then
     mkdir -p "$cache"
     if [[ $kernel == auto ]]; then
-        pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+        pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ && pkg == "" {pkg = $2} END {print pkg}')
         [[ -n $pkg ]] || die "apt-cache knows no linux-image-amd64 (apt-get update?)"
-        deb=$(ls "$cache/${pkg}"_*.deb 2>/dev/null | head -n1 || true)
-        if [[ -z $deb ]]; then
+        debs=("$cache/${pkg}"_*.deb)
+        if [[ ! -f ${debs[0]} ]]; then
             log "apt-get download $pkg"
             (cd "$cache" && apt-get download "$pkg" >/dev/null)
-            deb=$(ls "$cache/${pkg}"_*.deb | head -n1)
+            debs=("$cache/${pkg}"_*.deb)
+            [[ -f ${debs[0]} ]] || die "apt-get download $pkg left no package in $cache"
         fi
+        deb=${debs[0]}
     else
         deb=$kernel
     fi
@@ -141,11 +157,14 @@ if [[ $kernel != none ]]; then
         dpkg-deb -x "$deb" "$kroot.tmp"
         mv "$kroot.tmp" "$kroot"
     fi
-    kver=$(ls "$kroot/lib/modules" | head -n1)
-    [[ -n $kver ]] || die "no modules in $deb"
+    kvers=("$kroot"/lib/modules/*)
+    [[ -d ${kvers[0]} ]] || die "no modules in $deb"
+    kver=${kvers[0]##*/}
     # The package ships no modules.dep (its postinst makes it).
     [[ -s $kroot/lib/modules/$kver/modules.dep ]] || depmod -b "$kroot" "$kver"
     # NIC, disk and the few helpers they pull in; dependencies resolved by modprobe.
+    sig_marker='~Module signature appended~'
+    unsigned=()
     modules=(virtio_pci virtio_net virtio_blk virtio_scsi e1000 e1000e igb igc ixgbe i40e ice
              r8169 tg3 bnx2 bnxt_en atlantic vmxnet3 af_packet ahci sd_mod nvme usb_storage
              uas xhci_pci ehci_pci)
@@ -165,9 +184,20 @@ if [[ $kernel != none ]]; then
                 *) cp "$path" "$root$dest" ;;
             esac
             echo "$dest" >>"$root/etc/modules.order"
+            # Unpacking keeps the signature: it sits at the end of the .ko itself.
+            [[ $(tail -c 28 "$root$dest") == "$sig_marker" ]] || unsigned+=("${dest##*/}")
         done < <(modprobe -d "$kroot" -S "$kver" --show-depends "$m" 2>/dev/null || true)
     done
     log "kernel $kver, $(wc -l <"$root/etc/modules.order") modules"
+    # Secure Boot puts the kernel in lockdown, which loads only modules signed by the kernel's
+    # own key (Debian's): a signed kernel with an unsigned module would fail on those machines.
+    ksig=$(pe_signature_bytes "$kroot/boot/vmlinuz-$kver")
+    if ((ksig > 0)); then
+        ((${#unsigned[@]} == 0)) || die "signed kernel $kver, but unsigned modules: ${unsigned[*]} (Secure Boot would refuse them)"
+        log "kernel signed ($ksig-byte signature), every module signed: boots under Secure Boot"
+    else
+        log "warning: kernel $kver is not signed: machines with Secure Boot on will not start it"
+    fi
 fi
 
 install -m 0755 "$here/initrd-agent/init" "$root/init"

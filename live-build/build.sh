@@ -54,11 +54,11 @@ fi
 detect_mirror() {
     local uri
     uri=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null \
-          | awk '{for (i = 2; i <= NF; i++) print $i}' | grep -E '/debian/?$' | head -n1 || true)
+          | awk '{for (i = 2; i <= NF; i++) print $i}' | awk '/\/debian\/?$/ && uri == "" {uri = $0} END {print uri}' || true)
     if [[ -z $uri ]]; then
         uri=$(grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
               | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; break}}' \
-              | grep -E '/debian/?$' | head -n1 || true)
+              | awk '/\/debian\/?$/ && uri == "" {uri = $0} END {print uri}' || true)
     fi
     [[ -n $uri ]] || uri=http://deb.debian.org/debian
     printf '%s\n' "${uri%/}/"
@@ -171,8 +171,11 @@ if ! lb build >build.log 2>&1; then
 fi
 
 # netboot puts kernel and initrd under tftpboot/live, the squashfs under binary/live.
-kernel=$(ls tftpboot/live/vmlinuz binary/live/vmlinuz 2>/dev/null | head -n1 || true)
-initrd=$(ls tftpboot/live/initrd.img binary/live/initrd.img 2>/dev/null | head -n1 || true)
+kernel="" initrd=""
+for d in tftpboot/live binary/live; do
+    if [[ -f $d/vmlinuz ]]; then kernel=$d/vmlinuz; fi
+    if [[ -f $d/initrd.img ]]; then initrd=$d/initrd.img; fi
+done
 squash=binary/live/filesystem.squashfs
 [[ -n $kernel && -n $initrd && -f $squash ]] || die "build produced no kernel/initrd/squashfs under $LB_DIR/{tftpboot,binary}/live"
 

@@ -3,10 +3,14 @@
 # live image:
 #
 #   pxe/boot-setup.sh --boot-root DIR --server-url URL [--live DIR] [--append "ARGS"]
+#                     [--signed-cache DIR]
 #
 #   DIR/ipxe/undionly.kpxe, snponly.efi, ipxe.efi   iPXE (package ipxe)
 #   DIR/ezio.ipxe                                    chain script -> URL/boot/<mac>.ipxe
 #   DIR/grub/x86_64-efi/core.efi, grub/grub.cfg      GRUB EFI netboot (grub-mknetdir)
+#   DIR/shimx64.efi, grubx64.efi, mmx64.efi         Secure Boot: Debian's signed shim and
+#                                                    signed network GRUB (pxe/signed-efi.sh);
+#                                                    GRUB reads grub/grub.cfg like core.efi
 #   DIR/lpxelinux.0, pxelinux.0, *.c32, pxelinux.cfg/default   PXELINUX (BIOS)
 #   DIR/live/vmlinuz, initrd.img, filesystem.squashfs, SHA256SUMS   the live image
 #   DIR/ezio -> live                                 ezio-server's default kernel path
@@ -18,18 +22,19 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-boot_root="" server_url="" live_dir="$repo/out/boot/live" append=""
+boot_root="" server_url="" live_dir="$repo/out/boot/live" append="" signed_cache=/var/cache/ezio/signed-efi
 while [[ $# -gt 0 ]]; do
     case $1 in
         --boot-root) boot_root=$2 ;;
         --server-url) server_url=${2%/} ;;
         --live) live_dir=$2 ;;
         --append) append=$2 ;;
+        --signed-cache) signed_cache=$2 ;;
         *) echo "boot-setup.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift 2
 done
-[[ -n $boot_root && -n $server_url ]] || { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ -n $boot_root && -n $server_url ]] || { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 # live-boot fetches the squashfs over HTTP from the server's /boot/ tree.
 : "${append:=boot=live fetch=$server_url/boot/live/filesystem.squashfs components quiet}"
 
@@ -62,6 +67,20 @@ done
 grub-mknetdir --net-directory="$boot_root" --subdir=grub \
     -d /usr/lib/grub/x86_64-efi >/dev/null
 "$here/render.sh" "$here/boot/grub.cfg.in" >"$boot_root/grub/grub.cfg"
+# Debian's signed GRUB sources $prefix/x86_64-efi/grub.cfg first; grub-mknetdir's relative
+# "source grub/grub.cfg" there only works over TFTP, not over HTTP: name it through $prefix.
+# shellcheck disable=SC2016 # GRUB expands $prefix, not bash
+printf 'source "$prefix/grub.cfg"\n' >"$boot_root/grub/x86_64-efi/grub.cfg"
+
+# Secure Boot: firmware -> shim (Microsoft UEFI CA) -> grubx64.efi, which shim verifies
+# against Debian's key: the signed network GRUB. Over TFTP shim asks for grubx64.efi at the
+# root whatever directory it came from (over HTTP: beside its URL), so both sit at the top.
+# GRUB's built-in prefix is /grub on the server it came from: it reads the same
+# grub/grub.cfg and per-MAC files as core.efi.
+signed=$("$here/signed-efi.sh" --cache "$signed_cache")
+install -m 0644 "$signed/shimx64.efi" "$boot_root/shimx64.efi"
+install -m 0644 "$signed/grubnetx64.efi" "$boot_root/grubx64.efi"
+install -m 0644 "$signed/mmx64.efi" "$boot_root/mmx64.efi"
 
 # PXELINUX: lpxelinux.0 can also load over HTTP; pxelinux.0 for old setups.
 install -m 0644 /usr/lib/PXELINUX/lpxelinux.0 /usr/lib/PXELINUX/pxelinux.0 "$boot_root/"

@@ -73,7 +73,7 @@ for need in "${needs[@]}" dotnet:dotnet; do
 done
 EZIO=${EZIO_BIN:-$repo/out/ezio}
 [[ -x $EZIO ]] || die "$EZIO not found; run 'make publish' first"
-server_dll=${EZIO_SERVER_DLL:-$(ls -t "$repo"/src/Ezio.Server/bin/{Release,Debug}/net10.0/ezio-server.dll 2>/dev/null | head -n 1)}
+server_dll=${EZIO_SERVER_DLL:-$(ls -t "$repo"/src/Ezio.Server/bin/{Release,Debug}/net10.0/ezio-server.dll 2>/dev/null | sed -n 1p)}
 [[ -f $server_dll ]] || die "ezio-server.dll not built (dotnet build src/Ezio.Server -c Release)"
 ((n >= 1)) || die "N must be at least 1"
 for r in "${refuse[@]}"; do
@@ -411,7 +411,7 @@ print(c.get("from_server", 0), c.get("from_all", 0))' <<<"$counters" 2>/dev/null
         cmp -s -n "$len" -i "$off:$off" "$sample" "$disk" || problems+=("boot area at $off differs")
     done <<<"$boot_extents"
     out=$("$EZIO" verify "$image_dir/$image.torrent" "$disk" 2>&1) || problems+=("ezio verify: ${out//$'\n'/ }")
-    pieces=$(sed -nE 's/^([0-9]+) good, 0 bad of ([0-9]+) pieces.*/\1\/\2 pieces good/p' <<<"$out" | head -n 1)
+    pieces=$(sed -nE '/^([0-9]+) good, 0 bad of ([0-9]+) pieces/{s/^([0-9]+) good, 0 bad of ([0-9]+) pieces.*/\1\/\2 pieces good/p;q}' <<<"$out")
     fsck_note=()
     while read -r start size fs; do
         [[ -n $start ]] || continue

@@ -6,7 +6,7 @@
 set -uo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 ezio="${EZIO_BIN:-$repo/out/ezio}"
-server_dll="$(ls -t "$repo"/src/Ezio.Server/bin/{Release,Debug}/net10.0/ezio-server.dll 2>/dev/null | head -1 || true)"
+server_dll="$(ls -t "$repo"/src/Ezio.Server/bin/{Release,Debug}/net10.0/ezio-server.dll 2>/dev/null | sed -n 1p || true)"
 harness="$repo/tests/Ezio.Agent.Tests/Scenarios/fake-systemd.py"
 size_mib="${1:-512}"
 [ -x "$ezio" ] || { echo "no $ezio: run make publish"; exit 1; }
@@ -69,4 +69,4 @@ wait "$agent_pid" || true; agent_pid=""
 end=$(date +%s.%N)
 grep -q "complete and flushed" "$work/agent.log" || { echo "deployment failed:"; cat "$work/agent.log"; exit 1; }
 printf "peak RSS: %.1f MiB; whole run (register .. after-action): %.1f s for %d MiB\n" "$(echo "$peak / 1024" | bc -l)" "$(echo "$end - $start" | bc -l)" "$size_mib"
-grep -o "fetched [0-9]* bytes in [0-9.]* s" "$work/agent.log" | head -1
+grep -m 1 -o "fetched [0-9]* bytes in [0-9.]* s" "$work/agent.log"

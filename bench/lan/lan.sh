@@ -121,8 +121,8 @@ lan_link_bytes() {
         if ((i == 0)); then host=srv; else host=m$i; fi
         port=p$i
         printf '%s %s %s\n' "$host" \
-            "$(tc -n "$(lan_ns "$host")" -s class show dev eth0 classid 1:1 | awk '$1 == "Sent" { print $2; exit }')" \
-            "$(tc -n "$sw" -s class show dev "$port" classid 1:1 | awk '$1 == "Sent" { print $2; exit }')"
+            "$(tc -n "$(lan_ns "$host")" -s class show dev eth0 classid 1:1 | awk '$1 == "Sent" && n == "" { n = $2 } END { print n }')" \
+            "$(tc -n "$sw" -s class show dev "$port" classid 1:1 | awk '$1 == "Sent" && n == "" { n = $2 } END { print n }')"
     done
 }
 

@@ -71,6 +71,12 @@ public sealed class ImageManifest
     /// <summary>The smallest disk the image can be laid out on (resizable partitions at their minimums); 0 when it cannot be laid out anew.</summary>
     public long MinimumDiskSize { get; set; }
 
+    /// <summary>
+    /// Web seeds (BEP 19) of the image, "webSeeds": [ "http://…/payload.bin" ]: HTTP servers
+    /// holding its payload (docs/web-seeds.md). ezio-server adds them to the torrent's url-list.
+    /// </summary>
+    public List<string>? WebSeeds { get; set; }
+
     public static ImageManifest Load(string path)
     {
         try

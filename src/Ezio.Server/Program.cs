@@ -1,3 +1,4 @@
+using System.Reflection;
 using Ezio.Server.Cli;
 
 namespace Ezio.Server;
@@ -13,9 +14,13 @@ internal static class Program
                 ["deploy", .. var rest] => await AdminCommands.DeployAsync(rest).ConfigureAwait(false),
                 ["status", .. var rest] => await AdminCommands.StatusAsync(rest).ConfigureAwait(false),
                 ["release", .. var rest] => await AdminCommands.ReleaseAsync(rest).ConfigureAwait(false),
+                ["cancel", .. var rest] => await ActionCommands.CancelAsync(rest).ConfigureAwait(false),
+                ["retry", .. var rest] => await ActionCommands.RetryAsync(rest).ConfigureAwait(false),
                 ["wake", .. var rest] => await WakeCommand.RunAsync(rest).ConfigureAwait(false),
                 ["cert-fingerprint", .. var rest] => CertCommand.Run(rest),
+                ["setup", .. var rest] => SetupCommand.Run(rest, Console.Out),
                 ["--help" or "-h" or "help", ..] => Help(),
+                ["--version" or "version"] => Version(),
                 _ => await ServeCommand.RunAsync(args).ConfigureAwait(false),
             };
         }
@@ -43,14 +48,27 @@ internal static class Program
         }
     }
 
+    /// <summary>The version of Directory.Build.props (assembly informational version).</summary>
+    internal static string VersionText =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private static int Version()
+    {
+        Console.WriteLine("ezio-server " + VersionText);
+        return 0;
+    }
+
     private static int Help()
     {
         Console.WriteLine(ServeCommand.Usage);
         Console.WriteLine(AdminCommands.DeployUsage);
         Console.WriteLine(AdminCommands.StatusUsage);
         Console.WriteLine(AdminCommands.ReleaseUsage);
+        Console.WriteLine(ActionCommands.CancelUsage);
+        Console.WriteLine(ActionCommands.RetryUsage);
         Console.WriteLine(WakeCommand.Usage);
         Console.WriteLine(CertCommand.Usage);
+        Console.WriteLine(SetupCommand.Usage);
         return 0;
     }
 }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Ezio.Agent;
 using Ezio.BitTorrent.Storage;
 using Ezio.Cli;
@@ -17,7 +18,7 @@ internal static class Program
           ezio verify <torrent> <target>                           re-check every piece
           ezio torrent create <file-or-dir> -o <out.torrent>       make a torrent
           ezio torrent info <torrent>                              describe a torrent
-          ezio image import|capture|info|verify ...                Ezio images (see ezio image --help)
+          ezio image import|capture|info|verify|export-web ...     Ezio images (see ezio image --help)
 
         'ezio <command> --help' describes each command.
         """;
@@ -55,9 +56,13 @@ internal static class Program
         }
     }
 
+    /// <summary>The version of Directory.Build.props (assembly informational version).</summary>
+    internal static string VersionText =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     private static int Version()
     {
-        Console.WriteLine("ezio 0.1.0");
+        Console.WriteLine("ezio " + VersionText);
         return 0;
     }
 }

@@ -69,6 +69,53 @@ public sealed class BootVmTests
         Assert.True(run.ExitCode == 0, $"qemu exited with {run.ExitCode}: {run.All}\n{console}");
         Assert.Contains("EZIO-DEPLOYED-OK platform=" + platform, console, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Secure Boot is enforced by the VM firmware the e2e loop uses (OVMF's Secure Boot build with
+    /// Microsoft's keys): the test disk with Debian's signed shim and GRUB boots (shim → GRUB →
+    /// marker), and the same disk with the unsigned GRUB is refused, which the console shows.
+    /// </summary>
+    [VmTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SecureBootFirmware_RunsTheSignedDisk_RefusesTheUnsigned(bool signed)
+    {
+        using var tmp = new TempDir();
+        var disk = tmp.Path("disk.img");
+        Shell.MustSucceed(Shell.Run("bash", [Shell.Path("tests/boot/mk-test-disk.sh"), .. (signed ? new[] { "--signed" } : []), disk, "16"],
+            TimeSpan.FromMinutes(3)), "mk-test-disk.sh");
+        var serial = tmp.Path("serial.log");
+        var vars = tmp.Path("vars.fd");
+        File.Copy("/usr/share/OVMF/OVMF_VARS_4M.ms.fd", vars);
+        using var qemu = System.Diagnostics.Process.Start("qemu-system-x86_64", [
+            "-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on", "-accel", "tcg", "-m", "512",
+            "-display", "none", "-monitor", "none", "-net", "none", "-serial", "file:" + serial, "-no-reboot",
+            "-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "-drive", $"if=pflash,format=raw,file={vars}",
+            "-drive", $"file={disk},format=raw,if=virtio"])!;
+        // The signed disk's GRUB halts the VM after its marker; the refusal leaves the firmware
+        // looking for another boot option, so the console is watched (bounded) and the VM stopped.
+        var want = signed ? "EZIO-DEPLOYED-OK platform=efi" : "Access Denied";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var console = "";
+        while (watch.Elapsed < TimeSpan.FromMinutes(5) && !console.Contains(want, StringComparison.Ordinal) && !qemu.HasExited)
+        {
+            Thread.Sleep(500);
+            console = File.Exists(serial) ? File.ReadAllText(serial) : "";
+        }
+        if (!qemu.HasExited)
+        {
+            qemu.Kill();
+        }
+        qemu.WaitForExit();
+        console = File.Exists(serial) ? File.ReadAllText(serial) : "";
+        Assert.True(console.Contains(want, StringComparison.Ordinal), $"no \"{want}\" on the console:\n{console}");
+        if (!signed)
+        {
+            // Refused by the firmware: the unsigned GRUB never ran.
+            Assert.DoesNotContain("EZIO-DEPLOYED-OK", console, StringComparison.Ordinal);
+            Assert.Contains("UEFI Misc Device", console, StringComparison.Ordinal);
+        }
+    }
 }
 
 /// <summary>

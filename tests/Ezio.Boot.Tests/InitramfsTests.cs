@@ -29,6 +29,7 @@ public sealed class InitramfsTests
     [InlineData("pxe/boot-setup.sh")]
     [InlineData("pxe/dnsmasq-config.sh")]
     [InlineData("pxe/render.sh")]
+    [InlineData("pxe/signed-efi.sh")]
     [InlineData("tests/boot/e2e-vm.sh")]
     [InlineData("tests/boot/render-menu.sh")]
     public void BashScriptsParseAndAreStrict(string script)

@@ -29,15 +29,111 @@ public sealed class PxeTests
         if (mode == "lab")
         {
             Assert.Contains("dhcp-range=10.77.0.100,10.77.0.199,255.255.255.0,1h", conf, StringComparison.Ordinal);
-            Assert.Contains("dhcp-boot=tag:!ipxe,tag:efi64,ipxe/snponly.efi", conf, StringComparison.Ordinal);
-            Assert.Contains("dhcp-boot=tag:!ipxe,tag:!efi64,ipxe/undionly.kpxe", conf, StringComparison.Ordinal);
+            // UEFI x64 PXE gets the signed shim (Secure Boot on or off), HTTP Boot iPXE's URL.
+            Assert.Contains("dhcp-boot=tag:!ipxe,tag:efi64,tag:!httpboot,shimx64.efi", conf, StringComparison.Ordinal);
+            Assert.Contains("dhcp-boot=tag:!ipxe,tag:!efi64,tag:!httpboot,ipxe/undionly.kpxe", conf, StringComparison.Ordinal);
+            Assert.Contains("dhcp-boot=tag:!ipxe,tag:httpboot," + Server + "/boot/ipxe/snponly.efi", conf, StringComparison.Ordinal);
             Assert.Contains("dhcp-boot=tag:ipxe,ezio.ipxe", conf, StringComparison.Ordinal);
         }
         else
         {
             Assert.Contains("dhcp-range=10.77.0.0,proxy", conf, StringComparison.Ordinal);
-            Assert.Contains("pxe-service=tag:!ipxe,X86-64_EFI,", conf, StringComparison.Ordinal);
+            Assert.Contains("pxe-service=tag:!ipxe,X86-64_EFI,\"Ezio (UEFI)\",shimx64.efi", conf, StringComparison.Ordinal);
             Assert.DoesNotContain("dhcp-authoritative", conf, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("lab", "shim", "shimx64.efi")]
+    [InlineData("lab", "ipxe", "ipxe/snponly.efi")]
+    [InlineData("lab", "grub", "grub/x86_64-efi/core.efi")]
+    [InlineData("proxy", "shim", "shimx64.efi")]
+    [InlineData("proxy", "ipxe", "ipxe/snponly.efi")]
+    public void DnsmasqConfigNamesTheChosenUefiLoader(string mode, string uefi, string file)
+    {
+        var conf = Shell.MustSucceed(Shell.Bash("pxe/dnsmasq-config.sh", mode, "--iface", "ezbr0", "--server-ip", "10.77.0.1",
+            "--tftp-root", "/srv/tftp", "--uefi", uefi), "dnsmasq-config.sh").Output;
+        var efiLines = conf.Split('\n')
+            .Where(l => (l.StartsWith("dhcp-boot=", StringComparison.Ordinal) && l.Contains("tag:efi64", StringComparison.Ordinal))
+                        || l.StartsWith("pxe-service=tag:!ipxe,X86-64_EFI", StringComparison.Ordinal)
+                        || l.StartsWith("pxe-service=tag:!ipxe,BC_EFI", StringComparison.Ordinal))
+            .ToList();
+        Assert.Equal(mode == "lab" ? 1 : 2, efiLines.Count);
+        Assert.All(efiLines, l => Assert.Contains("," + file, l, StringComparison.Ordinal));
+        // BIOS stays on iPXE whatever UEFI gets.
+        Assert.Contains("ipxe/undionly.kpxe", conf, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--uefi", "secureboot")]
+    [InlineData("--server-url", "https://10.77.0.1:8443")]
+    public void DnsmasqConfigRefusesABadChoice(string option, string value)
+    {
+        var result = Shell.Bash("pxe/dnsmasq-config.sh", "lab", "--iface", "ezbr0", "--server-ip", "10.77.0.1", "--tftp-root", "/srv/tftp",
+            option, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(value, result.Error, StringComparison.Ordinal);
+        Assert.Equal("", result.Output);
+    }
+
+    /// <summary>
+    /// The rendered lab configuration in a real dnsmasq, asked by a DHCP client of each architecture
+    /// (tests/boot/dhcp-probe.py, in private network namespaces): the offer's boot file is the one
+    /// that client can run.
+    /// </summary>
+    [NamespaceFact]
+    public void DnsmasqAnswersEachClientArchitectureWithItsLoader()
+    {
+        using var tmp = new TempDir();
+        var ns = $"ezio-dhcparch-{Environment.ProcessId}";
+        var conf = tmp.Path("lab.conf");
+        var rendered = Shell.MustSucceed(Shell.Bash("pxe/dnsmasq-config.sh", "lab", "--iface", "ezsrv0", "--server-ip", "10.79.0.1",
+            "--tftp-root", tmp.Dir), "dnsmasq-config.sh").Output;
+        File.WriteAllText(conf, rendered.Replace("log-facility=-", "log-facility=" + tmp.Path("dnsmasq.log"), StringComparison.Ordinal));
+        System.Diagnostics.Process? dnsmasq = null;
+        try
+        {
+            // The client end lives in a namespace of its own: within one, the offer would be routed locally.
+            Shell.MustSucceed(Shell.Run("bash", ["-c", """
+                set -e
+                ip netns add "$1"
+                ip netns add "$1-c"
+                ip -n "$1" link set lo up
+                ip -n "$1" link add ezsrv0 type veth peer name ezcli0 netns "$1-c"
+                ip -n "$1" addr add 10.79.0.1/24 dev ezsrv0
+                ip -n "$1" link set ezsrv0 up
+                ip -n "$1-c" link set ezcli0 up
+                """, "_", ns]), "namespaces");
+            dnsmasq = System.Diagnostics.Process.Start("ip", ["netns", "exec", ns, "dnsmasq", "--keep-in-foreground", "--conf-file=" + conf,
+                "--user=root", "--pid-file=" + tmp.Path("dnsmasq.pid"), "--dhcp-leasefile=" + tmp.Path("leases")]);
+            // Ready once it has bound its DHCP socket to the interface (bounded: a loaded machine is slow).
+            var log = tmp.Path("dnsmasq.log");
+            var ready = System.Diagnostics.Stopwatch.StartNew();
+            while (!(File.Exists(log) && File.ReadAllText(log).Contains("sockets bound exclusively", StringComparison.Ordinal)))
+            {
+                Assert.True(ready.Elapsed < TimeSpan.FromSeconds(30) && !dnsmasq!.HasExited, "dnsmasq did not start: " + (File.Exists(log) ? File.ReadAllText(log) : ""));
+                Thread.Sleep(100);
+            }
+            string Ask(string mac, string arch, params string[] classes) =>
+                Shell.MustSucceed(Shell.Run("ip", ["netns", "exec", ns + "-c", "python3", Shell.Path("tests", "boot", "dhcp-probe.py"), "ezcli0", mac, arch, .. classes],
+                    TimeSpan.FromSeconds(30)), "dhcp-probe arch " + arch).Output.Trim();
+
+            Assert.Equal("file=ipxe/undionly.kpxe vendor-class=", Ask("52:54:00:79:00:01", "0"));
+            Assert.Equal("file=shimx64.efi vendor-class=", Ask("52:54:00:79:00:02", "7"));
+            Assert.Equal("file=shimx64.efi vendor-class=", Ask("52:54:00:79:00:03", "9"));
+            // HTTP Boot: a URL, and the vendor class echoed, or the firmware drops the offer.
+            Assert.Equal("file=http://10.79.0.1:8080/boot/ipxe/snponly.efi vendor-class=HTTPClient", Ask("52:54:00:79:00:04", "16"));
+            Assert.Equal("file=ezio.ipxe vendor-class=", Ask("52:54:00:79:00:05", "7", "PXEClient:Arch:00007", "iPXE"));
+        }
+        finally
+        {
+            if (dnsmasq is not null)
+            {
+                dnsmasq.Kill();
+                dnsmasq.WaitForExit();
+            }
+            Shell.Run("ip", ["netns", "del", ns + "-c"]);
+            Shell.Run("ip", ["netns", "del", ns]);
         }
     }
 
@@ -84,10 +180,25 @@ public sealed class PxeTests
                      "ipxe/undionly.kpxe", "ipxe/snponly.efi", "ezio.ipxe", "grub/x86_64-efi/core.efi", "grub/grub.cfg",
                      "lpxelinux.0", "ldlinux.c32", "pxelinux.cfg/default", "live/vmlinuz", "live/initrd.img",
                      "live/filesystem.squashfs", "live/SHA256SUMS", "ezio/vmlinuz", "server-menus.json",
+                     "shimx64.efi", "grubx64.efi", "mmx64.efi",
                  })
         {
             Assert.True(File.Exists(System.IO.Path.Combine(root, f)), "missing " + f);
         }
+        // Secure Boot: shim and the network GRUB beside it carry Authenticode signatures, GRUB's
+        // unsigned core.efi none (the check can tell them apart).
+        foreach (var f in new[] { "shimx64.efi", "grubx64.efi", "mmx64.efi" })
+        {
+            Assert.True(PeImage.SignatureBytes(System.IO.Path.Combine(root, f)) > 0, f + " is not signed");
+        }
+        Assert.Equal(0, PeImage.SignatureBytes(System.IO.Path.Combine(root, "grub", "x86_64-efi", "core.efi")));
+        // The signed GRUB's built-in config sources $prefix/x86_64-efi/grub.cfg, else $prefix/grub.cfg, and its
+        // prefix is /grub: the same grub/ the server writes the per-MAC menus into.
+        var grubImage = File.ReadAllBytes(System.IO.Path.Combine(root, "grubx64.efi"));
+        Assert.True(grubImage.AsSpan().IndexOf("normal (memdisk)/grub.cfg\n"u8) >= 0, "signed GRUB without its memdisk config");
+        Assert.True(grubImage.AsSpan().IndexOf("\0/grub\0"u8) >= 0, "signed GRUB's prefix is not /grub");
+        Assert.True(grubImage.AsSpan().IndexOf("source $prefix/x86_64-efi/grub.cfg"u8) >= 0, "signed GRUB reads another config");
+        Assert.Equal("source \"$prefix/grub.cfg\"\n", File.ReadAllText(System.IO.Path.Combine(root, "grub", "x86_64-efi", "grub.cfg")));
         var chain = File.ReadAllText(System.IO.Path.Combine(root, "ezio.ipxe"));
         Assert.StartsWith("#!ipxe", chain, StringComparison.Ordinal);
         Assert.Contains("set ezio_server " + Server, chain, StringComparison.Ordinal);
@@ -140,6 +251,15 @@ public sealed class PxeTests
             {
                 Assert.StartsWith("#!ipxe", text, StringComparison.Ordinal);
             }
+            if (name == "grub-local")
+            {
+                // Under Secure Boot an unsigned loader is refused: each try is reset, the refusal
+                // is explained, and the entry ends by returning to the firmware.
+                Assert.Contains("set esp=\"\"", text, StringComparison.Ordinal);
+                Assert.Contains("set root=$esp\n      if chainloader $loader; then", text, StringComparison.Ordinal);
+                Assert.Contains("with Secure Boot on, only a loader signed", text, StringComparison.Ordinal);
+                Assert.EndsWith("  exit\n}\n", text, StringComparison.Ordinal);
+            }
             if (name.StartsWith("grub", StringComparison.Ordinal))
             {
                 var file = tmp.Path(name + ".cfg");
@@ -159,5 +279,32 @@ public sealed class PxeTests
         var result = Shell.Bash("tests/boot/render-menu.sh", template, "server=" + Server, "kernel=k");
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("{{nosuch}}", result.Error, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Reads a PE image's certificate table: the Authenticode signature Secure Boot checks.</summary>
+internal static class PeImage
+{
+    public static int SignatureBytes(string file)
+    {
+        var image = File.ReadAllBytes(file);
+        var pe = BitConverter.ToInt32(image, 0x3c);
+        Assert.True(image[pe] == 'P' && image[pe + 1] == 'E', file + " is not a PE image");
+        var magic = BitConverter.ToUInt16(image, pe + 24);
+        // Data directory 4 of the optional header: PE32+ at offset 144, PE32 at 128.
+        var directory = pe + 24 + (magic == 0x20b ? 144 : 128);
+        return BitConverter.ToInt32(image, directory + 4);
+    }
+}
+
+/// <summary>A test that builds network namespaces: needs root; mandatory in CI.</summary>
+internal sealed class NamespaceFactAttribute : FactAttribute
+{
+    public NamespaceFactAttribute()
+    {
+        if (!Shell.InCi && !Shell.IsRoot)
+        {
+            Skip = "SKIPPED: needs root (network namespaces); mandatory in CI.";
+        }
     }
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # VM proof of the boot chain (manual: make e2e-vm; not part of make test).
 #
-#   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi] [--loader ipxe|grub|pxelinux]
+#   tests/boot/e2e-vm.sh [--variant live|initrd] [--firmware bios|uefi|uefi-secureboot]
+#                        [--loader ipxe|grub|pxelinux|shim|httpboot]
 #                        [--dhcp lab|proxy] [--timeout S] [--agent-wait S] [--keep]
-#                        [--deploy] [--image-mib N] [--vms N]
+#                        [--deploy] [--image-mib N] [--vms N] [--expect-refusal]
 #
 # --deploy: the whole loop, with the real ezio-server (EZIO_SERVER_BIN) and the ezio
 # binary (EZIO_BIN, for the image's torrent). tests/boot/mk-test-disk.sh makes a small
@@ -35,6 +36,20 @@
 # --loader grub (UEFI only): OVMF's PXE loads GRUB's core.efi instead of iPXE; GRUB reads
 # grub/grub.cfg, which loads the per-MAC grub.cfg-01-<mac> (the server's grub-deploy form).
 #
+# --loader httpboot (UEFI): OVMF's PXE entries are off (fw_cfg), so it does UEFI HTTP Boot:
+# dnsmasq's HTTPClient answer names <server>/boot/ipxe/snponly.efi, which ezio-server serves;
+# iPXE then continues as on the ipxe path (kernel and initrd over HTTP).
+# --loader shim (UEFI; the default with --firmware uefi-secureboot): OVMF's PXE loads Debian's
+# signed shim (shimx64.efi), shim the signed network GRUB beside it, which reads
+# grub/grub.cfg and the per-MAC file like core.efi. --firmware uefi-secureboot: OVMF's Secure
+# Boot build with Microsoft's keys enrolled (OVMF_CODE_4M.secboot.fd + OVMF_VARS_4M.ms.fd, SMM);
+# the deployed test disk then carries signed shim + GRUB too (mk-test-disk.sh --signed), the
+# run also wants the kernel's "Secure boot enabled" line, and any kernel line about an
+# unsigned module or a lockdown refusal fails it.
+# --firmware uefi-secureboot with an unsigned --loader (ipxe, grub), or --expect-refusal:
+# the negative test; passes when the firmware refused the loader it fetched over TFTP
+# ("Access Denied" on the console) and nothing of it ran.
+#
 # Inside a private network namespace (nothing on the host network changes):
 #   bridge br0 10.77.0.1/24 + fd00:77::1/64, tap0 for the VM,
 #   dnsmasq rendered from pxe/dnsmasq/lab.conf.in (DHCP, router adverts, TFTP),
@@ -55,12 +70,14 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-variant=live firmware=bios loader=ipxe dhcp=lab timeout=600 agent_wait=30 keep=0 deploy=0 image_mib="" vms=1
+variant=live firmware=bios loader=ipxe dhcp=lab timeout="" agent_wait=30 keep=0 deploy=0 image_mib="" vms=1
+expect_refusal=0 loader_set=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --variant) variant=$2; shift ;;
         --firmware) firmware=$2; shift ;;
-        --loader) loader=$2; shift ;;
+        --loader) loader=$2; loader_set=1; shift ;;
+        --expect-refusal) expect_refusal=1 ;;
         --dhcp) dhcp=$2; shift ;;
         --timeout) timeout=$2; shift ;;
         --agent-wait) agent_wait=$2; shift ;;
@@ -73,6 +90,24 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 [[ $vms =~ ^[1-4]$ ]] || { echo "--vms 1..4" >&2; exit 2; }
+case $firmware in bios | uefi | uefi-secureboot) ;; *) echo "--firmware bios|uefi|uefi-secureboot" >&2; exit 2 ;; esac
+secureboot=0
+if [[ $firmware == uefi-secureboot ]]; then secureboot=1; fi
+# Secure Boot runs only signed loaders: shim by default; naming an unsigned one (ipxe, grub)
+# is the negative test.
+if ((secureboot)) && [[ $loader_set -eq 0 ]]; then loader=shim; fi
+if ((secureboot)) && [[ $loader == ipxe || $loader == grub || $loader == httpboot ]]; then expect_refusal=1; fi
+# OVMF's Secure Boot build runs its variable store in SMM: under TCG on a busy machine it
+# needs minutes to reach PXE, twice per loop.
+if [[ -z $timeout ]]; then timeout=600; ((secureboot)) && timeout=1800; fi
+if ((expect_refusal)); then
+    ((secureboot)) || { echo "--expect-refusal needs --firmware uefi-secureboot" >&2; exit 2; }
+    [[ $loader == ipxe || $loader == grub || $loader == httpboot ]] || { echo "--expect-refusal needs an unsigned --loader (ipxe, grub, httpboot)" >&2; exit 2; }
+fi
+case $loader/$firmware in
+    ipxe/* | pxelinux/bios | grub/uefi* | shim/uefi* | httpboot/uefi*) ;;
+    *) echo "--loader $loader does not boot with --firmware $firmware" >&2; exit 2 ;;
+esac
 ((vms == 1 || deploy == 1)) || { echo "--vms needs --deploy" >&2; exit 2; }
 if [[ -z $image_mib ]]; then image_mib=16; ((vms > 1)) && image_mib=64; fi
 [[ $(id -u) -eq 0 ]] || { echo "e2e-vm.sh: needs root (network namespace, tap)" >&2; exit 1; }
@@ -139,6 +174,9 @@ trap cleanup EXIT
 
 # Boot root: iPXE, GRUB, PXELINUX, chain script, live image.
 console="console=ttyS0,115200n8"
+# TCG on a starved host: the kernel's IO-APIC timer check can fail ("IO-APIC + timer doesn't
+# work!", a panic seen under Secure Boot OVMF with a load of 60+); a VM needs no such check.
+console+=" no_timer_check"
 case $variant in
     live)
         append="boot=live fetch=$files/boot/live/filesystem.squashfs components $console"
@@ -174,8 +212,7 @@ fi
     server="$files" api="$files" kernel="$kernel" initrd="$initrd" append="$append" >"$root/$mac_hyp.ipxe"
 # With a real server, files come from :8081 but the agent must talk to :8080.
 sed -i "s|ezio.server=$files|ezio.server=$server|" "$root/$mac_hyp.ipxe"
-if [[ $loader == grub ]]; then
-    [[ $firmware == uefi ]] || { echo "--loader grub needs --firmware uefi" >&2; exit 2; }
+if [[ $loader == grub || $loader == shim || $loader == httpboot ]]; then
     gtemplate=$repo/pxe/templates/grub-deploy.tmpl
     if [[ ! -f $gtemplate ]]; then
         gtemplate=$work/grub-deploy.tmpl
@@ -196,13 +233,12 @@ EOF2
 fi
 cp "$root/$mac_hyp.ipxe" "$root/$mac.ipxe"
 else
-    case $loader/$firmware in
-        ipxe/* | grub/uefi | pxelinux/bios) ;;
-        *) echo "--loader grub needs --firmware uefi, --loader pxelinux --firmware bios" >&2; exit 2 ;;
-    esac
-    # The image: a small bootable GPT disk, as raw data + torrent in the repository.
+    # The image: a small bootable GPT disk, as raw data + torrent in the repository
+    # (under Secure Boot with signed shim and GRUB on its ESP).
     mkdir -p "$work/repo/e2e-disk" "$work/state"
-    "$here/mk-test-disk.sh" "$work/repo/e2e-disk/data" "$image_mib" >/dev/null
+    signed_disk=()
+    ((secureboot)) && signed_disk=(--signed)
+    "$here/mk-test-disk.sh" "${signed_disk[@]}" "$work/repo/e2e-disk/data" "$image_mib" >/dev/null
     "$ezio_bin" torrent create "$work/repo/e2e-disk/data" -o "$work/repo/e2e-disk/e2e-disk.torrent" \
         --piece-size 256K --name e2e-disk >/dev/null
     kernel_dir=${kernel%%/*}
@@ -214,19 +250,20 @@ else
 EOF
 fi
 
+# What UEFI PXE loads: iPXE, GRUB's core.efi, or the signed shim (HTTP Boot: shim by URL).
+uefi=ipxe
+case $loader in grub) uefi=grub ;; shim) uefi=shim ;; esac
 case $dhcp in
     lab) "$repo/pxe/dnsmasq-config.sh" lab --iface br0 --server-ip "$server_ip" --server-url "$server" \
-            --tftp-root "$root" >"$work/dnsmasq.conf" ;;
+            --tftp-root "$root" --uefi "$uefi" >"$work/dnsmasq.conf" ;;
     proxy) "$repo/pxe/dnsmasq-config.sh" proxy --iface br0 --server-ip "$server_ip" --server-url "$server" \
-            --tftp-root "$root" --proxy-net 10.77.0.0 >"$work/dnsmasq.conf" ;;
+            --tftp-root "$root" --proxy-net 10.77.0.0 --uefi "$uefi" >"$work/dnsmasq.conf" ;;
     *) echo "--dhcp lab|proxy" >&2; exit 2 ;;
 esac
 dnsmasq --test -C "$work/dnsmasq.conf" >/dev/null 2>&1
 # The e2e wants dnsmasq's log in a file (with times), not on stderr.
 sed -i '/^log-facility=/d' "$work/dnsmasq.conf"
-if [[ $loader == grub ]]; then
-    sed -i 's|ipxe/snponly.efi|grub/x86_64-efi/core.efi|' "$work/dnsmasq.conf"
-elif [[ $loader == pxelinux ]]; then
+if [[ $loader == pxelinux ]]; then
     [[ $deploy -eq 1 ]] || { echo "--loader pxelinux needs --deploy (the server writes its menus)" >&2; exit 2; }
     sed -i 's|^dhcp-boot=tag:ipxe,ezio.ipxe|dhcp-boot=tag:ipxe,lpxelinux.0|' "$work/dnsmasq.conf"
 fi
@@ -311,6 +348,8 @@ qemu_for() {
         qemu+=(-no-reboot -drive "file=$disk,format=raw,if=virtio,cache=unsafe")
     elif [[ $firmware == bios ]]; then
         qemu+=(-drive "file=$disk,format=raw,if=virtio,cache=unsafe")
+    elif ((expect_refusal)); then
+        qemu+=(-no-reboot -drive "file=$disk,format=raw,if=none,id=d0,cache=unsafe" -device virtio-blk-pci,drive=d0,bootindex=2)
     else
         qemu+=(-drive "file=$disk,format=raw,if=none,id=d0,cache=unsafe" -device virtio-blk-pci,drive=d0,bootindex=2)
     fi
@@ -320,13 +359,25 @@ qemu_for() {
             # -boot order=nc: the NIC first, then the disk (iPXE's "exit" falls through to it).
             qemu+=(-boot order=nc -device "e1000,netdev=n0,mac=$vm_mac,romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom"
                    -debugcon "file:$work/$(vm_file firmware.log "$v")" -global isa-debugcon.iobase=0x402) ;;
-        uefi)
-            cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/$(vm_file vars.fd "$v")"
+        uefi | uefi-secureboot)
+            local code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+            if ((secureboot)); then
+                # Secure Boot build (its variables are protected by SMM) with Microsoft's keys
+                # enrolled: shim, signed by Microsoft's UEFI CA, is what it runs.
+                code=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd vars=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+                qemu[2]=q35,smm=on
+                qemu+=(-global driver=cfi.pflash01,property=secure,value=on)
+            fi
+            cp "$vars" "$work/$(vm_file vars.fd "$v")"
             # romfile= (empty): no iPXE ROM, so OVMF's own PXE loads snponly.efi.
-            qemu+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+            qemu+=(-drive "if=pflash,format=raw,readonly=on,file=$code"
                    -drive "if=pflash,format=raw,file=$work/$(vm_file vars.fd "$v")"
-                   -device "virtio-net-pci,netdev=n0,mac=$vm_mac,romfile=,bootindex=1") ;;
-        *) echo "--firmware bios|uefi" >&2; exit 2 ;;
+                   -device "virtio-net-pci,netdev=n0,mac=$vm_mac,romfile=,bootindex=1")
+            if [[ $loader == httpboot ]]; then
+                # HTTP Boot only: without PXE entries OVMF goes straight to "UEFI HTTPv4".
+                qemu+=(-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
+                       -fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n)
+            fi ;;
     esac
 }
 
@@ -350,11 +401,14 @@ milestone() {  # name, file, extended regexp
     fi
 }
 checks=(
-    "tftp iPXE|dnsmasq.log|sent .*(snponly\.efi|undionly\.kpxe)"
+    "tftp iPXE|dnsmasq.log|tftp.*sent .*(snponly\.efi|undionly\.kpxe)"
     "tftp GRUB core.efi|dnsmasq.log|sent .*core\.efi"
     "tftp grub.cfg-01-<mac>|dnsmasq.log|sent .*grub\.cfg-01-"
     "tftp pxelinux.cfg/01-<mac>|dnsmasq.log|sent .*pxelinux\.cfg/01-"
     "tftp ezio.ipxe|dnsmasq.log|sent .*ezio\.ipxe"
+    "http boot iPXE|serial.log|URI: http://.*/boot/ipxe/snponly\.efi"
+    "tftp shim|dnsmasq.log|sent .*/shimx64\.efi"
+    "tftp signed GRUB|dnsmasq.log|sent .*/grubx64\.efi"
     "kernel started|serial.log|Linux version"
     "initramfs started|serial.log|Run /init|ezio-initrd: init|Loading, please wait"
     "systemd started|serial.log|systemd\[1\]: (Detected|Reached|Started|Hostname)|Welcome to .*Debian"
@@ -362,6 +416,17 @@ checks=(
 )
 if [[ -n $server_bin ]]; then
     checks+=("agent registered (server)|server.log|registered from")
+fi
+if ((secureboot)); then
+    checks+=("secure boot on (kernel)|serial.log|Secure boot enabled")
+    # The firmware's refusal of an unsigned image (OVMF prints the status of the load).
+    checks+=("firmware refused a loader|serial.log|Access Denied|Security Violation")
+    # Lockdown: a module without a valid signature, or an operation lockdown forbids a user
+    # process (kernel threads, "swapper/0: hibernation is restricted" at boot, carry a "/").
+    checks+=("LOCKDOWN PROBLEM|serial.log|module verification failed|Loading of unsigned module|Lockdown: [^ /]+: .* is restricted")
+    if ((expect_refusal)); then
+        checks+=("UNSIGNED LOADER RAN|serial.log|Welcome to GRUB|iPXE initialising")
+    fi
 fi
 if [[ $deploy -eq 1 ]]; then
     checks+=(
@@ -382,6 +447,15 @@ if [[ $deploy -eq 1 ]]; then
     fi
 fi
 passed() {
+    if ((expect_refusal)); then
+        # The unsigned loader came over TFTP, and the firmware refused it.
+        [[ -n ${seen["firmware refused a loader"]:-} ]] &&
+            [[ -n ${seen["tftp iPXE"]:-} || -n ${seen["tftp GRUB core.efi"]:-} || -n ${seen["http boot iPXE"]:-} ]]
+        return
+    fi
+    if ((secureboot)); then
+        [[ -n ${seen["secure boot on (kernel)"]:-} ]] || return 1
+    fi
     if [[ $deploy -eq 1 ]]; then
         [[ -n ${seen["deployed system booted"]:-} ]] || return 1
         local v
@@ -407,6 +481,10 @@ while :; do
                 printf '  %-28s %6ss\n' "dhcp lease #$n" "${seen["dhcp lease #$n"]}"
             fi
         done
+    fi
+    if [[ -n ${seen["LOCKDOWN PROBLEM"]:-} || -n ${seen["UNSIGNED LOADER RAN"]:-} ]]; then
+        echo "e2e-vm: Secure Boot broken (see the console below)"
+        break
     fi
     if passed; then
         result=0
@@ -440,7 +518,12 @@ if [[ -n $server_bin ]]; then
 fi
 echo "---- agent lines ----"
 grep -aiE 'ezio agent|agent|register' "$work/serial.log" | tr -d '\r' | tail -n 8 || true
-if [[ $deploy -eq 1 ]]; then
+if ((secureboot)); then
+    echo "---- Secure Boot lines ----"
+    grep -aE 'Secure boot|secureboot|Lockdown|lockdown|Access Denied|Security Violation|module verification' "$work/serial.log" |
+        tr -d '\r' | tail -n 12 || true
+fi
+if [[ $deploy -eq 1 ]] && ((!expect_refusal)); then
     for p in "${qemu_pids[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${qemu_pids[@]}"; do wait "$p" 2>/dev/null || true; done
     echo "---- deployed disk ----"
@@ -448,7 +531,7 @@ if [[ $deploy -eq 1 ]]; then
     # (the agent moves the backup GPT to the disk's end, so the tail differs).
     image_bytes=$(stat -c %s "$work/repo/e2e-disk/data")
     want=pc
-    [[ $firmware == uefi ]] && want=efi
+    [[ $firmware == uefi* ]] && want=efi
     uploaded=0
     for ((v = 0; v < vms; v++)); do
         disk=$work/$(vm_file disk.img "$v") serial=$work/$(vm_file serial.log "$v")
@@ -458,7 +541,7 @@ if [[ $deploy -eq 1 ]]; then
             echo "e2e-vm: vm$v: the disk does not hold the image"
             result=1
         fi
-        grep -aoE 'EZIO-DEPLOYED-OK platform=[a-z]+' "$serial" | head -n 1 || true
+        grep -m 1 -aoE 'EZIO-DEPLOYED-OK platform=[a-z]+' "$serial" || true
         if [[ $result -eq 0 ]] && ! grep -aq "EZIO-DEPLOYED-OK platform=$want" "$serial"; then
             echo "e2e-vm: vm$v: the deployed disk booted, but not through $firmware"
             result=1
@@ -478,8 +561,10 @@ if [[ $deploy -eq 1 ]]; then
         fi
     fi
 fi
-if [[ $result -eq 0 && $deploy -eq 1 ]]; then
-    echo "e2e-vm: PASS $variant/$firmware deploy loop: deployed system booted at ${seen["deployed system booted"]}s"
+if [[ $result -eq 0 ]] && ((expect_refusal)); then
+    echo "e2e-vm: PASS $firmware refused the unsigned $loader loader at ${seen["firmware refused a loader"]}s"
+elif [[ $result -eq 0 && $deploy -eq 1 ]]; then
+    echo "e2e-vm: PASS $variant/$firmware deploy loop ($loader): deployed system booted at ${seen["deployed system booted"]}s"
 elif [[ $result -eq 0 ]]; then
     echo "e2e-vm: PASS $variant/$firmware: $ready at ${seen[$ready]}s"
 else

@@ -5,7 +5,11 @@
 #
 #   EZIO-DEPLOYED-OK platform=pc|efi
 #
-#   tests/boot/mk-test-disk.sh OUT.img [SIZE_MIB]     (default 16; no root, no loop device)
+#   tests/boot/mk-test-disk.sh [--signed] OUT.img [SIZE_MIB]   (default 16; no root, no loop device)
+#
+# --signed: the ESP boots under Secure Boot, as a deployed Debian does: EFI/BOOT/BOOTX64.EFI is
+# Debian's signed shim, EFI/BOOT/grubx64.efi the signed GRUB (pxe/signed-efi.sh), which reads
+# EFI/BOOT/grub.cfg ($cmdpath) holding the configuration below.
 #
 # Layout (sgdisk): 1 = BIOS boot partition (1 MiB, EF02) holding GRUB's i386-pc core.img,
 # 2 = EFI system partition (FAT, EF00) holding EFI/BOOT/BOOTX64.EFI. Both GRUB images
@@ -17,9 +21,12 @@
 # FAT is written with mkfs.fat --offset + mtools (no vfat module needed on the build machine).
 # Needs grub-pc-bin, grub-efi-amd64-bin, gdisk, dosfstools, mtools.
 set -euo pipefail
-out=${1:?usage: mk-test-disk.sh OUT.img [SIZE_MIB]}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+signed=0
+if [[ ${1:-} == --signed ]]; then signed=1; shift; fi
+out=${1:?usage: mk-test-disk.sh [--signed] OUT.img [SIZE_MIB]}
 size_mib=${2:-16}
-((size_mib >= 8)) || { echo "mk-test-disk.sh: at least 8 MiB" >&2; exit 2; }
+((size_mib >= (signed ? 16 : 8))) || { echo "mk-test-disk.sh: at least 8 MiB (--signed: 16)" >&2; exit 2; }
 
 need=()
 [[ -f /usr/lib/grub/i386-pc/boot.img ]] || need+=(grub-pc-bin)
@@ -85,11 +92,20 @@ mtool() {
     grep -v 'block count mismatch' <<<"$said" >&2 || true
 }
 mtool mmd -i "$out@@$((esp_lba * 512))" ::/EFI ::/EFI/BOOT
-mtool mcopy -i "$out@@$((esp_lba * 512))" "$tmp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+if ((signed)); then
+    efi=$("$here/../../pxe/signed-efi.sh")
+    mtool mcopy -i "$out@@$((esp_lba * 512))" "$efi/shimx64.efi" ::/EFI/BOOT/BOOTX64.EFI
+    mtool mcopy -i "$out@@$((esp_lba * 512))" "$efi/grubx64.efi" ::/EFI/BOOT/grubx64.efi
+    mtool mcopy -i "$out@@$((esp_lba * 512))" "$tmp/embed.cfg" ::/EFI/BOOT/grub.cfg
+else
+    mtool mcopy -i "$out@@$((esp_lba * 512))" "$tmp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+fi
 # Random payload filling most of the ESP: an empty disk already matches every all-zero
 # piece of the image, so without it the agent would fetch almost nothing.
-head -c $(((size_mib - 5) * 1048576)) /dev/urandom >"$tmp/payload.bin"
+head -c $(((size_mib - (signed ? 11 : 5)) * 1048576)) /dev/urandom >"$tmp/payload.bin"
 mtool mcopy -i "$out@@$((esp_lba * 512))" "$tmp/payload.bin" ::/payload.bin
 
-sgdisk -v "$out" | grep -q 'No problems found' || { sgdisk -v "$out" >&2; exit 1; }
+# The whole report first: grep -q on the pipe would stop reading at the match (SIGPIPE, pipefail).
+verify=$(sgdisk -v "$out") || true
+[[ $verify == *'No problems found'* ]] || { printf '%s\n' "$verify" >&2; exit 1; }
 echo "$out: ${size_mib} MiB GPT, core.img $core_bytes bytes at LBA $core_lba, ESP $((esp_sectors / 2048)) MiB at LBA $esp_lba"

@@ -97,4 +97,19 @@ public sealed class SessionOptions
 
     /// <summary>Extra extension-handshake entries (name → local id) this session advertises.</summary>
     public string ClientName { get; init; } = "Ezio 0.1";
+
+    /// <summary>
+    /// Web seeds (BEP 19) to fetch whole pieces from over HTTP range requests, besides the
+    /// torrent's own <c>url-list</c>. Layout rules in <see cref="WebSeed"/>.
+    /// </summary>
+    public IReadOnlyList<Uri> WebSeeds { get; init; } = [];
+
+    /// <summary>Pieces one web seed fetches at once (one after a hash failure).</summary>
+    public int WebSeedPieces { get; init; } = 4;
+
+    /// <summary>A web seed's piece request that takes longer than this fails (and is retried later).</summary>
+    public TimeSpan WebSeedTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Failures in a row (errors, timeouts, short bodies) after which a web seed is given up.</summary>
+    public int WebSeedMaxFailures { get; init; } = 8;
 }

@@ -67,6 +67,12 @@ public sealed partial class TorrentSession
             case StorageFailedEvent failed:
                 Fail(failed.Error);
                 break;
+            case WebSeedPieceEvent webSeed:
+                OnWebSeedPiece(webSeed);
+                break;
+            case WebSeedsStartEvent:
+                FillWebSeeds();
+                break;
         }
     }
 
@@ -493,6 +499,7 @@ public sealed partial class TorrentSession
 
     private void RetryHungry()
     {
+        FillWebSeeds();
         foreach (var peer in _peers)
         {
             if (peer.Hungry)
@@ -594,6 +601,7 @@ public sealed partial class TorrentSession
             }
             SuperSeedSweep(now);
         }
+        TickWebSeeds(now);
         RedialDue();
         DialCandidates();
     }

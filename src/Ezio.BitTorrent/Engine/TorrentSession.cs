@@ -92,6 +92,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _seen = new Bitfield(torrent.PieceCount);
         CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);
         Compressibility = new byte[torrent.PieceCount];
+        CreateWebSeeds();
     }
 
     public Torrent Torrent { get; }
@@ -189,6 +190,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _diskWriter = Task.Factory.StartNew(DiskWriterLoop, TaskCreationOptions.LongRunning);
         _timer = Time.CreateTimer(_ => Post(new TickEvent()), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
         AddPeers(Options.InitialPeers);
+        Post(new WebSeedsStartEvent());
         _announcer = Task.Run(() => AnnounceLoopAsync(_stop.Token));
     }
 
@@ -418,6 +420,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             await WaitQuietly(peer.ReceiveTask).ConfigureAwait(false);
             await WaitQuietly(peer.SendTask).ConfigureAwait(false);
         }
+        await StopWebSeedsAsync().ConfigureAwait(false);
         _diskQueue.Writer.TryComplete();
         await WaitQuietly(_diskWriter).ConfigureAwait(false);
         foreach (var partial in _partials.Values)

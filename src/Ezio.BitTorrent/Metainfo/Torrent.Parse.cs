@@ -39,7 +39,10 @@ public sealed partial class Torrent
         string? Comment,
         string? CreatedBy,
         DateTimeOffset? CreationDate,
-        int? LogicalSectorSize);
+        int? LogicalSectorSize)
+    {
+        public IReadOnlyList<Uri> WebSeeds { get; init; } = [];
+    }
 
     private readonly record struct InfoSection(
         InfoHash InfoHash,
@@ -60,6 +63,7 @@ public sealed partial class Torrent
         string? createdBy = null;
         DateTimeOffset? creationDate = null;
         int? sectorSize = null;
+        List<Uri> webSeeds = [];
         infoSlice = default;
         var seen = new KnownKeys();
 
@@ -107,6 +111,11 @@ public sealed partial class Torrent
                     sectorSize = (int)size;
                 }
             }
+            else if (key.SequenceEqual("url-list"u8))
+            {
+                seen.Mark(7, "url-list");
+                ParseUrlList(ref reader, webSeeds);
+            }
             else if (key.SequenceEqual("info"u8))
             {
                 seen.Mark(5, "info");
@@ -131,7 +140,44 @@ public sealed partial class Torrent
         // without one, the single announce URL is the only tier.
         IReadOnlyList<IReadOnlyList<string>> announceList = tiers is { Count: > 0 } ? tiers
             : string.IsNullOrEmpty(announce) ? [] : [[announce]];
-        return new OuterSection(announce, announceList, comment, createdBy, creationDate, sectorSize);
+        return new OuterSection(announce, announceList, comment, createdBy, creationDate, sectorSize) { WebSeeds = webSeeds };
+    }
+
+    // BEP 19: "url-list" is a list of URLs, or one URL as a plain string. A URL that is not
+    // absolute http(s) is dropped: web seeds are a hint, not part of the content.
+    private static void ParseUrlList(ref BencodeReader reader, List<Uri> webSeeds)
+    {
+        if (reader.Peek() == BencodeToken.ListStart)
+        {
+            reader.ReadListStart();
+            while (!reader.TryReadEnd())
+            {
+                if (reader.Peek() == BencodeToken.String)
+                {
+                    AddWebSeed(Lossy(reader.ReadString()), webSeeds);
+                }
+                else
+                {
+                    reader.SkipValue();
+                }
+            }
+        }
+        else if (reader.Peek() == BencodeToken.String)
+        {
+            AddWebSeed(Lossy(reader.ReadString()), webSeeds);
+        }
+        else
+        {
+            reader.SkipValue();
+        }
+    }
+
+    private static void AddWebSeed(string text, List<Uri> webSeeds)
+    {
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+        {
+            webSeeds.Add(uri);
+        }
     }
 
     private static List<IReadOnlyList<string>> ParseAnnounceList(ref BencodeReader reader)

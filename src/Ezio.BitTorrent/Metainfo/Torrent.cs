@@ -11,6 +11,7 @@ namespace Ezio.BitTorrent.Metainfo;
 //     13:creation date i<unix seconds>e              optional
 //     24:ezio logical sector size i<bytes>e          optional, Ezio disk images: the unit the
 //                                                   image's partition table counts in
+//     8:url-list      l <url>... e  or  <url>        optional, BEP 19 web seeds
 //     4:info d                                      SHA-1 of these exact bytes = info-hash
 //       6:length  i<bytes>e                         single-file, or
 //       5:files   l d 6:length i<n>e 4:path l <segment>... e e ... e    multi-file
@@ -63,6 +64,8 @@ public sealed partial class Torrent
     /// not a power of two from 512 to 65536.
     /// </summary>
     public int? LogicalSectorSize { get; }
+    /// <summary>BEP 19 web seeds ("url-list", outside the info dictionary): the http(s) URLs, in order.</summary>
+    public IReadOnlyList<Uri> WebSeeds { get; }
     /// <summary>The original bytes of the info dictionary (the info-hash is their SHA-1).</summary>
     public ReadOnlyMemory<byte> InfoBytes { get; }
 
@@ -100,6 +103,7 @@ public sealed partial class Torrent
         CreatedBy = outer.CreatedBy;
         CreationDate = outer.CreationDate;
         LogicalSectorSize = outer.LogicalSectorSize;
+        WebSeeds = outer.WebSeeds;
     }
 }
 

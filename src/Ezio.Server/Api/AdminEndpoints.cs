@@ -16,6 +16,7 @@ internal static class AdminEndpoints
         group.AddEndpointFilter(async (context, next) =>
             Authorized(context.HttpContext, options.AdminToken) ? await next(context).ConfigureAwait(false)
                 : JsonBody.Error(StatusCodes.Status401Unauthorized, "admin token required (Authorization: Bearer ...)"));
+        group.AddEndpointFilter(Dashboard.AdminHistory.RecordFilter);
         group.MapPost(ApiRoutes.Deployments, CreateAsync);
         group.MapGet(ApiRoutes.Deployments, (DeploymentManager manager) => Results.Json(manager.ListDeployments(), DeploymentJsonContext.Default.IReadOnlyListDeploymentInfo));
         group.MapGet(ApiRoutes.Machines, (DeploymentManager manager) => Results.Json(manager.ListMachines(), DeploymentJsonContext.Default.IReadOnlyListMachineInfo));
@@ -35,7 +36,7 @@ internal static class AdminEndpoints
             : JsonBody.Error(outcome.Status, outcome.Error);
     }
 
-    private static bool Authorized(HttpContext context, string? token)
+    internal static bool Authorized(HttpContext context, string? token)
     {
         if (string.IsNullOrEmpty(token))
         {

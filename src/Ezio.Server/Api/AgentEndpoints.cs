@@ -69,8 +69,9 @@ internal static class AgentEndpoints
     /// GET /boot/&lt;mac&gt;.ipxe: the machine's iPXE script; GET /boot/&lt;dir&gt;/&lt;file&gt;: a file of
     /// the live directory (kernel, initrd, squashfs), where &lt;dir&gt; is "live" or the directory
     /// the menus' kernel path names ("ezio" by default). Ranges are honoured (live-boot resumes).
+    /// GET /boot/ipxe/snponly.efi: the loader UEFI HTTP Boot is told to fetch.
     /// </summary>
-    private static IResult Boot(string path, DeploymentManager manager, BootMenuWriter menus, LiveFiles live, BootMenuOptions options)
+    private static IResult Boot(string path, DeploymentManager manager, BootMenuWriter menus, LiveFiles live, LoaderFiles loaders, BootMenuOptions options)
     {
         if (!path.Contains('/') && path.EndsWith(".ipxe", StringComparison.Ordinal))
         {
@@ -82,8 +83,14 @@ internal static class AgentEndpoints
         {
             return Results.File(file.FullName, LiveFiles.ContentType(file.Name), enableRangeProcessing: true, lastModified: file.LastWriteTimeUtc);
         }
-        return JsonBody.Error(StatusCodes.Status404NotFound, "no such boot file");
+        return Loader(path, loaders);
     }
+
+    /// <summary>UEFI HTTP Boot's loader (iPXE).</summary>
+    private static IResult Loader(string path, LoaderFiles loaders) =>
+        loaders.TryResolve(path, out var file)
+            ? Results.File(file.FullName, LiveFiles.ContentType(file.Name), enableRangeProcessing: true, lastModified: file.LastWriteTimeUtc)
+            : JsonBody.Error(StatusCodes.Status404NotFound, "no such boot file");
 
     private static string? KernelDirectory(BootMenuOptions options)
     {

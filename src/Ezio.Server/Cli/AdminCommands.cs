@@ -17,8 +17,8 @@ internal static class AdminCommands
         + "[--grow-last-partition yes|no] [--hostname TEMPLATE ({mac} {mac6} {index} {index:2})] [--verify yes|no] [--disk-map order|size|serial:S1,S2] [--resize proportional|last-fills|none]" + TokenUsage;
     public const string StatusUsage = "ezio-server status" + TokenUsage;
     public const string ReleaseUsage = "ezio-server release <MAC> (clears a registration conflict; the machine's next registration gets a new job)" + TokenUsage;
-    private const string TokenUsage = " [--server URL] [--admin-token T | --admin-token-file FILE | --state DIR] [--config FILE] [--server-cert-sha256 HEX]";
-    private static readonly string[] s_clientOptions = ["--server", "--admin-token", "--admin-token-file", .. LocalServer.OptionNames];
+    internal const string TokenUsage = " [--server URL] [--admin-token T | --admin-token-file FILE | --state DIR] [--config FILE] [--server-cert-sha256 HEX]";
+    internal static readonly string[] s_clientOptions = ["--server", "--admin-token", "--admin-token-file", .. LocalServer.OptionNames];
 
     public static async Task<int> DeployAsync(string[] args)
     {
@@ -128,10 +128,12 @@ internal static class AdminCommands
         return macs.Count > 0 ? macs : throw new UsageException("--machines: no MAC addresses given");
     }
 
-    private static HttpClient Client(Options cl)
+    internal static HttpClient Client(Options cl)
     {
         var server = LocalServer.Url(cl);
         var http = new HttpClient(LocalServer.Handler(cl, server)) { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(30) };
+        // Who did it, for the server's history of admin actions (the dashboard sends its own).
+        http.DefaultRequestHeaders.TryAddWithoutValidation(Dashboard.AdminHistory.ActorHeader, "cli:" + Environment.UserName);
         if (Token(cl) is { Length: > 0 } token)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -182,7 +184,7 @@ internal static class AdminCommands
         return response.IsSuccessStatusCode ? text : throw new UsageException($"{path}: {(int)response.StatusCode}: {ErrorText(text)}");
     }
 
-    private static string ErrorText(string body)
+    internal static string ErrorText(string body)
     {
         try
         {

@@ -33,11 +33,14 @@ internal static class DashboardEndpoints
         {
             app.MapGet(path, () => Results.Bytes(bytes, type));
         }
-        app.MapGet(Snapshot, (DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options) =>
+        // The page itself is public (it holds the sign-in form); what it shows follows DashboardAccess.
+        var read = app.MapGroup("");
+        read.AddEndpointFilterFactory(DashboardAccess.Filter);
+        read.MapGet(Snapshot, (DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options) =>
             Results.Json(BuildSnapshot(manager, seeder, time, options), DashboardJsonContext.Default.DashboardSnapshot));
-        app.MapGet(History, (DeploymentHistory history) =>
+        read.MapGet(History, (DeploymentHistory history) =>
             Results.Json(new HistorySnapshot(history.Enabled, history.Deployments(), history.Machines()), DashboardJsonContext.Default.HistorySnapshot));
-        app.MapGet(Events, StreamAsync);
+        read.MapGet(Events, StreamAsync);
     }
 
     internal static DashboardSnapshot BuildSnapshot(DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options)
@@ -59,7 +62,8 @@ internal static class DashboardEndpoints
     /// text/event-stream: one <c>snapshot</c> event, then a <c>machine</c> or <c>deployment</c>
     /// event per change, and a comment line every 15 s so proxies keep the connection.
     /// </summary>
-    private static async Task StreamAsync(HttpContext context, IDeploymentEvents events, DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options)
+    private static async Task StreamAsync(HttpContext context, IDeploymentEvents events, DeploymentManager manager, DeploymentSeeder seeder, TimeProvider time, ServerOptions options,
+        Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
     {
         if (Interlocked.Increment(ref s_eventClients) > MaxEventClients)
         {
@@ -69,7 +73,10 @@ internal static class DashboardEndpoints
         }
         try
         {
-            var aborted = context.RequestAborted;
+            // The server stopping ends the stream too: a restart does not wait for open browsers,
+            // and they see the connection drop and reconnect.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+            var aborted = stopping.Token;
             // Subscribe before the snapshot so no change falls between the two.
             var reader = events.Subscribe(aborted);
             context.Response.ContentType = "text/event-stream";

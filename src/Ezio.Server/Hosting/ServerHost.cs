@@ -64,6 +64,7 @@ internal static class ServerHost
         services.AddSingleton(MenuTemplates.LoadEmbedded());
         services.AddSingleton<BootMenuWriter>();
         services.AddSingleton(new LiveFiles(options.LiveDirectory ?? (options.Menus.BootRoot is { } boot ? Path.Combine(boot, "live") : null)));
+        services.AddSingleton(new LoaderFiles(options.Menus.BootRoot));
         services.AddSingleton<IImageCatalog>(new DirectoryImageCatalog(options.Repo));
         services.AddSingleton(_ => new StateStore(options.StateDirectory));
         services.AddSingleton<DeploymentEventHub>();
@@ -81,6 +82,12 @@ internal static class ServerHost
             options.HistoryFile ?? (options.StateDirectory is { } state ? Path.Combine(state, "history.db") : null),
             sp.GetRequiredService<IDeploymentEvents>(), sp.GetRequiredService<ILogger<DeploymentHistory>>()));
         services.AddHostedService(sp => sp.GetRequiredService<DeploymentHistory>());
+        services.AddSingleton(sp => new AdminHistory(
+            options.HistoryFile ?? (options.StateDirectory is { } state ? Path.Combine(state, "history.db") : null),
+            sp.GetRequiredService<DeploymentHistory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AdminHistory>>()));
+        services.AddSingleton(_ => new GroupStore(options.StateDirectory));
+        services.AddSingleton<RateSeries>();
+        services.AddHostedService(sp => sp.GetRequiredService<RateSeries>());
         services.AddSingleton<OcsmgrdListener>();
         services.AddHostedService(sp => sp.GetRequiredService<OcsmgrdListener>());
 
@@ -107,6 +114,7 @@ internal static class ServerHost
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app, options);
         DashboardEndpoints.Map(app);
+        ConsoleEndpoints.Map(app, options);
         MetricsEndpoint.Map(app);
         return app;
     }

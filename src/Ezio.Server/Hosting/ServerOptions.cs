@@ -53,6 +53,18 @@ internal sealed class ServerOptions
     /// <summary>Hash the image before seeding (safe; slow for big images).</summary>
     public bool SeedRecheck { get; set; } = true;
 
+    /// <summary>
+    /// The dashboard's read-only view (live table, plots, history) for anyone on the LAN. Off by
+    /// default: then it needs the admin token, except from the server host itself.
+    /// </summary>
+    public bool PublicDashboard { get; set; }
+
+    /// <summary>The server's line rate in Mbit/s, drawn on the dashboard's rate plot (0: not drawn).</summary>
+    public long LineRateMbit { get; set; } = 1000;
+
+    /// <summary>Broadcast address of the dashboard's wake action when the request names none.</summary>
+    public string WakeBroadcast { get; set; } = "255.255.255.255";
+
     public BootMenuOptions Menus { get; set; } = new();
 
     public static ServerOptions LoadFile(string path)

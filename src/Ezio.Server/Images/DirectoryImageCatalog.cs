@@ -81,6 +81,22 @@ internal sealed class DirectoryImageCatalog(string root) : IImageCatalog
         {
             return false;
         }
+        if (manifest.WebSeeds is { Count: > 0 } urls)
+        {
+            // The agents fetch the torrent from us: its url-list names the image's web seeds
+            // (the info-hash is unchanged). A URL that is not absolute http(s) refuses the image.
+            var webSeeds = new List<Uri>(urls.Count);
+            foreach (var url in urls)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                {
+                    return false;
+                }
+                webSeeds.Add(uri);
+            }
+            bytes = TorrentBuilder.WithWebSeeds(bytes, webSeeds);
+            torrent = Torrent.Parse(bytes);
+        }
         var table = string.IsNullOrWhiteSpace(manifest.PartitionTable.Sfdisk) ? null : manifest.PartitionTable.Sfdisk;
         image = new ImageEntry(name, torrent, bytes, () => OpenPieceStore(directory, torrent), table, manifest.DiskSize, PieceStore: true)
         {

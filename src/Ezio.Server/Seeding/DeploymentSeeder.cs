@@ -49,6 +49,17 @@ internal sealed class DeploymentSeeder(
         }
     }
 
+    /// <summary>How many of the seed's peers hold each region of <paramref name="hash"/> (a piece map); null when not seeded.</summary>
+    public (int Peers, double[] Regions)? PeerAvailability(InfoHash hash, int regions)
+    {
+        TorrentSession? session;
+        lock (_lock)
+        {
+            session = _seeds.TryGetValue(hash, out var seed) ? seed.Session : null;
+        }
+        return session is null ? null : (session.GetStats().Peers, session.PeerAvailability(regions));
+    }
+
     /// <summary>How many images are being seeded now.</summary>
     public int ActiveSeeds
     {

@@ -17,7 +17,8 @@ namespace Ezio.Agent;
 /// <summary>`ezio agent`: the unattended deployment daemon of the live system (a systemd Type=notify service).</summary>
 internal static class AgentCommand
 {
-    public const string Version = "0.1.0";
+    /// <summary>What the agent reports when it registers: the version of Directory.Build.props.</summary>
+    public static string Version => Program.VersionText;
 
     public const string Help = """
         ezio agent [options]: register with the deployment server, write the image to this

@@ -90,6 +90,21 @@ internal static class Common
         return uris;
     }
 
+    /// <summary>--web-seed values: absolute http(s) URLs (BEP 19 web seeds).</summary>
+    public static List<Uri> ParseWebSeeds(IReadOnlyList<string> values)
+    {
+        var uris = new List<Uri>();
+        foreach (var value in values)
+        {
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new UsageException($"--web-seed wants an http:// or https:// URL, not '{value}'.");
+            }
+            uris.Add(uri);
+        }
+        return uris;
+    }
+
     /// <summary>Cancels the token on SIGTERM or SIGINT (a clean stop, not a kill).</summary>
     public static IDisposable OnStopSignal(CancellationTokenSource cts)
     {

@@ -7,7 +7,7 @@ namespace Ezio.Commands;
 
 internal static class GetCommand
 {
-    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [<target>...] [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files] [--no-recheck] [--no-compression] [--create-file]";
+    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [<target>...] [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--web-seed URL]... [--layout auto|offsets|files] [--no-recheck] [--no-compression] [--create-file]";
 
     public const string Help = Usage + """
 
@@ -21,6 +21,10 @@ internal static class GetCommand
                             pieces (default), 'none' exits at once, a number seeds that many seconds
           --peer HOST:PORT  a peer to connect to besides the tracker's (repeatable)
           --tracker URL     announce here instead of the torrent's trackers (repeatable)
+          --web-seed URL    also fetch pieces from this HTTP server (BEP 19; besides the
+                            torrent's url-list; repeatable): a URL ending in / holds the
+                            torrent's files, any other names one file of all its bytes in
+                            order, e.g. an image's payload.bin (docs/web-seeds.md)
           --layout L        auto (default): offsets when every file name is a 32-hex-digit
                             byte offset, else files
           --no-compression  never exchange compressed pieces (ezio_zpiece) with other Ezio peers
@@ -30,7 +34,7 @@ internal static class GetCommand
         Exit status: 0 complete and verified, 1 failed, 2 usage error, 130 interrupted.
         """;
 
-    private static readonly string[] ValueOptions = [.. SwarmSetup.ValueOptions, "--seed-after"];
+    private static readonly string[] ValueOptions = [.. SwarmSetup.ValueOptions, "--seed-after", "--web-seed"];
 
     private static readonly string[] FlagOptions = [.. SwarmSetup.FlagOptions, "--create-file"];
 
@@ -47,13 +51,14 @@ internal static class GetCommand
             cl.ExpectPositionals(2, Usage);
         }
         var seedAfter = SeedAfter.Parse(cl.Value("--seed-after") ?? "done");
+        var webSeeds = Common.ParseWebSeeds(cl.Values("--web-seed"));
 
         using var cts = new CancellationTokenSource();
         using var signals = Common.OnStopSignal(cts);
         using var setup = await SwarmSetup.OpenAsync(cl, forSeeding: false, cts.Token).ConfigureAwait(false);
         await using var listener = setup.Listener;
         var torrent = setup.Torrent;
-        var session = setup.CreateSession(seeding: false);
+        var session = setup.CreateSession(seeding: false, webSeeds: webSeeds);
         await using (session.ConfigureAwait(false))
         {
             var clock = Stopwatch.StartNew();
@@ -85,6 +90,10 @@ internal static class GetCommand
             var stats = session.GetStats();
             var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
             Console.Error.WriteLine($"ezio: complete and verified: {torrent.Name}, {Common.Size(torrent.TotalLength)}; fetched {Common.Size(stats.Downloaded)} in {seconds:0.0} s ({stats.Downloaded / seconds / (1 << 20):0.0} MiB/s){Breakdown(stats)}{(stats.HashFailures > 0 ? $"; {stats.HashFailures} pieces failed their check and were fetched again" : "")}.");
+            foreach (var webSeed in session.GetWebSeeds())
+            {
+                Console.Error.WriteLine($"ezio: web seed {webSeed.Uri}: fetched {webSeed.Downloaded} bytes{(webSeed.GivenUp is { } why ? $"; not used any more: {why}" : "")}.");
+            }
             await seedAfter.WaitAsync(session, cts.Token).ConfigureAwait(false);
             return 0;
         }

@@ -17,6 +17,7 @@ internal static class ImageCommands
         ezio image capture <block-device-or-disk-file> <repo>/<name> [--piece-size N] [--level N] [--announce URL]...
         ezio image info <image-dir>
         ezio image verify <image-dir>
+        ezio image export-web <image-dir> [--output FILE] [--web-seed URL]...
         """;
 
     private const string BuildHelp = """
@@ -61,6 +62,7 @@ internal static class ImageCommands
             "capture" => Build(args[1..], capture: true),
             "info" => Info(args[1..]),
             "verify" => Verify(args[1..]),
+            "export-web" => ExportWeb(args[1..]),
             _ => throw new UsageException($"unknown image command '{args[0]}'. Usage:\n{Usage}"),
         });
     }
@@ -258,6 +260,57 @@ internal static class ImageCommands
         }
         Console.WriteLine(bad == 0 ? $"{dir}: all {store.PieceCount} pieces are good." : $"{dir}: {bad} of {store.PieceCount} pieces are bad.");
         return bad == 0 ? 0 : 1;
+    }
+
+    private const string ExportWebUsage = "ezio image export-web <image-dir> [--output FILE] [--web-seed URL]...";
+
+    private const string ExportWebHelp = ExportWebUsage + """
+
+
+          Writes the image's web seed payload (docs/web-seeds.md): one file of the torrent's
+          bytes in order, all-zero pieces left as holes, every piece checked against the torrent.
+          Put it on any HTTP server that answers range requests (nginx, an object store); the
+          machines fetch pieces from it and verify each before it goes to disk.
+            --output FILE    where to write it (default <image-dir>/payload.bin)
+            --web-seed URL   where the payload will be served; recorded in image.json
+                             ("webSeeds", repeatable), and ezio-server hands it to the machines
+                             in the torrent's url-list
+        """;
+
+    private static int ExportWeb(string[] args)
+    {
+        var cl = CommandLine.Parse(args, ["--output", "--web-seed"], []);
+        if (cl.Help)
+        {
+            Console.WriteLine(ExportWebHelp);
+            return 0;
+        }
+        cl.ExpectPositionals(1, ExportWebUsage);
+        string dir = cl.Positionals[0];
+        var webSeeds = Common.ParseWebSeeds(cl.Values("--web-seed"));
+        string output = cl.Value("--output") ?? Path.Combine(dir, WebPayload.FileName);
+        ImageManifest m = LoadManifest(dir);
+        Torrent torrent = Torrent.Load(Path.Combine(dir, m.Torrent));
+        using PieceStore store = OpenStore(dir);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            WebPayload.Export(store, torrent, output, new StderrProgress(watch));
+        }
+        catch (ImageException e)
+        {
+            Console.Error.WriteLine();
+            Console.Error.WriteLine($"ezio: {dir}: {e.Message}");
+            return 1;
+        }
+        Console.Error.WriteLine();
+        if (webSeeds.Count > 0)
+        {
+            m.WebSeeds = [.. (m.WebSeeds ?? []).Concat(webSeeds.Select(u => u.AbsoluteUri)).Distinct(StringComparer.Ordinal)];
+            m.Save(Path.Combine(dir, EzioImage.ManifestFileName));
+        }
+        Console.WriteLine($"{output}: {Common.Size(torrent.TotalLength)} in {torrent.PieceCount} pieces of {Common.Size(torrent.PieceLength)}{(m.WebSeeds is { Count: > 0 } seeds ? "; web seeds: " + string.Join(' ', seeds) : "")}");
+        return 0;
     }
 
     private static ImageManifest LoadManifest(string dir)

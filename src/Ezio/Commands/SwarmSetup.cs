@@ -66,7 +66,7 @@ internal sealed class SwarmSetup : IDisposable
     /// holds unless told not to; a seed checks its source before it serves (or trusts it with
     /// --no-recheck).
     /// </summary>
-    public TorrentSession CreateSession(bool seeding, bool superSeed = true)
+    public TorrentSession CreateSession(bool seeding, bool superSeed = true, IReadOnlyList<Uri>? webSeeds = null)
     {
         var session = new TorrentSession(Torrent, Storage, new SessionOptions
         {
@@ -79,6 +79,7 @@ internal sealed class SwarmSetup : IDisposable
             AssumeComplete = seeding && _noRecheck,
             RecheckBeforeStart = seeding,
             SuperSeed = superSeed,
+            WebSeeds = webSeeds ?? [],
         });
         Listener.Add(session);
         return session;

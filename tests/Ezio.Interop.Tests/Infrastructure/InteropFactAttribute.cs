@@ -12,9 +12,10 @@ namespace Ezio.Interop.Tests.Infrastructure;
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
 public sealed class InteropFactAttribute : FactAttribute
 {
-    public InteropFactAttribute(string tools, [CallerMemberName] string test = "")
+    /// <param name="needsRoot">The test also needs root (network namespaces, tc).</param>
+    public InteropFactAttribute(string tools, bool needsRoot = false, [CallerMemberName] string test = "")
     {
-        IReadOnlyList<string> missing = Tools.Missing(tools);
+        IReadOnlyList<string> missing = Tools.Missing(tools, needsRoot);
         if (missing.Count > 0)
         {
             Skip = $"SKIPPED INTEROP TEST (CI unset): {string.Join(", ", missing)} not found; with CI=true this test fails";

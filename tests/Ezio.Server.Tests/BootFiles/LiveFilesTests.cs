@@ -64,4 +64,27 @@ public sealed class LiveFilesTests
         using var still = await server.Http.GetAsync("/metrics");
         Assert.True(still.IsSuccessStatusCode);
     }
+
+    /// <summary>UEFI HTTP Boot: the DHCP answer's URL names iPXE in the boot root; nothing else of it is served.</summary>
+    [Fact]
+    public async Task Get_HttpBootLoader_ServedFromTheBootRoot()
+    {
+        var dirs = new TestDirs();
+        Directory.CreateDirectory(Path.Combine(dirs.Boot, "ipxe"));
+        Directory.CreateDirectory(Path.Combine(dirs.Boot, "grub"));
+        await File.WriteAllTextAsync(Path.Combine(dirs.Boot, "ipxe", "snponly.efi"), "ipxe");
+        await File.WriteAllTextAsync(Path.Combine(dirs.Boot, "ipxe", "undionly.kpxe"), "no");
+        await File.WriteAllTextAsync(Path.Combine(dirs.Boot, "grub", "grub.cfg"), "no");
+        await File.WriteAllTextAsync(Path.Combine(dirs.Boot, "server-menus.json"), "no");
+        await using var server = await TestServer.StartAsync(dirs);
+
+        Assert.Equal("ipxe", await server.Http.GetStringAsync("/boot/ipxe/snponly.efi"));
+        foreach (var path in new[] { "/boot/ipxe/undionly.kpxe", "/boot/grub/grub.cfg", "/boot/server-menus.json", "/boot/ipxe/../server-menus.json",
+                     "/boot/ipxe/%2e%2e/server-menus.json", "/boot/ipxe/" })
+        {
+            using var response = await server.Http.GetAsync(path);
+            Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{path}: {response.StatusCode}");
+            Assert.NotEqual("no", await response.Content.ReadAsStringAsync());
+        }
+    }
 }

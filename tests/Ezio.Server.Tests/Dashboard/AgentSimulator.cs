@@ -1,14 +1,15 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using Ezio.Deployment.Contracts;
 
 namespace Ezio.Server.Tests.Dashboard;
 
-/// <summary>Plays agents over the real API: register, progress, done.</summary>
+/// <summary>Plays agents over the real API: register, progress, done (many machines at once too).</summary>
 internal sealed class AgentSimulator(TestServer server)
 {
     private static readonly DeploymentJsonContext Json = DeploymentJsonContext.Default;
-    private readonly Dictionary<string, string> _ids = [];
-    private readonly Dictionary<string, HttpClient> _clients = [];
+    private readonly ConcurrentDictionary<string, string> _ids = new();
+    private readonly ConcurrentDictionary<string, HttpClient> _clients = new();
 
     public async Task<Job> RegisterAsync(string mac, string ip, string hostname)
     {

@@ -14,11 +14,17 @@ public sealed class DashboardTests
         var html = await server.Http.GetStringAsync("/");
         var js = await server.Http.GetStringAsync("/dashboard.js");
         var css = await server.Http.GetStringAsync("/dashboard.css");
+        var plots = await server.Http.GetStringAsync("/plots.js");
+        var console = await server.Http.GetStringAsync("/console.js");
 
         Assert.Contains("/dashboard.js", html);
-        Assert.Contains("EventSource", js);
+        Assert.Contains("/plots.js", html);
+        Assert.Contains("/console.js", html);
+        // The event stream is read with fetch (so the admin token can go in a header).
+        Assert.Contains("fetch(\"/api/v1/events\"", js);
+        Assert.Contains("getContext(\"2d\")", plots);
         Assert.Contains(".bar", css);
-        Assert.DoesNotContain("http", html + js + css, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("http", html + js + css + plots + console, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -100,10 +100,36 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         }
     }
 
-    public async Task<byte[]> ScreenshotAsync(CancellationToken cancellationToken)
+    public async Task<byte[]> ScreenshotAsync(CancellationToken cancellationToken, bool wholePage = true)
     {
-        using var result = await CallAsync("Page.captureScreenshot", "{\"format\":\"png\",\"captureBeyondViewport\":true}", cancellationToken);
+        using var result = await CallAsync("Page.captureScreenshot", wholePage ? "{\"format\":\"png\",\"captureBeyondViewport\":true}" : "{\"format\":\"png\"}", cancellationToken);
         return Convert.FromBase64String(result.RootElement.GetProperty("result").GetProperty("data").GetString()!);
+    }
+
+    /// <summary>The page's size as a screen of <paramref name="width"/>×<paramref name="height"/> (a phone's when <paramref name="mobile"/>).</summary>
+    public async Task SetViewportAsync(int width, int height, bool mobile, CancellationToken cancellationToken)
+    {
+        using var _ = await CallAsync("Emulation.setDeviceMetricsOverride",
+            $"{{\"width\":{width},\"height\":{height},\"deviceScaleFactor\":1,\"mobile\":{(mobile ? "true" : "false")}}}", cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="source"/> in every document before its own scripts (e.g. a PerformanceObserver).</summary>
+    public async Task AddScriptOnNewDocumentAsync(string source, CancellationToken cancellationToken)
+    {
+        using var enable = await CallAsync("Page.enable", "{}", cancellationToken);
+        using var _ = await CallAsync("Page.addScriptToEvaluateOnNewDocument",
+            $"{{\"source\":{JsonSerializer.Serialize(source, TestJson.Default.String)}}}", cancellationToken);
+    }
+
+    /// <summary>Presses a key on whatever has the focus, as a keyboard would (Enter: "Enter", "\r").</summary>
+    public async Task PressKeyAsync(string key, int keyCode, string text, CancellationToken cancellationToken)
+    {
+        foreach (var type in (string[])["keyDown", "keyUp"])
+        {
+            var textPart = type == "keyDown" ? $",\"text\":{JsonSerializer.Serialize(text, TestJson.Default.String)}" : "";
+            using var _ = await CallAsync("Input.dispatchKeyEvent",
+                $"{{\"type\":\"{type}\",\"key\":\"{key}\",\"code\":\"{key}\",\"windowsVirtualKeyCode\":{keyCode}{textPart}}}", cancellationToken);
+        }
     }
 
     private async Task<JsonDocument> CallAsync(string method, string parameters, CancellationToken cancellationToken)

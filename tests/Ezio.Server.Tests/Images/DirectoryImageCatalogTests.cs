@@ -39,6 +39,35 @@ public sealed class DirectoryImageCatalogTests
     }
 
     [Fact]
+    public void TryGet_ManifestNamesWebSeeds_TorrentCarriesThemInItsUrlListUnderTheSameInfoHash()
+    {
+        var dirs = new TestDirs();
+        var (_, manifest) = dirs.AddEzioImage("lab");
+        var path = Path.Combine(dirs.Repo, "lab", "image.json");
+        manifest.WebSeeds = ["http://files.example/lab/payload.bin", "https://cdn.example/lab.bin"];
+        manifest.Save(path);
+
+        Assert.True(new DirectoryImageCatalog(dirs.Repo).TryGet("lab", out var image));
+
+        Assert.Equal(manifest.WebSeeds, image.Torrent.WebSeeds.Select(u => u.AbsoluteUri));
+        Assert.Equal(image.Torrent.WebSeeds, Ezio.BitTorrent.Metainfo.Torrent.Parse(image.TorrentBytes).WebSeeds);
+        Assert.Equal(manifest.InfoHash, image.Torrent.InfoHash.ToString());
+    }
+
+    [Theory]
+    [InlineData("ftp://files.example/lab.bin")]
+    [InlineData("payload.bin")]
+    public void TryGet_ManifestNamesABadWebSeed_Refused(string url)
+    {
+        var dirs = new TestDirs();
+        var (_, manifest) = dirs.AddEzioImage("lab");
+        manifest.WebSeeds = [url];
+        manifest.Save(Path.Combine(dirs.Repo, "lab", "image.json"));
+
+        Assert.False(new DirectoryImageCatalog(dirs.Repo).TryGet("lab", out _));
+    }
+
+    [Fact]
     public async Task Register_EzioImage_JobCarriesPartitionTableAndDiskSize()
     {
         var dirs = new TestDirs();
