@@ -299,6 +299,7 @@ internal sealed partial class DeploymentManager
             Disks = deployment.Disks,
             DiskMapping = deployment.DiskMapping,
             Trackers = _trackers,
+            Resize = deployment.Resize,
         };
         if (_signingKey is not null)
         {

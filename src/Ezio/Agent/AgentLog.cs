@@ -44,6 +44,12 @@ internal static partial class AgentLog
     [LoggerMessage(13, LogLevel.Information, "Disk {Disk} complete and flushed: fetched {BytesFetched} bytes, wrote {BytesWritten} in {Seconds:0.0} s")]
     public static partial void Downloaded(ILogger logger, string disk, long bytesFetched, long bytesWritten, double seconds);
 
+    [LoggerMessage(60, LogLevel.Information, "Disk {Disk} laid out anew for the image (partition: start+size in sectors): {Layout}")]
+    public static partial void LaidOut(ILogger logger, string disk, string layout);
+
+    [LoggerMessage(61, LogLevel.Information, "File system of partition {Number} on {Disk} grown to its partition: {Outcome}")]
+    public static partial void FilesystemGrown(ILogger logger, int number, string disk, string outcome);
+
     [LoggerMessage(14, LogLevel.Information, "Verified {PieceCount} pieces on {Disk} in {Seconds:0.0} s")]
     public static partial void Verified(ILogger logger, int pieceCount, string disk, double seconds);
 

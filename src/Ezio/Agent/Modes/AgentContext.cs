@@ -4,6 +4,7 @@ using Ezio.Agent.Status;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.Deployment.Contracts;
+using Ezio.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Ezio.Agent.Modes;
@@ -43,6 +44,9 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
     public IReadOnlyList<Disk>? Disks { get; set; }
 
     public Torrent? Torrent { get; set; }
+
+    /// <summary>Where the image's partitions lie on <see cref="Disk"/> when the job lays it out anew (<see cref="ResizeJob"/>); null otherwise.</summary>
+    public IReadOnlyList<PlacedPartition>? Layout { get; set; }
 
     public SnapshotStorage? Storage { get; set; }
 
@@ -104,6 +108,7 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
         Disk = null;
         Disks = null;
         Torrent = null;
+        Layout = null;
         DoneAnswer = null;
         Phase = DeployPhase.Registered;
         Status.SetJob(null, null);
