@@ -29,6 +29,9 @@ internal static partial class AgentLog
     [LoggerMessage(8, LogLevel.Error, "Job {DeploymentId} refused ({Refusal}): {Reason}; nothing was written")]
     public static partial void Refused(ILogger logger, string deploymentId, string refusal, string reason);
 
+    [LoggerMessage(43, LogLevel.Warning, "Job {DeploymentId}: deployment cancelled by the server ({Reason}); writing stopped and flushed, nothing reported as done, no reboot into the half-written disk")]
+    public static partial void Cancelled(ILogger logger, string deploymentId, string reason);
+
     [LoggerMessage(9, LogLevel.Information, "Target disk {Disk}: {Description}")]
     public static partial void DiskChosen(ILogger logger, string disk, string description);
 
