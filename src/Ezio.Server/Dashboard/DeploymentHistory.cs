@@ -171,17 +171,7 @@ internal sealed partial class DeploymentHistory : BackgroundService
     {
         lock (_lock)
         {
-            if (_connection is null)
-            {
-                return;
-            }
-            using var command = _connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            }
-            command.ExecuteNonQuery();
+            SqliteStatements.Execute(_connection, sql, parameters);
         }
     }
 

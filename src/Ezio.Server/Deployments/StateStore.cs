@@ -177,18 +177,6 @@ internal sealed class StateStore : IDisposable
         return values;
     }
 
-    private void Execute(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
-    {
-        if (_connection is null)
-        {
-            return;
-        }
-        using var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        command.ExecuteNonQuery();
-    }
+    private void Execute(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters) =>
+        SqliteStatements.Execute(_connection, sql, parameters);
 }
