@@ -115,7 +115,12 @@ internal sealed class ServerProcess : IAsyncDisposable
             catch (HttpRequestException)
             {
             }
-            if (server._process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(30))
+            catch (TaskCanceledException)
+            {
+                // A first request that outlived the client's timeout (a JIT server starting on a busy
+                // machine) is "not ready yet", like a refused connection; the deadline below bounds it.
+            }
+            if (server._process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(60))
             {
                 var log = server.Log;
                 await server.DisposeAsync();
