@@ -48,7 +48,11 @@ public sealed record DeploymentInfo(
     IReadOnlyList<string> Machines,
     int MachinesDone,
     int MachinesFailed,
-    int Completed);
+    int Completed)
+{
+    /// <summary>How its machines lay out disks of other sizes (the request's policy or the image's default).</summary>
+    public ResizePolicy Resize { get; init; }
+}
 
 /// <summary>One machine as the admin API lists it (last known state).</summary>
 /// <param name="Ip">The address the machine's registration came from (the socket's, never the body's).</param>

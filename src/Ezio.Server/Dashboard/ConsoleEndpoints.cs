@@ -79,7 +79,8 @@ internal static class ConsoleEndpoints
             var torrent = Path.Combine(repo, name, name + ".torrent");
             DateTimeOffset? created = File.Exists(torrent) ? new DateTimeOffset(File.GetLastWriteTimeUtc(torrent), TimeSpan.Zero) : null;
             var minDisk = image.Disks is { Count: > 0 } d2 ? d2.Max(x => x.SizeBytes) : image.SizeBytes;
-            list.Add(new ImageSummary(image.Name, image.SizeBytes, minDisk, partitions, image.Disks?.Count ?? 1, created));
+            list.Add(new ImageSummary(image.Name, image.SizeBytes, minDisk, partitions, image.Disks?.Count ?? 1, created,
+                image.Resize?.MinimumDiskSize, ResizeJobs.Policy(image, new CreateDeploymentRequest(name, []))));
         }
         return list;
     }

@@ -8,7 +8,10 @@ namespace Ezio.Server.Dashboard;
 /// <param name="MinDiskBytes">The smallest disk the image fits on (its captured disk, or its data).</param>
 /// <param name="Partitions">Partitions in its partition tables (0 for a plain data image).</param>
 /// <param name="CreatedAt">When its torrent was written.</param>
-internal sealed record ImageSummary(string Name, long SizeBytes, long MinDiskBytes, int Partitions, int Disks, DateTimeOffset? CreatedAt);
+/// <param name="ResizeMinDiskBytes">The smallest disk a resized layout fits on; null when the image cannot be laid out anew.</param>
+/// <param name="DefaultResize">The policy a deployment gets when its request names none.</param>
+internal sealed record ImageSummary(string Name, long SizeBytes, long MinDiskBytes, int Partitions, int Disks, DateTimeOffset? CreatedAt,
+    long? ResizeMinDiskBytes = null, ResizePolicy DefaultResize = ResizePolicy.None);
 
 /// <summary>A named list of machines ("room 204"), kept in the server's state.</summary>
 internal sealed record MachineGroup(string Name, IReadOnlyList<string> Machines);

@@ -49,7 +49,7 @@ internal sealed class DeploymentRecord
     public bool AllReported => Machines.Count > 0 && Machines.All(m => Done.Contains(m) || Failed.Contains(m));
 
     public DeploymentInfo ToInfo() => new(Id, Image, InfoHash, State, After, CreatedAt, FinishedAt, AllMachines,
-        Machines.ToArray(), Done.Count, Failed.Count, Completed);
+        Machines.ToArray(), Done.Count, Failed.Count, Completed) { Resize = Resize?.Policy ?? ResizePolicy.None };
 }
 
 /// <summary>A machine as last seen. Keyed by its normalized MAC.</summary>

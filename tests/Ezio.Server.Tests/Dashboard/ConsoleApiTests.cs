@@ -244,6 +244,41 @@ public sealed class ConsoleApiTests
     }
 
     [Fact]
+    public async Task Deploy_ResizePolicyAsTheConsoleSendsIt_ReachesTheJob_UnknownPolicyRefusedAndCreatesNothing()
+    {
+        var dirs = new TestDirs();
+        AddResizableImage(dirs, "lab");
+        await using var server = await TestServer.StartAsync(dirs);
+        var image = (await server.Http.GetFromJsonAsync("/api/v1/images", ConsoleJson.IReadOnlyListImageSummary))!.Single();
+        Assert.Equal(1 << 20, image.MinDiskBytes);
+        Assert.Equal(768 << 10, image.ResizeMinDiskBytes);
+        Assert.Equal(ResizePolicy.None, image.DefaultResize);
+
+        // The body console.js posts, with the selector's value as the wire names it.
+        static StringContent Body(string resize) => new(
+            $$$"""{"image":"lab","machines":["{{{A}}}"],"after":"reboot","hostnameTemplate":null,"growLastPartition":false,"verifyAfterWrite":false,"resize":"{{{resize}}}"}""",
+            Encoding.UTF8, "application/json");
+        using (var bad = await server.Http.PostAsync(ApiRoutes.Deployments, Body("shrink")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+        Assert.Empty((await server.Http.GetFromJsonAsync(ApiRoutes.Deployments, Json.IReadOnlyListDeploymentInfo))!);
+
+        DeploymentInfo deployment;
+        using (var created = await server.Http.PostAsync(ApiRoutes.Deployments, Body("last-fills")))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            deployment = (await created.Content.ReadFromJsonAsync(Json.DeploymentInfo))!;
+        }
+        Assert.Equal(ResizePolicy.LastFills, deployment.Resize);
+        Assert.Equal(ResizePolicy.LastFills, (await DeploymentAsync(server, deployment.Id)).Resize);
+        var job = await new AgentSimulator(server).RegisterAsync(A, "10.0.0.10", "x");
+        Assert.Equal(ResizePolicy.LastFills, job.Resize!.Policy);
+        Assert.Equal(768 << 10, job.Resize.MinimumDiskSize);
+        Assert.Equal([1], job.Resize.Partitions.Select(p => p.Number));
+    }
+
+    [Fact]
     public async Task Series_SumsOpenDeploymentsRates()
     {
         var dirs = new TestDirs();
@@ -392,6 +427,26 @@ public sealed class ConsoleApiTests
     }
 
     private static Task<HttpResponseMessage> PostAsync(HttpClient http, string path) => http.PostAsync(path, null);
+
+    /// <summary>An image whose manifest records its minimums: a 1 MiB disk whose one ext4 partition may shrink to 256 KiB.</summary>
+    private static void AddResizableImage(TestDirs dirs, string name)
+    {
+        var manifest = new Ezio.Imaging.ImageManifest
+        {
+            Name = name,
+            Source = "test",
+            DiskSize = 1 << 20,
+            MinimumDiskSize = 768 << 10,
+            PartitionTable = new Ezio.Imaging.PartitionTableInfo
+            {
+                Label = "dos",
+                Sfdisk = "label: dos\nunit: sectors\n\n/dev/sda1 : start=1024, size=1024, type=83\n",
+                Partitions = [new Ezio.Imaging.PartitionInfo { Number = 1, Start = 1024, Size = 1024, FileSystem = "ext4", Resizable = true, MinimumBytes = 256 << 10 }],
+            },
+        };
+        var segment = new Ezio.Imaging.Build.DiskSegment(512 * 1024, Ezio.Imaging.Partclone.RawBlockSource.FromBytes(System.Security.Cryptography.RandomNumberGenerator.GetBytes(512 * 1024)), "sda1");
+        Ezio.Imaging.Build.ImageBuilder.Build(Path.Combine(dirs.Repo, name), manifest, [segment], new Ezio.Imaging.Build.ImageBuildOptions { PieceLength = 64 * 1024 });
+    }
 
     private static async Task<DeploymentInfo> DeploymentAsync(TestServer server, string id) =>
         (await server.Http.GetFromJsonAsync(ApiRoutes.Deployments, Json.IReadOnlyListDeploymentInfo))!.Single(d => d.Id == id);

@@ -60,11 +60,17 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         await browser.WaitForAsync("document.getElementById('deploy-group').value", v => v == "room 204", cancel.Token);
         await browser.EvaluateAsync("document.getElementById('deploy-hostname').value = 'lab-{index:2}'; document.getElementById('deploy-verify').checked = true; 'ok'", cancel.Token);
         await SaveScreenshotAsync(browser, "dashboard-deploy.png", cancel.Token);
+        // The resize selector reaches the API: a plain data image cannot be resized, so the server refuses and nothing starts.
+        await browser.EvaluateAsync("document.getElementById('deploy-resize').value = 'proportional'; document.getElementById('deploy-form').requestSubmit(); 'ok'", cancel.Token);
+        await browser.WaitForAsync("document.getElementById('deploy-error').textContent", v => v?.Contains("cannot be laid out") == true, cancel.Token);
+        Assert.Empty((await server.Http.GetFromJsonAsync(ApiRoutes.Deployments, DeploymentJsonContext.Default.IReadOnlyListDeploymentInfo))!);
+        await browser.EvaluateAsync("document.getElementById('deploy-resize').value = 'none'; 'ok'", cancel.Token);
         await browser.EvaluateAsync("document.getElementById('deploy-form').requestSubmit(); 'ok'", cancel.Token);
         await browser.WaitForAsync("location.hash", v => v == "#live", cancel.Token);
         var deployment = Assert.Single((await server.Http.GetFromJsonAsync(ApiRoutes.Deployments, DeploymentJsonContext.Default.IReadOnlyListDeploymentInfo))!);
         Assert.Equal([A, B, C], deployment.Machines);
         await browser.WaitForAsync(Rows, v => v?.Contains(C + "=0.0/waiting") == true, cancel.Token);
+        Assert.Equal("resize: none", await browser.EvaluateAsync("document.querySelector('[data-field=resize]').textContent", cancel.Token));
 
         // Agents go through their phases; the page follows without reloading.
         var agents = new AgentSimulator(server);

@@ -69,6 +69,7 @@ const Console = (() => {
       el("td", {}, el("input", { type: "radio", name: "image", value: i.name, id: "image-" + n, ...(i.name === chosen || (!chosen && n === 0) ? { checked: "" } : {}) })),
       el("td", {}, el("label", { for: "image-" + n, text: i.name })),
       el("td", { class: "num", text: fmtBytes(i.sizeBytes) }), el("td", { class: "num", text: fmtBytes(i.minDiskBytes) }),
+      el("td", { class: "num", title: `default policy: ${i.defaultResize}`, text: i.resizeMinDiskBytes == null ? "–" : fmtBytes(i.resizeMinDiskBytes) }),
       el("td", { class: "num", text: String(i.partitions) }), el("td", { class: "num", text: String(i.disks) }),
       el("td", { text: i.createdAt ? new Date(i.createdAt).toLocaleString() : "–" }))));
     $("no-images").hidden = images.length > 0;
@@ -105,6 +106,8 @@ const Console = (() => {
       hostnameTemplate: $("deploy-hostname").value.trim() || null,
       growLastPartition: $("deploy-grow").checked, verifyAfterWrite: $("deploy-verify").checked,
     };
+    // Left at "image default", the request names no policy and the server picks the image's.
+    if ($("deploy-resize").value) request.resize = $("deploy-resize").value;
     try {
       const d = await api("POST", "/api/v1/deployments", request);
       toast(`${d.id}: ${d.image} to ${d.machines.length} machines`);

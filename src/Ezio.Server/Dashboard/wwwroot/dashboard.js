@@ -130,6 +130,7 @@ function renderTitle(c, d) {
   c.titleKey = key;
   const items = [el("h3", { text: d.image }), el("span", { class: "muted", text: d.id }),
     el("span", { class: "phase big " + d.state, "data-field": "state", text: d.state }),
+    el("span", { class: "muted", "data-field": "resize", text: `resize: ${d.resize || "none"}` }),
     el("span", { class: "muted", text: `started ${new Date(d.createdAt).toLocaleString()}` })];
   if (session.admin && (d.state === "active" || d.state === "finishing")) {
     items.push(el("button", { class: "danger", "data-action": "cancel", onclick: () => cancelDeployment(d) , text: "Cancel deployment" }));
