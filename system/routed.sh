@@ -44,7 +44,9 @@ PIECE=${PIECE:-128K}
 RUNS=${RUNS:-udpcast on off two kill die}
 TIMEOUT=${TIMEOUT:-600}
 EZIO=${EZIO_BIN:-$repo/out/ezio}
-server_dll=${EZIO_SERVER_DLL:-$(ls -t "$repo"/src/Ezio.Server/bin/{Release,Debug}/net10.0/ezio-server.dll 2>/dev/null | head -n 1)}
+# Newest build of the server; the whole listing is read (no early-closing reader under pipefail).
+server_dll=${EZIO_SERVER_DLL:-$(ls -t "$repo"/src/Ezio.Server/bin/{Release,Debug}/net10.0/ezio-server.dll 2>/dev/null || true)}
+server_dll=${server_dll%%$'\n'*}
 LAN_ID=loc$$
 
 die() { echo "routed: $*" >&2; exit 1; }
@@ -204,7 +206,7 @@ run_ezio() {
         seed2_pid=$LAN_PID
         # Machines start once both seeders are listed (the second one hashes its replica first).
         for ((t = 0; t < 300; t++)); do
-            lan_exec srv curl -sf "$url/scrape" | grep -q 'completei2e' && break
+            [[ $(lan_exec srv curl -sf "$url/scrape" || true) == *completei2e* ]] && break
             sleep 0.1
         done
     fi

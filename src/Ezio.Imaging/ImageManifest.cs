@@ -19,9 +19,16 @@ namespace Ezio.Imaging;
 //     "notImported": [ "sda4.ntfs-img.aa: an ntfsclone image; …" ],      (import --allow-partial)
 //     "bootArea": [ { "offset": 0, "length": 446, "what": "mbr boot code" }, … ],
 //     "torrent": "lab-2026.torrent", "infoHash": "…", "pieceLength": 1048576,
-//     "pieceCount": 20, "totalLength": 20480000, "storeBytes": 7340032 }
+//     "pieceCount": 20, "totalLength": 20480000, "storeBytes": 7340032,
+//     "minimumDiskSize": 316669952 }
 //
-// start and size are in logical sectors, as in the sfdisk dump.
+// start and size are in logical sectors, as in the sfdisk dump. Each partition also says whether
+// a disk of another size may resize it ("resizable": ext2/3/4, NTFS, xfs and btrfs, unless its
+// GPT type is one that keeps its size: ESP, MSR, recovery, BIOS boot) and the smallest partition
+// that holds its content ("minimumBytes": the file system's size, after "compacted" shrinking for
+// ext2/3/4 and NTFS; the partition's size when not resizable). minimumDiskSize is the smallest disk
+// the partitions fit on with every resizable one at its minimum (Ezio.Storage.PartitionLayout);
+// 0 when the image cannot be laid out anew (several disks, DOS logical partitions).
 //
 // An image of several disks (a Clonezilla `savedisk` of "sda sdb") adds "disks", one entry per
 // disk in saving order, each with its own size, sector size, partition table and boot area:
@@ -60,6 +67,9 @@ public sealed class ImageManifest
 
     /// <summary>Every disk of a multi-disk image, in saving order; null for a single-disk image.</summary>
     public List<ImageDisk>? Disks { get; set; }
+
+    /// <summary>The smallest disk the image can be laid out on (resizable partitions at their minimums); 0 when it cannot be laid out anew.</summary>
+    public long MinimumDiskSize { get; set; }
 
     /// <summary>
     /// Web seeds (BEP 19) of the image, "webSeeds": [ "http://…/payload.bin" ]: HTTP servers
@@ -126,6 +136,15 @@ public sealed class PartitionInfo
 
     /// <summary>Why the partition is left empty although the source had data for it (an import with --allow-partial).</summary>
     public string? LeftEmpty { get; set; }
+
+    /// <summary>A disk of another size may give this partition another size (its file system is grown after writing).</summary>
+    public bool Resizable { get; set; }
+
+    /// <summary>The smallest partition that holds the content: the file system's size when resizable, else the partition's.</summary>
+    public long MinimumBytes { get; set; }
+
+    /// <summary>True when the file system was shrunk to its minimum on a temporary copy during import or capture.</summary>
+    public bool? Compacted { get; set; }
 
     /// <summary>For an LVM PV: the logical volumes with data on it.</summary>
     public List<LogicalVolumeInfo>? LogicalVolumes { get; set; }

@@ -86,6 +86,26 @@ public static class TargetStorage
         }
     }
 
+    /// <summary>
+    /// Opens <paramref name="targetPath"/> for an offset-layout torrent made on another disk,
+    /// whose partitions lie at <paramref name="placed"/> on this one
+    /// (<see cref="PartitionLayout.Relocate"/>): the same safety checks as <see cref="Open(string, Torrent, StorageLayout, RawTargetOptions?)"/>,
+    /// and every read and write (download, recheck, resume, verify) goes through the one mapping.
+    /// </summary>
+    public static RawTargetStorage OpenRelocated(string targetPath, Torrent torrent, IReadOnlyList<PlacedPartition> placed, int sectorSize,
+        RawTargetOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(targetPath);
+        ArgumentNullException.ThrowIfNull(torrent);
+        if (!(options?.ReadOnly ?? false) && !(options?.AllowFileUnderDev ?? false))
+        {
+            RefuseFileUnderDev(targetPath);
+        }
+        RefuseMultiDisk(torrent.Files, targetPath);
+        ExtentMap map = CheckedLength(OffsetLayout.Create(torrent.Files), torrent.TotalLength);
+        return RawTargetStorage.Open(targetPath, PartitionLayout.Relocate(map, placed, sectorSize), options);
+    }
+
     /// <summary>A torrent of several disks needs one target per disk (<see cref="MultiDiskStorage"/>), never one.</summary>
     private static void RefuseMultiDisk(IReadOnlyList<TorrentFile> files, string targetPath)
     {

@@ -27,6 +27,12 @@ public sealed record CreateDeploymentRequest(
 
     /// <summary>Multi-disk images with <see cref="DiskMapping.Serial"/>: the serial of the target of each image disk, in image order.</summary>
     public IReadOnlyList<string>? DiskSerials { get; init; }
+
+    /// <summary>
+    /// How each machine lays out a disk of another size; null: proportional for an image with
+    /// compacted file systems (they must be grown), else none (the image's layout).
+    /// </summary>
+    public ResizePolicy? Resize { get; init; }
 }
 
 /// <summary>One deployment as the admin API lists it.</summary>

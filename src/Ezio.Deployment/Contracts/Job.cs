@@ -62,4 +62,10 @@ public sealed record Job(
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Trackers { get; init; }
+
+    /// <summary>
+    /// Set when the machine lays out its disk anew for the image (a disk smaller or larger than
+    /// the image's); null for the image's layout as it is. Covered by the signature.
+    /// </summary>
+    public DiskResize? Resize { get; init; }
 }

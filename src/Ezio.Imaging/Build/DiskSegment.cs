@@ -48,4 +48,13 @@ public sealed record ImageBuildOptions
     /// (ntfsclone, LUKS, a thin pool, a missing volume…); image.json names what is left empty.
     /// </summary>
     public bool AllowPartial { get; init; }
+
+    /// <summary>
+    /// Shrinks ext2/3/4 and NTFS file systems to their minimum on a temporary copy first
+    /// (<see cref="FileSystemCompactor"/>), so the image deploys to disks smaller than the source.
+    /// </summary>
+    public bool Compact { get; init; }
+
+    /// <summary>Where compaction keeps its temporary copies (default: the output directory).</summary>
+    public string? TemporaryDirectory { get; init; }
 }

@@ -98,6 +98,11 @@ public static class DiskCapture
                         throw;
                     }
                     info.Content = "partclone";
+                    if (options.Compact && FileSystemCompactor.CanCompact(fs))
+                    {
+                        source = FileSystemCompactor.Compact(source, fs, info.Device, options.TemporaryDirectory ?? outputDirectory);
+                        info.Compacted = true;
+                    }
                 }
                 else
                 {
@@ -107,7 +112,9 @@ public static class DiskCapture
                 segments.Add(new DiskSegment(offset, source, info.Device));
                 info.BlockSize = source.BlockSize;
                 info.UsedBytes = source.Map.UsedBlocks * source.BlockSize;
+                info.MinimumBytes = source.Map.TotalBlocks * source.BlockSize;
             }
+            ResizeFacts.Fill(manifest);
             return ImageBuilder.Build(outputDirectory, manifest, segments, options, cancellationToken);
         }
         finally

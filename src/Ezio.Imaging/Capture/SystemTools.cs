@@ -9,10 +9,15 @@ internal static class SystemTools
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs the tool and returns its exit code and standard output.</summary>
-    public static (int ExitCode, string Output, string Errors) Run(string tool, params string[] arguments)
+    public static (int ExitCode, string Output, string Errors) Run(string tool, params string[] arguments) =>
+        Run(s_timeout, null, tool, arguments);
+
+    /// <summary>Runs the tool with <paramref name="input"/> on its standard input (if any), waiting up to <paramref name="timeout"/>.</summary>
+    public static (int ExitCode, string Output, string Errors) Run(TimeSpan timeout, string? input, string tool, params string[] arguments)
     {
         var info = new ProcessStartInfo(tool)
         {
+            RedirectStandardInput = input is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -34,10 +39,15 @@ internal static class SystemTools
         {
             Task<string> stdout = process.StandardOutput.ReadToEndAsync();
             Task<string> stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(s_timeout))
+            if (input is not null)
+            {
+                process.StandardInput.Write(input);
+                process.StandardInput.Close();
+            }
+            if (!process.WaitForExit(timeout))
             {
                 process.Kill();
-                throw new ImageException(ImageError.ToolFailed, $"{tool} {string.Join(' ', arguments)} did not finish within {s_timeout.TotalSeconds} s.");
+                throw new ImageException(ImageError.ToolFailed, $"{tool} {string.Join(' ', arguments)} did not finish within {timeout.TotalSeconds} s.");
             }
             process.WaitForExit();
             return (process.ExitCode, stdout.Result, stderr.Result.Trim());

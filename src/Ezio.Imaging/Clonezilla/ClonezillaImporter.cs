@@ -75,16 +75,23 @@ public static partial class ClonezillaImporter
                     _ => null,
                 };
                 info.Content = source.Content.ToString().ToLowerInvariant();
+                if (blocks is PartcloneReader && options.Compact && FileSystemCompactor.CanCompact(source.FileSystem))
+                {
+                    blocks = FileSystemCompactor.Compact(blocks, source.FileSystem!, name, options.TemporaryDirectory ?? outputDirectory);
+                    info.Compacted = true;
+                }
                 if (blocks is not null)
                 {
                     // Clonezilla slices dd partitions as partclone.dd does: 512-byte blocks, all used.
                     // Swap is recreated, never sliced.
-                    BtzoneWriter? slices = btzone is null || source.Content == PartitionContent.Swap ? null : blocks is PartcloneReader ptcl
+                    BtzoneWriter? slices = btzone is null || source.Content == PartitionContent.Swap ? null
+                        : (blocks as PartcloneReader ?? (blocks as CompactedSource)?.Reader) is { } ptcl
                         ? new BtzoneWriter(btzone, name, ptcl.Header.BlockSize, ptcl.Header.TotalBlocks, btzoneOptions)
                         : new BtzoneWriter(btzone, name, 512, size / 512, btzoneOptions);
                     segments.Add(new DiskSegment(offset, blocks, name) { Observer = slices });
                     info.BlockSize = blocks.BlockSize;
                     info.UsedBytes = blocks.Map.UsedBlocks * blocks.BlockSize;
+                    info.MinimumBytes = blocks.Map.TotalBlocks * blocks.BlockSize;
                 }
             }
             foreach (ClonezillaPartition c in image.Partitions.Where(c => c.Content is not PartitionContent.None))
@@ -98,6 +105,7 @@ public static partial class ClonezillaImporter
             {
                 LvmPlacement.Add(image, vg, table, manifest, segments, btzone, btzoneOptions);
             }
+            ResizeFacts.Fill(manifest);
             return build is null ? ImageBuilder.Build(outputDirectory, manifest, segments, options, cancellationToken) : build(manifest, segments);
         }
         finally

@@ -71,6 +71,8 @@ internal static class ClonezillaMultiDiskImporter
             BootArea = m.BootArea,
             UsedBytes = usedBytes[k],
         }).ToList();
+        // Several disks are laid out as they were saved, never anew.
+        manifest.MinimumDiskSize = 0;
         return ImageBuilder.Build(outputDirectory, manifest, segments, options, cancellationToken);
     }
 }

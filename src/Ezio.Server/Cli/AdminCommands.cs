@@ -14,7 +14,7 @@ namespace Ezio.Server.Cli;
 internal static class AdminCommands
 {
     public const string DeployUsage = "ezio-server deploy <image> --machines <MAC,MAC,...|FILE|all> [--after reboot|poweroff|stay] "
-        + "[--grow-last-partition yes|no] [--hostname TEMPLATE ({mac} {mac6} {index} {index:2})] [--verify yes|no] [--disk-map order|size|serial:S1,S2]" + TokenUsage;
+        + "[--grow-last-partition yes|no] [--hostname TEMPLATE ({mac} {mac6} {index} {index:2})] [--verify yes|no] [--disk-map order|size|serial:S1,S2] [--resize proportional|last-fills|none]" + TokenUsage;
     public const string StatusUsage = "ezio-server status" + TokenUsage;
     public const string ReleaseUsage = "ezio-server release <MAC> (clears a registration conflict; the machine's next registration gets a new job)" + TokenUsage;
     internal const string TokenUsage = " [--server URL] [--admin-token T | --admin-token-file FILE | --state DIR] [--config FILE] [--server-cert-sha256 HEX]";
@@ -22,7 +22,7 @@ internal static class AdminCommands
 
     public static async Task<int> DeployAsync(string[] args)
     {
-        var cl = Options.Parse(args, [.. s_clientOptions, "--machines", "--after", "--grow-last-partition", "--hostname", "--verify", "--disk-map"]);
+        var cl = Options.Parse(args, [.. s_clientOptions, "--machines", "--after", "--grow-last-partition", "--hostname", "--verify", "--disk-map", "--resize"]);
         if (cl.Positionals.Count != 1 || cl.Value("--machines") is not { } machinesArg)
         {
             throw new UsageException(DeployUsage);
@@ -40,6 +40,19 @@ internal static class AdminCommands
         if (cl.Value("--disk-map") is { } diskMap)
         {
             request = MultiDiskOption.Apply(request, diskMap);
+        }
+        if (cl.Value("--resize") is { } resize)
+        {
+            request = request with
+            {
+                Resize = resize switch
+                {
+                    "proportional" => ResizePolicy.Proportional,
+                    "last-fills" => ResizePolicy.LastFills,
+                    "none" => ResizePolicy.None,
+                    _ => throw new UsageException($"--resize: proportional, last-fills or none, not '{resize}'"),
+                },
+            };
         }
         using var http = Client(cl);
         var body = new StringContent(JsonSerializer.Serialize(request, DeploymentJsonContext.Default.CreateDeploymentRequest), Encoding.UTF8, "application/json");

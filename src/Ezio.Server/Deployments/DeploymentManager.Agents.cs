@@ -118,7 +118,7 @@ internal sealed partial class DeploymentManager
         MachineRecord machine;
         lock (_lock)
         {
-            var error = FindLocked(report.MachineId, report.DeploymentId, out var found, out _);
+            var error = FindLocked(report.MachineId, report.DeploymentId, out var found, out var deployment);
             if (error is not null)
             {
                 return ApiOutcome<bool>.Fail(404, error);
@@ -126,6 +126,10 @@ internal sealed partial class DeploymentManager
             if (RefusedLocked(found!, caller, "progress") is { } refused)
             {
                 return ApiOutcome<bool>.Fail(refused.Status, refused.Error);
+            }
+            if (CancelledLocked(found!, deployment!) is { } gone)
+            {
+                return ApiOutcome<bool>.Fail(410, gone);
             }
             machine = found!;
             // A report that left before the done or failure report may land after it: it must not
@@ -170,6 +174,10 @@ internal sealed partial class DeploymentManager
             if (RefusedLocked(m!, caller, "done") is { } refused)
             {
                 return ApiOutcome<DoneResponse>.Fail(refused.Status, refused.Error);
+            }
+            if (CancelledLocked(m!, d!) is { } gone)
+            {
+                return ApiOutcome<DoneResponse>.Fail(410, gone);
             }
             machine = m!;
             deployment = d!;
@@ -299,6 +307,7 @@ internal sealed partial class DeploymentManager
             Disks = deployment.Disks,
             DiskMapping = deployment.DiskMapping,
             Trackers = _trackers,
+            Resize = deployment.Resize,
         };
         if (_signingKey is not null)
         {
@@ -307,6 +316,16 @@ internal sealed partial class DeploymentManager
         DeploymentsLog.JobIssued(_logger, machine.Mac, deployment.Id);
         return new JobResponse(job, null);
     }
+
+    /// <summary>
+    /// Why a machine must stop working on this deployment (an admin cancelled it before the
+    /// machine was done), or null. Asked only after the secret matched: only that machine learns
+    /// it, and its agent stops writing and does not reboot into the half-written disk.
+    /// </summary>
+    private static string? CancelledLocked(MachineRecord machine, DeploymentRecord deployment) =>
+        deployment.State == DeploymentState.Cancelled && !deployment.Done.Contains(machine.Mac)
+            ? $"deployment {deployment.Id} was cancelled by an admin; stop writing and do not reboot into the disk"
+            : null;
 
     private string? FindLocked(string? machineId, string? deploymentId, out MachineRecord? machine, out DeploymentRecord? deployment)
     {

@@ -141,6 +141,10 @@ internal sealed partial class DeploymentManager
         {
             return ApiOutcome<DeploymentInfo>.Fail(400, multiDisk);
         }
+        if (ResizeJobs.Refusal(image, request) is { } resize)
+        {
+            return ApiOutcome<DeploymentInfo>.Fail(400, resize);
+        }
         if (request.StopAfterCompleted < -1 || request.TimeoutMinutes < 0 || request.Seeding is { MaxMinutes: < 0 })
         {
             return ApiOutcome<DeploymentInfo>.Fail(400, "negative limits");
@@ -163,6 +167,7 @@ internal sealed partial class DeploymentManager
                 PartitionTable = image.PartitionTable,
                 Disks = MultiDiskJobs.WithSerials(image.Disks, request.DiskSerials),
                 DiskMapping = request.DiskMapping,
+                Resize = ResizeJobs.For(image, request),
                 State = DeploymentState.Active,
                 After = request.After,
                 TargetDisk = request.TargetDisk ?? new TargetDiskRule(TargetDiskKind.Auto, null),

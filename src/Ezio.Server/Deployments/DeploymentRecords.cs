@@ -20,6 +20,9 @@ internal sealed class DeploymentRecord
     /// <summary>Multi-disk images: every disk (with the serial of its target under <see cref="DiskMapping.Serial"/>).</summary>
     public List<JobDisk>? Disks { get; init; }
     public DiskMapping DiskMapping { get; init; }
+
+    /// <summary>How machines lay out disks of other sizes (null: the image's layout).</summary>
+    public DiskResize? Resize { get; init; }
     public Dictionary<string, string> Hostnames { get; init; } = [];
 
     /// <summary>See <see cref="Deployments.HostnameTemplate"/>; the <see cref="Hostnames"/> map wins.</summary>

@@ -101,6 +101,8 @@ internal sealed class DirectoryImageCatalog(string root) : IImageCatalog
         image = new ImageEntry(name, torrent, bytes, () => OpenPieceStore(directory, torrent), table, manifest.DiskSize, PieceStore: true)
         {
             Disks = Deployments.MultiDiskJobs.FromManifest(manifest),
+            Resize = Deployments.ResizeJobs.FromManifest(manifest),
+            Compacted = manifest.PartitionTable.Partitions.Any(p => p.Compacted == true),
         };
         return true;
     }

@@ -16,6 +16,12 @@ internal sealed record ImageEntry(string Name, Torrent Torrent, byte[] TorrentBy
 
     /// <summary>The disks of a multi-disk image (image.json "disks"), else null.</summary>
     public IReadOnlyList<Ezio.Deployment.Contracts.JobDisk>? Disks { get; init; }
+
+    /// <summary>An image that can be laid out on disks of other sizes (image.json "minimumDiskSize"), else null; its policy is none.</summary>
+    public Ezio.Deployment.Contracts.DiskResize? Resize { get; init; }
+
+    /// <summary>True when a file system was compacted at import: the machines must grow it.</summary>
+    public bool Compacted { get; init; }
 }
 
 /// <summary>

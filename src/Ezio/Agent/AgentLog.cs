@@ -29,6 +29,9 @@ internal static partial class AgentLog
     [LoggerMessage(8, LogLevel.Error, "Job {DeploymentId} refused ({Refusal}): {Reason}; nothing was written")]
     public static partial void Refused(ILogger logger, string deploymentId, string refusal, string reason);
 
+    [LoggerMessage(43, LogLevel.Warning, "Job {DeploymentId}: deployment cancelled by the server ({Reason}); writing stopped and flushed, nothing reported as done, no reboot into the half-written disk")]
+    public static partial void Cancelled(ILogger logger, string deploymentId, string reason);
+
     [LoggerMessage(9, LogLevel.Information, "Target disk {Disk}: {Description}")]
     public static partial void DiskChosen(ILogger logger, string disk, string description);
 
@@ -43,6 +46,12 @@ internal static partial class AgentLog
 
     [LoggerMessage(13, LogLevel.Information, "Disk {Disk} complete and flushed: fetched {BytesFetched} bytes, wrote {BytesWritten} in {Seconds:0.0} s")]
     public static partial void Downloaded(ILogger logger, string disk, long bytesFetched, long bytesWritten, double seconds);
+
+    [LoggerMessage(60, LogLevel.Information, "Disk {Disk} laid out anew for the image (partition: start+size in sectors): {Layout}")]
+    public static partial void LaidOut(ILogger logger, string disk, string layout);
+
+    [LoggerMessage(61, LogLevel.Information, "File system of partition {Number} on {Disk} grown to its partition: {Outcome}")]
+    public static partial void FilesystemGrown(ILogger logger, int number, string disk, string outcome);
 
     [LoggerMessage(14, LogLevel.Information, "Verified {PieceCount} pieces on {Disk} in {Seconds:0.0} s")]
     public static partial void Verified(ILogger logger, int pieceCount, string disk, double seconds);

@@ -31,6 +31,10 @@ internal static class ImageCommands
                              sent to every machine of every deployment; decompressing is
                              as fast as at level 3, and the pieces are ~6 % smaller)
             --announce URL   tracker to write into the torrent (repeatable)
+            --compact        shrink ext2/3/4 and NTFS file systems to their minimum on a temporary
+                             copy (resize2fs -M, ntfsresize), so the image deploys to disks
+                             smaller than the source too; the agent grows them after writing
+            --temp DIR       where --compact keeps its copies (default: the output directory)
             --btzone DIR     import only: also write Clonezilla's BitTorrent layout to DIR/<image>/
                              (per partition: 32-hex slice files, <part>.torrent.info and
                              <part>.torrent with 16 MiB pieces), as ocs-gen-bt-slices would
@@ -43,7 +47,7 @@ internal static class ImageCommands
                              import fails, naming every such file.
         """;
 
-    private static readonly string[] BuildValues = ["--piece-size", "--level", "--announce", "--btzone", "--disk"];
+    private static readonly string[] BuildValues = ["--piece-size", "--level", "--announce", "--btzone", "--disk", "--temp"];
 
     public static Task<int> RunAsync(string[] args)
     {
@@ -68,7 +72,7 @@ internal static class ImageCommands
         string usage = capture
             ? "ezio image capture <block-device-or-disk-file> <repo>/<name>"
             : "ezio image import <clonezilla-image-dir> <repo>/<name>";
-        var cl = CommandLine.Parse(args, BuildValues, ["--allow-partial"]);
+        var cl = CommandLine.Parse(args, BuildValues, ["--allow-partial", "--compact"]);
         if (cl.Help)
         {
             Console.WriteLine(usage + BuildHelp);
@@ -95,6 +99,8 @@ internal static class ImageCommands
             BtzoneDirectory = cl.Value("--btzone"),
             Disk = cl.Value("--disk"),
             AllowPartial = cl.Flag("--allow-partial"),
+            Compact = cl.Flag("--compact"),
+            TemporaryDirectory = cl.Value("--temp"),
         };
         if (capture && (options.BtzoneDirectory is not null || options.AllowPartial))
         {
@@ -170,6 +176,14 @@ internal static class ImageCommands
         else
         {
             PrintDisk(m.DiskSize, m.LogicalSectorSize, m.PartitionTable, m.BootArea);
+            // The source disk's size and the smallest disk a resizing deployment accepts.
+            Console.WriteLine($"source disk:  {m.DiskSize} bytes ({Common.Size(m.DiskSize)})");
+            Console.WriteLine(m.MinimumDiskSize > 0
+                ? $"minimum disk: {m.MinimumDiskSize} bytes ({Common.Size(m.MinimumDiskSize)})"
+                : "minimum disk: the source disk's size (this image is not laid out anew)");
+            string resizable = string.Join(", ", m.PartitionTable.Partitions.Where(p => p.Resizable)
+                .Select(p => $"{p.Device} ({p.FileSystem}, at least {Common.Size(p.MinimumBytes)}{(p.Compacted == true ? ", compacted" : "")})"));
+            Console.WriteLine($"resizable:    {(resizable.Length == 0 ? "none" : resizable)}");
         }
         foreach (string file in m.NotImported ?? [])
         {

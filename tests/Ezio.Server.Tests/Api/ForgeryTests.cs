@@ -202,6 +202,53 @@ public sealed class ForgeryTests
     }
 
     [Fact]
+    public async Task Cancel_MachineWithSecret410_ForgedStill401_NewDeploymentWorks()
+    {
+        var dirs = new TestDirs();
+        dirs.AddImage("lab");
+        await using var server = await TestServer.StartAsync(dirs);
+        var deployment = await server.DeployAsync(new("lab", [Victim]));
+        using var victim = server.Client(localAddress: VictimAddress);
+        var mine = await RegisterAsync(victim, Register());
+        var id = mine.MachineId;
+        using (var cancel = await server.Http.PostAsync($"/api/v1/deployments/{deployment.Id}/cancel", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        }
+
+        // Without the machine's secret nobody learns anything about the deployment.
+        using var other = server.Client(null, OtherAddress);
+        using var forger = server.Client("forged-secret", OtherAddress);
+        foreach (var client in new[] { other, forger })
+        {
+            using var forged = await client.PostAsJsonAsync(ApiRoutes.Progress, new ProgressReport(id, deployment.Id, DeployPhase.Downloading, 1, 2, 0, 0, 0, null), Json.ProgressReport);
+            Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        }
+
+        // The machine itself is told, on its progress and on its done report: 410 with the reason.
+        using var holder = server.Client(mine.Secret, VictimAddress);
+        using (var progress = await holder.PostAsJsonAsync(ApiRoutes.Progress, new ProgressReport(id, deployment.Id, DeployPhase.Downloading, 1, 2, 0, 0, 0, null), Json.ProgressReport))
+        {
+            Assert.Equal(HttpStatusCode.Gone, progress.StatusCode);
+            Assert.Contains("cancelled", (await progress.Content.ReadFromJsonAsync(Json.ErrorResponse))!.Error, StringComparison.Ordinal);
+        }
+        using (var done = await holder.PostAsJsonAsync(ApiRoutes.Done, new DoneReport(id, deployment.Id, true, null, 1, 1, 1, 1, 1), Json.DoneReport))
+        {
+            Assert.Equal(HttpStatusCode.Gone, done.StatusCode);
+        }
+        var cancelled = (await server.Http.GetFromJsonAsync(ApiRoutes.Deployments, Json.IReadOnlyListDeploymentInfo))!.Single();
+        Assert.Equal((DeploymentState.Cancelled, 0), (cancelled.State, cancelled.MachinesDone));
+
+        // A new deployment of the same machine goes through as usual.
+        var next = await server.DeployAsync(new("lab", [Victim]));
+        var again = await RegisterAsync(victim, Register());
+        Assert.Equal(next.Id, again.Job!.DeploymentId);
+        using var renewed = server.Client(again.Secret, VictimAddress);
+        using var ok = await renewed.PostAsJsonAsync(ApiRoutes.Progress, new ProgressReport(id, next.Id, DeployPhase.Downloading, 1, 2, 0, 0, 0, null), Json.ProgressReport);
+        Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
+    }
+
+    [Fact]
     public async Task Restart_MidDeployment_KeepsSecretAndToken()
     {
         var dirs = new TestDirs();

@@ -99,9 +99,11 @@ public sealed class BootMenuWriterTests
         writer.WriteLocal(Target);
         var grub = File.ReadAllText(Path.Combine(root, "grub", "grub.cfg-01-52:54:00:ab:cd:ef"));
         var search = grub.IndexOf("search --no-floppy --set=esp --file $loader", StringComparison.Ordinal);
-        var chain = grub.IndexOf("chainloader ($esp)$loader", StringComparison.Ordinal);
+        // The loader gets the ESP as its root device (shim finds its grubx64.efi there).
+        var setRoot = grub.IndexOf("set root=$esp", StringComparison.Ordinal);
+        var chain = grub.IndexOf("chainloader $loader", StringComparison.Ordinal);
         var exit = grub.LastIndexOf("  exit\n", StringComparison.Ordinal);
-        Assert.True(search > 0 && chain > search && exit > chain, grub);
+        Assert.True(search > 0 && setRoot > search && chain > setRoot && exit > chain, grub);
         Assert.Contains("for loader in /EFI/BOOT/BOOTX64.EFI ", grub, StringComparison.Ordinal);
     }
 

@@ -31,6 +31,11 @@ internal sealed class ProgressReporter(AgentContext context) : BackgroundService
                     await context.Server.PostProgressAsync(report, stoppingToken).ConfigureAwait(false);
                     lastError = null;
                 }
+                catch (DeploymentCancelledException e)
+                {
+                    // The runner stops the job: its modes run on the job's token.
+                    context.CancelJob(job.DeploymentId, e.Message);
+                }
                 catch (Exception e) when (e is ServerUnavailableException or ServerRejectedException)
                 {
                     // One line per distinct problem, not one every two seconds.

@@ -4,6 +4,7 @@ using Ezio.Agent.Status;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.Deployment.Contracts;
+using Ezio.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Ezio.Agent.Modes;
@@ -15,6 +16,8 @@ namespace Ezio.Agent.Modes;
 internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILogger logger, TimeProvider time, DiskInventory inventory) : IAsyncDisposable
 {
     private ServerClient? _server;
+    private CancellationTokenSource _jobCancel = new();
+    private volatile string? _cancelReason;
 
     public AgentOptions Options { get; } = options;
 
@@ -44,6 +47,9 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
 
     public Torrent? Torrent { get; set; }
 
+    /// <summary>Where the image's partitions lie on <see cref="Disk"/> when the job lays it out anew (<see cref="ResizeJob"/>); null otherwise.</summary>
+    public IReadOnlyList<PlacedPartition>? Layout { get; set; }
+
     public SnapshotStorage? Storage { get; set; }
 
     public PeerListener? Listener { get; set; }
@@ -64,6 +70,27 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
     /// <summary>Set once the job reached a state worth reporting (Checking onwards).</summary>
     public DeployPhase Phase { get; set; } = DeployPhase.Registered;
 
+    /// <summary>Fires when the server says the current job's deployment was cancelled (410 Gone).</summary>
+    public CancellationToken JobCancelled => _jobCancel.Token;
+
+    /// <summary>The server's reason once it cancelled the current job; null otherwise.</summary>
+    public string? CancelReason => _cancelReason;
+
+    /// <summary>
+    /// The server cancelled <paramref name="deploymentId"/>: the modes of that job stop (a late
+    /// answer about an earlier job cancels nothing).
+    /// </summary>
+    public void CancelJob(string deploymentId, string reason)
+    {
+        var cancel = _jobCancel;
+        if (Job?.DeploymentId != deploymentId || cancel.IsCancellationRequested)
+        {
+            return;
+        }
+        _cancelReason = reason;
+        cancel.Cancel();
+    }
+
     public void Enter(DeployPhase phase, string text, string? message = null)
     {
         Phase = phase;
@@ -77,8 +104,12 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
 
     public Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) => Task.Delay(delay, Time, cancellationToken);
 
-    /// <summary>Leaves the swarm and closes the disk: nothing reads it for peers any more.</summary>
-    public async Task StopSwarmingAsync()
+    /// <summary>
+    /// Leaves the swarm and closes the disk: nothing reads it for peers any more. With
+    /// <paramref name="flush"/> (a job stopped mid-write), what the engine wrote is flushed
+    /// once the engine has stopped and before the disk closes.
+    /// </summary>
+    public async Task StopSwarmingAsync(bool flush = false)
     {
         Status.AttachSession(null);
         if (Session is not null)
@@ -90,6 +121,10 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
         {
             await Listener.DisposeAsync().ConfigureAwait(false);
             Listener = null;
+        }
+        if (flush)
+        {
+            Storage?.Flush();
         }
         Storage?.Dispose();
         Storage = null;
@@ -104,9 +139,16 @@ internal sealed class AgentContext(AgentOptions options, AgentStatus status, ILo
         Disk = null;
         Disks = null;
         Torrent = null;
+        Layout = null;
         DoneAnswer = null;
         Phase = DeployPhase.Registered;
         Status.SetJob(null, null);
+        if (_jobCancel.IsCancellationRequested)
+        {
+            // Not disposed: the progress reporter may still hold the old one.
+            _jobCancel = new CancellationTokenSource();
+            _cancelReason = null;
+        }
     }
 
     public async ValueTask DisposeAsync()

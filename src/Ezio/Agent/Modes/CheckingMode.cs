@@ -34,14 +34,39 @@ internal sealed class CheckingMode : Mode
         var mountInfo = ReadText("/proc/self/mountinfo");
         // The job's table says; else the torrent of an Ezio image does (its bytes hold the table).
         var sectorSize = PartitioningMode.SectorSize(job.PartitionTable) is > 0 and var tableSectorSize ? tableSectorSize : torrent.LogicalSectorSize ?? 0;
-        var disk = DiskCheck.Select(job.TargetDisk, job.ImageSizeBytes, context.Options.Disk, context.Inventory.List(), ResolveDiskName,
-            sectorSize, mountInfo);
+        // A job that lays the disk out anew needs only the image's minimum.
+        Disk disk;
+        try
+        {
+            disk = DiskCheck.Select(job.TargetDisk, job.Resize?.MinimumDiskSize ?? job.ImageSizeBytes, context.Options.Disk, context.Inventory.List(),
+                ResolveDiskName, sectorSize, mountInfo);
+        }
+        catch (JobRefusedException e) when (e.Reason == RefusalReason.TooSmall && job.Resize is { } resize)
+        {
+            // Name the disk the rule picks and both sizes in bytes; when the rule picks none, the first word stands.
+            Disk named;
+            try
+            {
+                named = DiskCheck.Select(job.TargetDisk, 0, context.Options.Disk, context.Inventory.List(), ResolveDiskName, sectorSize, mountInfo);
+            }
+            catch (JobRefusedException)
+            {
+                throw e;
+            }
+            throw new JobRefusedException(RefusalReason.TooSmall, ResizeJob.TooSmall(named.Path, named.SizeBytes, resize));
+        }
         DiskCheck.CheckNotInUse(disk, mountInfo, ReadText("/proc/swaps"));
         context.Disk = disk;
         context.Status.SetJob(job.Image, disk.Describe());
         AgentLog.DiskChosen(context.Logger, disk.Path, disk.Describe());
+        if (job.Resize is not null)
+        {
+            context.Layout = ResizeJob.Plan(job, disk, sectorSize);
+            AgentLog.LaidOut(context.Logger, disk.Path, string.Join(", ", context.Layout.Select(p =>
+                $"{p.Number}: {p.Start}+{p.Size}{(p.Moved ? $" (was {p.SourceStart}+{p.SourceSize})" : "")}")));
+        }
 
-        TrialOpen(disk, torrent, sectorSize);
+        TrialOpen(disk, torrent, sectorSize, context.Layout);
         context.Status.SetRefusal(null);
         return new PartitioningMode();
     }
@@ -51,11 +76,12 @@ internal sealed class CheckingMode : Mode
     /// device) and writes nothing; the real open happens after partitioning. The device's
     /// logical sector size (BLKSSZGET) must be the image's before any table is written.
     /// </summary>
-    internal static void TrialOpen(Disk disk, Torrent torrent, int imageSectorSize)
+    internal static void TrialOpen(Disk disk, Torrent torrent, int imageSectorSize, IReadOnlyList<PlacedPartition>? layout = null)
     {
         try
         {
-            using var trial = TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto);
+            using var trial = layout is null ? TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto)
+                : TargetStorage.OpenRelocated(disk.Path, torrent, layout, imageSectorSize);
             // sysfs said so already; the ioctl on the opened device is the word that counts.
             if (imageSectorSize > 0 && trial is RawTargetStorage { IsBlockDevice: true } raw && raw.SectorSize != imageSectorSize)
             {
@@ -120,6 +146,10 @@ internal sealed class CheckingMode : Mode
         if (PartitioningMode.SectorSize(job.PartitionTable) is < 0 or (> 0 and not (512 or 1024 or 2048 or 4096)))
         {
             throw new JobRefusedException(RefusalReason.BadTorrent, "the job's partition table gives no usable sector-size");
+        }
+        if (job.Resize is not null && (job.Disks is not null || PartitioningMode.SectorSize(job.PartitionTable) <= 0))
+        {
+            throw new JobRefusedException(RefusalReason.BadTorrent, "the job asks for a new layout but has no single partition table to lay out");
         }
     }
 

@@ -22,7 +22,7 @@ internal sealed class DownloadingMode : Mode
         var torrent = context.Torrent!;
         context.Enter(DeployPhase.Downloading, "checking what the disk already holds");
         context.StartedAt = Stopwatch.GetTimestamp();
-        context.Storage = new SnapshotStorage(MultiDiskJob.OpenStorage(context) ?? TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto));
+        context.Storage = new SnapshotStorage(MultiDiskJob.OpenStorage(context) ?? ResizeJob.OpenStorage(context) ?? TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto));
         context.Listener = new PeerListener(new IPEndPoint(IPAddress.Any, context.Options.PeerPort));
         var session = new TorrentSession(torrent, context.Storage, new SessionOptions
         {

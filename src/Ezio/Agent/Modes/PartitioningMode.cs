@@ -31,7 +31,8 @@ internal sealed class PartitioningMode : Mode
             return new DownloadingMode();
         }
         context.Enter(DeployPhase.Partitioning, "writing the partition table");
-        var result = await CommandRunner.RunAsync("sfdisk", ["--force", "--no-reread", "--no-tell-kernel", disk.Path], job.PartitionTable,
+        var table = context.Layout is { } layout ? ResizeJob.RewriteTable(job.PartitionTable, layout) : job.PartitionTable;
+        var result = await CommandRunner.RunAsync("sfdisk", ["--force", "--no-reread", "--no-tell-kernel", disk.Path], table,
             TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         if (!result.Ok)
         {

@@ -20,12 +20,19 @@ internal sealed partial class PostStepsMode : Mode
     public override async Task<Mode?> RunAsync(AgentContext context, CancellationToken cancellationToken)
     {
         var steps = context.Job!.PostSteps;
-        if (!steps.GrowLastPartition && steps.Hostname is null)
+        var resized = context.Layout is { } layout ? ResizedFilesystems(context.Job, layout) : [];
+        if (!steps.GrowLastPartition && steps.Hostname is null && resized.Count == 0)
         {
             return new FinishingMode();
         }
         await context.StopSwarmingAsync().ConfigureAwait(false);
-        if (steps.GrowLastPartition)
+        if (resized.Count > 0)
+        {
+            // The layout already gave the disk's room out: growing the last partition again has nothing to take.
+            await RunStepAsync(context, "grow-resized", "growing each resized file system to its partition",
+                (c, ct) => GrowResizedAsync(c, resized, ct), cancellationToken).ConfigureAwait(false);
+        }
+        else if (steps.GrowLastPartition)
         {
             await RunStepAsync(context, "grow-last-partition", "growing the last partition to the end of the disk", GrowLastPartitionAsync,
                 cancellationToken).ConfigureAwait(false);

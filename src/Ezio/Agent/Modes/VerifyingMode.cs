@@ -65,7 +65,7 @@ internal sealed class VerifyingMode : Mode
         var torrent = context.Torrent!;
         var disk = context.Disk!;
         var options = new RawTargetOptions { ReadOnly = true, DirectReads = true };
-        using var storage = MultiDiskJob.OpenStorage(context, options) ?? TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto, options);
+        using var storage = MultiDiskJob.OpenStorage(context, options) ?? ResizeJob.OpenStorage(context, options) ?? TargetStorage.Open(disk.Path, torrent, StorageLayout.Auto, options);
         IReadOnlyList<RawTargetStorage> targets = storage switch
         {
             MultiDiskStorage multi => multi.Targets,

@@ -17,9 +17,16 @@ internal sealed class ServerRejectedException(int status, string message) : Exce
 }
 
 /// <summary>
+/// The server answered 410 Gone: an admin cancelled the job's deployment. The agent stops
+/// writing, reports nothing as done and does not reboot into the half-written disk.
+/// </summary>
+internal sealed class DeploymentCancelledException(string message) : Exception(message);
+
+/// <summary>
 /// The agent's side of the deployment API (see <see cref="ApiRoutes"/>). Every call is
 /// bounded by a timeout; network failures and 5xx become <see cref="ServerUnavailableException"/>
-/// with a reason a person can read, 4xx become <see cref="ServerRejectedException"/>.
+/// with a reason a person can read, 4xx become <see cref="ServerRejectedException"/> (410, a
+/// cancelled deployment, <see cref="DeploymentCancelledException"/>).
 /// </summary>
 internal sealed class ServerClient : IDisposable
 {
@@ -167,6 +174,10 @@ internal sealed class ServerClient : IDisposable
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var error = ErrorText(text);
             var status = (int)response.StatusCode;
+            if (status == 410)
+            {
+                throw new DeploymentCancelledException(error);
+            }
             if (status is >= 400 and < 500)
             {
                 throw new ServerRejectedException(status, $"server refused {path}: {status} {error}");
