@@ -111,6 +111,7 @@ public sealed partial class TorrentSession
                     break;
                 case PeerEventKind.NotInterested:
                     peer.PeerInterested = false;
+                    FreeSlot(peer);
                     break;
                 case PeerEventKind.Have:
                     fill |= OnHave(peer, item.Index);
@@ -355,6 +356,30 @@ public sealed partial class TorrentSession
         {
             _unchoked++;
             peer.SetAmChoking(false);
+        }
+    }
+
+    /// <summary>
+    /// A peer that wants nothing more from us gives its upload slot to a choked peer that
+    /// waits for one. Freed only on disconnect, the slots stayed with the first peers to ask:
+    /// 128 machines against 64 slots, the seeder never unchoked the other 64 while it
+    /// super-seeded, and every machine stopped one piece short.
+    /// </summary>
+    private void FreeSlot(PeerConnection peer)
+    {
+        if (peer.AmChoking)
+        {
+            return;
+        }
+        peer.SetAmChoking(true);
+        _unchoked--;
+        foreach (var other in _peers)
+        {
+            if (other != peer && !other.IsClosed && other.AmChoking && other.PeerInterested)
+            {
+                TryUnchoke(other);
+                return;
+            }
         }
     }
 
