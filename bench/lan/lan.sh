@@ -150,6 +150,26 @@ lan_add_host() {
     lan_shape "$sw" "$port" "$LAN_RATE"
 }
 
+# The kernel keeps one ARP table for all namespaces, 1024 entries by default (gc_thresh3):
+# past ~30 machines, where every host resolves every other, it overflows ("neighbor table
+# overflow"), SYNs to the peers not resolved wait for ARP that never completes, and late
+# machines reach only the server (N=64: half of them ran with 0 or 1 peer, the server sent
+# 4 image copies). When N+1 hosts could come near the limit it is raised, never lowered
+# (other runs share this kernel), to twice what they may hold. A kernel that refuses (a
+# container) gets a warning: small LANs still fit.
+lan_neigh_room() {
+    local hosts=$(($1 + 1)) key want cur
+    local need=$((hosts * (hosts - 1)))
+    local -A room=([gc_thresh2]=$((need + 512)) [gc_thresh3]=$((2 * need + 1024)))
+    for key in gc_thresh2 gc_thresh3; do
+        want=${room[$key]}
+        cur=$(sysctl -n "net.ipv4.neigh.default.$key" 2>/dev/null) || cur=0
+        if ((need + 256 > cur && cur < want)) && ! sysctl -q -w "net.ipv4.neigh.default.$key=$want" 2>/dev/null; then
+            lan_log "warning: cannot raise net.ipv4.neigh.default.$key to $want; with $1 machines the ARP table may overflow"
+        fi
+    done
+}
+
 # lan_up N RATE [DISK_BYTES]
 lan_up() {
     local n=$1 rate=$2 disk_bytes=${3:-0}
@@ -161,6 +181,7 @@ lan_up() {
     # Never adopt (and so never tear down) another run's state.
     local dir=$LAN_STATE_ROOT/ezio-lan.$LAN_ID
     [[ ! -e $dir ]] || { lan_die "$dir exists: LAN '$LAN_ID' is up already (lan.sh down $LAN_ID)"; return 1; }
+    lan_neigh_room "$n"
     LAN_DIR=$dir
     mkdir -p "$LAN_DIR"
     LAN_N=$n

@@ -111,6 +111,7 @@ public sealed partial class TorrentSession
                     break;
                 case PeerEventKind.NotInterested:
                     peer.PeerInterested = false;
+                    FreeSlot(peer);
                     break;
                 case PeerEventKind.Have:
                     fill |= OnHave(peer, item.Index);
@@ -351,10 +352,52 @@ public sealed partial class TorrentSession
 
     private void TryUnchoke(PeerConnection peer)
     {
-        if (peer.AmChoking && peer.PeerInterested && _unchoked < Options.MaxUnchoked)
+        if (peer.AmChoking && peer.PeerInterested && (_unchoked < Options.MaxUnchoked || ReclaimSlot(peer)))
         {
             _unchoked++;
             peer.SetAmChoking(false);
+        }
+    }
+
+    // Every slot taken: one held by a peer that wants nothing more from us (it lost interest
+    // before anyone waited, see FreeSlot) is taken back for the waiting peer.
+    private bool ReclaimSlot(PeerConnection waiting)
+    {
+        foreach (var other in _peers)
+        {
+            if (other != waiting && !other.IsClosed && !other.AmChoking && !other.PeerInterested)
+            {
+                other.SetAmChoking(true);
+                _unchoked--;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// A peer that wants nothing more from us gives its upload slot to a choked peer that
+    /// waits for one. Freed only on disconnect, the slots stayed with the first peers to ask:
+    /// 128 machines against 64 slots, the seeder never unchoked the other 64 while it
+    /// super-seeded, and every machine stopped one piece short. With nobody waiting the peer
+    /// keeps its slot: a choke would cut the blocks still on their way to it, and a
+    /// super-seed would send them again.
+    /// </summary>
+    private void FreeSlot(PeerConnection peer)
+    {
+        if (peer.AmChoking)
+        {
+            return;
+        }
+        foreach (var other in _peers)
+        {
+            if (other != peer && !other.IsClosed && other.AmChoking && other.PeerInterested)
+            {
+                peer.SetAmChoking(true);
+                _unchoked--;
+                TryUnchoke(other);
+                return;
+            }
         }
     }
 
