@@ -10,8 +10,11 @@
 #               compare of every extent; a failure marks the row FAIL.
 #   http        `python3 -m http.server` on the server; `curl | dd conv=fdatasync` onto
 #               every machine's loop device at once, then sha256 of the disk (timed).
-#   udpcast     `udp-sender --min-receivers N --max-bitrate (UDPCAST_FRACTION x RATE)`;
+#   udpcast     udpcast as its users run it: `udp-sender --full-duplex --min-receivers N`,
+#               no bitrate cap (on a full-duplex port it paces itself on its shaped link);
 #               `udp-receiver` onto every loop device, fdatasync, sha256 (timed).
+#   udpcast-capped  the same with `--max-bitrate (UDPCAST_FRACTION x RATE)` instead of
+#               --full-duplex (a cap no user sets; kept for comparison with older figures).
 #   libtorrent  opentracker + python3-libtorrent seeder and leechers (TCP only). libtorrent
 #               truncates its files, so it cannot write a block device: it writes each
 #               machine's sparse backing file instead. Time = every piece hash-checked and
@@ -22,19 +25,25 @@
 # run (a host's upload or download) and the floor it set: the bytes its shaper charged
 # (payload, headers, the ACKs of what flows the other way, retransmissions, duplicates) x 8 /
 # RATE; time / floor is how well the tool kept that link busy; and the same floor for the
-# busiest machine download alone (the last machine can finish no sooner). Results: a table
+# busiest machine download alone (the last machine can finish no sooner). CPU: user + system
+# seconds the machines' own processes spent (their kernel accounting, /proc/PID/stat or
+# time(1)) until the last machine finished, per GiB each machine received, and the server's
+# (seeder or sender) seconds. Results: a table
 # on stdout, bench/results/lan-<timestamp>.csv and .png (python3-matplotlib; without it, no
 # plot).
 #
-# Settings: NS="1 2 4 8 16"  RATES="25mbit 100mbit"  SIZE_MIB=128  PIECE=auto
-#           (auto: a piece takes ~40 ms at the rate, as 4 MiB pieces do on 1 GbE: 128K at
-#           25mbit, 512K at 100mbit; every tool gets the same torrents)
-#           TOOLS="ezio http udpcast libtorrent"  UDPCAST_FRACTION=0.95  EZIO_BIN
-#           UDPCAST_PLAIN=1 (udp-sender --full-duplex, no --max-bitrate: udpcast as shipped)
+# Settings: NS="1 2 4 8 16"  RATES="25mbit 100mbit"  SIZE_MIB=128  PIECE="auto gbe:16M"
+#           PIECE is a list; each entry gives rows of its own (every tool gets the same
+#           torrents): a size (256K), auto (a piece takes ~40 ms at the rate: 128K at 25mbit,
+#           512K at 100mbit) or gbe:SIZE (the piece whose time on this link is that of SIZE
+#           on 1 Gbit/s, as a power of two: what `ezio image` picks, 1-16 MiB, for an image
+#           sent over GbE; gbe:16M is 512K at 25mbit and 2M at 100mbit)
+#           TOOLS="ezio http udpcast libtorrent" (also udpcast-capped)  UDPCAST_FRACTION=0.95
+#           EZIO_BIN
 #           LIMIT_S (a run's time limit; default 90 s + 2 x (N + 2) x bound)
 # server_up_copies: what the server's link uploaded (its shaper's bytes) over the image size.
 # Hundreds of machines: LAN_DISK_FILE=1 (sparse files instead of loop devices), e.g.
-#   LAN_DISK_FILE=1 NS="32 64 128" RATES=5mbit SIZE_MIB=32 TOOLS="ezio udpcast" UDPCAST_PLAIN=1
+#   LAN_DISK_FILE=1 NS="32 64 128" RATES=5mbit SIZE_MIB=32 TOOLS="ezio udpcast"
 # Duration: about (sum of N for http + 4 x count of N) x bound per rate; with the defaults
 # (128 MiB: bound 43 s at 25mbit, 10.7 s at 100mbit) a full run takes ~45 min unloaded.
 # Quick look: NS="1 2 4" RATES=100mbit SIZE_MIB=32 bench/run.sh
@@ -52,7 +61,7 @@ source "$here/lan/swarm.sh"
 NS=${NS:-1 2 4 8 16}
 RATES=${RATES:-25mbit 100mbit}
 SIZE_MIB=${SIZE_MIB:-128}
-PIECE=${PIECE:-auto}
+PIECE=${PIECE:-auto gbe:16M}
 TOOLS=${TOOLS:-ezio http udpcast libtorrent}
 UDPCAST_FRACTION=${UDPCAST_FRACTION:-0.95}
 EZIO=${EZIO_BIN:-$repo/out/ezio}
@@ -64,6 +73,7 @@ export LIVE=0
 # Bench-only tools are installed here when missing (CI installs only what tests need).
 need=()
 command -v udp-sender >/dev/null || need+=(udpcast)
+[[ -x /usr/bin/time ]] || need+=(time)
 command -v curl >/dev/null || need+=(curl)
 command -v opentracker >/dev/null || need+=(opentracker)
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || need+=(python3-libtorrent)
@@ -79,7 +89,7 @@ results=$here/results
 mkdir -p "$results"
 csv=$results/lan-$stamp.csv
 png=$results/lan-$stamp.png
-echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes,piece,busiest_link,busiest_link_bytes,link_floor_seconds,ratio_to_floor,down_floor_seconds,server_up_copies" >"$csv"
+echo "rate,n,tool,seconds,bound_seconds,ratio,status,image_bytes,piece,busiest_link,busiest_link_bytes,link_floor_seconds,ratio_to_floor,down_floor_seconds,server_up_copies,machine_cpu_s_per_gib,server_cpu_s" >"$csv"
 
 work=$(mktemp -d /var/tmp/ezio-bench-lan.XXXXXX)
 LAN_ID=bl$$
@@ -92,8 +102,45 @@ trap 'echo "bench-lan: interrupted"; exit 130' INT
 trap 'echo "bench-lan: terminated"; exit 143' TERM
 
 announce_url="http://$LAN_NET.1:$TRACKER_PORT/announce"
-# With PIECE=auto the torrents are made per rate below (made_piece: the size they have now).
-made_piece=$([[ $PIECE == auto ]] && image_piece_for_rate "$(lan_rate_bps "${RATES%% *}")" || echo "$PIECE")
+
+# piece_for ENTRY BITS_PER_SECOND: the piece size an entry of PIECE stands for on that link.
+piece_for() {
+    local entry=$1 bps=$2
+    case $entry in
+    auto) image_piece_for_rate "$bps" ;;
+    gbe:*)
+        local at_gbe
+        at_gbe=$(numfmt --from=iec "${entry#gbe:}") || return 1
+        awk -v s="$at_gbe" -v bps="$bps" 'BEGIN {
+            want = s * bps / 1e9; p = 16384
+            while (p < 16777216 && p * 1.5 < want) p *= 2
+            printf "%dK", p / 1024 }'
+        ;;
+    *) echo "$entry" ;;
+    esac
+}
+
+# cpu_seconds PID...: user + system seconds of these processes and of the children they
+# waited for, from the kernel's own accounting (/proc/PID/stat fields 14-17).
+clk_tck=$(getconf CLK_TCK)
+cpu_seconds() {
+    local pid stat ticks=0
+    local -a f
+    for pid in "$@"; do
+        stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+        read -r -a f <<<"${stat##*) }"
+        ticks=$((ticks + f[11] + f[12] + f[13] + f[14]))
+    done
+    awk -v t="$ticks" -v hz="$clk_tck" 'BEGIN { printf "%.2f", t / hz }'
+}
+
+# time_seconds FILE...: the user + system seconds time(1) wrote ("CPU U S") into each file.
+time_seconds() {
+    cat "$@" 2>/dev/null | awk '$1 == "CPU" { s += $2 + $3 } END { printf "%.2f", s }'
+}
+
+# The torrents are made per (rate, PIECE entry) below; made_piece is the size they have now.
+made_piece=$(piece_for "${PIECE%% *}" "$(lan_rate_bps "${RATES%% *}")") || { echo "bench-lan: bad PIECE '$PIECE'" >&2; exit 2; }
 image_make "$work" "$SIZE_MIB" "$announce_url" "$made_piece" >/dev/null || exit 1
 image_bytes=$(stat -c %s "$work/image.bin")
 echo "bench-lan: $SIZE_MIB MiB incompressible image; N in {$NS}; rates {$RATES}; tools {$TOOLS}"
@@ -137,6 +184,7 @@ run_ezio() {
         EZIO_GET_ARGS="--no-recheck ${EZIO_EXTRA:-}" machine_start "$i" "$work"
     done
     swarm_watch "$limit" >/dev/null || status=1
+    MACHINE_CPU=$(cpu_seconds "${M_PID[@]}") SERVER_CPU=$(cpu_seconds "$SEED_PID")
     for ((i = 1; i <= LAN_N; i++)); do
         [[ -n ${M_DONE[i]} ]] && last=$(awk -v a="$last" -v b="${M_DONE[i]}" 'BEGIN { print (b > a ? b : a) }')
     done
@@ -172,15 +220,26 @@ run_http() {
     return $status
 }
 
-run_udpcast() {
-    local limit=$1 t0 i status=0 sha kbit
-    sha=$(cat "$work/image.sha256")
+run_udpcast_capped() {
+    local kbit
     kbit=$(awk -v r="$(lan_rate_bps "$LAN_RATE")" -v f="$UDPCAST_FRACTION" 'BEGIN { printf "%d", r * f / 1000 }')
     # The sender waits for all N receivers, then sends at most UDPCAST_FRACTION of the line
     # rate (above it the shaper drops and udpcast spends its time on retransmissions).
-    local pace=(--max-bitrate "${kbit}k")
-    [[ ${UDPCAST_PLAIN:-0} == 1 ]] && pace=(--full-duplex)
-    lan_spawn srv "$work/udp-sender.log" udp-sender --file "$work/image.bin" --interface eth0 \
+    udpcast_run "$1" --max-bitrate "${kbit}k"
+}
+
+run_udpcast() {
+    udpcast_run "$1" --full-duplex
+}
+
+udpcast_run() {
+    local limit=$1 t0 i status=0 sha
+    shift
+    local pace=("$@")
+    sha=$(cat "$work/image.sha256")
+    rm -f "$work"/udp-m*.cpu
+    rm -f "$work/udp-sender.cpu"
+    lan_spawn srv "$work/udp-sender.log" /usr/bin/time -f 'CPU %U %S' -o "$work/udp-sender.cpu" udp-sender --file "$work/image.bin" --interface eth0 \
         --min-receivers "$LAN_N" "${pace[@]}" --nokbd --no-progress --max-wait 600 --portbase 9000
     local srv=$LAN_PID
     sleep 0.5
@@ -190,13 +249,16 @@ run_udpcast() {
         disk=$(lan_disk "$i")
         JOB_LOG[i]=$work/udp-m$i.log
         lan_spawn "m$i" "${JOB_LOG[i]}" bash -c "
-            udp-receiver --file $disk --interface eth0 --nokbd --no-progress --portbase 9000 &&
+            /usr/bin/time -f 'CPU %U %S' -o $work/udp-m$i.cpu \\
+                udp-receiver --file $disk --interface eth0 --nokbd --no-progress --portbase 9000 &&
             dd if=/dev/null of=$disk conv=notrunc,fdatasync status=none &&
             [[ \$(head -c $image_bytes $disk | sha256sum | cut -d' ' -f1) == $sha ]] && echo DONE \${EPOCHREALTIME/,/.}"
         JOB_PID[i]=$LAN_PID
     done
     wait_jobs "$limit" || status=1
+    MACHINE_CPU=$(time_seconds "$work"/udp-m*.cpu)
     lan_stop "$srv" 2
+    SERVER_CPU=$(time_seconds "$work/udp-sender.cpu")
     ((status == 0)) && RESULT=$(elapsed "$t0" "$LAST_DONE")
     NOTE=
     return $status
@@ -245,6 +307,7 @@ run_libtorrent() {
         if awk -v e="$(elapsed "$start" "$(lan_now)")" -v l="$limit" 'BEGIN { exit !(e > l) }'; then status=1; break; fi
         sleep 0.2
     done
+    MACHINE_CPU=$(cpu_seconds "${JOB_PID[@]:1:LAN_N}") SERVER_CPU=$(cpu_seconds "$srv")
     LAST_DONE=0
     for ((i = 1; i <= LAN_N; i++)); do
         lan_stop "${JOB_PID[i]}" 5
@@ -266,15 +329,13 @@ overall=0
 for rate in $RATES; do
     bps=$(lan_rate_bps "$rate") || exit 2
     bound=$(awk -v b="$image_bytes" -v r="$bps" 'BEGIN { printf "%.2f", b * 8 / r }')
-    piece=$PIECE
-    if [[ $PIECE == auto ]]; then
-        piece=$(image_piece_for_rate "$bps")
-        if [[ $piece != "$made_piece" ]]; then
-            image_torrents "$work" "$announce_url" "$piece" >/dev/null || exit 1
-            made_piece=$piece
-        fi
+    for entry in $PIECE; do
+    piece=$(piece_for "$entry" "$bps") || { echo "bench-lan: bad PIECE entry '$entry'" >&2; exit 2; }
+    if [[ $piece != "$made_piece" ]]; then
+        image_torrents "$work" "$announce_url" "$piece" >/dev/null || exit 1
+        made_piece=$piece
     fi
-    echo "bench-lan: $rate with $piece pieces"
+    echo "bench-lan: $rate with $piece pieces ($entry)"
     for n in $NS; do
         LAN_ID=bl$$
         lan_up "$n" "$rate" 2>/dev/null || { echo "bench-lan: cannot build the LAN" >&2; exit 1; }
@@ -282,9 +343,9 @@ for rate in $RATES; do
         for tool in $TOOLS; do
             lan_fresh_disks || exit 1
             limit=${LIMIT_S:-$(awk -v b="$bound" -v n="$n" 'BEGIN { printf "%d", 90 + 2 * (n + 2) * b }')}
-            RESULT='' NOTE='' status=ok
+            RESULT='' NOTE='' MACHINE_CPU='' SERVER_CPU='' status=ok
             links_before=$(lan_link_bytes)
-            if ! "run_$tool" "$limit"; then status=FAIL; overall=1; fi
+            if ! "run_${tool//-/_}" "$limit"; then status=FAIL; overall=1; fi
             # The busiest link of the run (an upload or a download): what it carried, as its
             # shaper charged it, sets a floor no schedule can beat with those bytes. The
             # busiest machine download alone: what the last machine to finish needed at least.
@@ -299,11 +360,15 @@ for rate in $RATES; do
             ratio='' to_floor=''
             [[ -n $RESULT ]] && ratio=$(awk -v t="$RESULT" -v b="$bound" 'BEGIN { printf "%.2f", t / b }')
             [[ -n $RESULT ]] && to_floor=$(awk -v t="$RESULT" -v f="$floor" 'BEGIN { if (f > 0) printf "%.2f", t / f }')
-            echo "$rate,$n,$tool,$RESULT,$bound,$ratio,$status,$image_bytes,$piece,$busiest,$busiest_bytes,$floor,$to_floor,$down_floor,$server_up" >>"$csv"
-            printf '  %-8s N=%-3s %-11s %8s s  %5sx bound  %5sx floor (%s s, %s; busiest download %s s)  server up %s copies  %s %s\n' \
-                "$rate" "$n" "$tool" "${RESULT:--}" "${ratio:--}" "${to_floor:--}" "$floor" "$busiest" "$down_floor" "$server_up" "$status" "$NOTE"
+            # CPU per GiB each machine received: the machines' seconds / N / image GiB.
+            cpu_gib=''
+            [[ -n $MACHINE_CPU ]] && cpu_gib=$(awk -v c="$MACHINE_CPU" -v n="$n" -v b="$image_bytes" 'BEGIN { printf "%.2f", c / n / (b / 1073741824) }')
+            echo "$rate,$n,$tool,$RESULT,$bound,$ratio,$status,$image_bytes,$piece,$busiest,$busiest_bytes,$floor,$to_floor,$down_floor,$server_up,$cpu_gib,$SERVER_CPU" >>"$csv"
+            printf '  %-8s %-5s N=%-3s %-14s %8s s  %5sx bound  %5sx floor (%s s, %s; busiest download %s s)  server up %s copies  CPU %s s/GiB per machine, server %s s  %s %s\n' \
+                "$rate" "$piece" "$n" "$tool" "${RESULT:--}" "${ratio:--}" "${to_floor:--}" "$floor" "$busiest" "$down_floor" "$server_up" "${cpu_gib:--}" "${SERVER_CPU:--}" "$status" "$NOTE"
         done
         lan_down 2>/dev/null
+    done
     done
 done
 

@@ -20,13 +20,20 @@ def main():
     bounds = {}
     zbounds = {}
     with open(src, newline="") as f:
-        for row in csv.DictReader(f):
-            if row["status"] != "ok":
-                continue
-            series[row["rate"]][row["tool"]].append((int(row["n"]), float(row["seconds"])))
-            bounds[row["rate"]] = float(row["bound_seconds"])
-            if row.get("bound_zst_seconds"):
-                zbounds[row["rate"]] = float(row["bound_zst_seconds"])
+        rows = [row for row in csv.DictReader(f) if row["status"] == "ok"]
+    # A run over several piece sizes (bench/run.sh PIECE="auto gbe:16M") gets a line per
+    # tool and piece size.
+    pieces = defaultdict(set)
+    for row in rows:
+        pieces[row["rate"]].add(row.get("piece", ""))
+    for row in rows:
+        label = row["tool"]
+        if len(pieces[row["rate"]]) > 1:
+            label = "%s, %s pieces" % (row["tool"], row["piece"])
+        series[row["rate"]][label].append((int(row["n"]), float(row["seconds"])))
+        bounds[row["rate"]] = float(row["bound_seconds"])
+        if row.get("bound_zst_seconds"):
+            zbounds[row["rate"]] = float(row["bound_zst_seconds"])
     rates = sorted(series, key=lambda r: float("".join(c for c in r if c.isdigit() or c == ".")))
     if not rates:
         print("plot: no successful rows", file=sys.stderr)

@@ -3,8 +3,9 @@
 # partition 1 of a GPT disk; bench/os/image.sh builds and caches it under out/bench-os) to N
 # machines on the emulated LAN of bench/lan/lan.sh, in the same run:
 #
-#   multicast   Clonezilla's pipeline: `udp-sender` streams the partclone image compressed
-#               with zstd -3 (--min-receivers N, at UDPCAST_FRACTION of RATE); each machine
+#   multicast   Clonezilla's pipeline as drbl-ocs runs it: `udp-sender --full-duplex
+#               --min-receivers N` (no bitrate cap: drbl-ocs.conf sets none) streams the
+#               partclone image compressed with zstd -3; each machine
 #               writes the partition table (sfdisk), then `udp-receiver | zstd -dc |
 #               partclone.ext4 -r` onto its partition (a loop device over the partition's
 #               byte range of the machine's disk), then fdatasync.
@@ -34,13 +35,15 @@
 #   os-<stamp>-trace-<N>-<tool>.txt has the server's TX and each machine's RX every 0.5 s.
 #
 # Settings: NS="1 2 4 8 16"  RATE=50mbit  VARIANT=minbase|full  TOOLS="multicast ezio
-#           libtorrent ezio-raw"  UDPCAST_FRACTION=0.95  LAN_NET=10.79.0  EZIO_BIN
+#           libtorrent ezio-raw"; multicast-capped is multicast at UDPCAST_FRACTION=0.95 of
+#           RATE (--max-bitrate, a cap Clonezilla does not set)  LAN_NET=10.79.0  EZIO_BIN
 #           EZIO_SEED_ARGS (extra `ezio seed` options, e.g. --no-super-seed)
 #           BENCH_OS_DETAIL=1 (per-machine lines for ezio rows)  BENCH_OS_KEEP=1 (keep the
 #           work directory with every tool's logs)
-#           OSIMAGE_PIECE: the torrent's piece size; default the size that takes ~40 ms at
-#           RATE, as bench-lan's PIECE=auto (256K at 50 Mbit/s: a 1 MiB piece at 50 Mbit/s
-#           takes as long as a 20 MiB piece at 1 GbE); empty = `ezio image capture`'s choice
+#           OSIMAGE_PIECE: the torrent's piece size; default (empty) `ezio image capture`'s
+#           own choice (1 MiB for these images); auto = the size that takes ~40 ms at RATE,
+#           as bench-lan's PIECE=auto (256K at 50 Mbit/s: a 1 MiB piece at 50 Mbit/s takes
+#           as long as a 20 MiB piece at 1 GbE)
 #           OSIMAGE_LEVEL: the pieces' zstd level (default: ezio's, 9; 3 = Clonezilla's)
 # Duration (minbase, 232 MiB used, 50mbit: bound 39 s raw, 13.5 s compressed): ~15 min for
 # the default N set, plus ~5 min for debootstrap on the first run; full (1.25 GiB used) is
@@ -83,7 +86,8 @@ if ((${#need[@]})); then
 fi
 
 announce=http://$LAN_NET.1:$TRACKER_PORT/announce
-OSIMAGE_PIECE=${OSIMAGE_PIECE-$(image_piece_for_rate "$(lan_rate_bps "$RATE")")}
+OSIMAGE_PIECE=${OSIMAGE_PIECE:-}
+[[ $OSIMAGE_PIECE == auto ]] && OSIMAGE_PIECE=$(image_piece_for_rate "$(lan_rate_bps "$RATE")")
 osimage_make "$VARIANT" "$announce" || exit 1
 osdir=$OSIMAGE_CACHE/$VARIANT${OSIMAGE_PIECE:+-$OSIMAGE_PIECE}${OSIMAGE_LEVEL:+-L$OSIMAGE_LEVEL}
 # shellcheck disable=SC1091
@@ -256,11 +260,20 @@ run_ezio() {
 
 run_ezio-raw() { run_ezio "$1" --no-compression; }
 
-run_multicast() {
-    local limit=$1 t0 i status=0 kbit
+run_multicast-capped() {
+    local kbit
     kbit=$(awk -v r="$(lan_rate_bps "$LAN_RATE")" -v f="$UDPCAST_FRACTION" 'BEGIN { printf "%d", r * f / 1000 }')
+    run_multicast "$1" --max-bitrate "${kbit}k"
+}
+
+# run_multicast LIMIT [PACING...]: without PACING, udp-sender --full-duplex as drbl-ocs -x.
+run_multicast() {
+    local limit=$1 t0 i status=0
+    shift
+    local pace=("$@")
+    ((${#pace[@]})) || pace=(--full-duplex)
     lan_spawn srv "$work/udp-sender.log" udp-sender --file "$osdir/sda1.ext4-ptcl-img.zst" --interface eth0 \
-        --min-receivers "$LAN_N" --max-bitrate "${kbit}k" --nokbd --no-progress --max-wait 600 --portbase 9000
+        --min-receivers "$LAN_N" "${pace[@]}" --nokbd --no-progress --max-wait 600 --portbase 9000
     local srv=$LAN_PID
     sleep 0.5
     counters_start
