@@ -357,6 +357,7 @@ p = json.load(sys.stdin)["partitiontable"]["partitions"][1]; print(p["start"] + 
     SUMMARY[$kind.srv]=$((${SUMMARY[$kind.srv]:-0} + srv_up))
     SUMMARY[$kind.down]=$((${SUMMARY[$kind.down]:-0} + down_all))
     SUMMARY[$kind.list]+="$last_done "
+    SUMMARY[$kind.clist]+="$last_complete "
     ((status == 0)) || OVERALL=1
     forget_partitions
     lan_down 2>>"$logs/lan.log"
@@ -386,8 +387,10 @@ if [[ -n ${SUMMARY[mixed.n]:-} && -n ${SUMMARY[identical.n]:-} ]]; then
         -v mw="${SUMMARY[mixed.wire]}" -v iw="${SUMMARY[identical.wire]}" \
         -v ms="${SUMMARY[mixed.srv]}" -v is="${SUMMARY[identical.srv]}" \
         -v mr="${SUMMARY[mixed.down]}" -v ir="${SUMMARY[identical.down]}" \
-        -v ml="${SUMMARY[mixed.list]}" -v il="${SUMMARY[identical.list]}" -v c="$PAYLOAD" 'BEGIN {
-        printf "bench-resize: mean of %d mixed / %d identical run(s); last done: mixed %s s, identical %s s\n", mn, inn, ml, il
+        -v ml="${SUMMARY[mixed.list]}" -v il="${SUMMARY[identical.list]}" \
+        -v mcl="${SUMMARY[mixed.clist]}" -v icl="${SUMMARY[identical.clist]}" -v c="$PAYLOAD" 'BEGIN {
+        printf "bench-resize: mean of %d mixed / %d identical run(s); each run'"'"'s last done: mixed %s, identical %s;", mn, inn, ml, il
+        printf " last written: mixed %s, identical %s\n", mcl, icl
         printf "  time to last done   mixed %7.2f s     identical %7.2f s     mixed/identical %.3f\n", md / mn, id / inn, (md / mn) / (id / inn)
         printf "  last disk written   mixed %7.2f s     identical %7.2f s     mixed/identical %.3f\n", mc / mn, ic / inn, (mc / mn) / (ic / inn)
         printf "  time to last exit   mixed %7.2f s     identical %7.2f s     mixed/identical %.3f\n", me / mn, ie / inn, (me / mn) / (ie / inn)
