@@ -174,7 +174,7 @@ down_of() { echo $((DOWN1[$1] - DOWN0[$1])); }
 check_disk() {
     local disk=$1 out=$2 problems=() num start size dev fsb f
     CHECK='' ROOT_MIB=- DATA_MIB=-
-    sgdisk -v "$disk" 2>&1 | grep -q 'No problems found' || problems+=("sgdisk -v")
+    [[ $(sgdisk -v "$disk" 2>&1) == *'No problems found'* ]] || problems+=("sgdisk -v")
     rm -rf "$out"
     mkdir -p "$out/esp" "$out/root"
     while read -r num start size; do
