@@ -151,6 +151,8 @@ cleanup() {
     trap '' INT TERM
     forget_partitions
     lan_down 2>/dev/null
+    # A run stopped before its first row leaves no CSV behind.
+    [[ -f $csv && $(wc -l <"$csv") -le 1 ]] && rm -f "$csv"
     if [[ ${BENCH_RESIZE_KEEP:-0} == 1 ]]; then echo "bench-resize: logs kept in $logs" >&2; else rm -rf "$logs"; fi
 }
 trap cleanup EXIT
