@@ -47,6 +47,8 @@ repo=$(cd "$here/../.." && pwd)
 export LAN_NET=${LAN_NET:-10.83.0}
 # shellcheck source=../lan/lan.sh
 source "$here/../lan/lan.sh"
+# The agents partition their disks (BLKPG, table re-read): loop devices, never plain files.
+export LAN_DISK_FILE=0
 
 N=${N:-3}
 RATE=${RATE:-50mbit}
