@@ -19,7 +19,7 @@ $(error the .NET SDK $(SDK_WANT) or a newer $(word 1,$(subst ., ,$(SDK_WANT))).$
 endif
 endif
 
-.PHONY: all build test publish publish-server check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server bench-routed demo
+.PHONY: all build test publish publish-server check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server bench-routed bench-resize demo
 
 all: build
 
@@ -78,6 +78,15 @@ bench: bench-os
 bench-zstd: publish
 	EZIO_BIN=$(abspath $(OUT))/ezio bench/zstd/run.sh
 bench: bench-zstd
+
+# One image to disks of 0.6, 1 and 2 x its source in one swarm, against the same swarm on
+# identical disks: time to the last machine done and bytes on the wire, mixed / identical,
+# every disk checked (root; the real ezio-server and agents on bench/lan/lan.sh's LAN; see
+# bench/resize/README.md). Shape it with N=3 RATE=50mbit SIZE_MIB=512 REPEAT=2 MIXED="0.6 1 2".
+bench-resize: publish
+	$(DOTNET) build src/Ezio.Server/Ezio.Server.csproj -c $(CONFIG) --nologo -v quiet
+	EZIO_BIN=$(abspath $(OUT))/ezio bench/resize/run.sh
+bench: bench-resize
 
 # Server soak: 300 simulated agents (register, progress every 2 s, 60 s) and an announce flood
 # against one ezio-server; p99 of the agents' calls, failures, state size (bench/server/run.sh).
