@@ -44,6 +44,12 @@ public sealed class Bitfield
         }
     }
 
+    /// <summary>Number of 64-bit words; word <c>w</c> holds pieces 64w to 64w + 63, piece 64w in bit 0.</summary>
+    internal int WordCount => _words.Length;
+
+    /// <summary>Word <paramref name="w"/> (see <see cref="WordCount"/>); bits past the last piece are clear.</summary>
+    internal ulong Word(int w) => Volatile.Read(ref _words[w]);
+
     /// <summary>Sets a bit; returns true when it was clear before.</summary>
     public bool Set(int index)
     {

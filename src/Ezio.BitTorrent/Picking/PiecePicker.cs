@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Ezio.BitTorrent.Picking;
 
 /// <summary>
@@ -51,24 +53,17 @@ public sealed class PiecePicker
 
     public void RemoveSeed() => _seeds--;
 
-    public void AddAvailability(Bitfield peerHas)
-    {
-        for (var i = 0; i < _availability.Length; i++)
-        {
-            if (peerHas[i])
-            {
-                _availability[i]++;
-            }
-        }
-    }
+    public void AddAvailability(Bitfield peerHas) => AdjustAvailability(peerHas, 1);
 
-    public void RemoveAvailability(Bitfield peerHas)
+    public void RemoveAvailability(Bitfield peerHas) => AdjustAvailability(peerHas, -1);
+
+    private void AdjustAvailability(Bitfield peerHas, int delta)
     {
-        for (var i = 0; i < _availability.Length; i++)
+        for (var w = 0; w < peerHas.WordCount; w++)
         {
-            if (peerHas[i])
+            for (var bits = peerHas.Word(w); bits != 0; bits &= bits - 1)
             {
-                _availability[i]--;
+                _availability[(w << 6) + BitOperations.TrailingZeroCount(bits)] += delta;
             }
         }
     }
@@ -118,11 +113,14 @@ public sealed class PiecePicker
     {
         get
         {
-            for (var i = 0; i < _owners.Length; i++)
+            for (var w = 0; w < _have.WordCount; w++)
             {
-                if (_owners[i] == 0 && !_have[i] && !_busy[i])
+                for (var open = Open(w); open != 0; open &= open - 1)
                 {
-                    return false;
+                    if (_owners[(w << 6) + BitOperations.TrailingZeroCount(open)] == 0)
+                    {
+                        return false;
+                    }
                 }
             }
             return true;
@@ -141,43 +139,59 @@ public sealed class PiecePicker
         var best = -1;
         var bestRank = long.MaxValue;
         var ties = 0;
-        var count = _availability.Length;
-        for (var i = 0; i < count; i++)
+        // Word by word, only the pieces that are neither had nor busy and that the peer has;
+        // ascending order, so the tie-break draws are the same as a piece-by-piece scan's.
+        for (var w = 0; w < _have.WordCount; w++)
         {
-            if (_have[i] || _busy[i] || (peerHas is not null && !peerHas[i]))
+            var open = Open(w);
+            if (peerHas is not null)
             {
-                continue;
+                open &= peerHas.Word(w);
             }
-            long rank;
-            if (_owners[i] == 0)
+            for (; open != 0; open &= open - 1)
             {
-                rank = _availability[i];
-            }
-            else if (endgame && _owners[i] < maxOwners)
-            {
-                // After every unowned piece: fewest owners, then rarest.
-                rank = ((long)_owners[i] << 32) + _availability[i];
-            }
-            else
-            {
-                continue;
-            }
-            if (rank > bestRank || (exclude is not null && exclude(i)))
-            {
-                continue;
-            }
-            if (rank < bestRank)
-            {
-                bestRank = rank;
-                best = i;
-                ties = 1;
-            }
-            else if (_random.Next(++ties) == 0)
-            {
-                // Reservoir sampling: each of the equally rare pieces is kept with equal chance.
-                best = i;
+                var i = (w << 6) + BitOperations.TrailingZeroCount(open);
+                long rank;
+                if (_owners[i] == 0)
+                {
+                    rank = _availability[i];
+                }
+                else if (endgame && _owners[i] < maxOwners)
+                {
+                    // After every unowned piece: fewest owners, then rarest.
+                    rank = ((long)_owners[i] << 32) + _availability[i];
+                }
+                else
+                {
+                    continue;
+                }
+                if (rank > bestRank || (exclude is not null && exclude(i)))
+                {
+                    continue;
+                }
+                if (rank < bestRank)
+                {
+                    bestRank = rank;
+                    best = i;
+                    ties = 1;
+                }
+                else if (_random.Next(++ties) == 0)
+                {
+                    // Reservoir sampling: each of the equally rare pieces is kept with equal chance.
+                    best = i;
+                }
             }
         }
         return best;
+    }
+
+    /// <summary>Pieces of word <paramref name="w"/> neither stored nor being written.</summary>
+    private ulong Open(int w) => ~(_have.Word(w) | _busy.Word(w)) & ValidBits(w);
+
+    /// <summary>The bits of word <paramref name="w"/> that stand for pieces (the last word is partial).</summary>
+    private ulong ValidBits(int w)
+    {
+        var left = PieceCount - (w << 6);
+        return left >= 64 ? ulong.MaxValue : (1UL << left) - 1;
     }
 }
