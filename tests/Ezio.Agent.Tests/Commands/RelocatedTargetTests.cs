@@ -1,0 +1,86 @@
+using Ezio.Agent.Disks;
+using Ezio.Cli;
+using Ezio.Commands;
+using Ezio.Imaging;
+using Ezio.Storage;
+using Xunit;
+
+namespace Ezio.Agent.Tests.Commands;
+
+/// <summary>How --layout relocated places the image's partitions on a target's own table, and what it refuses.</summary>
+public sealed class RelocatedTargetTests
+{
+    private static ImageManifest Image(string label = "gpt", params (int Number, long Start, long Size, bool Resizable)[] partitions)
+    {
+        var manifest = new ImageManifest { Name = "img", LogicalSectorSize = 512, PartitionTable = new PartitionTableInfo { Label = label } };
+        foreach (var (number, start, size, resizable) in partitions.Length > 0 ? partitions : [(1, 2048, 16384, false), (2, 18432, 65536, true)])
+        {
+            manifest.PartitionTable.Partitions.Add(new PartitionInfo { Number = number, Start = start, Size = size, Resizable = resizable, Type = "83" });
+        }
+        return manifest;
+    }
+
+    private static PartitionTable Table(string label = "gpt", int sectorSize = 512, params Partition[] partitions) =>
+        new(label, sectorSize, null, partitions.Length > 0 ? partitions : [new Partition(2, 20480, 131072, "83"), new Partition(1, 2048, 16384, "ef")]);
+
+    [Fact]
+    public void Map_PartitionsByNumber_EachAtItsNumbersPlaceOnTheTarget()
+    {
+        var placed = RelocatedTarget.Map(Image(), Table(), "/dev/sdx");
+
+        Assert.Equal(
+            [new PlacedPartition(1, 2048, 16384, 2048, 16384, true), new PlacedPartition(2, 18432, 65536, 20480, 131072, false)],
+            placed);
+    }
+
+    [Fact]
+    public void Map_TargetPartitionTooSmallForTheData_RelocateRefusesNamingThePartition()
+    {
+        var placed = RelocatedTarget.Map(Image(), Table(partitions: [new Partition(1, 2048, 16384, "ef"), new Partition(2, 18432, 2048, "83")]), "/dev/sdx");
+        // 2 MiB of data 1 MiB into partition 2 (source byte 18432 × 512 + 1 MiB): past its 1 MiB on the target.
+        var map = new ExtentMap([new Extent(0, (18432 * 512) + (1 << 20), 2 << 20, "x")], 2 << 20);
+
+        var e = Assert.Throws<TargetRefusedException>(() => PartitionLayout.Relocate(map, placed, 512));
+        Assert.Contains("Partition 2 holds data up to byte", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_OtherTableType_Refused()
+    {
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(Image(), Table("dos"), "/dev/sdx"));
+        Assert.Equal("refusing /dev/sdx: it has a dos partition table but the image's is gpt.", e.Message);
+    }
+
+    [Fact]
+    public void Map_OtherSectors_Refused()
+    {
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(Image(), Table(sectorSize: 4096), "/dev/sdx"));
+        Assert.Contains("4096-byte sectors but the image's counts 512-byte", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_MissingPartition_RefusedNamingIt()
+    {
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(Image(), Table(partitions: [new Partition(1, 2048, 16384, "ef")]), "/dev/sdx"));
+        Assert.StartsWith("refusing /dev/sdx: it has no partition 2, where the image's partition 2 (33554432 bytes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_DosLogicalPartitions_Refused()
+    {
+        var image = Image("dos", (1, 2048, 16384, false), (2, 18432, 65536, false), (5, 20480, 8192, true));
+
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(image, Table("dos"), "/dev/sdx"));
+        Assert.Contains("DOS logical partitions", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_ImageOfSeveralDisks_Refused()
+    {
+        var image = Image();
+        image.Disks = [new ImageDisk { Name = "sda" }, new ImageDisk { Name = "sdb" }];
+
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(image, Table(), "/dev/sdx"));
+        Assert.Contains("holds 2", e.Message, StringComparison.Ordinal);
+    }
+}
