@@ -1,4 +1,5 @@
 using Ezio.Agent.Disks;
+using Ezio.BitTorrent.Metainfo;
 using Ezio.Cli;
 using Ezio.Commands;
 using Ezio.Imaging;
@@ -8,8 +9,18 @@ using Xunit;
 namespace Ezio.Agent.Tests.Commands;
 
 /// <summary>How --layout relocated places the image's partitions on a target's own table, and what it refuses.</summary>
-public sealed class RelocatedTargetTests
+public sealed class RelocatedTargetTests : IDisposable
 {
+    private readonly string _dir = Directory.CreateTempSubdirectory("ezio-relocated-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static Torrent Plain(string name)
+    {
+        var hashes = new byte[Torrent.PieceHashSize];
+        return Torrent.Parse(TorrentBuilder.CreateFromHashes(name, new List<(IReadOnlyList<string>, long)> { (Array.Empty<string>(), 16384) }, 16384, hashes, new TorrentBuildOptions()));
+    }
+
     private static ImageManifest Image(string label = "gpt", params (int Number, long Start, long Size, bool Resizable)[] partitions)
     {
         var manifest = new ImageManifest { Name = "img", LogicalSectorSize = 512, PartitionTable = new PartitionTableInfo { Label = label } };
@@ -82,5 +93,35 @@ public sealed class RelocatedTargetTests
 
         var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(image, Table(), "/dev/sdx"));
         Assert.Contains("holds 2", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadManifest_ImageDirectoryOfThisTorrent_ItsImageJson()
+    {
+        var torrent = Plain("img");
+        var manifest = Image();
+        manifest.InfoHash = torrent.InfoHash.ToString();
+        manifest.Save(Path.Combine(_dir, "image.json"));
+
+        Assert.Equal(2, RelocatedTarget.LoadManifest(_dir, torrent).PartitionTable.Partitions.Count);
+        Assert.Equal(2, RelocatedTarget.LoadManifest(Path.Combine(_dir, "image.json"), torrent).PartitionTable.Partitions.Count);
+    }
+
+    [Fact]
+    public void LoadManifest_ImageOfAnotherTorrent_Refused()
+    {
+        var manifest = Image();
+        manifest.InfoHash = Plain("other").InfoHash.ToString();
+        manifest.Save(Path.Combine(_dir, "image.json"));
+
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.LoadManifest(_dir, Plain("img")));
+        Assert.Contains("describes the image of torrent " + manifest.InfoHash, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadManifest_NoImageJson_SaysWhereItLooked()
+    {
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.LoadManifest(_dir, Plain("img")));
+        Assert.Contains(Path.Combine(_dir, "image.json") + " does not exist", e.Message, StringComparison.Ordinal);
     }
 }
