@@ -8,7 +8,7 @@ namespace Ezio.Deploy.Tests.Commands;
 /// 8 MiB partition, two resizable ones) onto loop disks larger and smaller than it, whose own
 /// tables put partitions 2 and 3 elsewhere. The torrent's extents land inside the partitions of
 /// the same numbers; a changed byte in a relocated partition is exactly one bad piece, which a
-/// second get fetches alone; a disk the image does not fit is refused with nothing written.
+/// second get fetches alone; the disk seeds through the same mapping; a disk the image does not fit is refused with nothing written.
 /// </summary>
 public sealed class RelocatedLayoutTests
 {
@@ -57,6 +57,20 @@ public sealed class RelocatedLayoutTests
         }
         run.AssertRelocated();
         await run.AssertVerifyAsync(0, "--layout", "relocated");
+
+        // The relocated disk seeds the image's own layout: a get from it into a plain disk file.
+        int port = FreePort.Next();
+        using var seeder = await EzioCli.StartSeedAsync(run.Torrent, run.Device.Path, port, "--layout", "relocated");
+        string copy = scratch["copy.img"];
+        using (var fromDisk = EzioCli.StartGet(run.Torrent, copy, port))
+        {
+            Assert.True(await fromDisk.WaitForExitAsync() == 0, fromDisk.Output + "\nSEEDER:\n" + seeder.Output);
+        }
+        var (plain, plainRun) = await EzioCli.RunAsync("verify", run.Torrent, copy);
+        using (plainRun)
+        {
+            Assert.True(plain == 0, plainRun.Output);
+        }
     }
 
     [DeployFact("ezio,libtorrent,losetup,sfdisk")]
