@@ -29,7 +29,8 @@ internal static class GetCommand
                             byte offset, else files; relocated: onto a disk whose partitions
                             lie elsewhere than on the image's disk (a resize policy's layout),
                             each partition's bytes into the partition of the same number in the
-                            target's own table; resumes and redeploys such a disk
+                            target's own table; resumes and redeploys such a disk (a
+                            partition below the image's minimum for it is refused)
           --image DIR|FILE  the image directory or its image.json for --layout relocated
                             (default: image.json beside the torrent file)
           --no-compression  never exchange compressed pieces (ezio_zpiece) with other Ezio peers

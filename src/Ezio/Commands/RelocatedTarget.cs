@@ -44,7 +44,7 @@ internal static class RelocatedTarget
         }
         var manifest = LoadManifest(image ?? Beside(torrentSource), torrent);
         var table = await SfdiskTable.ReadAsync(target, cancellationToken).ConfigureAwait(false);
-        var placed = Map(manifest, table, target);
+        var placed = Map(manifest, table, target, writing: !options.ReadOnly);
         try
         {
             return TargetStorage.OpenRelocated(target, torrent, placed, manifest.LogicalSectorSize, options);
@@ -66,9 +66,11 @@ internal static class RelocatedTarget
     /// <summary>
     /// The image's partitions placed where the target's table has the partitions of the same
     /// numbers. Refuses another table type, other sectors, a missing partition, several disks
-    /// and DOS logical partitions (their container overlaps them).
+    /// and DOS logical partitions (their container overlaps them). When
+    /// <paramref name="writing"/>, also a partition below the image's minimum for it: the
+    /// file system written there would be cut short, even where its used blocks fit.
     /// </summary>
-    public static IReadOnlyList<PlacedPartition> Map(ImageManifest manifest, PartitionTable table, string target)
+    public static IReadOnlyList<PlacedPartition> Map(ImageManifest manifest, PartitionTable table, string target, bool writing)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(table);
@@ -98,6 +100,11 @@ internal static class RelocatedTarget
         {
             var on = table.Partitions.FirstOrDefault(t => t.Number == p.Number)
                 ?? throw new UsageException($"refusing {target}: it has no partition {p.Number}, where the image's partition {p.Number} ({p.Size * manifest.LogicalSectorSize} bytes{(p.FileSystem is { } fs ? ", " + fs : "")}) goes.");
+            long bytes = on.Size * table.SectorSize;
+            if (writing && bytes < p.MinimumBytes)
+            {
+                throw new UsageException($"refusing {target}: its partition {p.Number} has {bytes} bytes but the image's needs at least {p.MinimumBytes}{(p.Resizable ? " (its file system at its smallest)" : " (it keeps its size)")}; the file system written there would be cut short.");
+            }
             placed.Add(new PlacedPartition(p.Number, p.Start, p.Size, on.Start, on.Size, !p.Resizable));
         }
         return placed;

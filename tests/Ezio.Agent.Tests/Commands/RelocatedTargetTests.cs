@@ -37,7 +37,7 @@ public sealed class RelocatedTargetTests : IDisposable
     [Fact]
     public void Map_PartitionsByNumber_EachAtItsNumbersPlaceOnTheTarget()
     {
-        var placed = RelocatedTarget.Map(Image(), Table(), "/dev/sdx");
+        var placed = RelocatedTarget.Map(Image(), Table(), "/dev/sdx", writing: false);
 
         Assert.Equal(
             [new PlacedPartition(1, 2048, 16384, 2048, 16384, true), new PlacedPartition(2, 18432, 65536, 20480, 131072, false)],
@@ -47,7 +47,7 @@ public sealed class RelocatedTargetTests : IDisposable
     [Fact]
     public void Map_TargetPartitionTooSmallForTheData_RelocateRefusesNamingThePartition()
     {
-        var placed = RelocatedTarget.Map(Image(), Table(partitions: [new Partition(1, 2048, 16384, "ef"), new Partition(2, 18432, 2048, "83")]), "/dev/sdx");
+        var placed = RelocatedTarget.Map(Image(), Table(partitions: [new Partition(1, 2048, 16384, "ef"), new Partition(2, 18432, 2048, "83")]), "/dev/sdx", writing: false);
         // 2 MiB of data 1 MiB into partition 2 (source byte 18432 × 512 + 1 MiB): past its 1 MiB on the target.
         var map = new ExtentMap([new Extent(0, (18432 * 512) + (1 << 20), 2 << 20, "x")], 2 << 20);
 
@@ -56,23 +56,36 @@ public sealed class RelocatedTargetTests : IDisposable
     }
 
     [Fact]
+    public void Map_ForWritingBelowTheImagesMinimum_RefusedThoughTheDataFits()
+    {
+        var image = Image();
+        image.PartitionTable.Partitions[1].MinimumBytes = 16 << 20;
+        var table = Table(partitions: [new Partition(1, 2048, 16384, "ef"), new Partition(2, 18432, 30720, "83")]);
+
+        Assert.Equal(30720, RelocatedTarget.Map(image, table, "/dev/sdx", writing: false)[1].Size);
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(image, table, "/dev/sdx", writing: true));
+        Assert.Equal($"refusing /dev/sdx: its partition 2 has {30720 * 512} bytes but the image's needs at least {16 << 20} (its file system at its smallest); the file system written there would be cut short.", e.Message);
+        Assert.Equal(2, RelocatedTarget.Map(image, Table(), "/dev/sdx", writing: true).Count);
+    }
+
+    [Fact]
     public void Map_OtherTableType_Refused()
     {
-        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(Image(), Table("dos"), "/dev/sdx"));
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(Image(), Table("dos"), "/dev/sdx", writing: false));
         Assert.Equal("refusing /dev/sdx: it has a dos partition table but the image's is gpt.", e.Message);
     }
 
     [Fact]
     public void Map_OtherSectors_Refused()
     {
-        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(Image(), Table(sectorSize: 4096), "/dev/sdx"));
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(Image(), Table(sectorSize: 4096), "/dev/sdx", writing: false));
         Assert.Contains("4096-byte sectors but the image's counts 512-byte", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Map_MissingPartition_RefusedNamingIt()
     {
-        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(Image(), Table(partitions: [new Partition(1, 2048, 16384, "ef")]), "/dev/sdx"));
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(Image(), Table(partitions: [new Partition(1, 2048, 16384, "ef")]), "/dev/sdx", writing: false));
         Assert.StartsWith("refusing /dev/sdx: it has no partition 2, where the image's partition 2 (33554432 bytes", e.Message, StringComparison.Ordinal);
     }
 
@@ -81,7 +94,7 @@ public sealed class RelocatedTargetTests : IDisposable
     {
         var image = Image("dos", (1, 2048, 16384, false), (2, 18432, 65536, false), (5, 20480, 8192, true));
 
-        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(image, Table("dos"), "/dev/sdx"));
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(image, Table("dos"), "/dev/sdx", writing: false));
         Assert.Contains("DOS logical partitions", e.Message, StringComparison.Ordinal);
     }
 
@@ -91,7 +104,7 @@ public sealed class RelocatedTargetTests : IDisposable
         var image = Image();
         image.Disks = [new ImageDisk { Name = "sda" }, new ImageDisk { Name = "sdb" }];
 
-        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(image, Table(), "/dev/sdx"));
+        var e = Assert.Throws<UsageException>(() => RelocatedTarget.Map(image, Table(), "/dev/sdx", writing: false));
         Assert.Contains("holds 2", e.Message, StringComparison.Ordinal);
     }
 

@@ -107,8 +107,11 @@ public sealed class RelocatedLayoutTests
         await using var run = await Setup.CreateAsync(scratch, 64 * MiB, [(1, 2048L, 16384L), (2, 18432L, 36864L), (3, 55296L, 16384L)],
             imageBesideTorrent: false, seed: false);
 
-        // Partition 3 of 8 MiB: the image's data in it reaches 13 MiB + 4 KiB.
-        await run.AssertRefusedAsync("Partition 3 holds data up to byte");
+        // Partition 3 of 8 MiB: the image's data in it reaches 13 MiB + 4 KiB, its file system 16 MiB.
+        await run.AssertRefusedAsync("Partition 3 holds data up to byte", writing: "its partition 3 has 8388608 bytes but the image's needs at least 16777216");
+        // 14 MiB holds the data, but not the file system's 16 MiB: only a write is refused.
+        run.Partition("gpt", [(1, 2048L, 16384L), (2, 18432L, 36864L), (3, 55296L, 28672L)]);
+        await run.AssertRefusedAsync(null, writing: "its partition 3 has 14680064 bytes but the image's needs at least 16777216");
         // No partition 3 at all.
         run.Partition("gpt", [(1, 2048L, 16384L), (2, 18432L, 36864L)]);
         await run.AssertRefusedAsync("has no partition 3");
@@ -243,24 +246,40 @@ public sealed class RelocatedLayoutTests
             }
         }
 
-        /// <summary>get and verify both refuse with <paramref name="why"/> on stderr; the disk hashes the same.</summary>
-        public async Task AssertRefusedAsync(string why)
+        /// <summary>
+        /// get refuses with <paramref name="writing"/> (default <paramref name="why"/>) on stderr,
+        /// verify with <paramref name="why"/> (null: verify reads, and finds the image's pieces);
+        /// the disk hashes the same.
+        /// </summary>
+        public async Task AssertRefusedAsync(string? why, string? writing = null)
         {
             string before = Device.Sha256();
-            foreach (var command in new[] { "get", "verify" })
+            var (code, get) = await EzioCli.RunAsync("get", Torrent, Device.Path, "--port", "0", "--seed-after", "none", "--image", ImageDirectory);
+            using (get)
             {
-                string[] arguments = command == "get"
-                    ? ["get", Torrent, Device.Path, "--port", "0", "--seed-after", "none", "--image", ImageDirectory]
-                    : ["verify", Torrent, Device.Path, "--image", ImageDirectory];
-                var (code, process) = await EzioCli.RunAsync(arguments);
-                using (process)
+                AssertRefused(code, get, writing ?? why!);
+            }
+            (code, var verify) = await EzioCli.RunAsync("verify", Torrent, Device.Path, "--image", ImageDirectory);
+            using (verify)
+            {
+                if (why is null)
                 {
-                    Assert.True(code == 2, $"{command}: exit {code}\n{process.Output}");
-                    Assert.Contains(why, process.Stderr, StringComparison.Ordinal);
-                    Assert.Contains("refusing " + Device.Path, process.Stderr, StringComparison.Ordinal);
+                    Assert.True(code == 1, verify.Output);
+                    Assert.DoesNotContain("refusing", verify.Stderr, StringComparison.Ordinal);
+                }
+                else
+                {
+                    AssertRefused(code, verify, why);
                 }
             }
             Assert.Equal(before, Device.Sha256());
+        }
+
+        private void AssertRefused(int code, ChildProcess process, string why)
+        {
+            Assert.True(code == 2, $"exit {code}\n{process.Output}");
+            Assert.Contains(why, process.Stderr, StringComparison.Ordinal);
+            Assert.Contains("refusing " + Device.Path, process.Stderr, StringComparison.Ordinal);
         }
 
         public ValueTask DisposeAsync()
