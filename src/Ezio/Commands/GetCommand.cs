@@ -7,7 +7,7 @@ namespace Ezio.Commands;
 
 internal static class GetCommand
 {
-    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [<target>...] [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--web-seed URL]... [--layout auto|offsets|files] [--no-recheck] [--no-compression] [--create-file]";
+    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [<target>...] [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--web-seed URL]... [--layout auto|offsets|files|relocated] [--image DIR|FILE] [--no-recheck] [--no-compression] [--create-file]";
 
     public const string Help = Usage + """
 
@@ -26,7 +26,13 @@ internal static class GetCommand
                             torrent's files, any other names one file of all its bytes in
                             order, e.g. an image's payload.bin (docs/web-seeds.md)
           --layout L        auto (default): offsets when every file name is a 32-hex-digit
-                            byte offset, else files
+                            byte offset, else files; relocated: onto a disk whose partitions
+                            lie elsewhere than on the image's disk (a resize policy's layout),
+                            each partition's bytes into the partition of the same number in the
+                            target's own table; resumes and redeploys such a disk (a
+                            partition below the image's minimum for it is refused)
+          --image DIR|FILE  the image directory or its image.json for --layout relocated
+                            (default: image.json beside the torrent file)
           --no-compression  never exchange compressed pieces (ezio_zpiece) with other Ezio peers
           --no-recheck      do not hash what the target already holds
           --create-file     let a target under /dev be a regular file (created when missing);

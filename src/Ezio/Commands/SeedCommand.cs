@@ -5,7 +5,7 @@ namespace Ezio.Commands;
 
 internal static class SeedCommand
 {
-    public const string Usage = "ezio seed <torrent> <source> [--port N] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files] [--no-recheck] [--no-super-seed] [--no-compression]";
+    public const string Usage = "ezio seed <torrent> <source> [--port N] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files|relocated] [--image DIR|FILE] [--no-recheck] [--no-super-seed] [--no-compression]";
 
     public const string Help = Usage + """
 
@@ -17,7 +17,8 @@ internal static class SeedCommand
           --port N          TCP port to accept peers on (default 6881; 0 picks a free one)
           --peer HOST:PORT  a peer to connect to (repeatable)
           --tracker URL     announce here instead of the torrent's trackers (repeatable)
-          --layout L        auto (default), offsets or files (see ezio get --help)
+          --layout L        auto (default), offsets, files or relocated, with --image
+                            DIR|FILE (see ezio get --help)
           --no-compression  never exchange compressed pieces (ezio_zpiece) with other Ezio peers
           --no-recheck      trust the source without hashing it
           --no-super-seed   advertise every piece at once instead of spreading distinct

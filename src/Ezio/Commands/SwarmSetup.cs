@@ -3,6 +3,7 @@ using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.Storage;
 using Ezio.Cli;
+using Ezio.Storage;
 
 namespace Ezio.Commands;
 
@@ -12,7 +13,7 @@ namespace Ezio.Commands;
 /// </summary>
 internal sealed class SwarmSetup : IDisposable
 {
-    public static readonly string[] ValueOptions = ["--port", "--peer", "--tracker", "--layout"];
+    public static readonly string[] ValueOptions = ["--port", "--peer", "--tracker", "--layout", "--image"];
     public static readonly string[] FlagOptions = ["--no-recheck", "--no-compression"];
 
     private readonly List<IPEndPoint> _peers;
@@ -43,11 +44,15 @@ internal sealed class SwarmSetup : IDisposable
         var port = cl.Int("--port", Common.DefaultPort, 0, 65535);
         var peers = Common.ParsePeers(cl.Values("--peer"));
         var trackers = Common.ParseTrackers(cl.Values("--tracker"));
-        var layout = Targets.ParseLayout(cl.Value("--layout"));
+        var relocated = RelocatedTarget.Requested(cl);
+        var layout = relocated ? StorageLayout.Auto : Targets.ParseLayout(cl.Value("--layout"));
         var torrent = await Common.LoadTorrentAsync(cl.Positionals[0], cancellationToken).ConfigureAwait(false);
         var targets = cl.Positionals.Skip(1).ToList();
         bool createFile = cl.Flag("--create-file");
-        var storage = MultiDiskTargets.Applies(torrent, targets)
+        var storage = relocated
+            ? await RelocatedTarget.OpenAsync(torrent, cl.Positionals[0], targets, cl.Value("--image"), cl.Value("--layout"),
+                new RawTargetOptions { ReadOnly = forSeeding, AllowFileUnderDev = createFile }, cancellationToken).ConfigureAwait(false)
+            : MultiDiskTargets.Applies(torrent, targets)
             ? MultiDiskTargets.Open(torrent, targets, forSeeding, createFile: createFile)
             : Targets.Open(torrent, cl.Positionals[1], layout, forSeeding, createFile: createFile);
         try

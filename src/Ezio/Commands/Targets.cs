@@ -15,7 +15,7 @@ internal static class Targets
         null or "auto" => StorageLayout.Auto,
         "offsets" => StorageLayout.Offsets,
         "files" => StorageLayout.Files,
-        _ => throw new UsageException($"--layout wants auto, offsets or files, not '{text}'."),
+        _ => throw new UsageException($"--layout wants auto, offsets, files or {RelocatedTarget.LayoutName}, not '{text}'."),
     };
 
     /// <summary>

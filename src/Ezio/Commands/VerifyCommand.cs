@@ -7,11 +7,11 @@ namespace Ezio.Commands;
 
 internal static class VerifyCommand
 {
-    public const string Usage = "ezio verify <torrent> <target> [<target>...] [--layout auto|offsets|files] [--list]";
+    public const string Usage = "ezio verify <torrent> <target> [<target>...] [--layout auto|offsets|files|relocated] [--image DIR|FILE] [--list]";
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var cl = CommandLine.Parse(args, ["--layout"], ["--list"]);
+        var cl = CommandLine.Parse(args, ["--layout", "--image"], ["--list"]);
         if (cl.Help)
         {
             Console.WriteLine(Usage + """
@@ -21,6 +21,13 @@ internal static class VerifyCommand
                   where the file system allows it, so the check sees the device, not the page cache.
                   A target shorter than the torrent counts the pieces it lacks as bad.
                   --list prints the index of every bad piece.
+                  --layout relocated (or --image alone) checks a disk whose partitions lie elsewhere than on
+                  the image's disk (deployed with a resize policy): each partition's bytes are read from the
+                  partition of the same number in the target's own table. --image names the image directory
+                  or its image.json (default: image.json beside the torrent file). Another table type, other
+                  sectors, a missing partition, or one too small for the image's data in it is refused
+                  before any piece is read. A file system grown after writing has changed its metadata,
+                  so the pieces holding it count as bad.
                 """);
             return 0;
         }
@@ -30,7 +37,10 @@ internal static class VerifyCommand
         }
         var torrent = await Common.LoadTorrentAsync(cl.Positionals[0], CancellationToken.None).ConfigureAwait(false);
         var targets = cl.Positionals.Skip(1).ToList();
-        using var storage = MultiDiskTargets.Applies(torrent, targets)
+        using var storage = RelocatedTarget.Requested(cl)
+            ? await RelocatedTarget.OpenAsync(torrent, cl.Positionals[0], targets, cl.Value("--image"), cl.Value("--layout"),
+                new RawTargetOptions { ReadOnly = true, DirectReads = true }, CancellationToken.None).ConfigureAwait(false)
+            : MultiDiskTargets.Applies(torrent, targets)
             ? MultiDiskTargets.Open(torrent, targets, forSeeding: true, directReads: true)
             : Targets.Open(torrent, cl.Positionals[1], Targets.ParseLayout(cl.Value("--layout")), forSeeding: true, directReads: true);
         IReadOnlyList<RawTargetStorage> raws = storage switch
