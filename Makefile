@@ -37,9 +37,12 @@ publish:
 	$(DOTNET) publish src/Ezio/Ezio.csproj -c $(CONFIG) -r $(RID) -o $(OUT) --nologo -warnaserror
 
 # ezio-server as Native AOT into $(OUT)/server (what the ezio-server package ships); trim and
-# AOT warnings are errors here.
+# AOT warnings (the analyzers' and ILC's) are errors here. The check after it fails when the
+# output is not a native executable (an IL ezio-server.dll next to an apphost means no AOT).
 publish-server:
 	$(DOTNET) publish src/Ezio.Server/Ezio.Server.csproj -c $(CONFIG) -r $(RID) -o $(OUT)/server --nologo -warnaserror
+	@test ! -e $(OUT)/server/ezio-server.dll || { echo "publish-server: $(OUT)/server holds ezio-server.dll: not a Native AOT build" >&2; exit 1; }
+	@head -c 4 $(OUT)/server/ezio-server | grep -q ELF || { echo "publish-server: $(OUT)/server/ezio-server is not an ELF executable" >&2; exit 1; }
 
 # Every shell script in the repository (.ci/shell-scripts lists them) at severity warning:
 # errors and warnings fail, info and style notes don't (quoting advice on deliberate word
