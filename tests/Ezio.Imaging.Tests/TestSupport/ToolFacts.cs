@@ -1,4 +1,3 @@
-using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.TestSupport;

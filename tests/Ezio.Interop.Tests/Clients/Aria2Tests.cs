@@ -27,7 +27,7 @@ public sealed class Aria2Tests
         await tracker.WaitForSeederAsync(infoHash, TimeSpan.FromSeconds(60));
 
         string downloads = temp.CreateSubdirectory("aria2");
-        using ChildProcess leecher = ChildProcess.Start(Tools.Require("aria2c"),
+        using var leecher = ChildProcess.Start(Tools.Require("aria2c"),
         [
             "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false",
             "--enable-peer-exchange=false", "--disable-ipv6=true", "--seed-time=0",

@@ -43,7 +43,7 @@ public sealed class TransmissionTests
 
         string downloads = temp.CreateSubdirectory("transmission");
         int leechPort = FreePort.Next();
-        using ChildProcess leecher = ChildProcess.Start(Tools.Require("transmission-cli"),
+        using var leecher = ChildProcess.Start(Tools.Require("transmission-cli"),
             ["-g", config, "-w", downloads, "-p", leechPort.ToString(), "-f", hook, torrent]);
         await FreePort.WaitForListenerAsync(leechPort, TimeSpan.FromSeconds(30), leecher);
 
