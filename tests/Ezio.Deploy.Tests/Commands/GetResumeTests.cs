@@ -18,7 +18,7 @@ public sealed class GetResumeTests
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(imageFile, torrent, 1 << 20);
 
-        using var device = LoopDevice.Create(scratch["target.img"], size, fillPattern: false);
+        using var device = LoopDevice.Create(scratch["target.img"], size);
         int port = FreePort.Next();
         // 16 MiB/s: the 5 s progress lines land near 30 % and 60 %; the kill waits for >= 40 %.
         using var seeder = await Libtorrent.StartSeedAsync(torrent, seedDir, port, uploadLimitBytesPerSecond: 16 << 20);
@@ -55,7 +55,7 @@ public sealed class GetResumeTests
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(imageFile, torrent, pieceSize);
 
-        using var device = LoopDevice.Create(scratch["target.img"], size, fillPattern: false);
+        using var device = LoopDevice.Create(scratch["target.img"], size);
         byte[] image = File.ReadAllBytes(imageFile);
         device.Write(0, image);
         // 13 of 256 pieces (5 %), each with a few bytes changed somewhere inside.

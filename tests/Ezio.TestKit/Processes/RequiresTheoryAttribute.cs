@@ -1,0 +1,17 @@
+using Xunit;
+
+namespace Ezio.TestKit.Processes;
+
+/// <summary>A theory that needs <c>tools</c> (and maybe root); see <see cref="SkipRule"/>.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public abstract class RequiresTheoryAttribute : TheoryAttribute
+{
+    protected RequiresTheoryAttribute(string kind, IEnumerable<string> tools, bool needsRoot, string test = "")
+    {
+        if (SkipRule.Reason(kind, tools, needsRoot) is { } reason)
+        {
+            Skip = reason;
+            DisplayName = SkipRule.Name(test, reason);
+        }
+    }
+}
