@@ -24,7 +24,7 @@ public sealed class GetResumeTests
         using var seeder = await Libtorrent.StartSeedAsync(torrent, seedDir, port, uploadLimitBytesPerSecond: 16 << 20);
 
         double killedAt;
-        using (var first = EzioCli.StartGet(torrent, device.Path, port))
+        using (var first = EzioCli.StartGetFrom(torrent, device.Path, port))
         {
             await first.WaitUntilAsync(() => EzioCli.LastProgressPercent(first.Stderr) >= 40, "a progress line at >= 40 %");
             first.KillHard();
@@ -32,7 +32,7 @@ public sealed class GetResumeTests
         }
 
         Assert.InRange(killedAt, 40, 75);
-        using var second = EzioCli.StartGet(torrent, device.Path, port);
+        using var second = EzioCli.StartGetFrom(torrent, device.Path, port);
         Assert.True(await second.WaitForExitAsync() == 0, second.Output);
         long fetched = EzioCli.FetchedBytes(second);
         Assert.True(fetched <= size * 70 / 100,
@@ -67,7 +67,7 @@ public sealed class GetResumeTests
 
         int port = FreePort.Next();
         using var seeder = await EzioCli.StartSeedAsync(torrent, imageFile, port);
-        using var get = EzioCli.StartGet(torrent, device.Path, port);
+        using var get = EzioCli.StartGetFrom(torrent, device.Path, port);
         Assert.True(await get.WaitForExitAsync() == 0, get.Output);
         long fetched = EzioCli.FetchedBytes(get);
         Assert.True(fetched <= size / 10, $"Fetched {fetched} bytes for 13 changed pieces.\n{get.Output}");

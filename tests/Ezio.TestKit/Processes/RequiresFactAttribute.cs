@@ -9,10 +9,6 @@ public abstract class RequiresFactAttribute : FactAttribute
     /// <param name="test">The test's name (CallerMemberName in the derived attribute), for the display name.</param>
     protected RequiresFactAttribute(string kind, IEnumerable<string> tools, bool needsRoot, string test = "")
     {
-        if (SkipRule.Reason(kind, tools, needsRoot) is { } reason)
-        {
-            Skip = reason;
-            DisplayName = SkipRule.Name(test, reason);
-        }
+        SkipRule.Apply(this, kind, tools, needsRoot, test);
     }
 }

@@ -8,10 +8,6 @@ public abstract class RequiresTheoryAttribute : TheoryAttribute
 {
     protected RequiresTheoryAttribute(string kind, IEnumerable<string> tools, bool needsRoot, string test = "")
     {
-        if (SkipRule.Reason(kind, tools, needsRoot) is { } reason)
-        {
-            Skip = reason;
-            DisplayName = SkipRule.Name(test, reason);
-        }
+        SkipRule.Apply(this, kind, tools, needsRoot, test);
     }
 }

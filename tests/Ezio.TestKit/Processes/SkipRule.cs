@@ -1,3 +1,5 @@
+using Xunit;
+
 namespace Ezio.TestKit.Processes;
 
 /// <summary>
@@ -23,5 +25,16 @@ public static class SkipRule
         return reason;
     }
 
-    internal static string Name(string test, string reason) => test.Length == 0 ? reason : $"{test} <<< {reason} >>>";
+    /// <summary>Marks <paramref name="attribute"/> skipped, with the reason in its display name when the test's name is known, when the test cannot run here.</summary>
+    internal static void Apply(FactAttribute attribute, string kind, IEnumerable<string> tools, bool needsRoot, string test)
+    {
+        if (Reason(kind, tools, needsRoot) is { } reason)
+        {
+            attribute.Skip = reason;
+            if (test.Length > 0)
+            {
+                attribute.DisplayName = $"{test} <<< {reason} >>>";
+            }
+        }
+    }
 }
