@@ -9,7 +9,7 @@ OUT ?= out
 # newer). Checked once, up front, so a fresh machine gets one line instead of
 # "dotnet: No such file or directory"; goals that need no SDK skip it.
 SDK_WANT := $(shell sed -n 's/.*"version": *"\([0-9.]*\)".*/\1/p' global.json)
-NO_SDK_GOALS := clean boot-root bench-server
+NO_SDK_GOALS := clean boot-root bench-server shellcheck
 ifneq ($(filter-out $(NO_SDK_GOALS),$(or $(MAKECMDGOALS),all)),)
 SDK_OK := $(shell $(DOTNET) --list-sdks 2>/dev/null | awk -v want=$(SDK_WANT) '\
 	BEGIN { split(want, w, ".") } { split($$1, h, "[.-]") } \
@@ -19,7 +19,7 @@ $(error the .NET SDK $(SDK_WANT) or a newer $(word 1,$(subst ., ,$(SDK_WANT))).$
 endif
 endif
 
-.PHONY: all build test publish publish-server check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server bench-routed bench-resize demo
+.PHONY: all build test publish publish-server shellcheck check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server bench-routed bench-resize demo
 
 all: build
 
@@ -37,11 +37,21 @@ publish:
 	$(DOTNET) publish src/Ezio/Ezio.csproj -c $(CONFIG) -r $(RID) -o $(OUT) --nologo -warnaserror
 
 # ezio-server as Native AOT into $(OUT)/server (what the ezio-server package ships); trim and
-# AOT warnings are errors here.
+# AOT warnings (the analyzers' and ILC's) are errors here. The check after it fails when the
+# output is not a native executable (an IL ezio-server.dll next to an apphost means no AOT).
 publish-server:
 	$(DOTNET) publish src/Ezio.Server/Ezio.Server.csproj -c $(CONFIG) -r $(RID) -o $(OUT)/server --nologo -warnaserror
+	@test ! -e $(OUT)/server/ezio-server.dll || { echo "publish-server: $(OUT)/server holds ezio-server.dll: not a Native AOT build" >&2; exit 1; }
+	@head -c 4 $(OUT)/server/ezio-server | grep -q ELF || { echo "publish-server: $(OUT)/server/ezio-server is not an ELF executable" >&2; exit 1; }
 
-check: build publish publish-server test
+# Every shell script in the repository (.ci/shell-scripts lists them) at severity warning:
+# errors and warnings fail, info and style notes don't (quoting advice on deliberate word
+# splitting, `a && b || c`). Known false positives are in .shellcheckrc.
+SHELLCHECK ?= shellcheck
+shellcheck:
+	.ci/shell-scripts | xargs -d '\n' $(SHELLCHECK) -S warning
+
+check: shellcheck build publish publish-server test
 
 # Loopback pair benchmarks vs libtorrent (not part of `make test`): see bench/pair/.
 bench: publish

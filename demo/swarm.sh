@@ -42,7 +42,7 @@ for i in $(seq 1 "$n"); do
     port=$((base_port + i))
     peers=(--peer "127.0.0.1:$base_port")
     for j in $(seq 1 $((i - 1))); do peers+=(--peer "127.0.0.1:$((base_port + j))"); done
-    "$ezio" get "$work/demo.torrent" "$work/dst$i" --port "$port" "${peers[@]}" --seed-after done \
+    "$ezio" get "$work/demo.torrent" "$work/dst$i" --port "$port" "${peers[@]}" --seed-after "done" \
         2> "$work/get$i.log" &
     leechers+=($!)
     pids+=($!)

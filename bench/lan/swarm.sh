@@ -112,7 +112,7 @@ machine_start() {
     M_RX0[i]=
     # shellcheck disable=SC2086  # EZIO_GET_ARGS is a list of options
     lan_spawn "m$i" "${M_LOG[i]}" "$EZIO" get "$dir/ezio.torrent" "$(lan_disk "$i")" \
-        --port "$SWARM_PORT" --seed-after done ${EZIO_GET_ARGS:-} "$@"
+        --port "$SWARM_PORT" --seed-after "done" ${EZIO_GET_ARGS:-} "$@"
     M_PID[i]=$LAN_PID
 }
 
@@ -194,7 +194,7 @@ swarm_watch() {
             local line="  ${elapsed}s:"
             for ((i = 1; i <= n; i++)); do
                 local p
-                if [[ -n ${M_DONE[i]} ]]; then p=done; elif [[ -n ${M_RC[i]} ]]; then p="rc${M_RC[i]}"; else
+                if [[ -n ${M_DONE[i]} ]]; then p="done"; elif [[ -n ${M_RC[i]} ]]; then p="rc${M_RC[i]}"; else
                     read -r p _ <<<"$(swarm_progress "${M_LOG[i]}")"
                     p="${p:-0}%"
                 fi

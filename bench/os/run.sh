@@ -128,12 +128,12 @@ declare -a RX0=() TX0=() RX1=() TX1=() CPU=() DONE_AT=() JOB=() JOBLOG=()
 counters_start() {
     local i
     read -r _ SRV_TX0 <<<"$(link_bytes srv)"
-    for ((i = 1; i <= LAN_N; i++)); do read -r RX0[i] TX0[i] <<<"$(link_bytes "m$i")"; done
+    for ((i = 1; i <= LAN_N; i++)); do read -r "RX0[i]" "TX0[i]" <<<"$(link_bytes "m$i")"; done
 }
 counters_end() {
     local i
     read -r _ SRV_TX1 <<<"$(link_bytes srv)"
-    for ((i = 1; i <= LAN_N; i++)); do read -r RX1[i] TX1[i] <<<"$(link_bytes "m$i")"; done
+    for ((i = 1; i <= LAN_N; i++)); do read -r "RX1[i]" "TX1[i]" <<<"$(link_bytes "m$i")"; done
 }
 
 # Follows LOG (inotify, no polling) until a line starting with PATTERN, then writes
@@ -171,7 +171,7 @@ wait_done() {
     counters_end
     LAST_DONE=0
     for ((i = 1; i <= LAN_N; i++)); do
-        read -r DONE_AT[i] CPU[i] <"$work/done.$i"
+        read -r "DONE_AT[i]" "CPU[i]" <"$work/done.$i"
         LAST_DONE=$(awk -v a="$LAST_DONE" -v b="${DONE_AT[i]}" 'BEGIN { print (b > a ? b : a) }')
     done
 }
@@ -391,10 +391,10 @@ for n in $NS; do
         CPU=() DONE_AT=() RX0=() TX0=() RX1=() TX1=() FETCHED=() SRV_TX0=0 SRV_TX1=0
         limit=$(awk -v b="$bound" -v n="$n" 'BEGIN { printf "%d", 90 + 2 * (n + 2) * b }')
         load=$(cut -d' ' -f1 /proc/loadavg)
-        RESULT= NOTE= DECOMP_MEAN= status=ok
+        RESULT='' NOTE='' DECOMP_MEAN='' status=ok
         if ! "run_$tool" "$limit"; then status=FAIL; overall=1; fi
         stop_leftovers
-        ratio= ratio_zst=
+        ratio='' ratio_zst=''
         if [[ -n $RESULT ]]; then
             ratio=$(awk -v t="$RESULT" -v b="$bound" 'BEGIN { printf "%.2f", t / b }')
             ratio_zst=$(awk -v t="$RESULT" -v b="$bound_zst" 'BEGIN { printf "%.2f", t / b }')

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared pieces of the pair benchmarks (sourced by run.sh and rss.sh).
 #
 # One seeder, one leecher, 127.0.0.1, one single-file torrent with 4 MiB pieces.

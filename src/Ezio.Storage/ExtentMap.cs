@@ -113,7 +113,7 @@ public sealed class ExtentMap
 
     private static void CheckNoOverlap(Extent[] extents)
     {
-        Extent[] byTarget = (Extent[])extents.Clone();
+        var byTarget = (Extent[])extents.Clone();
         Array.Sort(byTarget, static (a, b) => a.TargetOffset.CompareTo(b.TargetOffset));
         for (int i = 1; i < byTarget.Length; i++)
         {

@@ -36,7 +36,8 @@ public static class OffsetLayout
         for (int i = 0; i < files.Count; i++)
         {
             TorrentFile file = files[i];
-            TryParseName(LastSegment(file), out long target);
+            // IsOffsetLayout has parsed every name already.
+            _ = TryParseName(LastSegment(file), out long target);
             extents[i] = new Extent(file.Offset, target, file.Length, file.Path);
         }
 

@@ -76,13 +76,13 @@ public static class PartitionLayout
             return [];
         }
         long align = Align(sectorSize);
-        List<SourcePartition> ordered = partitions.OrderBy(p => p.Start).ToList();
+        var ordered = partitions.OrderBy(p => p.Start).ToList();
         long usableEnd = diskSize / sectorSize - BackupSectors(sectorSize, gpt);
 
         // Room for the resizable partitions: everything after the first start that the fixed
         // ones (each rounded up to the alignment, as packing does) leave over.
         long room = usableEnd - AlignUp(ordered[0].Start, align) - ordered.Where(p => p.Fixed).Sum(p => AlignUp(p.Size, align));
-        List<SourcePartition> flexible = ordered.Where(p => !p.Fixed).ToList();
+        var flexible = ordered.Where(p => !p.Fixed).ToList();
         var sizes = new Dictionary<int, long>();
         if (flexible.Count > 0)
         {

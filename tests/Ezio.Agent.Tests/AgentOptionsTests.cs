@@ -1,4 +1,3 @@
-using Ezio.Agent;
 using Ezio.Deployment.Contracts;
 using Xunit;
 

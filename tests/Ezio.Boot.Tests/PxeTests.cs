@@ -297,14 +297,5 @@ internal static class PeImage
     }
 }
 
-/// <summary>A test that builds network namespaces: needs root; mandatory in CI.</summary>
-internal sealed class NamespaceFactAttribute : FactAttribute
-{
-    public NamespaceFactAttribute()
-    {
-        if (!Shell.InCi && !Shell.IsRoot)
-        {
-            Skip = "SKIPPED: needs root (network namespaces); mandatory in CI.";
-        }
-    }
-}
+/// <summary>A test that builds network namespaces: needs root; skips as <see cref="Ezio.TestKit.Processes.SkipRule"/> says.</summary>
+internal sealed class NamespaceFactAttribute() : Ezio.TestKit.Processes.RequiresFactAttribute("BOOT TEST", [], needsRoot: true);

@@ -35,7 +35,7 @@ public sealed class ExtentMapTests
     [Fact]
     public void GetRuns_OutsideTorrent_Throws()
     {
-        ExtentMap map = ExtentMap.Linear(100);
+        var map = ExtentMap.Linear(100);
         Assert.Throws<ArgumentOutOfRangeException>(() => map.GetRuns(90, 11));
     }
 

@@ -1,4 +1,3 @@
-using Ezio.Storage.Tests.TestSupport;
 using Xunit;
 
 namespace Ezio.Storage.Tests;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Ezio.BitTorrent.Storage;
 using Ezio.Storage.Tests.TestSupport;
 using Xunit;
 

@@ -60,7 +60,7 @@ internal sealed class RawTargetScenario
         byte[] expected = (byte[])Pattern.Clone();
         foreach (TorrentFile file in Files)
         {
-            OffsetLayout.TryParseName(file.PathSegments[^1], out long target);
+            Assert.True(OffsetLayout.TryParseName(file.PathSegments[^1], out long target), file.PathSegments[^1]);
             Data.AsSpan((int)file.Offset, (int)file.Length).CopyTo(expected.AsSpan((int)target));
         }
 

@@ -1,6 +1,5 @@
 using Ezio.BitTorrent.Storage;
 using Ezio.Storage.Tests.TestSupport;
-using Ezio.TestKit.Files;
 using Tmds.Linux;
 using Xunit;
 

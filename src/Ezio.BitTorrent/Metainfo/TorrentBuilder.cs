@@ -170,7 +170,7 @@ public static partial class TorrentBuilder
 
     private static void WriteOuterKeys(BencodeWriter writer, TorrentBuildOptions options)
     {
-        List<string> urls = options.Announce.Where(u => !string.IsNullOrEmpty(u)).ToList();
+        var urls = options.Announce.Where(u => !string.IsNullOrEmpty(u)).ToList();
         if (urls.Count > 0)
         {
             writer.WriteString("announce"u8);

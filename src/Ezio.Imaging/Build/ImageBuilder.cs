@@ -26,7 +26,7 @@ public static class ImageBuilder
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(segments);
         ArgumentNullException.ThrowIfNull(options);
-        List<DiskSegment> ordered = segments.Where(s => s.UsedBytes > 0).OrderBy(s => s.DiskOffset).ToList();
+        var ordered = segments.Where(s => s.UsedBytes > 0).OrderBy(s => s.DiskOffset).ToList();
         for (int i = 1; i < ordered.Count; i++)
         {
             if (ordered[i - 1].DiskOffset + ordered[i - 1].Extent > ordered[i].DiskOffset)
@@ -114,7 +114,7 @@ public static class ImageBuilder
                 LogicalSectorSize = manifest.Disks is { } disks && disks.Any(d => d.LogicalSectorSize != manifest.LogicalSectorSize)
                     ? null : manifest.LogicalSectorSize,
             });
-            Torrent torrent = Torrent.Parse(torrentBytes);
+            var torrent = Torrent.Parse(torrentBytes);
             writer.Complete(torrent.InfoHash.ToArray());
 
             manifest.Torrent = manifest.Name + ".torrent";

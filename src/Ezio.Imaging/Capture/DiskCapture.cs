@@ -33,7 +33,7 @@ public static class DiskCapture
             throw new ImageException(ImageError.Malformed, $"No such disk or disk file: {device}.");
         }
         string dumpText = SystemTools.RunChecked("sfdisk", "-d", device);
-        SfdiskDump table = SfdiskDump.Parse(dumpText);
+        var table = SfdiskDump.Parse(dumpText);
         long diskSize = DiskSize(device);
         var manifest = new ImageManifest
         {

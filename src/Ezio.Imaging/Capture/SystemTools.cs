@@ -54,7 +54,7 @@ internal static class SystemTools
         }
     }
 
-    /// <summary>Like <see cref="Run"/>, but a non-zero exit is an <see cref="ImageException"/>.</summary>
+    /// <summary>Like <see cref="Run(string, string[])"/>, but a non-zero exit is an <see cref="ImageException"/>.</summary>
     public static string RunChecked(string tool, params string[] arguments)
     {
         (int code, string output, string errors) = Run(tool, arguments);

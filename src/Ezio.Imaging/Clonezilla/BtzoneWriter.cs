@@ -83,15 +83,15 @@ public sealed class BtzoneWriter : IUsedDataObserver
 
     public string TorrentInfoPath => Path.Combine(ImageDirectory, _partition + ".torrent.info");
 
-    /// <summary>Adds used bytes that start at <paramref name="partitionOffset"/>; calls come in ascending offset order.</summary>
-    public void Append(long partitionOffset, ReadOnlySpan<byte> data)
+    /// <summary>Adds used bytes that start at <paramref name="segmentOffset"/> (the segment is the partition); calls come in ascending offset order.</summary>
+    public void Append(long segmentOffset, ReadOnlySpan<byte> data)
     {
         while (!data.IsEmpty)
         {
             bool atMark = _streamPosition % _sliceBytes == 0;
-            if (_current is null || atMark || _slices[^1].Offset + _slices[^1].Length != partitionOffset)
+            if (_current is null || atMark || _slices[^1].Offset + _slices[^1].Length != segmentOffset)
             {
-                StartSlice(partitionOffset);
+                StartSlice(segmentOffset);
             }
             int take = (int)Math.Min(data.Length, _sliceBytes - _streamPosition % _sliceBytes);
             ReadOnlySpan<byte> chunk = data[..take];
@@ -99,7 +99,7 @@ public sealed class BtzoneWriter : IUsedDataObserver
             Hash(chunk);
             _slices[^1] = (_slices[^1].Offset, _slices[^1].Length + take);
             _streamPosition += take;
-            partitionOffset += take;
+            segmentOffset += take;
             data = data[take..];
         }
     }

@@ -13,7 +13,7 @@ public static class ClonezillaDisks
     public static string[] Read(string directory)
     {
         string path = Path.Combine(directory, "disk");
-        return File.Exists(path) ? File.ReadAllText(path).Split((char[])[' ', '\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries) : [];
+        return File.Exists(path) ? File.ReadAllText(path).Split([' ', '\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries) : [];
     }
 
     public static int Count(string directory) => Read(directory).Length;

@@ -53,7 +53,7 @@ public sealed partial class ClonezillaImage
         if (name == "luks-dev.list")
         {
             // "# <Block device> <UUID> <Device mapped name>" then "/dev/sda3 <uuid> ocs_luks_XYZ".
-            List<string> devices = File.ReadLines(Path.Combine(directory, name))
+            var devices = File.ReadLines(Path.Combine(directory, name))
                 .Where(l => l.StartsWith("/dev/", StringComparison.Ordinal))
                 .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0][5..].Replace('/', '-')).ToList();
             return new ImageProblem(name, $"LUKS-encrypted partitions ({string.Join(", ", devices)}) were opened and saved decrypted; Ezio does not recreate LUKS", devices);

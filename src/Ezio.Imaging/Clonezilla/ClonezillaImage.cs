@@ -113,7 +113,7 @@ public sealed partial class ClonezillaImage
         }
         var scan = new DirectoryScan(full);
         // The LVM files are the whole image's: a disk's pass keeps the volume groups with a PV on it.
-        List<ClonezillaVolumeGroup> groups = ReadVolumeGroups(scan)
+        var groups = ReadVolumeGroups(scan)
             .Where(g => disks.Length == 1 || g.Group.PhysicalVolumes.Any(p => ClonezillaDisks.IsPartitionOf(p.Device, chosen)))
             .ToList();
         var pvs = groups.SelectMany(g => g.Group.PhysicalVolumes).Select(p => p.Device).ToHashSet(StringComparer.Ordinal);
@@ -196,8 +196,8 @@ public sealed partial class ClonezillaImage
                 continue;
             }
             scan.Claimed.Add(confName);
-            LvmVolumeGroup group = LvmVolumeGroup.Parse(vg.Key, File.ReadAllText(conf), confName, devices);
-            List<string> pvParts = group.PhysicalVolumes.Select(p => p.Device).ToList();
+            var group = LvmVolumeGroup.Parse(vg.Key, File.ReadAllText(conf), confName, devices);
+            var pvParts = group.PhysicalVolumes.Select(p => p.Device).ToList();
             if (group.Unsupported is string why)
             {
                 ClaimVolumeImages(scan, group);
@@ -278,7 +278,7 @@ public sealed partial class ClonezillaImage
         }
         ImageFileName first = found[0].Parsed;
         string fs = first.FileSystem;
-        List<string> files = found.Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
+        var files = found.Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
         if (first.Kind == "img" && fs != "dd")
         {
             string what = fs == "ntfs" ? "an ntfsclone image" : $"an old {fs} image";
@@ -338,7 +338,7 @@ public sealed partial class ClonezillaImage
     }
 
     private static string[] ReadWords(string path) =>
-        File.Exists(path) ? File.ReadAllText(path).Split((char[])[' ', '\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries) : [];
+        File.Exists(path) ? File.ReadAllText(path).Split([' ', '\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries) : [];
 
     private string? Existing(string name)
     {

@@ -25,10 +25,10 @@ public static partial class ClonezillaImporter
     internal static ImageManifest Import(string clonezillaDirectory, string outputDirectory, ImageBuildOptions options,
         Func<ImageManifest, List<DiskSegment>, ImageManifest>? build, CancellationToken cancellationToken)
     {
-        ClonezillaImage image = ClonezillaImage.Open(clonezillaDirectory, options.Disk, options.AllowPartial);
+        var image = ClonezillaImage.Open(clonezillaDirectory, options.Disk, options.AllowPartial);
         string tablePath = image.PartitionTablePath
             ?? throw new ImageException(ImageError.Malformed, $"{image.Directory} has no {image.Disk}-pt.sf: a whole-disk image needs the partition table.");
-        SfdiskDump table = SfdiskDump.Parse(File.ReadAllText(tablePath));
+        var table = SfdiskDump.Parse(File.ReadAllText(tablePath));
         var manifest = new ImageManifest
         {
             Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputDirectory))),

@@ -7,7 +7,7 @@ namespace Ezio.Imaging.Clonezilla;
 /// The used blocks of one linear segment of a logical volume: LV bytes [start, start + length)
 /// of the LV's own image, renumbered from 0 so the segment can be placed at its PV extents.
 /// The block size divides both the image's block size and the extent size, so no block
-/// straddles the segment's ends. Owns <paramref name="volume"/>; blocks before the segment
+/// straddles the segment's ends. Owns the volume source; blocks before the segment
 /// are read and dropped (each segment of a multi-segment LV reads the image on its own).
 /// </summary>
 internal sealed class LvSegmentSource : IUsedBlockSource

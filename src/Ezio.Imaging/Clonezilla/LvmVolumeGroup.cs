@@ -70,7 +70,7 @@ public sealed class LvmVolumeGroup
     public static LvmVolumeGroup Parse(string name, string text, string what, IReadOnlyDictionary<string, string> pvDevices)
     {
         ArgumentNullException.ThrowIfNull(pvDevices);
-        LvmConfigSection root = LvmConfigSection.Parse(text, what);
+        var root = LvmConfigSection.Parse(text, what);
         LvmConfigSection vg = root.Section(name) ?? throw new ImageException(ImageError.Malformed, $"{what} has no section for volume group {name}.");
         long extentSize = vg.Integer("extent_size") is long e and > 0 ? e : throw Bad(what, "extent_size");
         var pvs = new List<LvmPhysicalVolume>();

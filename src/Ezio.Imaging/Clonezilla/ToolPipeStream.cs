@@ -34,7 +34,7 @@ internal sealed class ToolPipeStream : ReadOnlyStream
         _stderr = Task.Run(DrainErrorsAsync);
     }
 
-    /// <summary>Starts <paramref name="tool"/> (the first of the candidates that exists).</summary>
+    /// <summary>Starts the first of <paramref name="tools"/> that exists.</summary>
     public static ToolPipeStream Start(IReadOnlyList<string> tools, IReadOnlyList<string> arguments, Stream? input, string description)
     {
         foreach (string tool in tools)

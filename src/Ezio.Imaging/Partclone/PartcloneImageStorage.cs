@@ -123,7 +123,7 @@ public sealed class PartcloneImageStorage : ITorrentStorage
             if (bpc > 0)
             {
                 position += rank / bpc * _header.ChecksumSize;
-                contiguous = Math.Min(contiguous, (bpc - rank % bpc) * (long)bs - within);
+                contiguous = Math.Min(contiguous, (bpc - rank % bpc) * bs - within);
             }
             int n = (int)Math.Min(destination.Length, contiguous);
             ReadExactly(destination[..n], position);

@@ -66,7 +66,7 @@ public sealed class PartcloneReader : IUsedBlockSource
         {
             Fill(input, head.AsSpan(PartcloneHeader.Version2Length), "header", null);
         }
-        PartcloneHeader header = PartcloneHeader.Parse(head);
+        var header = PartcloneHeader.Parse(head);
         BlockMap map = ReadMap(input, header);
         if (map.UsedBlocks != header.UsedBlocks)
         {

@@ -3,7 +3,6 @@ using System.Text;
 using Ezio.Deployment.Contracts;
 using Ezio.Server.Deployments;
 using Ezio.Server.Hosting;
-using Microsoft.AspNetCore.Http;
 
 namespace Ezio.Server.Api;
 

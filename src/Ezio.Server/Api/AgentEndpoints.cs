@@ -3,7 +3,6 @@ using Ezio.Server.BootFiles;
 using Ezio.Server.BootMenus;
 using Ezio.Server.Deployments;
 using Ezio.Server.Images;
-using Microsoft.AspNetCore.Http;
 
 namespace Ezio.Server.Api;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ezio.Deployment.Contracts;
-using Microsoft.AspNetCore.Http;
 
 namespace Ezio.Server.Api;
 

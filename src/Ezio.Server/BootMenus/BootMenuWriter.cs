@@ -1,5 +1,4 @@
 using Ezio.Deployment.Contracts;
-using Microsoft.Extensions.Logging;
 
 namespace Ezio.Server.BootMenus;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Ezio.Server.BootMenus;
 
 internal static partial class BootMenusLog

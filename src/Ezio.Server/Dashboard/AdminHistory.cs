@@ -1,7 +1,5 @@
 using Ezio.Server.Deployments;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
 
 namespace Ezio.Server.Dashboard;
 

@@ -6,7 +6,6 @@ using Ezio.Server.Cli;
 using Ezio.Server.Deployments;
 using Ezio.Server.Hosting;
 using Ezio.Server.Images;
-using Microsoft.AspNetCore.Http;
 
 namespace Ezio.Server.Dashboard;
 

@@ -1,6 +1,5 @@
 using Ezio.Server.Api;
 using Ezio.Server.Hosting;
-using Microsoft.AspNetCore.Http;
 
 namespace Ezio.Server.Dashboard;
 
@@ -11,7 +10,7 @@ namespace Ezio.Server.Dashboard;
 /// </summary>
 internal static class DashboardAccess
 {
-    public static EndpointFilterDelegate Filter(EndpointFilterFactoryContext factory, EndpointFilterDelegate next) =>
+    public static EndpointFilterDelegate Filter(EndpointFilterFactoryContext _, EndpointFilterDelegate next) =>
         async context =>
         {
             var options = context.HttpContext.RequestServices.GetService(typeof(ServerOptions)) as ServerOptions;

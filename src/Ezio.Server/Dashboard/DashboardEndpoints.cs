@@ -1,10 +1,8 @@
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Ezio.Server.Deployments;
 using Ezio.Server.Hosting;
 using Ezio.Server.Seeding;
-using Microsoft.AspNetCore.Http;
 
 namespace Ezio.Server.Dashboard;
 

@@ -1,8 +1,5 @@
-using Ezio.Deployment.Contracts;
 using Ezio.Server.Deployments;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Ezio.Server.Dashboard;
 

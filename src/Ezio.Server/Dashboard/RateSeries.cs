@@ -2,7 +2,6 @@ using Ezio.BitTorrent.Metainfo;
 using Ezio.Server.Deployments;
 using Ezio.Server.Hosting;
 using Ezio.Server.Seeding;
-using Microsoft.Extensions.Hosting;
 
 namespace Ezio.Server.Dashboard;
 

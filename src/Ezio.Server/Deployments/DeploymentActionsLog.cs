@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Ezio.Server.Deployments;
 
 /// <summary>Log lines of the admin's actions on a running room (2600-2609).</summary>

@@ -4,7 +4,6 @@ using Ezio.Deployment.Signing;
 using Ezio.Server.BootMenus;
 using Ezio.Server.Hosting;
 using Ezio.Server.Images;
-using Microsoft.Extensions.Logging;
 
 namespace Ezio.Server.Deployments;
 
@@ -231,7 +230,7 @@ internal sealed partial class DeploymentManager
 
     private void Finish(DeploymentRecord record, string reason)
     {
-        DeploymentsLog.StateChanged(_logger, record.Id, record.State.ToString());
+        DeploymentsLog.StateChanged(_logger, record.Id, record.State);
         DeploymentClosed?.Invoke(record, reason);
         Publish(DeploymentEventKind.DeploymentChanged, record, null);
     }

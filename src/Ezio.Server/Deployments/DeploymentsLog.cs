@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Logging;
+using Ezio.Deployment.Contracts;
 
 namespace Ezio.Server.Deployments;
 
@@ -17,7 +17,7 @@ internal static partial class DeploymentsLog
     public static partial void MachineDone(ILogger logger, string mac, string deployment, bool ok, string? reason);
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Deployment {Id} is now {State}")]
-    public static partial void StateChanged(ILogger logger, string id, string state);
+    public static partial void StateChanged(ILogger logger, string id, DeploymentState state);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Cannot save the server state")]
     public static partial void SaveFailed(ILogger logger, Exception exception);

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Ezio.Server.Hosting;
 
 internal static partial class HostingLog

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Ezio.Deployment.Contracts;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 
 namespace Ezio.Server.Hosting;
 

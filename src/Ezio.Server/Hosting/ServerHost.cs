@@ -10,11 +10,6 @@ using Ezio.Server.Ocsmgrd;
 using Ezio.Server.Images;
 using Ezio.Server.Seeding;
 using Ezio.Server.Tracker;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Ezio.Server.Hosting;
 
@@ -97,7 +92,9 @@ internal static class ServerHost
         LogAdminToken(hostingLogger, tokenSource, options);
         if (https is not null)
         {
-            HostingLog.HttpsCertificate(hostingLogger, HttpsCertificate.Fingerprint(https), HttpsCertificate.CertificatePath(options.StateDirectory!));
+            var fingerprint = HttpsCertificate.Fingerprint(https);
+            var certificatePath = HttpsCertificate.CertificatePath(options.StateDirectory!);
+            HostingLog.HttpsCertificate(hostingLogger, fingerprint, certificatePath);
             HttpsOnlyApi.Use(app, options.Menus.ApiUrl ?? options.Listen.Split(';').First(u => u.Trim().StartsWith("https://", StringComparison.OrdinalIgnoreCase)).Trim());
         }
         else
@@ -142,7 +139,8 @@ internal static class ServerHost
                 HostingLog.TokenConfigured(logger);
                 break;
             case AdminTokenSource.File or AdminTokenSource.Created:
-                HostingLog.TokenFile(logger, source == AdminTokenSource.Created ? "created" : "read from", AdminToken.PathFor(options)!);
+                var path = AdminToken.PathFor(options)!;
+                HostingLog.TokenFile(logger, source == AdminTokenSource.Created ? "created" : "read from", path);
                 break;
             case AdminTokenSource.Ephemeral:
                 HostingLog.TokenEphemeral(logger);

@@ -5,7 +5,6 @@ using Ezio.Server.Deployments;
 using Ezio.Server.Ocsmgrd;
 using Ezio.Server.Seeding;
 using Ezio.Server.Tracker;
-using Microsoft.AspNetCore.Http;
 
 namespace Ezio.Server.Metrics;
 

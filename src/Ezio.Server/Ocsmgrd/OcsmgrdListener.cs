@@ -6,8 +6,6 @@ using System.Text;
 using Ezio.Deployment.Contracts;
 using Ezio.Server.BootMenus;
 using Ezio.Server.Hosting;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Ezio.Server.Ocsmgrd;
 
@@ -268,7 +266,8 @@ internal sealed class OcsmgrdListener(ServerOptions options, BootMenuWriter menu
                 {
                     WriteMenus(report, written);
                 }
-                OcsmgrdLog.MenusWritten(logger, report.Mac, ip, string.Join(' ', written));
+                var files = string.Join(' ', written);
+                OcsmgrdLog.MenusWritten(logger, report.Mac, ip, files);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -7,8 +7,6 @@ using Ezio.Server.Deployments;
 using Ezio.Server.Hosting;
 using Ezio.Server.Images;
 using Ezio.Server.Tracker;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Ezio.Server.Seeding;
 
@@ -168,7 +166,7 @@ internal sealed class DeploymentSeeder(
             }
             _listener?.Add(seed.Session);
             tracker.PinSeeder(seed.Session.InfoHash, Port);
-            SeedingLog.Seeding(logger, image, seed.Session.InfoHash.ToString());
+            SeedingLog.Seeding(logger, image, seed.Session.InfoHash);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {

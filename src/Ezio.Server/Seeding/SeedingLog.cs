@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Logging;
+using Ezio.BitTorrent.Metainfo;
 
 namespace Ezio.Server.Seeding;
 
@@ -8,7 +8,7 @@ internal static partial class SeedingLog
     public static partial void Listening(ILogger logger, int port);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Seeding image {Image} ({InfoHash})")]
-    public static partial void Seeding(ILogger logger, string image, string infoHash);
+    public static partial void Seeding(ILogger logger, string image, InfoHash infoHash);
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "Image {Image} of deployment {Deployment} is not in the repository; not seeding")]
     public static partial void NoImage(ILogger logger, string image, string deployment);

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Ezio.BitTorrent.Metainfo;
-using Microsoft.Extensions.Logging;
 
 namespace Ezio.Server.Tracker;
 
@@ -167,11 +166,11 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
                 {
                     if (swarm.Count >= MaxPeersPerSwarm)
                     {
-                        TrackerLog.SwarmFull(logger, request.InfoHash.ToString(), MaxPeersPerSwarm);
+                        TrackerLog.SwarmFull(logger, request.InfoHash, MaxPeersPerSwarm);
                     }
                     else
                     {
-                        TrackerLog.AddressFull(logger, request.InfoHash.ToString(), request.Address.ToString(), MaxPeersPerAddress);
+                        TrackerLog.AddressFull(logger, request.InfoHash, request.Address, MaxPeersPerAddress);
                     }
                     peer = null;
                 }
@@ -202,7 +201,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
         }
         if (closedNow is not null)
         {
-            TrackerLog.SwarmClosed(logger, request.InfoHash.ToString(), closedNow);
+            TrackerLog.SwarmClosed(logger, request.InfoHash, closedNow);
             Closed?.Invoke(request.InfoHash, closedNow);
         }
         return result;
@@ -227,7 +226,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             }
             if (closedNow is not null)
             {
-                TrackerLog.SwarmClosed(logger, swarm.InfoHash.ToString(), closedNow);
+                TrackerLog.SwarmClosed(logger, swarm.InfoHash, closedNow);
                 Closed?.Invoke(swarm.InfoHash, closedNow);
             }
         }

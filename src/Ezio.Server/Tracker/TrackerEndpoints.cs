@@ -1,11 +1,10 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using Ezio.BitTorrent.Bencoding;
 using Ezio.BitTorrent.Metainfo;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Ezio.Server.Tracker;
 
@@ -30,7 +29,7 @@ internal static class TrackerEndpoints
         if (!TrackerQuery.TryParse(context.Request.QueryString.Value, out var query, out var error)
             || !AnnounceRequest.TryParse(query, remote, out var request, out error))
         {
-            TrackerLog.Rejected(logger, remote.ToString(), error!);
+            TrackerLog.Rejected(logger, remote, error!);
             return Bencoded(Failure(error!), StatusCodes.Status400BadRequest);
         }
         var result = tracker.Announce(request!, context.Connection.LocalIpAddress);
@@ -152,6 +151,9 @@ internal static class TrackerEndpoints
         return buffer.WrittenSpan.ToArray();
     }
 
+    // Handlers return IResult: the request delegate generator compiles against their signatures,
+    // and BencodedResult stays private.
+    [SuppressMessage("Performance", "CA1859", Justification = "Endpoint handlers return IResult.")]
     private static IResult Bencoded(byte[] body, int status) => new BencodedResult(body, status);
 
     /// <summary>Raw bencoded body with a status (Results.Bytes has no status parameter).</summary>

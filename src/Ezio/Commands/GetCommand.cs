@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using Ezio.BitTorrent.Engine;
 using Ezio.Cli;
 

@@ -230,7 +230,7 @@ internal static class ImageCommands
         cl.ExpectPositionals(1, "ezio image verify <image-dir>");
         string dir = cl.Positionals[0];
         ImageManifest m = LoadManifest(dir);
-        Torrent torrent = Torrent.Load(Path.Combine(dir, m.Torrent));
+        var torrent = Torrent.Load(Path.Combine(dir, m.Torrent));
         using PieceStore store = OpenStore(dir);
         if (!store.InfoHash.Span.SequenceEqual(torrent.InfoHash.ToArray()) || store.PieceCount != torrent.PieceCount || store.PieceLength != torrent.PieceLength)
         {
@@ -290,7 +290,7 @@ internal static class ImageCommands
         var webSeeds = Common.ParseWebSeeds(cl.Values("--web-seed"));
         string output = cl.Value("--output") ?? Path.Combine(dir, WebPayload.FileName);
         ImageManifest m = LoadManifest(dir);
-        Torrent torrent = Torrent.Load(Path.Combine(dir, m.Torrent));
+        var torrent = Torrent.Load(Path.Combine(dir, m.Torrent));
         using PieceStore store = OpenStore(dir);
         var watch = Stopwatch.StartNew();
         try

@@ -1,4 +1,3 @@
-using Ezio.BitTorrent.Engine;
 using Ezio.Cli;
 
 namespace Ezio.Commands;

@@ -10,7 +10,7 @@ public sealed class JournalEntryTests
     [Fact]
     public void Add_SingleLineValue_UsesKeyEqualsValue()
     {
-        var entry = new JournalEntry();
+        using var entry = new JournalEntry();
         entry.Add("MESSAGE", "hello");
         entry.Add("PRIORITY", "6");
         Assert.Equal("MESSAGE=hello\nPRIORITY=6\n", Encoding.UTF8.GetString(entry.Bytes));
@@ -19,7 +19,7 @@ public sealed class JournalEntryTests
     [Fact]
     public void Add_MultiLineValue_UsesBinarySafeForm()
     {
-        var entry = new JournalEntry();
+        using var entry = new JournalEntry();
         entry.Add("EXCEPTION", "line1\nline2");
         var bytes = entry.Bytes.ToArray();
         Assert.Equal("EXCEPTION\n"u8.ToArray(), bytes[..10]);
@@ -34,7 +34,7 @@ public sealed class JournalEntryTests
     [InlineData("")]
     public void Add_InvalidFieldName_IsDropped(string name)
     {
-        var entry = new JournalEntry();
+        using var entry = new JournalEntry();
         entry.Add(name, "x");
         Assert.Equal(0, entry.Length);
     }

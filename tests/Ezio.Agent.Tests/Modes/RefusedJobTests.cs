@@ -1,7 +1,6 @@
 using Ezio.Agent.Disks;
 using Ezio.Agent.Modes;
 using Ezio.Agent.Status;
-using Ezio.Deployment.Contracts;
 using Ezio.Deployment.Signing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;

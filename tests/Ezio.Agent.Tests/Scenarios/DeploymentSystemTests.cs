@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Ezio.Agent.Tests.TestSupport;
 using Ezio.Deployment.Contracts;
 using Xunit;

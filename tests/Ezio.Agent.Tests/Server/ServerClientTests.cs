@@ -27,7 +27,7 @@ public sealed class ServerClientTests
         Assert.DoesNotContain("s3cret-value", await other.RequestAsync, StringComparison.Ordinal);
     }
 
-    /// <summary>Answers one HTTP request with <paramref name="body"/> and keeps the request's head.</summary>
+    /// <summary>Answers one HTTP request with a given body and keeps the request's head.</summary>
     private sealed class OneShotHttp : IDisposable
     {
         private readonly TcpListener _listener;

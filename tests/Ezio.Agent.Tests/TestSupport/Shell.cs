@@ -44,27 +44,10 @@ internal static class Shell
         }
         return (p.ExitCode, stdout.Result + stderr.Result);
     }
-
-    public static bool IsRoot => Environment.UserName == "root";
-
-    public static bool InCi => Environment.GetEnvironmentVariable("CI") is { Length: > 0 };
 }
 
-/// <summary>
-/// A system test: needs root (loop devices, namespaces). Skips only outside CI when not root,
-/// and says so loudly; under CI=true it always runs.
-/// </summary>
-internal sealed class SystemFactAttribute : Xunit.FactAttribute
-{
-    public SystemFactAttribute()
-    {
-        if (!Shell.IsRoot && !Shell.InCi)
-        {
-            Skip = "SKIPPED: agent system test needs root (loop devices, network namespaces); mandatory in CI.";
-            Console.Error.WriteLine("WARNING: " + Skip);
-        }
-    }
-}
+/// <summary>A system test: needs root (loop devices, network namespaces); skips as <see cref="Ezio.TestKit.Processes.SkipRule"/> says.</summary>
+internal sealed class SystemFactAttribute() : Ezio.TestKit.Processes.RequiresFactAttribute("AGENT SYSTEM TEST", [], needsRoot: true);
 
 [Xunit.CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SystemCollection

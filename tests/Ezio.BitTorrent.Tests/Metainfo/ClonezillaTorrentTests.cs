@@ -26,7 +26,7 @@ public sealed partial class ClonezillaTorrentTests
     [Fact]
     public void Parse_ClonezillaTorrent_MatchesTorrentInfo()
     {
-        Torrent torrent = Torrent.Load(Path.Combine(_fixtures, "sda1.torrent"));
+        var torrent = Torrent.Load(Path.Combine(_fixtures, "sda1.torrent"));
         string info = File.ReadAllText(Path.Combine(_fixtures, "sda1.torrent.info"));
         // torrent.info may print a sha1 line late, so each kind of line is collected on its own.
         string[] offsets = OffsetLine().Matches(info).Select(m => m.Groups[1].Value).ToArray();
@@ -77,8 +77,8 @@ public sealed partial class ClonezillaTorrentTests
             (offset, destination) => stream.AsSpan((int)offset, destination.Length).CopyTo(destination),
             new TorrentBuildOptions { PieceLength = 16 * 1024 * 1024, Announce = ["http://127.0.0.1:6969/announce"], CreatedBy = "Clonezilla" });
 
-        Torrent ours = Torrent.Parse(bytes);
-        Torrent theirs = Torrent.Load(Path.Combine(_fixtures, "sda1.torrent"));
+        var ours = Torrent.Parse(bytes);
+        var theirs = Torrent.Load(Path.Combine(_fixtures, "sda1.torrent"));
         Assert.Equal(theirs.InfoBytes.ToArray(), ours.InfoBytes.ToArray());
         Assert.Equal(theirs.InfoHash, ours.InfoHash);
     }

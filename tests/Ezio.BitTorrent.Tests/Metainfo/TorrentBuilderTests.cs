@@ -46,7 +46,7 @@ public sealed class TorrentBuilderTests : IDisposable
             CreationDate = _when,
         };
 
-        Torrent torrent = Torrent.Parse(TorrentBuilder.Create(path, options));
+        var torrent = Torrent.Parse(TorrentBuilder.Create(path, options));
 
         Assert.False(torrent.IsMultiFile);
         Assert.Equal("image.bin", torrent.Name);
@@ -79,7 +79,7 @@ public sealed class TorrentBuilderTests : IDisposable
             File.WriteAllBytes(Path.Combine(_root, "data", relative), bytes);
         }
 
-        Torrent torrent = Torrent.Parse(TorrentBuilder.Create(Path.Combine(_root, "data") + "/",
+        var torrent = Torrent.Parse(TorrentBuilder.Create(Path.Combine(_root, "data") + "/",
             new TorrentBuildOptions { PieceLength = 16384, CreationDate = _when }));
 
         string[] expectedOrder = contents.Keys.Order(StringComparer.Ordinal).ToArray();
@@ -106,7 +106,7 @@ public sealed class TorrentBuilderTests : IDisposable
 
         byte[] bytes = TorrentBuilder.Create("disk", files, Read,
             new TorrentBuildOptions { PieceLength = 16384, CreationDate = _when });
-        Torrent torrent = Torrent.Parse(bytes);
+        var torrent = Torrent.Parse(bytes);
 
         Assert.Equal(ExpectedPieces(content, 16384), torrent.PieceHashes.ToArray());
         Assert.Equal(["part/one", "part/two"], torrent.Files.Select(f => f.Path));
@@ -119,7 +119,7 @@ public sealed class TorrentBuilderTests : IDisposable
         byte[] bytes = TorrentBuilder.Create("raw.img", [([], content.Length)],
             (offset, destination) => content.AsSpan((int)offset, destination.Length).CopyTo(destination),
             new TorrentBuildOptions { CreationDate = _when });
-        Torrent torrent = Torrent.Parse(bytes);
+        var torrent = Torrent.Parse(bytes);
         Assert.False(torrent.IsMultiFile);
         Assert.Equal("raw.img", torrent.Files[0].Path);
         Assert.Equal(TorrentBuilder.MinPieceLength, torrent.PieceLength);

@@ -13,7 +13,7 @@ public sealed class TorrentParseTests
     {
         byte[] data = B("d8:announce13:http://t/anno7:comment2:hi10:created by4:test13:creation datei1700000000e" +
             "4:info" + SingleInfo + "e");
-        Torrent torrent = Torrent.Parse(data);
+        var torrent = Torrent.Parse(data);
 
         Assert.Equal("a.txt", torrent.Name);
         Assert.False(torrent.IsMultiFile);
@@ -39,7 +39,7 @@ public sealed class TorrentParseTests
     public void Parse_MultiFile_OffsetsAreCumulativeAndPathsExcludeName()
     {
         string info = MultiInfo(File(10, "a") + File(0, "empty") + File(200, "sub", "b.bin"), pieceCount: 4);
-        Torrent torrent = Torrent.Parse(Wrap(info));
+        var torrent = Torrent.Parse(Wrap(info));
 
         Assert.True(torrent.IsMultiFile);
         Assert.Equal("dir", torrent.Name);
@@ -54,7 +54,7 @@ public sealed class TorrentParseTests
     public void Parse_UnknownKeyInsideInfo_KeptInInfoBytesAndHash()
     {
         string info = MultiInfo(File(100, "a"), pieceCount: 2, extra: "6:sourcei7e");
-        Torrent torrent = Torrent.Parse(Wrap(info));
+        var torrent = Torrent.Parse(Wrap(info));
         Assert.Equal(info, Encoding.Latin1.GetString(torrent.InfoBytes.Span));
         Assert.Equal(new InfoHash(SHA1.HashData(B(info))), torrent.InfoHash);
     }
@@ -64,7 +64,7 @@ public sealed class TorrentParseTests
     {
         // Valid bencoding, but not canonical: re-encoding would sort the keys and change the hash.
         string info = "d4:name5:a.txt6:lengthi100e6:pieces40:" + new string('h', 40) + "12:piece lengthi64ee";
-        Torrent torrent = Torrent.Parse(Wrap(info));
+        var torrent = Torrent.Parse(Wrap(info));
         Assert.Equal(new InfoHash(SHA1.HashData(B(info))), torrent.InfoHash);
         Assert.Equal(100, torrent.TotalLength);
     }
@@ -73,7 +73,7 @@ public sealed class TorrentParseTests
     public void Parse_AnnounceList_PreferredTiersKept()
     {
         byte[] data = Wrap(SingleInfo, "8:announce3:one13:announce-listll3:one3:twoel5:threeelee");
-        Torrent torrent = Torrent.Parse(data);
+        var torrent = Torrent.Parse(data);
         Assert.Equal("one", torrent.Announce);
         Assert.Equal(2, torrent.AnnounceList.Count);
         Assert.Equal(["one", "two"], torrent.AnnounceList[0]);
@@ -83,7 +83,7 @@ public sealed class TorrentParseTests
     [Fact]
     public void Parse_NoTrackers_EmptyAnnounceList()
     {
-        Torrent torrent = Torrent.Parse(Wrap(SingleInfo, before: ""));
+        var torrent = Torrent.Parse(Wrap(SingleInfo, before: ""));
         Assert.Null(torrent.Announce);
         Assert.Empty(torrent.AnnounceList);
     }
@@ -93,7 +93,7 @@ public sealed class TorrentParseTests
     {
         string files = "d6:lengthi100e4:pathl3:\u00ff\u00fe\u00fde10:path.utf-8l4:goodee";
         string info = $"d5:filesl{files}e4:name3:bad10:name.utf-84:nice12:piece lengthi64e6:pieces{Pieces(2)}e";
-        Torrent torrent = Torrent.Parse(Wrap(info));
+        var torrent = Torrent.Parse(Wrap(info));
         Assert.Equal("nice", torrent.Name);
         Assert.Equal("good", torrent.Files[0].Path);
     }
@@ -109,7 +109,7 @@ public sealed class TorrentParseTests
     public void GetPieceHash_Index_ReturnsTwentyBytes()
     {
         string info = $"d6:lengthi100e4:name1:a12:piece lengthi64e6:pieces40:{new string('a', 20)}{new string('b', 20)}e";
-        Torrent torrent = Torrent.Parse(Wrap(info));
+        var torrent = Torrent.Parse(Wrap(info));
         Assert.Equal(B(new string('b', 20)), torrent.GetPieceHash(1).ToArray());
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.Trackers;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.BitTorrent.Tests.Trackers;
@@ -15,7 +16,7 @@ public sealed class OpentrackerInteropTests
     [OpentrackerFact]
     public async Task AnnounceAsync_TwoPeersOverHttpAndUdp_SecondSeesFirst()
     {
-        using var tracker = await OpentrackerProcess.StartAsync(HttpTorrent, UdpTorrent);
+        using var tracker = await Opentracker.StartAsync(HttpTorrent, UdpTorrent);
 
         await AssertSecondPeerSeesFirstAsync(new Uri($"http://127.0.0.1:{tracker.Port}/announce"), HttpTorrent, 40001);
         await AssertSecondPeerSeesFirstAsync(new Uri($"udp://127.0.0.1:{tracker.Port}/announce"), UdpTorrent, 40011);

@@ -33,11 +33,11 @@ public sealed class BtzoneDeployTests
 
         Shell.Run(Tools.Require("partclone.ext4"), "-r", "-q", "-C", "-s", ptcl, "-O", reference);
 
-        using var device = LoopDevice.Create(scratch["sda1.img"], PartitionSize);
+        using var device = LoopDevice.Create(scratch["sda1.img"], PartitionSize, Pattern.Fill);
         int port = FreePort.Next();
         // The slice directory is a plain multi-file torrent for the seeder: --layout files.
         using var seeder = await EzioCli.StartSeedAsync(torrent, Path.Combine(seedDir, "sda1"), port, "--layout", "files");
-        using var get = EzioCli.StartGet(torrent, device.Path, port);
+        using var get = EzioCli.StartGetFrom(torrent, device.Path, port);
         Assert.True(await get.WaitForExitAsync() == 0, get.Output + seeder.Output);
 
         byte[] deployed = device.ReadAll();

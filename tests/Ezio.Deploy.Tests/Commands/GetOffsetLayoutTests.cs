@@ -29,10 +29,10 @@ public sealed class GetOffsetLayoutTests
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(slices, torrent, PieceSize);
 
-        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20);
+        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20, Pattern.Fill);
         int port = FreePort.Next();
         using var seeder = await Libtorrent.StartSeedAsync(torrent, seedDir, port);
-        using var get = EzioCli.StartGet(torrent, device.Path, port);
+        using var get = EzioCli.StartGetFrom(torrent, device.Path, port);
         Assert.True(await get.WaitForExitAsync() == 0, get.Output);
 
         image.AssertDeployed(device);

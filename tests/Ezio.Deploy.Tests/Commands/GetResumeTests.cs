@@ -18,13 +18,13 @@ public sealed class GetResumeTests
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(imageFile, torrent, 1 << 20);
 
-        using var device = LoopDevice.Create(scratch["target.img"], size, fillPattern: false);
+        using var device = LoopDevice.Create(scratch["target.img"], size);
         int port = FreePort.Next();
         // 16 MiB/s: the 5 s progress lines land near 30 % and 60 %; the kill waits for >= 40 %.
         using var seeder = await Libtorrent.StartSeedAsync(torrent, seedDir, port, uploadLimitBytesPerSecond: 16 << 20);
 
         double killedAt;
-        using (var first = EzioCli.StartGet(torrent, device.Path, port))
+        using (var first = EzioCli.StartGetFrom(torrent, device.Path, port))
         {
             await first.WaitUntilAsync(() => EzioCli.LastProgressPercent(first.Stderr) >= 40, "a progress line at >= 40 %");
             first.KillHard();
@@ -32,7 +32,7 @@ public sealed class GetResumeTests
         }
 
         Assert.InRange(killedAt, 40, 75);
-        using var second = EzioCli.StartGet(torrent, device.Path, port);
+        using var second = EzioCli.StartGetFrom(torrent, device.Path, port);
         Assert.True(await second.WaitForExitAsync() == 0, second.Output);
         long fetched = EzioCli.FetchedBytes(second);
         Assert.True(fetched <= size * 70 / 100,
@@ -55,7 +55,7 @@ public sealed class GetResumeTests
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(imageFile, torrent, pieceSize);
 
-        using var device = LoopDevice.Create(scratch["target.img"], size, fillPattern: false);
+        using var device = LoopDevice.Create(scratch["target.img"], size);
         byte[] image = File.ReadAllBytes(imageFile);
         device.Write(0, image);
         // 13 of 256 pieces (5 %), each with a few bytes changed somewhere inside.
@@ -67,7 +67,7 @@ public sealed class GetResumeTests
 
         int port = FreePort.Next();
         using var seeder = await EzioCli.StartSeedAsync(torrent, imageFile, port);
-        using var get = EzioCli.StartGet(torrent, device.Path, port);
+        using var get = EzioCli.StartGetFrom(torrent, device.Path, port);
         Assert.True(await get.WaitForExitAsync() == 0, get.Output);
         long fetched = EzioCli.FetchedBytes(get);
         Assert.True(fetched <= size / 10, $"Fetched {fetched} bytes for 13 changed pieces.\n{get.Output}");

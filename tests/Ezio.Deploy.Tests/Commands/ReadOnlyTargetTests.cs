@@ -70,7 +70,7 @@ public sealed class ReadOnlyTargetTests
         // What an Ezio image's torrent says beside its info dictionary (the info-hash stays).
         string torrent = scratch["t.torrent"];
         File.WriteAllBytes(torrent, WithSectorSize(File.ReadAllBytes(plain), 512));
-        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20, sectorSize: 4096);
+        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20, Pattern.Fill, sectorSize: 4096);
 
         string before = device.Sha256();
         using var get = EzioCli.Start("get", torrent, device.Path, "--port", "0", "--seed-after", "none", "--peer", "127.0.0.1:9");

@@ -18,7 +18,7 @@ public sealed class RefusalTests
         var image = SliceImage.Create("sda1", seed: 3, (0, 1 << 20), ((32 << 20) - (512 << 10), 1 << 20));
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(image.WriteSlices(scratch.CreateSubdirectory("seed")), torrent, 256 * 1024);
-        using var device = LoopDevice.Create(scratch["disk.img"], 32 << 20);
+        using var device = LoopDevice.Create(scratch["disk.img"], 32 << 20, Pattern.Fill);
 
         string before = device.Sha256();
         await AssertRefusedAsync(torrent, device.Path, "needs at least");
@@ -31,7 +31,7 @@ public sealed class RefusalTests
         using var scratch = new TempDirectory();
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(GetOffsetLayoutTests.Image().WriteSlices(scratch.CreateSubdirectory("seed")), torrent, 256 * 1024);
-        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20);
+        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20, Pattern.Fill);
         // No lazy init: the kernel would otherwise zero inode tables in the background.
         Shell.Run(Tools.Require("mkfs.ext4"), "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", device.Path);
         string mountPoint = scratch.CreateSubdirectory("mnt");

@@ -14,7 +14,7 @@ public sealed class SeedFromDeviceTests
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(slices, torrent, 256 * 1024);
 
-        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20);
+        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20, Pattern.Fill);
         image.WriteTo(device);
         int port = FreePort.Next();
         using var seeder = await EzioCli.StartSeedAsync(torrent, device.Path, port);

@@ -12,7 +12,7 @@ public sealed class VerifyDeployTests
         var image = GetOffsetLayoutTests.Image();
         string torrent = scratch["t.torrent"];
         await EzioCli.CreateTorrentAsync(image.WriteSlices(scratch.CreateSubdirectory("seed")), torrent, 256 * 1024);
-        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20);
+        using var device = LoopDevice.Create(scratch["disk.img"], 64 << 20, Pattern.Fill);
         image.WriteTo(device);
 
         var (clean, cleanRun) = await EzioCli.RunAsync("verify", torrent, device.Path);

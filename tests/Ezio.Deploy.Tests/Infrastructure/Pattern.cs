@@ -35,6 +35,9 @@ internal static class Pattern
 
 internal static class Hashing
 {
+    /// <summary>SHA-256 of the whole device, read through the device node.</summary>
+    public static string Sha256(this LoopDevice device) => Sha256OfFile(device.Path, device.Size);
+
     public static string Sha256OfFile(string path, long length)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20);

@@ -1,7 +1,6 @@
 using Ezio.BitTorrent.Metainfo;
 using Ezio.Imaging.Build;
 using Ezio.Imaging.Partclone;
-using Ezio.Imaging.Tests.TestSupport;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Build;
@@ -40,7 +39,7 @@ public sealed class MultiDiskSectorSizeTests
 
         ImageManifest built = ImageBuilder.Build(temp.File("two"), manifest, [.. segments], new ImageBuildOptions());
 
-        Torrent torrent = Torrent.Parse(File.ReadAllBytes(Path.Combine(temp.File("two"), built.Torrent)));
+        var torrent = Torrent.Parse(File.ReadAllBytes(Path.Combine(temp.File("two"), built.Torrent)));
         Assert.Equal(recorded, torrent.LogicalSectorSize);
     }
 }

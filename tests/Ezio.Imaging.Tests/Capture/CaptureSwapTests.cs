@@ -28,7 +28,7 @@ public sealed class CaptureSwapTests
         {
             EzioBinary.Run("image", "capture", whole.Path, imageDir);
         }
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         Assert.Equal(("swap", 4096L), (manifest.PartitionTable.Partitions[0].Content, manifest.PartitionTable.Partitions[0].UsedBytes));
 
         string target = temp.File("target.img");

@@ -61,8 +61,8 @@ public sealed class BtzoneWriterTests
         string btzone = temp.File("btzone/demo-img");
         Assert.True(File.Exists(Path.Combine(btzone, "Info-img-id.txt")));
         Assert.Equal(File.ReadAllText(Fixture.Path("btzone", "sda1.torrent.info")), File.ReadAllText(Path.Combine(btzone, "sda1.torrent.info")));
-        Torrent ours = Torrent.Load(Path.Combine(btzone, "sda1.torrent"));
-        Torrent clonezilla = Torrent.Load(Fixture.Path("btzone", "sda1.torrent"));
+        var ours = Torrent.Load(Path.Combine(btzone, "sda1.torrent"));
+        var clonezilla = Torrent.Load(Fixture.Path("btzone", "sda1.torrent"));
         Assert.Equal("c3a69d5d437eed6f4d2fc4d3902ad1320babf79a", clonezilla.InfoHash.ToString());
         Assert.Equal(clonezilla.InfoHash, ours.InfoHash);
         byte[] fs = Fixture.Unzstd("ext4-demo", "fs.img.zst");

@@ -1,6 +1,5 @@
 using Ezio.Imaging.Clonezilla;
 using Ezio.Imaging.Partclone;
-using Ezio.Imaging.Tests.Partclone;
 using Ezio.Imaging.Tests.TestSupport;
 using Xunit;
 
@@ -11,7 +10,7 @@ public sealed class ClonezillaImageTests
     [ToolFact(false, "zstd", "pigz")]
     public void Open_DemoImage_FindsSplitZstdGzipAndDdPartitions()
     {
-        ClonezillaImage image = ClonezillaImage.Open(Fixture.Path("demo-img"));
+        var image = ClonezillaImage.Open(Fixture.Path("demo-img"));
         Assert.Equal("sda", image.Disk);
         Assert.Equal(["sda1", "sdb1", "sdc1"], image.Partitions.Select(p => p.Name));
         Assert.Equal(4, image.Partitions[0].Files.Count);

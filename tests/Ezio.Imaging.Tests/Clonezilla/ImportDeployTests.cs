@@ -1,4 +1,3 @@
-using Ezio.Imaging.Partclone;
 using Ezio.Imaging.Tests.TestSupport;
 using Xunit;
 
@@ -46,7 +45,7 @@ public sealed class ImportDeployTests
         Assert.Contains("all", EzioBinary.Run("image", "verify", imageDir));
         string info = EzioBinary.Run("image", "info", imageDir);
         Assert.Contains("sda2", info);
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         Assert.Equal("gpt", manifest.PartitionTable.Label);
         Assert.Equal(2, manifest.PartitionTable.Partitions.Count);
         Assert.All(manifest.PartitionTable.Partitions, p => Assert.Equal("partclone", p.Content));
@@ -85,7 +84,7 @@ public sealed class ImportDeployTests
         {
             EzioBinary.Run("image", "capture", whole.Path, imageDir);
         }
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         Assert.Equal(TestDisk.Size, manifest.DiskSize);
         Assert.All(manifest.PartitionTable.Partitions, p => Assert.Equal("ext4", p.FileSystem));
 

@@ -38,7 +38,7 @@ public sealed class LvmLabelTests
         int type = text.IndexOf("type = \"striped\"", data, StringComparison.Ordinal);
         int end = text.IndexOf("stripes", type, StringComparison.Ordinal);
         text = text[..type] + segmentType + "\n" + text[end..];
-        LvmVolumeGroup vg = LvmVolumeGroup.Parse("vgtest", text, "lvm_vgtest.conf", new Dictionary<string, string> { [PvUuid] = "sda3" });
+        var vg = LvmVolumeGroup.Parse("vgtest", text, "lvm_vgtest.conf", new Dictionary<string, string> { [PvUuid] = "sda3" });
         Assert.Equal($"logical volume {expected}; Ezio restores linear logical volumes only", vg.Unsupported);
     }
 

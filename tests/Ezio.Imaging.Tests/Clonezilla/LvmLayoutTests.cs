@@ -77,7 +77,7 @@ public sealed class LvmLayoutTests
 
         string imageDir = temp.File("repo/vgm");
         EzioBinary.Run("image", "import", cz, imageDir, "--piece-size", "64K");
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         Assert.Equal(["vgm/swap", "vgm/data"], manifest.PartitionTable.Partitions[0].LogicalVolumes!.Select(l => l.Name));
         Assert.Equal(["vgm/data"], manifest.PartitionTable.Partitions[1].LogicalVolumes!.Select(l => l.Name));
         string target = temp.File("target.img");

@@ -54,7 +54,7 @@ public sealed class MixedDiskImportTests
         string imageDir = temp.File("repo/mixed");
         string btzone = temp.File("btzone");
         EzioBinary.Run("image", "import", cz, imageDir, "--piece-size", "256K", "--btzone", btzone);
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         Assert.Equal(["partclone", "partclone", "raw", "swap"], manifest.PartitionTable.Partitions.Select(p => p.Content));
 
         // --btzone against Clonezilla's own way of making the slices.

@@ -24,7 +24,7 @@ public sealed class MultiDiskDeployTests
         using var temp = new TempDirectory();
         string imageDir = temp.File("repo/two");
         EzioBinary.Run("image", "import", Source, imageDir, "--piece-size", "64K");
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, EzioImage.ManifestFileName));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, EzioImage.ManifestFileName));
         Assert.Contains("disk sdb:", EzioBinary.Run("image", "info", imageDir));
         Assert.NotNull(manifest.Disks);
         string[] files = [temp.File("a.img"), temp.File("b.img")];
@@ -54,7 +54,7 @@ public sealed class MultiDiskDeployTests
         byte[] hidden = File.ReadAllBytes(Path.Combine(Source, "sdb-hidden-data-after-mbr"));
         Assert.Equal(hidden[..(2047 * 512)], TestDisk.ReadRange(files[1], 512, 2047 * 512));
 
-        Dictionary<string, string> expected = File.ReadAllLines(Fixture.Path("ocs-sr", "multi-disk.files.sha256"))
+        var expected = File.ReadAllLines(Fixture.Path("ocs-sr", "multi-disk.files.sha256"))
             .Select(l => l.Split("  ", 2)).ToDictionary(p => p[1], p => p[0]);
         for (int k = 0; k < 2; k++)
         {
@@ -87,7 +87,7 @@ public sealed class MultiDiskDeployTests
         using var temp = new TempDirectory();
         string imageDir = temp.File("repo/two");
         EzioBinary.Run("image", "import", Source, imageDir, "--piece-size", "64K");
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, EzioImage.ManifestFileName));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, EzioImage.ManifestFileName));
         string disk = temp.File("only.img");
         CreateSized(disk);
         using (var f = new FileStream(disk, FileMode.Open))

@@ -56,13 +56,13 @@ public sealed class MultiDiskLvmTests
         using var temp = new TempDirectory();
         string dir = BuildTwoDiskImage(temp);
 
-        ClonezillaImage sda = ClonezillaImage.Open(dir, "sda");
+        var sda = ClonezillaImage.Open(dir, "sda");
         Assert.Empty(sda.Problems);
         Assert.Empty(sda.VolumeGroups);
         Assert.DoesNotContain(sda.Partitions, p => p.Content == PartitionContent.Lvm);
         Assert.Contains(sda.Partitions, p => p.Name == "sda5" && p.Content == PartitionContent.Swap);
 
-        ClonezillaImage sdb = ClonezillaImage.Open(dir, "sdb");
+        var sdb = ClonezillaImage.Open(dir, "sdb");
         Assert.Empty(sdb.Problems);
         ClonezillaVolumeGroup vg = Assert.Single(sdb.VolumeGroups);
         Assert.Equal("vgtest", vg.Group.Name);
@@ -102,7 +102,7 @@ public sealed class MultiDiskLvmTests
         Assert.Matches(@"LV vgtest/data .* xfs +partclone", info);
         Assert.DoesNotContain("not imported", info);
 
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, EzioImage.ManifestFileName));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, EzioImage.ManifestFileName));
         Assert.NotNull(manifest.Disks);
         Assert.Equal(["sda", "sdb"], manifest.Disks.Select(d => d.Name));
         Assert.DoesNotContain(manifest.Disks[0].PartitionTable.Partitions, p => p.LogicalVolumes is not null || p.Content == "lvm");
@@ -186,7 +186,7 @@ public sealed class MultiDiskLvmTests
         string sums = Fixture.Path("ocs-sr", "lvm-multi-pv.files.sha256");
         string imageDir = temp.File("repo/span");
         EzioBinary.Run("image", "import", cz, imageDir, "--piece-size", "256K");
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, EzioImage.ManifestFileName));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, EzioImage.ManifestFileName));
         Assert.NotNull(manifest.Disks);
         PartitionInfo pv0 = manifest.Disks[0].PartitionTable.Partitions.Single(p => p.Device == "sda2");
         PartitionInfo pv1 = manifest.Disks[1].PartitionTable.Partitions.Single(p => p.Device == "sdb1");

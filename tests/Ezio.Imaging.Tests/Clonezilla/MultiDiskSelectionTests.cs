@@ -38,11 +38,11 @@ public sealed class MultiDiskSelectionTests
         Assert.Equal("gpt", manifest.PartitionTable.Label);
         Assert.Equal(manifest.TotalLength, manifest.Disks.Sum(d => d.UsedBytes));
 
-        Torrent torrent = Torrent.Load(Path.Combine(output, manifest.Torrent));
+        var torrent = Torrent.Load(Path.Combine(output, manifest.Torrent));
         Assert.Equal(2, MultiDiskLayout.DiskCount(torrent.Files));
         IReadOnlyList<DiskPart> parts = MultiDiskLayout.Split(torrent.Files, torrent.TotalLength);
         Assert.Equal([manifest.Disks[0].UsedBytes, manifest.Disks[1].UsedBytes], parts.Select(p => p.Map.TorrentLength));
-        ImageManifest saved = ImageManifest.Load(Path.Combine(output, EzioImage.ManifestFileName));
+        var saved = ImageManifest.Load(Path.Combine(output, EzioImage.ManifestFileName));
         Assert.Equal(2, saved.Disks?.Count);
     }
 
@@ -58,7 +58,7 @@ public sealed class MultiDiskSelectionTests
         Assert.Equal("dos", manifest.PartitionTable.Label);
         Assert.Equal(["sdb1"], manifest.PartitionTable.Partitions.Select(p => p.Device));
         Assert.DoesNotContain("sda", manifest.PartitionTable.Sfdisk);
-        Torrent torrent = Torrent.Load(Path.Combine(output, manifest.Torrent));
+        var torrent = Torrent.Load(Path.Combine(output, manifest.Torrent));
         Assert.Equal(1, MultiDiskLayout.DiskCount(torrent.Files));
         Assert.Equal(File.ReadAllBytes(Path.Combine(Source, "sdb-mbr"))[..446], ReadTorrentBytes(output, 0, 446));
     }

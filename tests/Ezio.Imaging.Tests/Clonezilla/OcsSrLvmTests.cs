@@ -27,7 +27,7 @@ public sealed class OcsSrLvmTests
         Assert.Matches(@"sda3 .* LVM2_member lvm ", info);
         Assert.Matches(@"LV vgtest/root .* ext4 +partclone", info);
         Assert.Matches(@"LV vgtest/data .* xfs +partclone", info);
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         PartitionInfo pv = manifest.PartitionTable.Partitions.Single(p => p.Device == "sda3");
         Assert.Equal(["vgtest/root", "vgtest/data"], pv.LogicalVolumes!.Select(l => l.Name));
 

@@ -21,7 +21,7 @@ public sealed class OcsSrSwapTests
         EzioBinary.Run("image", "import", cz, imageDir, "--piece-size", "256K");
         Assert.Contains("all", EzioBinary.Run("image", "verify", imageDir));
         Assert.Matches(@"sda5 .* swap +swap +used 4\.0 KiB", EzioBinary.Run("image", "info", imageDir));
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         PartitionInfo swap = manifest.PartitionTable.Partitions.Single(p => p.Device == "sda5");
 
         string target = temp.File("target.img");

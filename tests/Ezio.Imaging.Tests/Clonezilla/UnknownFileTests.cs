@@ -27,7 +27,7 @@ public sealed class UnknownFileTests
     {
         foreach (string name in new[] { "gpt-lvm", "mbr-swap-extended" })
         {
-            ClonezillaImage image = ClonezillaImage.Open(Fixture.Path("ocs-sr", name));
+            var image = ClonezillaImage.Open(Fixture.Path("ocs-sr", name));
             Assert.Empty(image.Problems);
         }
     }
@@ -103,7 +103,7 @@ public sealed class UnknownFileTests
         Assert.Contains(reason, e.Message);
         Assert.Contains("--allow-partial", e.Message);
 
-        ClonezillaImage partial = ClonezillaImage.Open(dir, allowPartial: true);
+        var partial = ClonezillaImage.Open(dir, allowPartial: true);
         ImageProblem problem = Assert.Single(partial.Problems);
         Assert.Equal(file, problem.File);
         Assert.Contains(reason, problem.Reason);
@@ -143,7 +143,7 @@ public sealed class UnknownFileTests
         (exit, output) = Shell.RunAnyExit(EzioBinary.Path, "image", "import", dir, imageDir, "--allow-partial");
         Assert.True(exit == 0, output);
         Assert.Contains("sda6 will be left empty: sda6.ntfs-img.aa: an ntfsclone image", output);
-        ImageManifest manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
+        var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         PartitionInfo sda6 = manifest.PartitionTable.Partitions.Single(p => p.Device == "sda6");
         Assert.Equal(("none", 0L), (sda6.Content, sda6.UsedBytes));
         Assert.Contains("ntfsclone", sda6.LeftEmpty);

@@ -18,7 +18,7 @@ public sealed class PartcloneImageStorageTests
         using var temp = new TempDirectory();
         string ptcl = temp.File("fs.ptcl");
         File.WriteAllBytes(ptcl, Fixture.Unzstd("ext4-demo", file));
-        Torrent torrent = Torrent.Load(Fixture.Path("btzone", "sda1.torrent"));
+        var torrent = Torrent.Load(Fixture.Path("btzone", "sda1.torrent"));
         byte[] fs = Fixture.Unzstd("ext4-demo", "fs.img.zst");
 
         Assert.True(PartcloneImageStorage.IsPartcloneImage(ptcl));

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Ezio.BitTorrent.Storage;
 using Ezio.Imaging.Store;
-using Ezio.Imaging.Tests.TestSupport;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Store;

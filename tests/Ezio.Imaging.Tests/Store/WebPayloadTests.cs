@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.Imaging.Store;
-using Ezio.Imaging.Tests.TestSupport;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Store;

@@ -17,17 +17,17 @@ public sealed class Aria2Tests
         string content = temp.Combine("seed", Name);
         Payload.CreateTree(content, seed: 4);
 
-        int trackerPort = OpenTracker.ReservePort();
+        int trackerPort = Opentracker.ReservePort();
         string announce = $"http://127.0.0.1:{trackerPort}/announce";
         string torrent = temp.Combine("payload.torrent");
         string infoHash = await Libtorrent.CreateTorrentAsync(content, torrent, pieceSize: 256 * 1024, tracker: announce);
 
-        using OpenTracker tracker = await OpenTracker.StartAsync(temp.Combine("tracker"), trackerPort, infoHash);
+        using Opentracker tracker = await Opentracker.StartAsync(temp.Combine("tracker"), trackerPort, [infoHash]);
         using ChildProcess seeder = await EzioCli.StartSeedAsync(torrent, content, FreePort.Next());
         await tracker.WaitForSeederAsync(infoHash, TimeSpan.FromSeconds(60));
 
         string downloads = temp.CreateSubdirectory("aria2");
-        using ChildProcess leecher = ChildProcess.Start(Tools.Require("aria2c"),
+        using var leecher = ChildProcess.Start(Tools.Require("aria2c"),
         [
             "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false",
             "--enable-peer-exchange=false", "--disable-ipv6=true", "--seed-time=0",

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using Ezio.Interop.Tests.Infrastructure;
 
 namespace Ezio.Interop.Tests.Clients;
@@ -10,7 +9,7 @@ namespace Ezio.Interop.Tests.Clients;
 /// libtorrent peer in the same swarm gets plain BEP 3 blocks from them. Everyone completes
 /// with identical bytes, and the Ezio peers fetch fewer bytes than the content holds.
 /// </summary>
-public sealed partial class CompressedSwarmTests
+public sealed class CompressedSwarmTests
 {
     private const string Name = "payload";
 
@@ -45,7 +44,7 @@ public sealed partial class CompressedSwarmTests
         Payload.AssertTreesEqual(content, Path.Combine(savePath, Name));
         foreach (ChildProcess getter in new[] { a, b })
         {
-            long fetched = Fetched(getter.Output);
+            long fetched = EzioCli.FetchedBytes(getter);
             Assert.True(fetched < total * 3 / 4,
                 $"an Ezio peer fetched {fetched} bytes of {total}: the pieces did not travel compressed.\n{getter.Output}");
         }
@@ -75,23 +74,4 @@ public sealed partial class CompressedSwarmTests
         File.WriteAllBytes(zeros, new byte[3 * 1024 * 1024]);
         return total + 3 * 1024 * 1024;
     }
-
-    // "ezio: complete and verified: payload, 5.5 MiB; fetched 1.9 MiB in 0.4 s (...)."
-    private static long Fetched(string output)
-    {
-        Match match = FetchedLine().Match(output);
-        Assert.True(match.Success, $"no 'fetched' figure in the ezio get output:\n{output}");
-        double value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        long unit = match.Groups[2].Value switch
-        {
-            "KiB" => 1L << 10,
-            "MiB" => 1L << 20,
-            "GiB" => 1L << 30,
-            _ => 1,
-        };
-        return (long)(value * unit);
-    }
-
-    [GeneratedRegex(@"fetched ([0-9.]+) (B|KiB|MiB|GiB)")]
-    private static partial Regex FetchedLine();
 }

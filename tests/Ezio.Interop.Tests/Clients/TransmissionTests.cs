@@ -20,11 +20,11 @@ public sealed class TransmissionTests
         string content = temp.Combine("seed", Name);
         Payload.CreateTree(content, seed: 5);
 
-        int trackerPort = OpenTracker.ReservePort();
+        int trackerPort = Opentracker.ReservePort();
         string torrent = temp.Combine("payload.torrent");
         string infoHash = await Libtorrent.CreateTorrentAsync(
             content, torrent, pieceSize: 256 * 1024, tracker: $"http://127.0.0.1:{trackerPort}/announce");
-        using OpenTracker tracker = await OpenTracker.StartAsync(temp.Combine("tracker"), trackerPort, infoHash);
+        using Opentracker tracker = await Opentracker.StartAsync(temp.Combine("tracker"), trackerPort, [infoHash]);
 
         string config = temp.CreateSubdirectory("transmission-config");
         await File.WriteAllTextAsync(Path.Combine(config, "settings.json"), """
@@ -43,7 +43,7 @@ public sealed class TransmissionTests
 
         string downloads = temp.CreateSubdirectory("transmission");
         int leechPort = FreePort.Next();
-        using ChildProcess leecher = ChildProcess.Start(Tools.Require("transmission-cli"),
+        using var leecher = ChildProcess.Start(Tools.Require("transmission-cli"),
             ["-g", config, "-w", downloads, "-p", leechPort.ToString(), "-f", hook, torrent]);
         await FreePort.WaitForListenerAsync(leechPort, TimeSpan.FromSeconds(30), leecher);
 

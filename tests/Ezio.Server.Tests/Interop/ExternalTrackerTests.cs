@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Ezio.BitTorrent.Tests.Trackers;
 using Ezio.Deployment.Contracts;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Server.Tests.Interop;
@@ -17,7 +18,7 @@ public sealed class ExternalTrackerTests
     {
         var dirs = new TestDirs();
         var torrent = dirs.AddImage("lab", length: 1_000_000);
-        using var opentracker = await OpentrackerProcess.StartAsync(torrent.InfoHash);
+        using var opentracker = await Opentracker.StartAsync(torrent.InfoHash);
         var announce = $"http://127.0.0.1:{opentracker.Port}/announce";
         await using var server = await TestServer.StartAsync(dirs, o => o.Trackers = [announce]);
         await server.DeployAsync(new("lab", ["52:54:00:00:00:01"], StopAfterCompleted: -1));

@@ -238,7 +238,7 @@ public sealed class OcsmgrdLimitsTests
             }
         }
 
-        public IReadOnlyList<string> Messages(int eventId)
+        public List<string> Messages(int eventId)
         {
             lock (_entries)
             {

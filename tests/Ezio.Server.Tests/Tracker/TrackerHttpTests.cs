@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using Ezio.BitTorrent.Bencoding;
-using Ezio.BitTorrent.Metainfo;
 using Ezio.Deployment.Contracts;
 using Xunit;
 

@@ -11,10 +11,6 @@ namespace Ezio.System.Tests.Infrastructure;
 /// </summary>
 internal sealed record Deployment(int ExitCode, string Output, TimeSpan Elapsed)
 {
-    public static bool IsCi => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
-
-    public static bool IsRoot => Environment.UserName == "root";
-
     /// <summary>The verdict line: "deploy: PASS|FAIL n=... last=... ratio=..." or "demo: PASS|FAIL n=... menus=...".</summary>
     public string Verdict => Output.Split('\n').LastOrDefault(l => l.StartsWith("deploy: PASS", StringComparison.Ordinal) || l.StartsWith("deploy: FAIL", StringComparison.Ordinal)
         || l.StartsWith("demo: PASS", StringComparison.Ordinal) || l.StartsWith("demo: FAIL", StringComparison.Ordinal)) ?? "(no verdict line)";

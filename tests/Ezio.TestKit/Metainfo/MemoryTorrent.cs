@@ -27,10 +27,6 @@ public sealed class MemoryTorrent
     public IReadOnlyList<(IReadOnlyList<string> PathSegments, long Length)> Files { get; }
 
     /// <summary>
-    /// Random content of <paramref name="totalLength"/> bytes cut into <paramref name="fileCount"/>
-    /// files of random, odd sizes, so file and piece boundaries rarely line up.
-    /// </summary>
-    /// <summary>
     /// Text made of a small vocabulary (compresses about 3:1 with zstd), a run of zeros
     /// (empty blocks) and a tenth of random bytes (already compressed files).
     /// </summary>
@@ -71,6 +67,8 @@ public sealed class MemoryTorrent
     }
 
     /// <summary>
+    /// Content of <paramref name="totalLength"/> bytes cut into <paramref name="fileCount"/>
+    /// files of random, odd sizes, so file and piece boundaries rarely line up.
     /// <paramref name="randomRange"/>: with <paramref name="compressible"/>, a byte range made
     /// random afterwards (a run of already-compressed files on a disk).
     /// </summary>

@@ -60,8 +60,11 @@ public static class Tools
     }
 
     /// <summary><see cref="Missing(IEnumerable{string}, bool)"/> for a comma-separated list ("ezio,libtorrent").</summary>
-    public static IReadOnlyList<string> Missing(string tools, bool needsRoot = false) =>
-        Missing(tools.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), needsRoot);
+    public static IReadOnlyList<string> Missing(string tools, bool needsRoot = false) => Missing(Split(tools), needsRoot);
+
+    /// <summary>A comma-separated list of tools ("ezio,libtorrent") as names.</summary>
+    public static string[] Split(string tools) =>
+        tools.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static string? FindEzio()
     {

@@ -144,7 +144,7 @@ internal sealed class DiskInventory(string sysRoot = "/sys", string devRoot = "/
 
     /// <summary>"usb2", "mmc0", "fw1": a bus name followed by its number only.</summary>
     private static bool Bus(string part, string prefix) =>
-        part.Length > prefix.Length && part.StartsWith(prefix, StringComparison.Ordinal) && part.AsSpan(prefix.Length).ContainsAnyExceptInRange('0', '9') is false;
+        part.Length > prefix.Length && part.StartsWith(prefix, StringComparison.Ordinal) && !part.AsSpan(prefix.Length).ContainsAnyExceptInRange('0', '9');
 
     /// <summary>The unit serial number from SCSI VPD page 0x80 (4-byte header, then ASCII), when sysfs exposes it.</summary>
     private static string? UnitSerial(string dir)

@@ -13,11 +13,13 @@ namespace Ezio.Agent.Journal;
 /// Field names are [A-Z0-9_], must not start with '_' (trusted fields) or a digit, and are
 /// at most 64 characters; anything else is mapped or dropped.
 /// </summary>
-internal sealed class JournalEntry
+internal sealed class JournalEntry : IDisposable
 {
     private readonly MemoryStream _buffer = new();
 
     public int Length => (int)_buffer.Length;
+
+    public void Dispose() => _buffer.Dispose();
 
     public void Add(string name, string? value)
     {

@@ -41,7 +41,7 @@ internal sealed class JournalLoggerProvider : ILoggerProvider, ISupportExternalS
 
     internal void Write<TState>(string category, LogLevel level, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        var entry = new JournalEntry();
+        using var entry = new JournalEntry();
         var message = formatter(state, exception);
         entry.Add("MESSAGE", Cut(message));
         entry.Add("PRIORITY", Priority(level).ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -43,6 +43,9 @@ internal sealed partial class PostStepsMode
         return new StepOutcome(false, "no Linux root filesystem found" + (looked.Count > 0 ? " (" + string.Join("; ", looked) + ")" : ""));
     }
 
+    /// <summary>Files of which at least one marks a root file system worth naming.</summary>
+    private static readonly string[] s_systemFiles = ["hostname", "os-release", "fstab", "passwd"];
+
     /// <summary>
     /// Writes the hostname below <paramref name="root"/> (a mounted filesystem); null when it
     /// holds no Linux /etc. Symbolic links are never followed out of the mount: an /etc that
@@ -53,7 +56,7 @@ internal sealed partial class PostStepsMode
     {
         var etc = Path.Combine(root, "etc");
         if (!Directory.Exists(etc) || new DirectoryInfo(etc).LinkTarget is not null
-            || !new[] { "hostname", "os-release", "fstab", "passwd" }.Any(f => Path.Exists(Path.Combine(etc, f))))
+            || !s_systemFiles.Any(f => Path.Exists(Path.Combine(etc, f))))
         {
             return null;
         }

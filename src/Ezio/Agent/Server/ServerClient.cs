@@ -139,7 +139,7 @@ internal sealed class ServerClient : IDisposable
         return await ReadAsync(response, info, cancellationToken).ConfigureAwait(false);
     }
 
-    private static HttpContent Json<T>(T value, JsonTypeInfo<T> info) => JsonContent.Create(value, info);
+    private static JsonContent Json<T>(T value, JsonTypeInfo<T> info) => JsonContent.Create(value, info);
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
