@@ -8,7 +8,7 @@ namespace Ezio.BitTorrent.Engine;
 internal sealed partial class PeerConnection
 {
     // Called under _sync from the receive loop.
-    private void OnZPiece(in PeerMessage message, ref PeerBatch? batch, List<PieceDownload> completed)
+    private void OnZPiece(in PeerMessage message, ref SwarmEvent.FromPeer? batch, List<PieceDownload> completed)
     {
         var (kind, index, encoding, payload) = ZPieceMessage.Parse(message.Payload, _session.Torrent.PieceCount);
         switch (kind)
@@ -18,13 +18,12 @@ internal sealed partial class PeerConnection
                 {
                     if (_zRemoteId != 0)
                     {
-                        Send(new Outgoing(MessageId.Extended, _zRemoteId, Data: ZPieceMessage.EncodeRequest(ZPieceMessage.Reject, index)));
+                        Send(Outgoing.Extended(_zRemoteId, ZPieceMessage.EncodeRequest(ZPieceMessage.Reject, index)));
                     }
                     return;
                 }
                 Interlocked.Increment(ref _queuedUploads);
-                // Length -1 marks "build a compressed piece" for the send loop.
-                Send(new Outgoing(MessageId.Extended, _zRemoteId, Begin: index, Length: -1));
+                Send(Outgoing.ZPiece(_zRemoteId, index));
                 return;
             case ZPieceMessage.Reject:
                 Release(index, ref batch);
@@ -44,13 +43,20 @@ internal sealed partial class PeerConnection
             Interlocked.Add(ref _wasted, payload.Length);
             return;
         }
-        Decode(download, encoding, payload);
-        download.AcceptWhole();
-        if (encoding != PieceEncoding.Raw)
+        // The compressed form is kept for relaying: copied out of the pipe once, and decoded
+        // from that copy; the cache adopts the same array once the piece verifies.
+        if (encoding != PieceEncoding.Raw && _session.CompressedCache.Keeps(payload.Length))
         {
-            download.Compressed = payload.ToArray();
-            download.CompressedEncoding = encoding;
+            var kept = payload.ToArray();
+            Decode(download, encoding, new ReadOnlySequence<byte>(kept));
+            download.Compressed = kept;
         }
+        else
+        {
+            Decode(download, encoding, payload);
+        }
+        download.AcceptWhole();
+        download.CompressedEncoding = encoding;
         Interlocked.Add(ref _downloaded, payload.Length);
         _session.CountDownloaded((int)payload.Length);
         _session.CountZPiece((int)payload.Length, download.Length);
@@ -180,16 +186,16 @@ internal sealed partial class PeerConnection
             return (scratch, 0, PieceEncoding.Zero);
         }
         var hints = _session.Compressibility;
-        if (hints[index] != 2)
+        if (hints[index] != PieceCompressibility.Incompressible)
         {
             var length = _session.Options.Codec!.Compress(piece, scratch, _session.Options.CompressionLevel);
             // Worth it only when it saves a tenth; remember pieces that do not compress.
             if (length > 0 && length < piece.Length - piece.Length / 10)
             {
-                hints[index] = 1;
+                hints[index] = PieceCompressibility.Compresses;
                 return (scratch, length, PieceEncoding.Zstd);
             }
-            hints[index] = 2;
+            hints[index] = PieceCompressibility.Incompressible;
         }
         return (scratch, piece.Length, PieceEncoding.Raw);
     }

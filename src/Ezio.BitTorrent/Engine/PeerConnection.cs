@@ -36,7 +36,6 @@ internal sealed partial class PeerConnection
     // a busy peer seconds late and its uplink would idle for us meanwhile.
     private readonly ConcurrentQueue<Outgoing> _urgent = new();
     private int _wakePending;
-    private static readonly Outgoing Wake = new(MessageId.KeepAlive, Length: -1);
     private readonly CancellationTokenSource _cts = new();
     private readonly object _sync = new();
     private readonly List<PieceDownload> _downloads = new();
@@ -44,7 +43,8 @@ internal sealed partial class PeerConnection
     // but still this peer's, so the swarm loop must not ask this peer for them again.
     private readonly List<int> _unheard = new();
     private readonly WireLimits _limits;
-    private string? _closeReason;
+    private CloseReason? _closeReason;
+    private string? _closeDetail;
     private int _closed;
     private int _queuedUploads;
     private int _maxOutstanding = 250;
@@ -109,7 +109,17 @@ internal sealed partial class PeerConnection
 
     public bool UsesCompression => _zRemoteId != 0;
 
-    public string? CloseReason => Volatile.Read(ref _closeReason);
+    /// <summary>Why the connection closed, with any detail (null while open).</summary>
+    public string? CloseDescription
+    {
+        get
+        {
+            lock (_cts)
+            {
+                return _closeReason is { } reason ? (_closeDetail is null ? reason.ToString() : $"{reason}: {_closeDetail}") : null;
+            }
+        }
+    }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
@@ -136,13 +146,13 @@ internal sealed partial class PeerConnection
     /// <summary>Queues a message; false once the connection is closing.</summary>
     public bool Send(in Outgoing message)
     {
-        if (message.Id == MessageId.Piece || (message.Id == MessageId.Extended && message.Length == -1))
+        if (!message.IsUrgent)
         {
             return _outbox.Writer.TryWrite(message);
         }
         _urgent.Enqueue(message);
         // One wake-up in the queue is enough however many urgent messages wait.
-        return Interlocked.Exchange(ref _wakePending, 1) == 1 || _outbox.Writer.TryWrite(Wake);
+        return Interlocked.Exchange(ref _wakePending, 1) == 1 || _outbox.Writer.TryWrite(Outgoing.Wake);
     }
 
     /// <summary>Starts both loops, after the swarm loop queued the opening messages.</summary>
@@ -159,20 +169,26 @@ internal sealed partial class PeerConnection
             return;
         }
         _amChoking = choking;
-        Send(new Outgoing(choking ? MessageId.Choke : MessageId.Unchoke));
+        Send(Outgoing.Simple(choking ? MessageId.Choke : MessageId.Unchoke));
     }
 
     /// <summary>
     /// Closes the connection; the first reason wins. The swarm loop hears of it through a
     /// peer-closed event and takes back the downloads.
     /// </summary>
-    public void Abort(string reason)
+    public void Abort(CloseReason reason, string? detail = null)
     {
-        if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null)
+        // Any thread may close: both loops, the swarm loop, the session's stop.
+        lock (_cts)
         {
-            return;
+            if (_closeReason is not null)
+            {
+                return;
+            }
+            _closeReason = reason;
+            _closeDetail = detail;
         }
-        Interlocked.Exchange(ref _closed, 1);
+        Volatile.Write(ref _closed, 1);
         _outbox.Writer.TryComplete();
         try
         {
@@ -192,13 +208,13 @@ internal sealed partial class PeerConnection
         {
         }
         _socket.Dispose();
-        _session.Post(new PeerClosedEvent(this));
+        _session.Post(new SwarmEvent.PeerClosed(this));
     }
 
     /// <summary>Adds a piece to fetch (swarm loop) and tops up requests.</summary>
     public void Assign(PieceDownload download)
     {
-        PeerBatch? batch = null;
+        SwarmEvent.FromPeer? batch = null;
         lock (_sync)
         {
             // The request timeout runs from the last block, or from when there was something
@@ -348,7 +364,7 @@ internal sealed partial class PeerConnection
                 {
                     if (!download.IsReceived(block))
                     {
-                        Send(new Outgoing(MessageId.Cancel, index, block * PieceDownload.BlockSize, download.BlockLength(block)));
+                        Send(Outgoing.Cancel(index, block * PieceDownload.BlockSize, download.BlockLength(block)));
                     }
                 }
                 download.Cancelled = true;
@@ -414,7 +430,7 @@ internal sealed partial class PeerConnection
     }
 
     // Called under _sync.
-    private void TopUpRequests(ref PeerBatch? batch)
+    private void TopUpRequests(ref SwarmEvent.FromPeer? batch)
     {
         if (_peerChoking || IsClosed)
         {
@@ -450,7 +466,7 @@ internal sealed partial class PeerConnection
                 }
                 if (outstanding == 0 || outstanding + download.BlockCount <= zBudget)
                 {
-                    Send(new Outgoing(MessageId.Extended, zId, Data: ZPieceMessage.EncodeRequest(ZPieceMessage.Request, download.Index)));
+                    Send(Outgoing.Extended(zId, ZPieceMessage.EncodeRequest(ZPieceMessage.Request, download.Index)));
                     download.NextRequest = download.BlockCount;
                     outstanding += download.BlockCount;
                 }
@@ -471,7 +487,7 @@ internal sealed partial class PeerConnection
                 {
                     continue;
                 }
-                Send(new Outgoing(MessageId.Request, download.Index, block * PieceDownload.BlockSize, download.BlockLength(block)));
+                Send(Outgoing.Request(download.Index, block * PieceDownload.BlockSize, download.BlockLength(block)));
                 budget--;
             }
             unrequested += download.UnrequestedBytes;
@@ -479,7 +495,7 @@ internal sealed partial class PeerConnection
         var room = !CompressedMode || outstanding + blocksPerPiece <= zBudget;
         if (room && unrequested <= _queueTargetBytes && Interlocked.Exchange(ref _needWorkPosted, 1) == 0)
         {
-            (batch ??= new PeerBatch(this)).Events.Add(new PeerEvent(PeerEventKind.NeedWork));
+            (batch ??= new SwarmEvent.FromPeer(this)).Events.Add(new PeerEvent(PeerEventKind.NeedWork));
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Ezio.BitTorrent.Picking;
 using Ezio.BitTorrent.PeerWire;
@@ -17,31 +18,31 @@ public sealed partial class TorrentSession
                 {
                     Dispatch(message);
                 }
-                catch (PeerProtocolException e) when (message is PeerBatch batch)
+                catch (PeerProtocolException e) when (message is SwarmEvent.FromPeer batch)
                 {
-                    batch.Peer.Abort($"protocol error: {e.Message}");
+                    batch.Peer.Abort(CloseReason.ProtocolError, e.Message);
                 }
             }
         }
     }
 
-    private void Dispatch(object message)
+    private void Dispatch(SwarmEvent message)
     {
         switch (message)
         {
-            case PeerBatch batch:
+            case SwarmEvent.FromPeer batch:
                 OnBatch(batch);
                 break;
-            case PieceStoredEvent stored:
+            case SwarmEvent.PieceStored stored:
                 OnPieceStored(stored);
                 break;
-            case PeerConnectedEvent connected:
+            case SwarmEvent.PeerConnected connected:
                 OnPeerConnected(connected.Peer);
                 break;
-            case PeerClosedEvent closed:
+            case SwarmEvent.PeerClosed closed:
                 OnPeerClosed(closed.Peer);
                 break;
-            case AddPeersEvent add:
+            case SwarmEvent.AddPeers add:
                 foreach (var endPoint in add.Peers)
                 {
                     if (_known.Add(endPoint))
@@ -51,32 +52,34 @@ public sealed partial class TorrentSession
                 }
                 DialCandidates();
                 break;
-            case DialFailedEvent failed:
+            case SwarmEvent.DialFailed failed:
                 _dialing.Remove(failed.EndPoint);
                 ScheduleRedial(failed.EndPoint);
                 break;
-            case TickEvent:
+            case SwarmEvent.Tick:
                 OnTick();
                 break;
-            case RecheckedEvent rechecked:
+            case SwarmEvent.Rechecked rechecked:
                 OnRechecked(rechecked);
                 break;
-            case FlushedEvent flushed:
+            case SwarmEvent.Flushed flushed:
                 OnFlushed(flushed.Error);
                 break;
-            case StorageFailedEvent failed:
+            case SwarmEvent.StorageFailed failed:
                 Fail(failed.Error);
                 break;
-            case WebSeedPieceEvent webSeed:
+            case SwarmEvent.WebSeedPiece webSeed:
                 OnWebSeedPiece(webSeed);
                 break;
-            case WebSeedsStartEvent:
+            case SwarmEvent.WebSeedsStart:
                 FillWebSeeds();
                 break;
+            default:
+                throw new UnreachableException($"the swarm loop has no handler for {message.GetType().Name}");
         }
     }
 
-    private void OnBatch(PeerBatch batch)
+    private void OnBatch(SwarmEvent.FromPeer batch)
     {
         var peer = batch.Peer;
         var fill = false;
@@ -152,7 +155,7 @@ public sealed partial class TorrentSession
         UpdateInterest(peer);
         if (IsComplete && peer.RemoteBitfield.AllTrue)
         {
-            peer.Abort("both sides are seeds");
+            peer.Abort(CloseReason.BothSeeds);
             return;
         }
         if (fill || peer.Hungry)
@@ -224,10 +227,10 @@ public sealed partial class TorrentSession
         }
     }
 
-    private void OnPieceStored(PieceStoredEvent stored)
+    private void OnPieceStored(SwarmEvent.PieceStored stored)
     {
         _pool.Return(stored.Download.Buffer);
-        var index = stored.Index;
+        var index = stored.Download.Index;
         if (_picker.Have[index])
         {
             return;
@@ -251,11 +254,11 @@ public sealed partial class TorrentSession
             try
             {
                 Storage.Flush();
-                Post(new FlushedEvent(null));
+                Post(new SwarmEvent.Flushed(null));
             }
             catch (Exception e)
             {
-                Post(new FlushedEvent(e));
+                Post(new SwarmEvent.Flushed(e));
             }
         });
     }
@@ -266,7 +269,7 @@ public sealed partial class TorrentSession
         _picker.SetHave(index);
         foreach (var peer in _peers)
         {
-            peer.Send(new Outgoing(MessageId.Have, index));
+            peer.Send(Outgoing.Have(index));
             if (peer.RemoteBitfield[index])
             {
                 peer.Interesting--;
@@ -275,7 +278,7 @@ public sealed partial class TorrentSession
         }
     }
 
-    private void OnRechecked(RecheckedEvent rechecked)
+    private void OnRechecked(SwarmEvent.Rechecked rechecked)
     {
         if (_state != SessionState.Checking)
         {
@@ -324,7 +327,7 @@ public sealed partial class TorrentSession
         {
             if (peer.RemoteBitfield.AllTrue)
             {
-                peer.Abort("both sides are seeds");
+                peer.Abort(CloseReason.BothSeeds);
             }
         }
     }
@@ -336,7 +339,7 @@ public sealed partial class TorrentSession
         _completed.TrySetException(error);
         foreach (var peer in _peers.ToArray())
         {
-            peer.Abort("the download failed");
+            peer.Abort(CloseReason.DownloadFailed);
         }
     }
 
@@ -346,7 +349,7 @@ public sealed partial class TorrentSession
         if (interested != peer.AmInterested)
         {
             peer.AmInterested = interested;
-            peer.Send(new Outgoing(interested ? MessageId.Interested : MessageId.NotInterested));
+            peer.Send(Outgoing.Simple(interested ? MessageId.Interested : MessageId.NotInterested));
         }
     }
 
@@ -606,7 +609,7 @@ public sealed partial class TorrentSession
         }
         _banned.Add(peer.RemoteEndPoint.ToString());
         TorrentSessionLog.Banned(Options.Logger, peer.RemoteEndPoint, reason);
-        peer.Abort($"banned: {reason}");
+        peer.Abort(CloseReason.Banned, reason);
     }
 
     private void OnTick()
@@ -617,17 +620,17 @@ public sealed partial class TorrentSession
         {
             if (peer.DownloadCount > 0 && Time.GetElapsedTime(peer.LastBlockTicks, now) > Options.RequestTimeout)
             {
-                peer.Abort("requests timed out");
+                peer.Abort(CloseReason.RequestsTimedOut);
                 continue;
             }
             if (Time.GetElapsedTime(peer.LastReceiveTicks, now) > TimeSpan.FromMinutes(3))
             {
-                peer.Abort("silent for 3 minutes");
+                peer.Abort(CloseReason.Silent, "nothing received for 3 minutes");
                 continue;
             }
             if (Time.GetElapsedTime(peer.LastSendTicks, now) > TimeSpan.FromSeconds(90))
             {
-                peer.Send(new Outgoing(MessageId.KeepAlive));
+                peer.Send(Outgoing.KeepAlive);
             }
             peer.UpdateRate(now, Time, Options, Torrent.PieceLength);
             TryUnchoke(peer);

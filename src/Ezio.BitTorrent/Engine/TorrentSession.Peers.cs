@@ -18,7 +18,7 @@ public sealed partial class TorrentSession
         var buffer = new byte[Handshake.Length];
         LocalHandshake().WriteTo(buffer);
         await stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Post(new PeerConnectedEvent(new PeerConnection(this, socket, stream, remote, outgoing: false)));
+        Post(new SwarmEvent.PeerConnected(new PeerConnection(this, socket, stream, remote, outgoing: false)));
     }
 
     private readonly Dictionary<IPEndPoint, (int Attempts, long Due)> _redials = new();
@@ -121,12 +121,12 @@ public sealed partial class TorrentSession
             {
                 throw new PeerProtocolException(PeerProtocolError.WrongInfoHash, "the peer answered for another torrent.");
             }
-            Post(new PeerConnectedEvent(new PeerConnection(this, socket, stream, remote, outgoing: true)));
+            Post(new SwarmEvent.PeerConnected(new PeerConnection(this, socket, stream, remote, outgoing: true)));
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or PeerProtocolException)
         {
             socket.Dispose();
-            Post(new DialFailedEvent(endPoint));
+            Post(new SwarmEvent.DialFailed(endPoint));
         }
     }
 
@@ -136,17 +136,17 @@ public sealed partial class TorrentSession
         _redials.Remove(peer.RemoteEndPoint);
         if (_state is SessionState.Failed or SessionState.Stopped)
         {
-            peer.Abort("session stopped");
+            peer.Abort(CloseReason.SessionStopped);
             return;
         }
         if (peer.PeerId.AsSpan().SequenceEqual(PeerId))
         {
-            peer.Abort("connected to ourselves");
+            peer.Abort(CloseReason.ConnectedToSelf);
             return;
         }
         if (IsBanned(peer))
         {
-            peer.Abort("banned");
+            peer.Abort(CloseReason.Banned);
             return;
         }
         // A suspect that dials again stays on one piece at a time.
@@ -163,15 +163,15 @@ public sealed partial class TorrentSession
             var keepNew = existing.IsOutgoing != peer.IsOutgoing && peer.IsOutgoing == weAreLower;
             if (!keepNew)
             {
-                peer.Abort("duplicate connection");
+                peer.Abort(CloseReason.Duplicate);
                 return;
             }
-            existing.Abort("duplicate connection");
+            existing.Abort(CloseReason.Duplicate);
             break;
         }
         if (_peers.Count >= Options.MaxConnections)
         {
-            peer.Abort("too many connections");
+            peer.Abort(CloseReason.TooManyConnections);
             return;
         }
         lock (_peers)
@@ -204,25 +204,25 @@ public sealed partial class TorrentSession
             }
             if (peer.SupportsFast)
             {
-                peer.Send(new Outgoing(MessageId.HaveNone));
+                peer.Send(Outgoing.Simple(MessageId.HaveNone));
             }
         }
         else if (have.AllTrue && peer.SupportsFast)
         {
-            peer.Send(new Outgoing(MessageId.HaveAll));
+            peer.Send(Outgoing.Simple(MessageId.HaveAll));
         }
         else if (have.AllFalse)
         {
             if (peer.SupportsFast)
             {
-                peer.Send(new Outgoing(MessageId.HaveNone));
+                peer.Send(Outgoing.Simple(MessageId.HaveNone));
             }
         }
         else
         {
             var bits = new byte[Bitfield.ByteLength(Torrent.PieceCount)];
             have.WriteTo(bits);
-            peer.Send(new Outgoing(MessageId.Bitfield, Data: bits));
+            peer.Send(Outgoing.Bitfield(bits));
         }
         if (peer.SupportsExtensions)
         {
@@ -232,7 +232,7 @@ public sealed partial class TorrentSession
                 extensions[ZPieceMessage.ExtensionName] = ZPieceMessage.LocalId;
             }
             var handshake = new ExtensionHandshake(extensions, Options.ListenPort == 0 ? null : Options.ListenPort, OurRequestQueue, Options.ClientName);
-            peer.Send(new Outgoing(MessageId.Extended, Index: 0, Data: handshake.Encode()));
+            peer.Send(Outgoing.Extended(0, handshake.Encode()));
         }
     }
 
@@ -244,7 +244,7 @@ public sealed partial class TorrentSession
             return;
         }
         peer.Registered = false;
-        TorrentSessionLog.PeerClosed(Options.Logger, peer.RemoteEndPoint, peer.CloseReason);
+        TorrentSessionLog.PeerClosed(Options.Logger, peer.RemoteEndPoint, peer.CloseDescription);
         lock (_peers)
         {
             _peers.Remove(peer);

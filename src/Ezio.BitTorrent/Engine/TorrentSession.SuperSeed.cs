@@ -168,7 +168,7 @@ public sealed partial class TorrentSession
             _givenAt[piece] = now;
             target.AdvertisedPending++;
             target.GivenCount++;
-            target.Send(new Outgoing(MessageId.Have, piece));
+            target.Send(Outgoing.Have(piece));
         }
     }
 
@@ -263,7 +263,7 @@ public sealed partial class TorrentSession
             {
                 if (!advertised[i] && !other.RemoteBitfield[i])
                 {
-                    other.Send(new Outgoing(MessageId.Have, i));
+                    other.Send(Outgoing.Have(i));
                 }
             }
             other.Advertised = null;

@@ -1,11 +1,5 @@
 namespace Ezio.BitTorrent.Engine;
 
-/// <summary>A piece fetch of a web seed ended (posted to the swarm loop).</summary>
-internal sealed record WebSeedPieceEvent(WebSeed Seed, PieceDownload Download, WebSeedOutcome Outcome, bool Verified, string? Reason);
-
-/// <summary>The swarm started: web seeds get their first pieces without waiting for a tick.</summary>
-internal sealed record WebSeedsStartEvent;
-
 public sealed partial class TorrentSession
 {
     private readonly List<WebSeed> _webSeeds = [];
@@ -79,7 +73,7 @@ public sealed partial class TorrentSession
         }
         // As for peers, the loop hears "verified" before the disk writer says "stored"; from
         // here on the loop owns the buffer of a piece that did not verify.
-        if (outcome == WebSeedOutcome.Stopped || !_events.Writer.TryWrite(new WebSeedPieceEvent(seed, download, outcome, verified, reason)))
+        if (outcome == WebSeedOutcome.Stopped || !_events.Writer.TryWrite(new SwarmEvent.WebSeedPiece(seed, download, outcome, verified, reason)))
         {
             _pool.Return(download.Buffer);
             return;
@@ -98,7 +92,7 @@ public sealed partial class TorrentSession
         }
     }
 
-    private void OnWebSeedPiece(WebSeedPieceEvent e)
+    private void OnWebSeedPiece(SwarmEvent.WebSeedPiece e)
     {
         var seed = e.Seed;
         var index = e.Download.Index;

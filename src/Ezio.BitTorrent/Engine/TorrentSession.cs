@@ -15,7 +15,7 @@ namespace Ezio.BitTorrent.Engine;
 /// </summary>
 public sealed partial class TorrentSession : IAsyncDisposable
 {
-    private readonly Channel<object> _events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<SwarmEvent> _events = Channel.CreateUnbounded<SwarmEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<PieceDownload> _diskQueue;
     private readonly PiecePicker _picker;
     private readonly PieceBufferPool _pool;
@@ -91,7 +91,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _givenAt = new long[torrent.PieceCount];
         _seen = new Bitfield(torrent.PieceCount);
         CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);
-        Compressibility = new byte[torrent.PieceCount];
+        Compressibility = new PieceCompressibility[torrent.PieceCount];
         CreateWebSeeds();
     }
 
@@ -119,8 +119,11 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     internal Compression.CompressedPieceCache CompressedCache { get; }
 
-    /// <summary>Per piece: 0 not tried, 1 compresses well, 2 not worth compressing.</summary>
-    internal byte[] Compressibility { get; }
+    /// <summary>
+    /// Per piece, what compressing it on the fly showed. Written by any connection's send
+    /// loop without a lock: a one-byte write is atomic, and a race only costs one more try.
+    /// </summary>
+    internal PieceCompressibility[] Compressibility { get; }
 
     internal static byte[] NewPeerId()
     {
@@ -188,9 +191,9 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _rateTicks = Time.GetTimestamp();
         _loop = Task.Run(SwarmLoopAsync);
         _diskWriter = Task.Factory.StartNew(DiskWriterLoop, TaskCreationOptions.LongRunning);
-        _timer = Time.CreateTimer(_ => Post(new TickEvent()), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+        _timer = Time.CreateTimer(_ => Post(new SwarmEvent.Tick()), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
         AddPeers(Options.InitialPeers);
-        Post(new WebSeedsStartEvent());
+        Post(new SwarmEvent.WebSeedsStart());
         _announcer = Task.Run(() => AnnounceLoopAsync(_stop.Token));
     }
 
@@ -200,7 +203,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         var list = peers.ToList();
         if (list.Count > 0)
         {
-            Post(new AddPeersEvent(list));
+            Post(new SwarmEvent.AddPeers(list));
         }
     }
 
@@ -252,7 +255,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             Interlocked.Read(ref _written));
     }
 
-    internal void Post(object message) => _events.Writer.TryWrite(message);
+    internal void Post(SwarmEvent message) => _events.Writer.TryWrite(message);
 
     internal ValueTask EnqueueWriteAsync(PieceDownload download, CancellationToken cancellationToken) =>
         _diskQueue.Writer.WriteAsync(download, cancellationToken);
@@ -341,11 +344,11 @@ public sealed partial class TorrentSession : IAsyncDisposable
                 batch.Add((index, ok));
                 if (batch.Count == batch.Capacity)
                 {
-                    Post(new RecheckedEvent(batch.ToArray(), Done: false));
+                    Post(new SwarmEvent.Rechecked(batch.ToArray(), Done: false));
                     batch.Clear();
                 }
             }
-            Post(new RecheckedEvent(batch.ToArray(), Done: true));
+            Post(new SwarmEvent.Rechecked(batch.ToArray(), Done: true));
         }
         catch (OperationCanceledException)
         {
@@ -369,12 +372,12 @@ public sealed partial class TorrentSession : IAsyncDisposable
                     {
                         var offset = (long)download.Index * Torrent.PieceLength;
                         Storage.Write(offset, download.Buffer.Span[..download.Length]);
-                        Post(new PieceStoredEvent(download.Index, download));
+                        Post(new SwarmEvent.PieceStored(download));
                     }
                     catch (Exception e)
                     {
                         _pool.Return(download.Buffer);
-                        Post(new StorageFailedEvent(e));
+                        Post(new SwarmEvent.StorageFailed(e));
                         return;
                     }
                 }
@@ -413,7 +416,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
         foreach (var peer in peers)
         {
-            peer.Abort("session stopped");
+            peer.Abort(CloseReason.SessionStopped);
         }
         foreach (var peer in peers)
         {
