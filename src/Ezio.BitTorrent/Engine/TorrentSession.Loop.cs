@@ -43,18 +43,11 @@ public sealed partial class TorrentSession
                 OnPeerClosed(closed.Peer);
                 break;
             case SwarmEvent.AddPeers add:
-                foreach (var endPoint in add.Peers)
-                {
-                    if (_known.Add(endPoint))
-                    {
-                        _candidates.Enqueue(endPoint);
-                    }
-                }
+                _dialer.Add(add.Peers);
                 DialCandidates();
                 break;
             case SwarmEvent.DialFailed failed:
-                _dialing.Remove(failed.EndPoint);
-                ScheduleRedial(failed.EndPoint);
+                _dialer.Failed(failed.EndPoint);
                 break;
             case SwarmEvent.Tick:
                 OnTick();
@@ -199,7 +192,7 @@ public sealed partial class TorrentSession
             _pool.Return(item.Download!.Buffer);
             TorrentSessionLog.HashFailed(Options.Logger, index, peer.RemoteEndPoint);
             Interlocked.Increment(ref _hashFailures);
-            peer.HashFailures = Strike(peer);
+            peer.HashFailures = _bans.Strike(peer.PeerId, peer.RemoteEndPoint);
             if (peer.HashFailures >= Options.MaxHashFailures)
             {
                 Ban(peer, $"sent {peer.HashFailures} pieces that failed their SHA-1 check");
@@ -321,8 +314,7 @@ public sealed partial class TorrentSession
         _state = SessionState.Seeding;
         TorrentSessionLog.Completed(Options.Logger, Torrent.PieceCount);
         _completed.TrySetResult();
-        _announceCompleted = true;
-        _announceWake.Release();
+        _announcer?.Complete();
         foreach (var peer in _peers.ToArray())
         {
             if (peer.RemoteBitfield.AllTrue)
@@ -559,55 +551,9 @@ public sealed partial class TorrentSession
         }
     }
 
-    // A peer is known by its peer id and, off loopback, by its address: a peer that drops a
-    // connection and dials again (or holds two at once) keeps its strikes and its ban.
-    private static string[] Identities(PeerConnection peer) =>
-        IPAddress.IsLoopback(peer.RemoteEndPoint.Address)
-            ? [Convert.ToHexString(peer.PeerId), peer.RemoteEndPoint.ToString()]
-            : [Convert.ToHexString(peer.PeerId), peer.RemoteEndPoint.Address.ToString()];
-
-    /// <summary>Counts a bad piece against everything the peer is known by; returns its strikes.</summary>
-    private int Strike(PeerConnection peer)
-    {
-        var strikes = 0;
-        foreach (var identity in Identities(peer))
-        {
-            _strikes.TryGetValue(identity, out var count);
-            _strikes[identity] = ++count;
-            strikes = Math.Max(strikes, count);
-        }
-        return strikes;
-    }
-
-    private int StrikesOf(PeerConnection peer)
-    {
-        var strikes = 0;
-        foreach (var identity in Identities(peer))
-        {
-            strikes = Math.Max(strikes, _strikes.GetValueOrDefault(identity));
-        }
-        return strikes;
-    }
-
-    private bool IsBanned(PeerConnection peer)
-    {
-        foreach (var identity in Identities(peer))
-        {
-            if (_banned.Contains(identity))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private void Ban(PeerConnection peer, string reason)
     {
-        foreach (var identity in Identities(peer))
-        {
-            _banned.Add(identity);
-        }
-        _banned.Add(peer.RemoteEndPoint.ToString());
+        _bans.Ban(peer.PeerId, peer.RemoteEndPoint);
         TorrentSessionLog.Banned(Options.Logger, peer.RemoteEndPoint, reason);
         peer.Abort(CloseReason.Banned, reason);
     }
@@ -615,7 +561,8 @@ public sealed partial class TorrentSession
     private void OnTick()
     {
         var now = Time.GetTimestamp();
-        var rateSampled = UpdateRates(now);
+        var rateSampled = _uploadRate.Sample(Interlocked.Read(ref _uploaded), now, Time);
+        _downloadRate.Sample(Interlocked.Read(ref _downloaded), now, Time);
         foreach (var peer in _peers.ToArray())
         {
             if (peer.DownloadCount > 0 && Time.GetElapsedTime(peer.LastBlockTicks, now) > Options.RequestTimeout)
@@ -643,30 +590,12 @@ public sealed partial class TorrentSession
         {
             if (rateSampled)
             {
-                SuperSeedAdapt(Volatile.Read(ref _uploadRate));
+                SuperSeedAdapt(_uploadRate.Rate);
             }
             SuperSeedSweep(now);
         }
         TickWebSeeds(now);
-        RedialDue();
+        _dialer.QueueRedials();
         DialCandidates();
-    }
-
-    /// <summary>New session rates once a second or more has passed; true when it took a sample.</summary>
-    private bool UpdateRates(long now)
-    {
-        var elapsed = Time.GetElapsedTime(_rateTicks, now).TotalSeconds;
-        if (elapsed < 1)
-        {
-            return false;
-        }
-        var down = Interlocked.Read(ref _downloaded);
-        var up = Interlocked.Read(ref _uploaded);
-        Volatile.Write(ref _downloadRate, (down - _rateDownloaded) / elapsed);
-        Volatile.Write(ref _uploadRate, (up - _rateUploaded) / elapsed);
-        _rateDownloaded = down;
-        _rateUploaded = up;
-        _rateTicks = now;
-        return true;
     }
 }

@@ -21,40 +21,6 @@ public sealed partial class TorrentSession
         Post(new SwarmEvent.PeerConnected(new PeerConnection(this, socket, stream, remote, outgoing: false)));
     }
 
-    private readonly Dictionary<IPEndPoint, (int Attempts, long Due)> _redials = new();
-
-    /// <summary>
-    /// A peer that refused us may just not be up yet (machines boot at different speeds):
-    /// try again with a growing pause, up to ten times.
-    /// </summary>
-    private void ScheduleRedial(IPEndPoint endPoint)
-    {
-        var attempts = _redials.TryGetValue(endPoint, out var entry) ? entry.Attempts + 1 : 1;
-        if (attempts > 10)
-        {
-            return;
-        }
-        var delay = TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempts, 5)));
-        _redials[endPoint] = (attempts, Time.GetTimestamp() + (long)(delay.TotalSeconds * Time.TimestampFrequency));
-    }
-
-    private void RedialDue()
-    {
-        if (_redials.Count == 0)
-        {
-            return;
-        }
-        var now = Time.GetTimestamp();
-        foreach (var (endPoint, entry) in _redials)
-        {
-            if (entry.Due != 0 && entry.Due <= now)
-            {
-                _redials[endPoint] = (entry.Attempts, 0);
-                _candidates.Enqueue(endPoint);
-            }
-        }
-    }
-
     private Handshake LocalHandshake() => new(Torrent.InfoHash, PeerId, SupportsExtensions: true, SupportsFast: true);
 
     private void DialCandidates()
@@ -63,16 +29,8 @@ public sealed partial class TorrentSession
         {
             return;
         }
-        while (_candidates.Count > 0 && _peers.Count + _dialing.Count < Options.MaxConnections)
+        foreach (var endPoint in _dialer.TakeDue(_peers.Count, Options.MaxConnections, e => _bans.IsBanned(e) || IsSelf(e) || IsConnectedTo(e)))
         {
-            var endPoint = _candidates.Dequeue();
-            if (_banned.Contains(endPoint.ToString()) || (!IPAddress.IsLoopback(endPoint.Address) && _banned.Contains(endPoint.Address.ToString()))
-                || IsSelf(endPoint) || IsConnectedTo(endPoint))
-            {
-                _known.Remove(endPoint);
-                continue;
-            }
-            _dialing.Add(endPoint);
             _ = DialAsync(endPoint);
         }
     }
@@ -132,8 +90,7 @@ public sealed partial class TorrentSession
 
     private void OnPeerConnected(PeerConnection peer)
     {
-        _dialing.Remove(peer.RemoteEndPoint);
-        _redials.Remove(peer.RemoteEndPoint);
+        _dialer.Connected(peer.RemoteEndPoint);
         if (_state is SessionState.Failed or SessionState.Stopped)
         {
             peer.Abort(CloseReason.SessionStopped);
@@ -144,13 +101,13 @@ public sealed partial class TorrentSession
             peer.Abort(CloseReason.ConnectedToSelf);
             return;
         }
-        if (IsBanned(peer))
+        if (_bans.IsBanned(peer.PeerId, peer.RemoteEndPoint))
         {
             peer.Abort(CloseReason.Banned);
             return;
         }
         // A suspect that dials again stays on one piece at a time.
-        peer.HashFailures = StrikesOf(peer);
+        peer.HashFailures = _bans.StrikesOf(peer.PeerId, peer.RemoteEndPoint);
         foreach (var existing in _peers)
         {
             if (!existing.PeerId.AsSpan().SequenceEqual(peer.PeerId))
@@ -177,6 +134,7 @@ public sealed partial class TorrentSession
         lock (_peers)
         {
             _peers.Add(peer);
+            _peerCount = _peers.Count;
         }
         peer.Registered = true;
         TorrentSessionLog.PeerConnected(Options.Logger, peer.RemoteEndPoint, peer.IsOutgoing ? "outgoing" : "incoming");
@@ -238,9 +196,9 @@ public sealed partial class TorrentSession
 
     private void OnPeerClosed(PeerConnection peer)
     {
-        _dialing.Remove(peer.RemoteEndPoint);
         if (!peer.Registered)
         {
+            _dialer.Closed(peer.RemoteEndPoint, dialledByUs: false, banned: false);
             return;
         }
         peer.Registered = false;
@@ -248,6 +206,7 @@ public sealed partial class TorrentSession
         lock (_peers)
         {
             _peers.Remove(peer);
+            _peerCount = _peers.Count;
         }
         Interlocked.Add(ref _wastedClosed, peer.Wasted);
         if (_superSeeding)
@@ -270,10 +229,7 @@ public sealed partial class TorrentSession
             ReleaseDownload(download);
         }
         // A peer that left without misbehaving may be dialled again later.
-        if (peer.IsOutgoing && !_banned.Contains(peer.RemoteEndPoint.ToString()))
-        {
-            _known.Remove(peer.RemoteEndPoint);
-        }
+        _dialer.Closed(peer.RemoteEndPoint, peer.IsOutgoing, _bans.IsBanned(peer.RemoteEndPoint));
         RetryHungry();
     }
 }

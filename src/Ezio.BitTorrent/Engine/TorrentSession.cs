@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.Picking;
 using Ezio.BitTorrent.Storage;
+using Ezio.BitTorrent.Trackers;
 
 namespace Ezio.BitTorrent.Engine;
 
@@ -20,10 +21,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly PiecePicker _picker;
     private readonly PieceBufferPool _pool;
     private readonly List<PeerConnection> _peers = new();
-    private readonly HashSet<IPEndPoint> _dialing = new();
-    private readonly HashSet<IPEndPoint> _known = new();
-    private readonly Queue<IPEndPoint> _candidates = new();
-    private readonly HashSet<string> _banned = new(StringComparer.Ordinal);
+    private readonly Dialer _dialer;
+    private readonly BanList _bans = new();
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new();
@@ -33,7 +32,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly Bitfield _seen;
     private int _seenCount;
     private long _lastSweep;
-    private readonly Dictionary<string, int> _strikes = [];
     private int _unseenGiven;
     private bool _allotDue;
     private long _superSeedUploaded = -1;
@@ -49,20 +47,19 @@ public sealed partial class TorrentSession : IAsyncDisposable
     // Bytes of the pieces fetched from peers, verified and stored.
     private long _written;
     private volatile SessionState _state = SessionState.Checking;
-    private volatile string? _lastTrackerError;
-    private double _downloadRate;
-    private double _uploadRate;
-    private long _rateTicks;
-    private long _rateDownloaded;
-    private long _rateUploaded;
+    private readonly RateMeter _downloadRate = new(TimeSpan.FromSeconds(1), weight: 1);
+    private readonly RateMeter _uploadRate = new(TimeSpan.FromSeconds(1), weight: 1);
     private Task? _loop;
     private Task? _recheck;
     private long _recheckStarted;
     private readonly TaskCompletionSource _checked = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _diskWriter;
-    private Task? _announcer;
+    private Announcer? _announcer;
+    private Task? _announcing;
     private ITimer? _timer;
     private int _disposed;
+    // Peers connected, for the announcer's thread (the list itself is the swarm loop's).
+    private volatile int _peerCount;
 
     public TorrentSession(Torrent torrent, ITorrentStorage storage, SessionOptions? options = null)
     {
@@ -80,6 +77,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             throw new ArgumentException($"The storage holds {storage.Length} bytes but the torrent needs {torrent.TotalLength}.", nameof(storage));
         }
         _picker = new PiecePicker(torrent.PieceCount, _random);
+        _dialer = new Dialer(Time);
         _pool = new PieceBufferPool(torrent.PieceLength, Math.Max(Options.MaxInFlightBytes, 2L * torrent.PieceLength));
         _diskQueue = Channel.CreateBounded<PieceDownload>(new BoundedChannelOptions(Math.Max(1, Options.DiskQueuePieces))
         {
@@ -117,6 +115,9 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     internal Bitfield LocalHave => _picker.Have;
 
+    /// <summary>The swarm loop's bans: read only once the session is disposed.</summary>
+    internal BanList Bans => _bans;
+
     internal Compression.CompressedPieceCache CompressedCache { get; }
 
     /// <summary>
@@ -152,12 +153,23 @@ public sealed partial class TorrentSession : IAsyncDisposable
                 _picker.MarkBusy(i);
             }
             _recheckStarted = Time.GetTimestamp();
-            _recheck = Task.Run(() => RecheckInBackground(_stop.Token));
+            var recheck = new Recheck(Torrent, Storage);
+            _recheck = Task.Run(() =>
+            {
+                try
+                {
+                    recheck.InOrder((pieces, done) => Post(new SwarmEvent.Rechecked(pieces, done)), batchSize: 32, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            });
         }
         else if (Options.Recheck && Storage.MayHaveData)
         {
             var started = Time.GetTimestamp();
-            var have = await Task.Run(() => Recheck(cancellationToken), cancellationToken).ConfigureAwait(false);
+            var recheck = new Recheck(Torrent, Storage);
+            var have = await Task.Run(() => recheck.All(cancellationToken), cancellationToken).ConfigureAwait(false);
             TorrentSessionLog.Rechecked(Options.Logger, have.Count(h => h), have.Length, Time.GetElapsedTime(started).TotalSeconds);
             for (var i = 0; i < have.Length; i++)
             {
@@ -188,13 +200,18 @@ public sealed partial class TorrentSession : IAsyncDisposable
             _state = SessionState.Downloading;
             _checked.TrySetResult();
         }
-        _rateTicks = Time.GetTimestamp();
+        var now = Time.GetTimestamp();
+        _downloadRate.Sample(0, now, Time);
+        _uploadRate.Sample(0, now, Time);
         _loop = Task.Run(SwarmLoopAsync);
         _diskWriter = Task.Factory.StartNew(DiskWriterLoop, TaskCreationOptions.LongRunning);
         _timer = Time.CreateTimer(_ => Post(new SwarmEvent.Tick()), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
         AddPeers(Options.InitialPeers);
         Post(new SwarmEvent.WebSeedsStart());
-        _announcer = Task.Run(() => AnnounceLoopAsync(_stop.Token));
+        var trackers = Announcer.Uris(Options.Trackers, Torrent).Select(TrackerClientFactory.Create).ToList();
+        _announcer = new Announcer(trackers, AnnounceRequest, peers => AddPeers(peers), () => _peerCount, Time, Options.Logger);
+        var completeAtStart = IsComplete;
+        _announcing = Task.Run(() => _announcer.RunAsync(completeAtStart, _stop.Token));
     }
 
     /// <summary>Peers to dial (duplicates and known peers are ignored).</summary>
@@ -247,8 +264,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
         return new SessionStats(_state, have, Torrent.PieceCount, left,
             Interlocked.Read(ref _downloaded), Interlocked.Read(ref _uploaded),
-            Volatile.Read(ref _downloadRate), Volatile.Read(ref _uploadRate), peers, seeds, wasted,
-            Volatile.Read(ref _hashFailures), _lastTrackerError,
+            _downloadRate.Rate, _uploadRate.Rate, peers, seeds, wasted,
+            Volatile.Read(ref _hashFailures), _announcer?.LastError,
             Volatile.Read(ref _superSeedUploaded) is >= 0 and var first ? first : null,
             Volatile.Read(ref _takenOver),
             Interlocked.Read(ref _zPieceWire), Interlocked.Read(ref _zPieceData), Volatile.Read(ref _zPiecesCompressed),
@@ -256,6 +273,12 @@ public sealed partial class TorrentSession : IAsyncDisposable
     }
 
     internal void Post(SwarmEvent message) => _events.Writer.TryWrite(message);
+
+    private AnnounceRequest AnnounceRequest(TrackerEvent trackerEvent)
+    {
+        var stats = GetStats();
+        return new AnnounceRequest(Torrent.InfoHash, PeerId, Options.ListenPort, stats.Uploaded, stats.Downloaded, stats.BytesLeft, trackerEvent);
+    }
 
     internal ValueTask EnqueueWriteAsync(PieceDownload download, CancellationToken cancellationToken) =>
         _diskQueue.Writer.WriteAsync(download, cancellationToken);
@@ -288,76 +311,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
     }
 
     internal void CountCompressedOnTheFly() => Interlocked.Increment(ref _zPiecesCompressed);
-
-    private bool[] Recheck(CancellationToken cancellationToken)
-    {
-        var have = new bool[Torrent.PieceCount];
-        var next = -1;
-        var workers = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
-        Parallel.For(0, workers, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = workers }, _ =>
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(Torrent.PieceLength);
-            try
-            {
-                int index;
-                while ((index = Interlocked.Increment(ref next)) < Torrent.PieceCount)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    try
-                    {
-                        have[index] = Storage.ReadAndVerify(Torrent, index, buffer);
-                    }
-                    catch (StorageException)
-                    {
-                        // Past the end of a short source, or a file that is not there: missing.
-                        have[index] = false;
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        });
-        return have;
-    }
-
-    private void RecheckInBackground(CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(Torrent.PieceLength);
-        var batch = new List<(int, bool)>(32);
-        try
-        {
-            // In order: the first pieces are settled first, so downloading can start there.
-            for (var index = 0; index < Torrent.PieceCount; index++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                bool ok;
-                try
-                {
-                    ok = Storage.ReadAndVerify(Torrent, index, buffer);
-                }
-                catch (StorageException)
-                {
-                    ok = false;
-                }
-                batch.Add((index, ok));
-                if (batch.Count == batch.Capacity)
-                {
-                    Post(new SwarmEvent.Rechecked(batch.ToArray(), Done: false));
-                    batch.Clear();
-                }
-            }
-            Post(new SwarmEvent.Rechecked(batch.ToArray(), Done: true));
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
 
     private void DiskWriterLoop()
     {
@@ -431,8 +384,11 @@ public sealed partial class TorrentSession : IAsyncDisposable
             _pool.Return(partial.Buffer);
         }
         _partials.Clear();
-        await WaitQuietly(_announcer).ConfigureAwait(false);
-        await AnnounceStoppedAsync().ConfigureAwait(false);
+        await WaitQuietly(_announcing).ConfigureAwait(false);
+        if (_announcer is not null)
+        {
+            await _announcer.StopAsync().ConfigureAwait(false);
+        }
         _completed.TrySetCanceled();
         _pool.Dispose();
     }
