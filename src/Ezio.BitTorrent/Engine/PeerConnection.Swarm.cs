@@ -19,20 +19,7 @@ internal sealed partial class PeerConnection
 
     public bool Registered { get; set; }
 
-    /// <summary>Super-seeding: pieces we advertised to this peer (null when we sent our whole bitfield).</summary>
-    public Bitfield? Advertised { get; set; }
-
-    /// <summary>Super-seeding: advertised pieces the peer has not announced yet.</summary>
-    public int AdvertisedPending { get; set; }
-
-    /// <summary>Super-seeding: pieces handed to this peer so far (round robin among peers).</summary>
-    public int GivenCount { get; set; }
-
-    /// <summary>
-    /// Super-seeding: pieces this peer is the only one to hold; each still has to leave its
-    /// uplink for most other peers, so the larger the count, the busier that uplink ahead.
-    /// </summary>
-    public int SoleHeld { get; set; }
+    void ISuperSeedPeer.Advertise(int piece) => Send(Outgoing.Have(piece));
 
     /// <summary>No piece to give this peer right now; retry when something changes.</summary>
     public bool Hungry { get; set; }

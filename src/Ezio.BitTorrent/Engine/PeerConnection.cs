@@ -20,7 +20,7 @@ namespace Ezio.BitTorrent.Engine;
 /// choke flag and our have-bitfield and queues the block for the send loop, which reads it
 /// from storage straight into the socket buffer.
 /// </remarks>
-internal sealed partial class PeerConnection
+internal sealed partial class PeerConnection : ISuperSeedPeer
 {
     private const int MaxQueuedUploads = 2048;
 
@@ -238,11 +238,8 @@ internal sealed partial class PeerConnection
 
     private int BlocksPerPiece => (_session.Torrent.PieceLength + PieceDownload.BlockSize - 1) / PieceDownload.BlockSize;
 
-    // Compressed mode requests whole pieces. One in flight leaves the link idle for a round
-    // trip between pieces, and on a loaded LAN that round trip waits behind the requester's
-    // own upload queue; a second piece keeps the pipe full. A fast peer gets its rate's worth,
-    // and since its rate counts compressed bytes, a piece that travels at a third of its size
-    // takes a third of the budget (at most 16 pieces in flight).
+    // Compressed mode requests whole pieces: two in flight at least so the link never idles
+    // for a round trip, more for a fast peer, counted in wire bytes (16 at most; docs/engine.md).
     private int ZBudgetBlocks =>
         Math.Clamp((int)(_requestTargetBlocks / _zWireRatio), 2 * BlocksPerPiece, 16 * BlocksPerPiece);
 

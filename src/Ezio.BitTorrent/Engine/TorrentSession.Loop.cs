@@ -137,9 +137,9 @@ public sealed partial class TorrentSession
                     break;
             }
         }
-        if (_allotDue)
+        if (_superSeeder is { AllotDue: true } superSeeder)
         {
-            AllotAll();
+            superSeeder.Allot();
         }
         if (peer.IsClosed || !peer.Registered)
         {
@@ -165,15 +165,7 @@ public sealed partial class TorrentSession
             return false;
         }
         _picker.IncrementAvailability(index);
-        if (peer.Advertised is { } advertised && advertised[index])
-        {
-            peer.AdvertisedPending--;
-            _allotDue = true;
-        }
-        if (_superSeeding)
-        {
-            SuperSeedSeen(peer, index);
-        }
+        _superSeeder?.OnHave(peer, index, _picker.Availability(index));
         if (!_picker.Have[index])
         {
             peer.Interesting++;
@@ -372,11 +364,9 @@ public sealed partial class TorrentSession
 
     /// <summary>
     /// A peer that wants nothing more from us gives its upload slot to a choked peer that
-    /// waits for one. Freed only on disconnect, the slots stayed with the first peers to ask:
-    /// 128 machines against 64 slots, the seeder never unchoked the other 64 while it
-    /// super-seeded, and every machine stopped one piece short. With nobody waiting the peer
-    /// keeps its slot: a choke would cut the blocks still on their way to it, and a
-    /// super-seed would send them again.
+    /// waits for one (kept only until disconnect, slots stayed with the first peers to ask).
+    /// With nobody waiting the peer keeps its slot: a choke would cut the blocks still on
+    /// their way to it, and a super-seed would send them again.
     /// </summary>
     private void FreeSlot(PeerConnection peer)
     {
@@ -586,13 +576,13 @@ public sealed partial class TorrentSession
                 Fill(peer);
             }
         }
-        if (_superSeeding)
+        if (_superSeeder is { Active: true } superSeeder)
         {
             if (rateSampled)
             {
-                SuperSeedAdapt(_uploadRate.Rate);
+                superSeeder.Adapt(_uploadRate.Rate);
             }
-            SuperSeedSweep(now);
+            superSeeder.Sweep(now);
         }
         TickWebSeeds(now);
         _dialer.QueueRedials();

@@ -140,9 +140,9 @@ public sealed partial class TorrentSession
         TorrentSessionLog.PeerConnected(Options.Logger, peer.RemoteEndPoint, peer.IsOutgoing ? "outgoing" : "incoming");
         SendOpening(peer);
         peer.Start();
-        if (_superSeeding)
+        if (_superSeeder is { Active: true } superSeeder)
         {
-            AllotAll();
+            superSeeder.Allot();
         }
     }
 
@@ -153,13 +153,9 @@ public sealed partial class TorrentSession
     private void SendOpening(PeerConnection peer)
     {
         var have = _picker.Have;
-        if (_superSeeding)
+        if (_superSeeder is { Active: true } superSeeder)
         {
-            peer.Advertised = new Bitfield(Torrent.PieceCount);
-            if (_superSeedOpenedTicks == 0)
-            {
-                _superSeedOpenedTicks = Time.GetTimestamp();
-            }
+            superSeeder.Join(peer);
             if (peer.SupportsFast)
             {
                 peer.Send(Outgoing.Simple(MessageId.HaveNone));
@@ -209,10 +205,7 @@ public sealed partial class TorrentSession
             _peerCount = _peers.Count;
         }
         Interlocked.Add(ref _wastedClosed, peer.Wasted);
-        if (_superSeeding)
-        {
-            SuperSeedPeerGone(peer);
-        }
+        _superSeeder?.Leave(peer);
         if (!peer.AmChoking)
         {
             _unchoked--;

@@ -26,17 +26,9 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new();
-    private readonly int[] _given;
-    private readonly PeerConnection?[] _soleHolder;
-    private readonly long[] _givenAt;
-    private readonly Bitfield _seen;
-    private int _seenCount;
-    private long _lastSweep;
-    private int _unseenGiven;
-    private bool _allotDue;
-    private long _superSeedUploaded = -1;
     private readonly Dictionary<int, PieceDownload> _partials = new();
-    private bool _superSeeding;
+    // Set at start when we seed and super-seeding is on; swarm loop only.
+    private SuperSeeder? _superSeeder;
     private int _unchoked;
     private long _downloaded;
     private long _uploaded;
@@ -84,10 +76,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _given = new int[torrent.PieceCount];
-        _soleHolder = new PeerConnection?[torrent.PieceCount];
-        _givenAt = new long[torrent.PieceCount];
-        _seen = new Bitfield(torrent.PieceCount);
         CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);
         Compressibility = new PieceCompressibility[torrent.PieceCount];
         CreateWebSeeds();
@@ -191,7 +179,10 @@ public sealed partial class TorrentSession : IAsyncDisposable
         else if (_picker.IsComplete)
         {
             _state = SessionState.Seeding;
-            _superSeeding = Options.SuperSeed;
+            if (Options.SuperSeed)
+            {
+                _superSeeder = new SuperSeeder(Torrent.PieceCount, Torrent.PieceLength, Time, _random, () => Interlocked.Read(ref _uploaded), Options.Logger);
+            }
             _checked.TrySetResult();
             _completed.TrySetResult();
         }
@@ -266,7 +257,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             Interlocked.Read(ref _downloaded), Interlocked.Read(ref _uploaded),
             _downloadRate.Rate, _uploadRate.Rate, peers, seeds, wasted,
             Volatile.Read(ref _hashFailures), _announcer?.LastError,
-            Volatile.Read(ref _superSeedUploaded) is >= 0 and var first ? first : null,
+            _superSeeder?.UploadedWhenDone,
             Volatile.Read(ref _takenOver),
             Interlocked.Read(ref _zPieceWire), Interlocked.Read(ref _zPieceData), Volatile.Read(ref _zPiecesCompressed),
             Interlocked.Read(ref _written));
