@@ -84,7 +84,7 @@ public sealed partial class TorrentSession
                     OnHashed(peer, item);
                     break;
                 case PeerEventKind.Released:
-                    ReleaseDownload(item.Download!);
+                    _requester.Release(item.Download!);
                     RetryHungry();
                     break;
                 case PeerEventKind.Abandoned:
@@ -197,19 +197,8 @@ public sealed partial class TorrentSession
             return;
         }
         _picker.MarkBusy(index);
-        DropPartial(index);
         // Endgame: the first copy to verify wins; the others are cancelled.
-        if (_picker.Owners(index) > 0)
-        {
-            foreach (var other in _peers)
-            {
-                if (other != peer && other.Cancel(index) is { } cancelled)
-                {
-                    _picker.RemoveOwner(index);
-                    _pool.Return(cancelled.Buffer);
-                }
-            }
-        }
+        _requester.Won(index, peer, _peers);
     }
 
     private void OnPieceStored(SwarmEvent.PieceStored stored)
@@ -386,159 +375,14 @@ public sealed partial class TorrentSession
         }
     }
 
-    /// <summary>
-    /// A peer gave a piece back (choke, reject, disconnect). Blocks already received are kept
-    /// and the piece is finished first by the next peer that has it (strict priority for
-    /// started pieces), unless nothing was received.
-    /// </summary>
-    private void ReleaseDownload(PieceDownload download)
-    {
-        var index = download.Index;
-        if (download.IsPartial && !_picker.Have[index] && !_picker.IsBusy(index) && !_partials.ContainsKey(index))
-        {
-            download.RestartRequests();
-            _partials[index] = download;
-            return;
-        }
-        _picker.RemoveOwner(index);
-        _pool.Return(download.Buffer);
-    }
+    private bool Downloading => _state is SessionState.Downloading or SessionState.Checking;
 
-    private void DropPartial(int index)
-    {
-        if (_partials.Remove(index, out var partial))
-        {
-            _picker.RemoveOwner(index);
-            _pool.Return(partial.Buffer);
-        }
-    }
-
-    /// <summary>Gives the peer a started piece it can finish; true when one was assigned.</summary>
-    private bool TryAssignPartial(PeerConnection peer, List<int> fetching)
-    {
-        foreach (var (index, partial) in _partials)
-        {
-            if (peer.RemoteBitfield[index] && !fetching.Contains(index))
-            {
-                _partials.Remove(index);
-                fetching.Add(index);
-                peer.Assign(partial);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /// <summary>Hands a peer whole pieces until its queue of unrequested blocks is deep enough.</summary>
-    private void Fill(PeerConnection peer)
-    {
-        peer.Hungry = false;
-        if (peer.IsClosed || peer.PeerChoking || !peer.AmInterested || _state is not (SessionState.Downloading or SessionState.Checking))
-        {
-            peer.ClearNeedWork();
-            return;
-        }
-        var remote = peer.RemoteBitfield;
-        // One snapshot per fill: the picker asks about many candidates, and taking the
-        // connection's lock for each would put a lock per piece into the swarm loop.
-        var fetching = peer.FetchingIndices();
-        bool Fetching(int i) => fetching.Contains(i);
-        // A peer that sent a bad piece gets one piece at a time until it is banned, so it
-        // cannot pour a whole request queue of garbage in first.
-        var maxPieces = peer.HashFailures > 0 ? 1 : 64;
-        while (peer.UnrequestedBytes <= peer.QueueTargetBytes && peer.DownloadCount < maxPieces && peer.CanTakeMore)
-        {
-            if (_partials.Count > 0 && TryAssignPartial(peer, fetching))
-            {
-                continue;
-            }
-            var index = _picker.Pick(remote, Fetching, endgame: false);
-            if (index < 0 && TryTakeOver(peer, fetching))
-            {
-                continue;
-            }
-            // Endgame (fetching a piece twice) only for the last few pieces: earlier, every
-            // piece is already owned merely because queues are deep, and duplicates would
-            // waste the LAN's capacity.
-            if (index < 0 && _picker.MissingCount <= Math.Max(4, _peers.Count) && _picker.InEndgame)
-            {
-                index = _picker.Pick(remote, Fetching, endgame: true);
-            }
-            if (index < 0)
-            {
-                peer.Hungry = true;
-                return;
-            }
-            if (!_pool.TryRent(out var buffer))
-            {
-                // Parked partial pieces must not starve live downloads of buffers.
-                if (_partials.Count == 0)
-                {
-                    peer.Hungry = true;
-                    return;
-                }
-                DropPartial(_partials.Keys.First());
-                continue;
-            }
-            _picker.AddOwner(index);
-            fetching.Add(index);
-            peer.Assign(new PieceDownload(index, Torrent.GetPieceSize(index), buffer));
-        }
-        // The peer's queue is deep enough for now (or, in compressed mode, has no room for
-        // another whole piece). Re-arm its low-water signal: a NeedWork that found no room
-        // would otherwise be the last one, and with no have left to come from seeds the
-        // download would stall with nothing requested.
-        peer.ClearNeedWork();
-    }
-
-    /// <summary>
-    /// Nothing is left that no peer fetches: moves to this peer a piece it has that another
-    /// peer was given but has not begun to send (a busy uplink holds it while this one is
-    /// free). The peer with the most waiting work gives first. True when one moved.
-    /// </summary>
-    private bool TryTakeOver(PeerConnection peer, List<int> fetching)
-    {
-        PeerConnection? from = null;
-        var index = -1;
-        var most = 0;
-        foreach (var other in _peers)
-        {
-            if (other == peer || other.IsClosed)
-            {
-                continue;
-            }
-            var candidate = other.FindUnstarted(peer.RemoteBitfield, fetching, out var waiting);
-            if (candidate >= 0 && waiting > most)
-            {
-                from = other;
-                index = candidate;
-                most = waiting;
-            }
-        }
-        if (from?.TakeUnstarted(index) is not { } download)
-        {
-            return false;
-        }
-        Interlocked.Increment(ref _takenOver);
-        fetching.Add(index);
-        peer.Assign(download);
-        return true;
-    }
+    private void Fill(PeerConnection peer) => _requester.Fill(peer, _peers, Downloading);
 
     private void RetryHungry()
     {
         FillWebSeeds();
-        foreach (var peer in _peers)
-        {
-            if (peer.Hungry)
-            {
-                Fill(peer);
-                if (_pool.Rented >= _pool.MaxBuffers)
-                {
-                    return;
-                }
-            }
-        }
+        _requester.RetryHungry(_peers, Downloading);
     }
 
     private void Ban(PeerConnection peer, string reason)

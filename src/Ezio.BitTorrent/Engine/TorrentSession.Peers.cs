@@ -219,7 +219,7 @@ public sealed partial class TorrentSession
         }
         foreach (var download in peer.TakeDownloads())
         {
-            ReleaseDownload(download);
+            _requester.Release(download);
         }
         // A peer that left without misbehaving may be dialled again later.
         _dialer.Closed(peer.RemoteEndPoint, peer.IsOutgoing, _bans.IsBanned(peer.RemoteEndPoint));

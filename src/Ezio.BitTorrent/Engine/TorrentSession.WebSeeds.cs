@@ -105,15 +105,7 @@ public sealed partial class TorrentSession
             if (!_picker.Have[index])
             {
                 _picker.MarkBusy(index);
-                DropPartial(index);
-                foreach (var peer in _peers)
-                {
-                    if (_picker.Owners(index) > 0 && peer.Cancel(index) is { } cancelled)
-                    {
-                        _picker.RemoveOwner(index);
-                        _pool.Return(cancelled.Buffer);
-                    }
-                }
+                _requester.Won(index, winner: null, _peers);
             }
         }
         else

@@ -26,7 +26,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new();
-    private readonly Dictionary<int, PieceDownload> _partials = new();
+    private readonly Requester _requester;
     // Set at start when we seed and super-seeding is on; swarm loop only.
     private SuperSeeder? _superSeeder;
     private int _unchoked;
@@ -34,7 +34,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private long _uploaded;
     private long _wastedClosed;
     private int _hashFailures;
-    private int _takenOver;
 
     // Bytes of the pieces fetched from peers, verified and stored.
     private long _written;
@@ -71,6 +70,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _picker = new PiecePicker(torrent.PieceCount, _random);
         _dialer = new Dialer(Time);
         _pool = new PieceBufferPool(torrent.PieceLength, Math.Max(Options.MaxInFlightBytes, 2L * torrent.PieceLength));
+        _requester = new Requester(_picker, _pool, torrent.GetPieceSize);
         _diskQueue = Channel.CreateBounded<PieceDownload>(new BoundedChannelOptions(Math.Max(1, Options.DiskQueuePieces))
         {
             SingleReader = true,
@@ -258,7 +258,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             _downloadRate.Rate, _uploadRate.Rate, peers, seeds, wasted,
             Volatile.Read(ref _hashFailures), _announcer?.LastError,
             _superSeeder?.UploadedWhenDone,
-            Volatile.Read(ref _takenOver),
+            _requester.TakenOver,
             Interlocked.Read(ref _zPieceWire), Interlocked.Read(ref _zPieceData), Volatile.Read(ref _zPiecesCompressed),
             Interlocked.Read(ref _written));
     }
@@ -370,11 +370,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         await StopWebSeedsAsync().ConfigureAwait(false);
         _diskQueue.Writer.TryComplete();
         await WaitQuietly(_diskWriter).ConfigureAwait(false);
-        foreach (var partial in _partials.Values)
-        {
-            _pool.Return(partial.Buffer);
-        }
-        _partials.Clear();
+        _requester.Clear();
         await WaitQuietly(_announcing).ConfigureAwait(false);
         if (_announcer is not null)
         {
