@@ -20,7 +20,7 @@ namespace Ezio.BitTorrent.Engine;
 /// choke flag and our have-bitfield and queues the block for the send loop, which reads it
 /// from storage straight into the socket buffer.
 /// </remarks>
-internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer
+internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
 {
     private const int MaxQueuedUploads = 2048;
 

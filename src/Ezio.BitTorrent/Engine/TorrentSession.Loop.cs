@@ -103,11 +103,11 @@ public sealed partial class TorrentSession
                     break;
                 case PeerEventKind.Interested:
                     peer.PeerInterested = true;
-                    TryUnchoke(peer);
+                    _choker.TryUnchoke(peer, _peers);
                     break;
                 case PeerEventKind.NotInterested:
                     peer.PeerInterested = false;
-                    FreeSlot(peer);
+                    _choker.FreeSlot(peer, _peers);
                     break;
                 case PeerEventKind.Have:
                     fill |= OnHave(peer, item.Index);
@@ -326,55 +326,6 @@ public sealed partial class TorrentSession
         }
     }
 
-    private void TryUnchoke(PeerConnection peer)
-    {
-        if (peer.AmChoking && peer.PeerInterested && (_unchoked < Options.MaxUnchoked || ReclaimSlot(peer)))
-        {
-            _unchoked++;
-            peer.SetAmChoking(false);
-        }
-    }
-
-    // Every slot taken: one held by a peer that wants nothing more from us (it lost interest
-    // before anyone waited, see FreeSlot) is taken back for the waiting peer.
-    private bool ReclaimSlot(PeerConnection waiting)
-    {
-        foreach (var other in _peers)
-        {
-            if (other != waiting && !other.IsClosed && !other.AmChoking && !other.PeerInterested)
-            {
-                other.SetAmChoking(true);
-                _unchoked--;
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /// <summary>
-    /// A peer that wants nothing more from us gives its upload slot to a choked peer that
-    /// waits for one (kept only until disconnect, slots stayed with the first peers to ask).
-    /// With nobody waiting the peer keeps its slot: a choke would cut the blocks still on
-    /// their way to it, and a super-seed would send them again.
-    /// </summary>
-    private void FreeSlot(PeerConnection peer)
-    {
-        if (peer.AmChoking)
-        {
-            return;
-        }
-        foreach (var other in _peers)
-        {
-            if (other != peer && !other.IsClosed && other.AmChoking && other.PeerInterested)
-            {
-                peer.SetAmChoking(true);
-                _unchoked--;
-                TryUnchoke(other);
-                return;
-            }
-        }
-    }
-
     private bool Downloading => _state is SessionState.Downloading or SessionState.Checking;
 
     private void Fill(PeerConnection peer) => _requester.Fill(peer, _peers, Downloading);
@@ -414,7 +365,7 @@ public sealed partial class TorrentSession
                 peer.Send(Outgoing.KeepAlive);
             }
             peer.UpdateRate(now, Time, Options, Torrent.PieceLength);
-            TryUnchoke(peer);
+            _choker.TryUnchoke(peer, _peers);
             if (peer.Hungry)
             {
                 Fill(peer);

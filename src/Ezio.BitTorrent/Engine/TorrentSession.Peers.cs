@@ -206,10 +206,7 @@ public sealed partial class TorrentSession
         }
         Interlocked.Add(ref _wastedClosed, peer.Wasted);
         _superSeeder?.Leave(peer);
-        if (!peer.AmChoking)
-        {
-            _unchoked--;
-        }
+        _choker.Closed(peer);
         for (var i = 0; i < Torrent.PieceCount; i++)
         {
             if (peer.RemoteBitfield[i])

@@ -17,7 +17,7 @@ namespace Ezio.BitTorrent.Engine;
 public sealed partial class TorrentSession : IAsyncDisposable
 {
     private readonly Channel<SwarmEvent> _events = Channel.CreateUnbounded<SwarmEvent>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Channel<PieceDownload> _diskQueue;
+    private readonly DiskWriter _diskWriter;
     private readonly PiecePicker _picker;
     private readonly PieceBufferPool _pool;
     private readonly List<PeerConnection> _peers = new();
@@ -29,7 +29,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly Requester _requester;
     // Set at start when we seed and super-seeding is on; swarm loop only.
     private SuperSeeder? _superSeeder;
-    private int _unchoked;
+    private readonly Choker _choker;
     private long _downloaded;
     private long _uploaded;
     private long _wastedClosed;
@@ -44,7 +44,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private Task? _recheck;
     private long _recheckStarted;
     private readonly TaskCompletionSource _checked = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _diskWriter;
+    private Task? _diskWriting;
     private Announcer? _announcer;
     private Task? _announcing;
     private ITimer? _timer;
@@ -69,13 +69,10 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
         _picker = new PiecePicker(torrent.PieceCount, _random);
         _dialer = new Dialer(Time);
+        _choker = new Choker(Options.MaxUnchoked);
         _pool = new PieceBufferPool(torrent.PieceLength, Math.Max(Options.MaxInFlightBytes, 2L * torrent.PieceLength));
         _requester = new Requester(_picker, _pool, torrent.GetPieceSize);
-        _diskQueue = Channel.CreateBounded<PieceDownload>(new BoundedChannelOptions(Math.Max(1, Options.DiskQueuePieces))
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _diskWriter = new DiskWriter(storage, torrent.PieceLength, Options.DiskQueuePieces, _pool, Post);
         CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);
         Compressibility = new PieceCompressibility[torrent.PieceCount];
         CreateWebSeeds();
@@ -195,7 +192,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _downloadRate.Sample(0, now, Time);
         _uploadRate.Sample(0, now, Time);
         _loop = Task.Run(SwarmLoopAsync);
-        _diskWriter = Task.Factory.StartNew(DiskWriterLoop, TaskCreationOptions.LongRunning);
+        _diskWriting = _diskWriter.Start(_stop.Token);
         _timer = Time.CreateTimer(_ => Post(new SwarmEvent.Tick()), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
         AddPeers(Options.InitialPeers);
         Post(new SwarmEvent.WebSeedsStart());
@@ -212,6 +209,18 @@ public sealed partial class TorrentSession : IAsyncDisposable
         if (list.Count > 0)
         {
             Post(new SwarmEvent.AddPeers(list));
+        }
+    }
+
+    /// <summary>
+    /// How many connected peers hold each of <paramref name="regions"/> equal parts of the
+    /// torrent (see <see cref="SwarmAvailability.Compute"/>); one pass over every peer's bitfield.
+    /// </summary>
+    public double[] PeerAvailability(int regions)
+    {
+        lock (_peers)
+        {
+            return SwarmAvailability.Compute(_peers.Select(p => p.RemoteBitfield), Torrent.PieceCount, regions);
         }
     }
 
@@ -272,7 +281,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     }
 
     internal ValueTask EnqueueWriteAsync(PieceDownload download, CancellationToken cancellationToken) =>
-        _diskQueue.Writer.WriteAsync(download, cancellationToken);
+        _diskWriter.EnqueueAsync(download, cancellationToken);
 
     internal void CountDownloaded(int bytes) => Interlocked.Add(ref _downloaded, bytes);
 
@@ -302,40 +311,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
     }
 
     internal void CountCompressedOnTheFly() => Interlocked.Increment(ref _zPiecesCompressed);
-
-    private void DiskWriterLoop()
-    {
-        var reader = _diskQueue.Reader;
-        try
-        {
-            while (reader.WaitToReadAsync(_stop.Token).AsTask().GetAwaiter().GetResult())
-            {
-                while (reader.TryRead(out var download))
-                {
-                    try
-                    {
-                        var offset = (long)download.Index * Torrent.PieceLength;
-                        Storage.Write(offset, download.Buffer.Span[..download.Length]);
-                        Post(new SwarmEvent.PieceStored(download));
-                    }
-                    catch (Exception e)
-                    {
-                        _pool.Return(download.Buffer);
-                        Post(new SwarmEvent.StorageFailed(e));
-                        return;
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        // Buffers still queued when stopping go back to the pool.
-        while (reader.TryRead(out var left))
-        {
-            _pool.Return(left.Buffer);
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {
@@ -368,8 +343,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
             await WaitQuietly(peer.SendTask).ConfigureAwait(false);
         }
         await StopWebSeedsAsync().ConfigureAwait(false);
-        _diskQueue.Writer.TryComplete();
-        await WaitQuietly(_diskWriter).ConfigureAwait(false);
+        _diskWriter.Complete();
+        await WaitQuietly(_diskWriting).ConfigureAwait(false);
         _requester.Clear();
         await WaitQuietly(_announcing).ConfigureAwait(false);
         if (_announcer is not null)
