@@ -25,8 +25,7 @@ internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, ICh
     private const int MaxQueuedUploads = 2048;
 
     private readonly TorrentSession _session;
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly PeerLink _link;
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly Channel<Outgoing> _outbox;
@@ -62,18 +61,17 @@ internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, ICh
     private long _lastReceiveTicks;
     private long _lastSendTicks;
 
-    public PeerConnection(TorrentSession session, Socket socket, NetworkStream stream, Handshake remote, bool outgoing)
+    public PeerConnection(TorrentSession session, PeerLink link, Handshake remote, bool outgoing)
     {
         _session = session;
-        _socket = socket;
-        _stream = stream;
-        RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
+        _link = link;
+        RemoteEndPoint = link.RemoteEndPoint;
         PeerId = remote.PeerId.ToArray();
         SupportsFast = remote.SupportsFast;
         SupportsExtensions = remote.SupportsExtensions;
         IsOutgoing = outgoing;
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
-        _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        _reader = link.Pipe.Input;
+        _writer = link.Pipe.Output;
         _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
         // A compressed piece travels as one extended message of up to a piece (plus header).
         _limits = session.Options.Codec is null
@@ -197,17 +195,7 @@ internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, ICh
         catch (ObjectDisposedException)
         {
         }
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        _socket.Dispose();
+        _link.Cut();
         _session.Post(new SwarmEvent.PeerClosed(this));
     }
 

@@ -49,4 +49,7 @@ internal abstract record SwarmEvent
 
     /// <summary>The swarm started: web seeds get their first pieces without waiting for a tick.</summary>
     public sealed record WebSeedsStart : SwarmEvent;
+
+    /// <summary>Completes <paramref name="Reached"/> once every event posted before it was handled.</summary>
+    public sealed record Barrier(TaskCompletionSource Reached) : SwarmEvent;
 }

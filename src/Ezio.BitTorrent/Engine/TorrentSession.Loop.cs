@@ -67,6 +67,9 @@ public sealed partial class TorrentSession
             case SwarmEvent.WebSeedsStart:
                 FillWebSeeds();
                 break;
+            case SwarmEvent.Barrier barrier:
+                barrier.Reached.TrySetResult();
+                break;
             default:
                 throw new UnreachableException($"the swarm loop has no handler for {message.GetType().Name}");
         }

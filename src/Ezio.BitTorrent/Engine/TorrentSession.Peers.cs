@@ -18,7 +18,32 @@ public sealed partial class TorrentSession
         var buffer = new byte[Handshake.Length];
         LocalHandshake().WriteTo(buffer);
         await stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Post(new SwarmEvent.PeerConnected(new PeerConnection(this, socket, stream, remote, outgoing: false)));
+        Post(new SwarmEvent.PeerConnected(new PeerConnection(this, PeerLink.FromSocket(socket, stream), remote, outgoing: false)));
+    }
+
+    /// <summary>
+    /// Joins a peer over a transport on which nothing was said yet (in-memory links in tests):
+    /// both handshakes are exchanged over it first.
+    /// </summary>
+    internal async Task JoinAsync(PeerLink link, bool outgoing, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[Handshake.Length];
+        LocalHandshake().WriteTo(buffer);
+        await link.Pipe.Output.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        var input = link.Pipe.Input;
+        var result = await input.ReadAtLeastAsync(Handshake.Length, cancellationToken).ConfigureAwait(false);
+        if (result.Buffer.Length < Handshake.Length)
+        {
+            throw new PeerProtocolException(PeerProtocolError.BadLength, "the peer closed during the handshake.");
+        }
+        var bytes = result.Buffer.Slice(0, Handshake.Length);
+        var remote = Handshake.Parse(System.Buffers.BuffersExtensions.ToArray(bytes));
+        input.AdvanceTo(bytes.End);
+        if (remote.InfoHash != Torrent.InfoHash)
+        {
+            throw new PeerProtocolException(PeerProtocolError.WrongInfoHash, "the peer answered for another torrent.");
+        }
+        Post(new SwarmEvent.PeerConnected(new PeerConnection(this, link, remote, outgoing)));
     }
 
     private Handshake LocalHandshake() => new(Torrent.InfoHash, PeerId, SupportsExtensions: true, SupportsFast: true);
@@ -79,7 +104,7 @@ public sealed partial class TorrentSession
             {
                 throw new PeerProtocolException(PeerProtocolError.WrongInfoHash, "the peer answered for another torrent.");
             }
-            Post(new SwarmEvent.PeerConnected(new PeerConnection(this, socket, stream, remote, outgoing: true)));
+            Post(new SwarmEvent.PeerConnected(new PeerConnection(this, PeerLink.FromSocket(socket, stream), remote, outgoing: true)));
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or PeerProtocolException)
         {

@@ -272,6 +272,14 @@ public sealed partial class TorrentSession : IAsyncDisposable
             Interlocked.Read(ref _written));
     }
 
+    /// <summary>Completes once the swarm loop has handled everything posted so far (tests on a manual clock).</summary>
+    internal Task SwarmLoopCaughtUpAsync()
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new SwarmEvent.Barrier(reached));
+        return reached.Task;
+    }
+
     internal void Post(SwarmEvent message) => _events.Writer.TryWrite(message);
 
     private AnnounceRequest AnnounceRequest(TrackerEvent trackerEvent)
