@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Ezio.BitTorrent.Compression;
 using Ezio.BitTorrent.PeerWire;
 using Ezio.BitTorrent.Storage;
 
@@ -242,6 +243,67 @@ internal sealed partial class PeerConnection
         }
     }
 
+    // Called under _sync from the receive loop.
+    private void OnZPiece(in PeerMessage message, ref SwarmEvent.FromPeer? batch, List<PieceDownload> completed)
+    {
+        var (kind, index, encoding, payload) = ZPieceMessage.Parse(message.Payload, _session.Torrent.PieceCount);
+        switch (kind)
+        {
+            case ZPieceMessage.Request:
+                if (_amChoking || !_session.LocalHave[index] || _zRemoteId == 0 || Volatile.Read(ref _queuedUploads) >= MaxQueuedUploads)
+                {
+                    if (_zRemoteId != 0)
+                    {
+                        Send(Outgoing.Extended(_zRemoteId, ZPieceMessage.EncodeRequest(ZPieceMessage.Reject, index)));
+                    }
+                    return;
+                }
+                Interlocked.Increment(ref _queuedUploads);
+                Send(Outgoing.ZPiece(_zRemoteId, index));
+                return;
+            case ZPieceMessage.Reject:
+                Release(index, ref batch);
+                return;
+        }
+        PieceDownload? download = null;
+        foreach (var candidate in _downloads)
+        {
+            if (candidate.Index == index && candidate.NextRequest == candidate.BlockCount && candidate.ReceivedCount == 0)
+            {
+                download = candidate;
+                break;
+            }
+        }
+        if (download is null)
+        {
+            Interlocked.Add(ref _wasted, payload.Length);
+            return;
+        }
+        // The compressed form is kept for relaying: copied out of the pipe once, and decoded
+        // from that copy; the cache adopts the same array once the piece verifies.
+        if (encoding != PieceEncoding.Raw && _session.CompressedCache.Keeps(payload.Length))
+        {
+            var kept = payload.ToArray();
+            ZPieceCodec.Decode(_session.Options.Codec!, index, encoding, new ReadOnlySequence<byte>(kept), download.Buffer.Span[..download.Length]);
+            download.Compressed = kept;
+        }
+        else
+        {
+            ZPieceCodec.Decode(_session.Options.Codec!, index, encoding, payload, download.Buffer.Span[..download.Length]);
+        }
+        download.AcceptWhole();
+        download.CompressedEncoding = encoding;
+        Interlocked.Add(ref _downloaded, payload.Length);
+        _session.CountDownloaded((int)payload.Length);
+        _session.CountZPiece((int)payload.Length, download.Length);
+        // What a piece costs on the wire from this peer, smoothed: the request budget is in
+        // pieces, the rate in wire bytes.
+        _zWireRatio = 0.7 * _zWireRatio + 0.3 * Math.Clamp((double)payload.Length / download.Length, 1.0 / 16, 1.0);
+        Interlocked.Exchange(ref _lastBlockTicks, _session.Time.GetTimestamp());
+        _downloads.Remove(download);
+        completed.Add(download);
+    }
+
     private void Release(int index, ref SwarmEvent.FromPeer? batch)
     {
         for (var i = 0; i < _downloads.Count; i++)
@@ -362,8 +424,13 @@ internal sealed partial class PeerConnection
                     break;
                 }
             case OutgoingKind.ZPiece:
-                WriteZPiece(message.ExtendedId, message.Index);
-                break;
+                {
+                    Interlocked.Decrement(ref _queuedUploads);
+                    var length = _session.ZPieces!.WriteFrame(_writer, message.ExtendedId, message.Index);
+                    Interlocked.Add(ref _uploaded, length);
+                    _session.CountUploaded(length);
+                    break;
+                }
             case OutgoingKind.Extended:
                 {
                     var data = message.Data!;

@@ -49,8 +49,7 @@ internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, ICh
     private int _maxOutstanding = 250;
     private volatile byte _zRemoteId;
     // Set by the swarm loop from the measured rate (see PeerConnection.Swarm.cs).
-    private volatile int _requestTargetBlocks = 64;
-    private volatile int _queueTargetBytes;
+    private readonly RequestBudget _budget = new();
     private volatile bool _peerChoking = true;
     private volatile bool _amChoking = true;
     private int _needWorkPosted;
@@ -136,6 +135,34 @@ internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, ICh
     public long LastReceiveTicks => Interlocked.Read(ref _lastReceiveTicks);
 
     public long LastSendTicks => Interlocked.Read(ref _lastSendTicks);
+
+    // Swarm state: read and written by the session's swarm loop only.
+
+    /// <summary>Pieces the peer told us it has.</summary>
+    public Bitfield RemoteBitfield { get; }
+
+    public bool PeerInterested { get; set; }
+
+    public bool AmInterested { get; set; }
+
+    /// <summary>Pieces the peer has and we lack.</summary>
+    public int Interesting { get; set; }
+
+    public int HashFailures { get; set; }
+
+    public bool Registered { get; set; }
+
+    void ISuperSeedPeer.Advertise(int piece) => Send(Outgoing.Have(piece));
+
+    /// <summary>No piece to give this peer right now; retry when something changes.</summary>
+    public bool Hungry { get; set; }
+
+    /// <summary>Unrequested bytes of assigned pieces the peer should have queued.</summary>
+    public int QueueTargetBytes => _budget.QueueBytes;
+
+    /// <summary>Resizes this peer's queues from what it delivered (swarm loop, every tick).</summary>
+    public void UpdateRate(long now, TimeProvider time, SessionOptions options) => _budget.Update(Downloaded, now, time, options);
+
 
     public Task? ReceiveTask { get; private set; }
 
@@ -229,7 +256,7 @@ internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, ICh
     // Compressed mode requests whole pieces: two in flight at least so the link never idles
     // for a round trip, more for a fast peer, counted in wire bytes (16 at most; docs/engine.md).
     private int ZBudgetBlocks =>
-        Math.Clamp((int)(_requestTargetBlocks / _zWireRatio), 2 * BlocksPerPiece, 16 * BlocksPerPiece);
+        Math.Clamp((int)(_budget.RequestBlocks / _zWireRatio), 2 * BlocksPerPiece, 16 * BlocksPerPiece);
 
     // Wire bytes per piece byte of the compressed pieces this peer sent (1 until it sends one).
     private double _zWireRatio = 1.0;
@@ -427,7 +454,7 @@ internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, ICh
         {
             outstanding += download.NextRequest - download.ReceivedCount;
         }
-        var budget = Math.Min(_maxOutstanding, _requestTargetBlocks) - outstanding;
+        var budget = Math.Min(_maxOutstanding, _budget.RequestBlocks) - outstanding;
         var zId = _zRemoteId;
         // Whole compressed pieces: one in flight for a slow peer, more for one whose rate
         // covers them; a piece is only assigned when it can be requested at once, so no
@@ -478,7 +505,7 @@ internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, ICh
             unrequested += download.UnrequestedBytes;
         }
         var room = !CompressedMode || outstanding + blocksPerPiece <= zBudget;
-        if (room && unrequested <= _queueTargetBytes && Interlocked.Exchange(ref _needWorkPosted, 1) == 0)
+        if (room && unrequested <= _budget.QueueBytes && Interlocked.Exchange(ref _needWorkPosted, 1) == 0)
         {
             (batch ??= new SwarmEvent.FromPeer(this)).Events.Add(new PeerEvent(PeerEventKind.NeedWork));
         }

@@ -243,7 +243,7 @@ public sealed partial class TorrentSession
     /// <summary>A piece is ours: tell every peer, and stop wanting it from them.</summary>
     private void AnnounceHave(int index)
     {
-        _picker.SetHave(index);
+        SetHave(index);
         foreach (var peer in _peers)
         {
             peer.Send(Outgoing.Have(index));
@@ -367,7 +367,7 @@ public sealed partial class TorrentSession
             {
                 peer.Send(Outgoing.KeepAlive);
             }
-            peer.UpdateRate(now, Time, Options, Torrent.PieceLength);
+            peer.UpdateRate(now, Time, Options);
             _choker.TryUnchoke(peer, _peers);
             if (peer.Hungry)
             {

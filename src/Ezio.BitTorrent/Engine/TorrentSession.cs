@@ -69,12 +69,13 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
         _picker = new PiecePicker(torrent.PieceCount, _random);
         _dialer = new Dialer(Time);
+        LocalHave = new HaveSet(torrent.PieceCount);
         _choker = new Choker(Options.MaxUnchoked);
         _pool = new PieceBufferPool(torrent.PieceLength, Math.Max(Options.MaxInFlightBytes, 2L * torrent.PieceLength));
         _requester = new Requester(_picker, _pool, torrent.GetPieceSize);
         _diskWriter = new DiskWriter(storage, torrent.PieceLength, Options.DiskQueuePieces, _pool, Post);
         CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);
-        Compressibility = new PieceCompressibility[torrent.PieceCount];
+        ZPieces = Options.Codec is { } codec ? new ZPieceCodec(torrent, storage, codec, Options.CompressionLevel, CompressedCache) : null;
         CreateWebSeeds();
     }
 
@@ -98,18 +99,19 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     internal ITorrentStorage Storage { get; }
 
-    internal Bitfield LocalHave => _picker.Have;
+    /// <summary>Our pieces as other threads may read them (the picker's bitfield is the swarm loop's).</summary>
+    internal HaveSet LocalHave { get; }
+
+    /// <summary>Connects under way (swarm loop only, or once it stopped).</summary>
+    internal int Dialing => _dialer.Dialing;
 
     /// <summary>The swarm loop's bans: read only once the session is disposed.</summary>
     internal BanList Bans => _bans;
 
     internal Compression.CompressedPieceCache CompressedCache { get; }
 
-    /// <summary>
-    /// Per piece, what compressing it on the fly showed. Written by any connection's send
-    /// loop without a lock: a one-byte write is atomic, and a race only costs one more try.
-    /// </summary>
-    internal PieceCompressibility[] Compressibility { get; }
+    /// <summary>The ezio_zpiece frames this session sends (null without a codec).</summary>
+    internal ZPieceCodec? ZPieces { get; }
 
     internal static byte[] NewPeerId()
     {
@@ -126,7 +128,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         {
             for (var i = 0; i < Torrent.PieceCount; i++)
             {
-                _picker.SetHave(i);
+                SetHave(i);
             }
         }
         else if (Options.Recheck && Storage.MayHaveData && !Options.RecheckBeforeStart)
@@ -160,7 +162,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             {
                 if (have[i])
                 {
-                    _picker.SetHave(i);
+                    SetHave(i);
                 }
             }
             if (_picker.IsComplete)
@@ -268,7 +270,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             Volatile.Read(ref _hashFailures), _announcer?.LastError,
             _superSeeder?.UploadedWhenDone,
             _requester.TakenOver,
-            Interlocked.Read(ref _zPieceWire), Interlocked.Read(ref _zPieceData), Volatile.Read(ref _zPiecesCompressed),
+            Interlocked.Read(ref _zPieceWire), Interlocked.Read(ref _zPieceData), ZPieces?.CompressedOnTheFly ?? 0,
             Interlocked.Read(ref _written));
     }
 
@@ -278,6 +280,12 @@ public sealed partial class TorrentSession : IAsyncDisposable
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(new SwarmEvent.Barrier(reached));
         return reached.Task;
+    }
+
+    private void SetHave(int index)
+    {
+        _picker.SetHave(index);
+        LocalHave.Set(index);
     }
 
     internal void Post(SwarmEvent message) => _events.Writer.TryWrite(message);
@@ -297,7 +305,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     private long _zPieceWire;
     private long _zPieceData;
-    private int _zPiecesCompressed;
 
     internal void CountZPiece(int wire, int data)
     {
@@ -318,7 +325,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
     }
 
-    internal void CountCompressedOnTheFly() => Interlocked.Increment(ref _zPiecesCompressed);
 
     public async ValueTask DisposeAsync()
     {
