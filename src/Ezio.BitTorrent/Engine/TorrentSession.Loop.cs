@@ -65,7 +65,7 @@ public sealed partial class TorrentSession
                 OnWebSeedPiece(webSeed);
                 break;
             case SwarmEvent.WebSeedsStart:
-                FillWebSeeds();
+                _webSeeds.Fill(Downloading);
                 break;
             case SwarmEvent.Barrier barrier:
                 barrier.Reached.TrySetResult();
@@ -329,13 +329,32 @@ public sealed partial class TorrentSession
         }
     }
 
+    private void OnWebSeedPiece(SwarmEvent.WebSeedPiece e)
+    {
+        var index = e.Download.Index;
+        if (_webSeeds.OnPiece(e, out var hashFailed))
+        {
+            // The buffer is on its way to the disk writer, which hands it back when stored.
+            if (!_picker.Have[index])
+            {
+                _picker.MarkBusy(index);
+                _requester.Won(index, winner: null, _peers);
+            }
+        }
+        else if (hashFailed)
+        {
+            Interlocked.Increment(ref _hashFailures);
+        }
+        RetryHungry();
+    }
+
     private bool Downloading => _state is SessionState.Downloading or SessionState.Checking;
 
     private void Fill(PeerConnection peer) => _requester.Fill(peer, _peers, Downloading);
 
     private void RetryHungry()
     {
-        FillWebSeeds();
+        _webSeeds.Fill(Downloading);
         _requester.RetryHungry(_peers, Downloading);
     }
 
@@ -382,7 +401,7 @@ public sealed partial class TorrentSession
             }
             superSeeder.Sweep(now);
         }
-        TickWebSeeds(now);
+        _webSeeds.Tick(now, Downloading);
         _dialer.QueueRedials();
         DialCandidates();
     }

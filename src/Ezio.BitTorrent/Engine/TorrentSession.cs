@@ -27,6 +27,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new();
     private readonly Requester _requester;
+    private readonly WebSeedFetcher _webSeeds;
     // Set at start when we seed and super-seeding is on; swarm loop only.
     private SuperSeeder? _superSeeder;
     private readonly Choker _choker;
@@ -76,7 +77,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _diskWriter = new DiskWriter(storage, torrent.PieceLength, Options.DiskQueuePieces, _pool, Post);
         CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);
         ZPieces = Options.Codec is { } codec ? new ZPieceCodec(torrent, storage, codec, Options.CompressionLevel, CompressedCache) : null;
-        CreateWebSeeds();
+        _webSeeds = new WebSeedFetcher(torrent, Options, _picker, _pool, e => _events.Writer.TryWrite(e), EnqueueWriteAsync, CountDownloaded, _stop.Token);
     }
 
     public Torrent Torrent { get; }
@@ -226,6 +227,9 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Every web seed with what it sent and how it fares.</summary>
+    public IReadOnlyList<WebSeedStats> GetWebSeeds() => _webSeeds.Stats();
+
     /// <summary>Every connected peer with what we fetched from it and sent to it.</summary>
     public IReadOnlyList<PeerStats> GetPeers()
     {
@@ -356,7 +360,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             await WaitQuietly(peer.ReceiveTask).ConfigureAwait(false);
             await WaitQuietly(peer.SendTask).ConfigureAwait(false);
         }
-        await StopWebSeedsAsync().ConfigureAwait(false);
+        await _webSeeds.StopAsync(WaitQuietly).ConfigureAwait(false);
         _diskWriter.Complete();
         await WaitQuietly(_diskWriting).ConfigureAwait(false);
         _requester.Clear();

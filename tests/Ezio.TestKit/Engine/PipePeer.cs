@@ -32,7 +32,7 @@ public sealed class PipePeer : IAsyncDisposable
     /// Joins <paramref name="session"/> (handshakes with the fast extension and BEP 10 on),
     /// then sends our extension handshake. <paramref name="port"/> names the peer's end.
     /// </summary>
-    public static async Task<PipePeer> JoinAsync(TorrentSession session, Torrent torrent, CancellationToken token, int port = 40000)
+    public static async Task<PipePeer> JoinAsync(TorrentSession session, Torrent torrent, CancellationToken token, int port = 40000, int? requestQueue = null)
     {
         var (ours, theirs) = MemoryLink.CreatePair();
         var joining = session.JoinAsync(new PeerLink(ours, new IPEndPoint(IPAddress.Loopback, port)), outgoing: false, token);
@@ -46,7 +46,7 @@ public sealed class PipePeer : IAsyncDisposable
         theirs.Input.AdvanceTo(handshake.End);
         await joining;
         var peer = new PipePeer(theirs, torrent);
-        await peer.SendExtendedAsync(0, new ExtensionHandshake(new Dictionary<string, int>(), null, null, "fake").Encode(), token);
+        await peer.SendExtendedAsync(0, new ExtensionHandshake(new Dictionary<string, int>(), null, requestQueue, "fake").Encode(), token);
         return peer;
     }
 
