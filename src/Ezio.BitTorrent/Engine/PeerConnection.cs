@@ -13,12 +13,13 @@ namespace Ezio.BitTorrent.Engine;
 /// drains a queue with many writers (STYLE habit 2).
 /// </summary>
 /// <remarks>
-/// Threads: the receive loop owns parsing and the downloads list (under <see cref="_sync"/>,
-/// taken once per socket read, not per block); the send loop owns the pipe writer; the swarm
-/// loop owns every field in the "swarm state" region of PeerConnection.Swarm.cs. Uploads are
+/// Threads: the receive loop owns parsing; the downloads list is shared with the swarm loop
+/// under <see cref="_sync"/> (taken once per socket read, not per block); the send loop owns
+/// the pipe writer; the swarm loop owns the fields of the "swarm state" block. Uploads are
 /// answered by the receive loop directly (no swarm-loop hop per request): it checks the
-/// choke flag and our have-bitfield and queues the block for the send loop, which reads it
-/// from storage straight into the socket buffer.
+/// choke flag and our <see cref="HaveSet"/> and queues the block for the send loop, which
+/// reads it from storage straight into the socket buffer. Every field below that more than
+/// one thread touches says which and why it is atomic.
 /// </remarks>
 internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
 {
@@ -34,25 +35,37 @@ internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, ICh
     // blocks queued for the peer; behind megabytes of our uploads, our requests would reach
     // a busy peer seconds late and its uplink would idle for us meanwhile.
     private readonly ConcurrentQueue<Outgoing> _urgent = new();
+    // Interlocked: any sender sets it, the send loop clears it; one wake-up queued at most.
     private int _wakePending;
     private readonly CancellationTokenSource _cts = new();
+    // Receive loop and swarm loop both reach the downloads (see the remarks).
     private readonly object _sync = new();
     private readonly List<PieceDownload> _downloads = new();
     // Pieces received whole whose hash the swarm loop has not heard of yet: out of _downloads
     // but still this peer's, so the swarm loop must not ask this peer for them again.
     private readonly List<int> _unheard = new();
     private readonly WireLimits _limits;
+    // Any thread may close (both loops, the swarm loop, the session's stop): under _cts's lock.
     private CloseReason? _closeReason;
     private string? _closeDetail;
+    // Set once on close; read by every thread.
     private int _closed;
+    // Receive loop counts uploads in, send loop counts them out.
     private int _queuedUploads;
+    // Receive loop only (from the peer's extension handshake, under _sync).
     private int _maxOutstanding = 250;
+    // Written by the receive loop (extension handshake), read by the swarm loop.
     private volatile byte _zRemoteId;
-    // Set by the swarm loop from the measured rate (see PeerConnection.Swarm.cs).
+    // Sized by the swarm loop from the measured rate; read by the receive loop's top-ups.
     private readonly RequestBudget _budget = new();
+    // Receive loop writes (choke, unchoke), swarm loop reads.
     private volatile bool _peerChoking = true;
+    // Swarm loop writes, receive loop reads when it answers a request.
     private volatile bool _amChoking = true;
+    // Receive loop sets it when it posts "need work", swarm loop clears it after a fill.
     private int _needWorkPosted;
+    // Counted by one loop each (receive: downloaded, wasted, block time; send: uploaded, send
+    // time), read by the swarm loop's tick and by stats on any thread.
     private long _downloaded;
     private long _uploaded;
     private long _wasted;

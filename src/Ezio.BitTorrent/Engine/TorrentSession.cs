@@ -20,6 +20,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly DiskWriter _diskWriter;
     private readonly PiecePicker _picker;
     private readonly PieceBufferPool _pool;
+    // The swarm loop's; locked only where stats and availability read it from other threads.
     private readonly List<PeerConnection> _peers = new();
     private readonly Dialer _dialer;
     private readonly BanList _bans = new();
@@ -31,13 +32,15 @@ public sealed partial class TorrentSession : IAsyncDisposable
     // Set at start when we seed and super-seeding is on; swarm loop only.
     private SuperSeeder? _superSeeder;
     private readonly Choker _choker;
+    // Interlocked: every connection's loops and the web-seed fetches add to these.
     private long _downloaded;
     private long _uploaded;
+    // Written by the swarm loop, read by stats on any thread: interlocked reads and writes.
     private long _wastedClosed;
     private int _hashFailures;
-
-    // Bytes of the pieces fetched from peers, verified and stored.
+    // Bytes of the pieces fetched from peers, verified and stored (as above).
     private long _written;
+    // Swarm loop and start/stop write it, stats read it from any thread.
     private volatile SessionState _state = SessionState.Checking;
     private readonly RateMeter _downloadRate = new(TimeSpan.FromSeconds(1), weight: 1);
     private readonly RateMeter _uploadRate = new(TimeSpan.FromSeconds(1), weight: 1);
@@ -49,6 +52,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private Announcer? _announcer;
     private Task? _announcing;
     private ITimer? _timer;
+    // Interlocked: DisposeAsync runs once whoever calls it.
     private int _disposed;
     // Peers connected, for the announcer's thread (the list itself is the swarm loop's).
     private volatile int _peerCount;
