@@ -234,6 +234,9 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// <summary>Every web seed with what it sent and how it fares.</summary>
     public IReadOnlyList<WebSeedStats> GetWebSeeds() => _webSeeds.Stats();
 
+    /// <summary>Web-seed fetches under way: read it only after <see cref="SwarmLoopCaughtUpAsync"/> (tests).</summary>
+    internal int WebSeedFetchesInFlight => _webSeeds.InFlight;
+
     /// <summary>Every connected peer with what we fetched from it and sent to it.</summary>
     public IReadOnlyList<PeerStats> GetPeers()
     {

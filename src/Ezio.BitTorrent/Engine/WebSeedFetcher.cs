@@ -57,6 +57,9 @@ internal sealed class WebSeedFetcher
         }
     }
 
+    /// <summary>Piece fetches under way over all seeds (swarm loop only).</summary>
+    public int InFlight => _seeds.Sum(s => s.InFlight.Count);
+
     /// <summary>Gives each usable web seed pieces up to its share.</summary>
     public void Fill(bool downloading)
     {
