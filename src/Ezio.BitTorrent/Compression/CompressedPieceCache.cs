@@ -14,13 +14,25 @@ internal sealed class CompressedPieceCache
 
     public CompressedPieceCache(long maxBytes) => _maxBytes = maxBytes;
 
+    /// <summary>Whether a piece that travels in this many bytes would be kept at all.</summary>
+    public bool Keeps(long length) => length <= _maxBytes / 4;
+
+    /// <summary>Keeps a copy of <paramref name="data"/>.</summary>
     public void Add(int index, ReadOnlySpan<byte> data, PieceEncoding encoding)
     {
-        if (data.Length > _maxBytes / 4)
+        if (Keeps(data.Length))
+        {
+            Adopt(index, data.ToArray(), encoding);
+        }
+    }
+
+    /// <summary>Keeps <paramref name="copy"/> itself: the caller hands it over and must not write to it again.</summary>
+    public void Adopt(int index, byte[] copy, PieceEncoding encoding)
+    {
+        if (!Keeps(copy.Length))
         {
             return;
         }
-        var copy = data.ToArray();
         lock (_entries)
         {
             if (_entries.ContainsKey(index))

@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Ezio.BitTorrent.Compression;
 using Ezio.BitTorrent.PeerWire;
 using Ezio.BitTorrent.Storage;
 
@@ -19,7 +21,7 @@ internal sealed partial class PeerConnection
             {
                 var result = await _reader.ReadAsync(token).ConfigureAwait(false);
                 var buffer = result.Buffer;
-                PeerBatch? batch = null;
+                SwarmEvent.FromPeer? batch = null;
                 lock (_sync)
                 {
                     while (PeerMessageReader.TryRead(ref buffer, _limits, out var message))
@@ -42,10 +44,10 @@ internal sealed partial class PeerConnection
                     download.HashFailed = !ok;
                     if (ok && download.Compressed is { } compressed)
                     {
-                        _session.CompressedCache.Add(download.Index, compressed, download.CompressedEncoding);
+                        _session.CompressedCache.Adopt(download.Index, compressed, download.CompressedEncoding);
                         download.Compressed = null;
                     }
-                    (batch ??= new PeerBatch(this)).Events.Add(new PeerEvent(PeerEventKind.Hashed, download.Index, ok, Download: download));
+                    (batch ??= new SwarmEvent.FromPeer(this)).Events.Add(new PeerEvent(PeerEventKind.Hashed, download.Index, ok, Download: download));
                 }
                 lock (_sync)
                 {
@@ -69,29 +71,29 @@ internal sealed partial class PeerConnection
                 hashedPosted = false;
                 if (result.IsCompleted)
                 {
-                    Abort("the peer closed the connection");
+                    Abort(CloseReason.RemoteClosed);
                     return;
                 }
             }
         }
         catch (PeerProtocolException e)
         {
-            Abort($"protocol error: {e.Message}");
+            Abort(CloseReason.ProtocolError, e.Message);
         }
         catch (OperationCanceledException)
         {
-            Abort("cancelled");
+            Abort(CloseReason.ConnectionLost, "cancelled");
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
-            Abort($"connection lost: {e.Message}");
+            Abort(CloseReason.ConnectionLost, e.Message);
         }
         finally
         {
             // Pieces still in hand go back to the swarm loop, which owns their bookkeeping.
             if (completed.Count > 0)
             {
-                var leftover = new PeerBatch(this);
+                var leftover = new SwarmEvent.FromPeer(this);
                 foreach (var download in completed)
                 {
                     var kind = hashedPosted ? PeerEventKind.Abandoned : PeerEventKind.Released;
@@ -107,7 +109,7 @@ internal sealed partial class PeerConnection
         _session.Torrent.VerifyPiece(download.Index, download.Buffer.Span[..download.Length]);
 
     // Called under _sync with one parsed message.
-    private void Handle(in PeerMessage message, ref PeerBatch? batch, List<PieceDownload> completed)
+    private void Handle(in PeerMessage message, ref SwarmEvent.FromPeer? batch, List<PieceDownload> completed)
     {
         switch (message.Id)
         {
@@ -166,7 +168,7 @@ internal sealed partial class PeerConnection
         }
     }
 
-    private void Add(ref PeerBatch? batch, in PeerEvent item) => (batch ??= new PeerBatch(this)).Events.Add(item);
+    private void Add(ref SwarmEvent.FromPeer? batch, in PeerEvent item) => (batch ??= new SwarmEvent.FromPeer(this)).Events.Add(item);
 
     private void OnBlock(in PeerMessage message, List<PieceDownload> completed)
     {
@@ -205,15 +207,15 @@ internal sealed partial class PeerConnection
         {
             if (SupportsFast)
             {
-                Send(new Outgoing(MessageId.RejectRequest, message.Index, message.Begin, message.Length));
+                Send(Outgoing.Reject(message.Index, message.Begin, message.Length));
             }
             return;
         }
         Interlocked.Increment(ref _queuedUploads);
-        Send(new Outgoing(MessageId.Piece, message.Index, message.Begin, message.Length));
+        Send(Outgoing.Block(message.Index, message.Begin, message.Length));
     }
 
-    private void OnExtended(in PeerMessage message, ref PeerBatch? batch, List<PieceDownload> completed)
+    private void OnExtended(in PeerMessage message, ref SwarmEvent.FromPeer? batch, List<PieceDownload> completed)
     {
         if (message.ExtendedId == ZPieceMessage.LocalId && _session.Options.Codec is not null)
         {
@@ -241,22 +243,83 @@ internal sealed partial class PeerConnection
         }
     }
 
-    private void Release(int index, ref PeerBatch? batch)
+    // Called under _sync from the receive loop.
+    private void OnZPiece(in PeerMessage message, ref SwarmEvent.FromPeer? batch, List<PieceDownload> completed)
+    {
+        var (kind, index, encoding, payload) = ZPieceMessage.Parse(message.Payload, _session.Torrent.PieceCount);
+        switch (kind)
+        {
+            case ZPieceMessage.Request:
+                if (_amChoking || !_session.LocalHave[index] || _zRemoteId == 0 || Volatile.Read(ref _queuedUploads) >= MaxQueuedUploads)
+                {
+                    if (_zRemoteId != 0)
+                    {
+                        Send(Outgoing.Extended(_zRemoteId, ZPieceMessage.EncodeRequest(ZPieceMessage.Reject, index)));
+                    }
+                    return;
+                }
+                Interlocked.Increment(ref _queuedUploads);
+                Send(Outgoing.ZPiece(_zRemoteId, index));
+                return;
+            case ZPieceMessage.Reject:
+                Release(index, ref batch);
+                return;
+        }
+        PieceDownload? download = null;
+        foreach (var candidate in _downloads)
+        {
+            if (candidate.Index == index && candidate.NextRequest == candidate.BlockCount && candidate.ReceivedCount == 0)
+            {
+                download = candidate;
+                break;
+            }
+        }
+        if (download is null)
+        {
+            Interlocked.Add(ref _wasted, payload.Length);
+            return;
+        }
+        // The compressed form is kept for relaying: copied out of the pipe once, and decoded
+        // from that copy; the cache adopts the same array once the piece verifies.
+        if (encoding != PieceEncoding.Raw && _session.CompressedCache.Keeps(payload.Length))
+        {
+            var kept = payload.ToArray();
+            ZPieceCodec.Decode(_session.Options.Codec!, index, encoding, new ReadOnlySequence<byte>(kept), download.Buffer.Span[..download.Length]);
+            download.Compressed = kept;
+        }
+        else
+        {
+            ZPieceCodec.Decode(_session.Options.Codec!, index, encoding, payload, download.Buffer.Span[..download.Length]);
+        }
+        download.AcceptWhole();
+        download.CompressedEncoding = encoding;
+        Interlocked.Add(ref _downloaded, payload.Length);
+        _session.CountDownloaded((int)payload.Length);
+        _session.CountZPiece((int)payload.Length, download.Length);
+        // What a piece costs on the wire from this peer, smoothed: the request budget is in
+        // pieces, the rate in wire bytes.
+        _zWireRatio = 0.7 * _zWireRatio + 0.3 * Math.Clamp((double)payload.Length / download.Length, 1.0 / 16, 1.0);
+        Interlocked.Exchange(ref _lastBlockTicks, _session.Time.GetTimestamp());
+        _downloads.Remove(download);
+        completed.Add(download);
+    }
+
+    private void Release(int index, ref SwarmEvent.FromPeer? batch)
     {
         for (var i = 0; i < _downloads.Count; i++)
         {
             if (_downloads[i].Index == index)
             {
-                (batch ??= new PeerBatch(this)).Events.Add(new PeerEvent(PeerEventKind.Released, index, Download: _downloads[i]));
+                (batch ??= new SwarmEvent.FromPeer(this)).Events.Add(new PeerEvent(PeerEventKind.Released, index, Download: _downloads[i]));
                 _downloads.RemoveAt(i);
                 return;
             }
         }
     }
 
-    private void ReleaseAll(ref PeerBatch? batch)
+    private void ReleaseAll(ref SwarmEvent.FromPeer? batch)
     {
-        batch ??= new PeerBatch(this);
+        batch ??= new SwarmEvent.FromPeer(this);
         foreach (var download in _downloads)
         {
             batch.Events.Add(new PeerEvent(PeerEventKind.Released, download.Index, Download: download));
@@ -275,10 +338,6 @@ internal sealed partial class PeerConnection
                 while (reader.TryRead(out var message))
                 {
                     WriteUrgent();
-                    if (message.Id == MessageId.KeepAlive && message.Length == -1)
-                    {
-                        continue;
-                    }
                     Write(message);
                     if (_writer.UnflushedBytes >= FlushBytes)
                     {
@@ -291,15 +350,15 @@ internal sealed partial class PeerConnection
         }
         catch (OperationCanceledException)
         {
-            Abort("cancelled");
+            Abort(CloseReason.ConnectionLost, "cancelled");
         }
         catch (StorageException e)
         {
-            Abort($"cannot read from storage: {e.Message}");
+            Abort(CloseReason.StorageReadFailed, e.Message);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
-            Abort($"connection lost: {e.Message}");
+            Abort(CloseReason.ConnectionLost, e.Message);
         }
         finally
         {
@@ -333,9 +392,9 @@ internal sealed partial class PeerConnection
     private void Write(in Outgoing message)
     {
         Span<byte> span;
-        switch (message.Id)
+        switch (message.Kind)
         {
-            case MessageId.Piece:
+            case OutgoingKind.Block:
                 {
                     Interlocked.Decrement(ref _queuedUploads);
                     span = _writer.GetSpan(PeerMessageWriter.PieceHeaderLength + message.Length);
@@ -347,19 +406,15 @@ internal sealed partial class PeerConnection
                     _session.CountUploaded(message.Length);
                     break;
                 }
-            case MessageId.Request:
-            case MessageId.Cancel:
-            case MessageId.RejectRequest:
+            case OutgoingKind.BlockRef:
                 span = _writer.GetSpan(PeerMessageWriter.RequestLength);
                 _writer.Advance(PeerMessageWriter.WriteRequest(span, message.Id, message.Index, message.Begin, message.Length));
                 break;
-            case MessageId.Have:
-            case MessageId.SuggestPiece:
-            case MessageId.AllowedFast:
+            case OutgoingKind.Indexed:
                 span = _writer.GetSpan(PeerMessageWriter.HaveLength);
                 _writer.Advance(PeerMessageWriter.WriteIndex(span, message.Id, message.Index));
                 break;
-            case MessageId.Bitfield:
+            case OutgoingKind.Bitfield:
                 {
                     var data = message.Data!;
                     span = _writer.GetSpan(5 + data.Length);
@@ -368,26 +423,35 @@ internal sealed partial class PeerConnection
                     _writer.Advance(5 + data.Length);
                     break;
                 }
-            case MessageId.Extended when message.Length == -1:
-                WriteZPiece((byte)message.Index, message.Begin);
-                break;
-            case MessageId.Extended:
+            case OutgoingKind.ZPiece:
+                {
+                    Interlocked.Decrement(ref _queuedUploads);
+                    var length = _session.ZPieces!.WriteFrame(_writer, message.ExtendedId, message.Index);
+                    Interlocked.Add(ref _uploaded, length);
+                    _session.CountUploaded(length);
+                    break;
+                }
+            case OutgoingKind.Extended:
                 {
                     var data = message.Data!;
                     span = _writer.GetSpan(6 + data.Length);
-                    PeerMessageWriter.WriteExtendedHeader(span, (byte)message.Index, data.Length);
+                    PeerMessageWriter.WriteExtendedHeader(span, message.ExtendedId, data.Length);
                     data.CopyTo(span[6..]);
                     _writer.Advance(6 + data.Length);
                     break;
                 }
-            case MessageId.KeepAlive:
+            case OutgoingKind.KeepAlive:
                 span = _writer.GetSpan(PeerMessageWriter.KeepAliveLength);
                 _writer.Advance(PeerMessageWriter.WriteKeepAlive(span));
                 break;
-            default:
+            case OutgoingKind.Simple:
                 span = _writer.GetSpan(PeerMessageWriter.SimpleLength);
                 _writer.Advance(PeerMessageWriter.WriteSimple(span, message.Id));
                 break;
+            case OutgoingKind.Wake:
+                break;
+            default:
+                throw new UnreachableException($"no writer for {message.Kind}");
         }
     }
 }

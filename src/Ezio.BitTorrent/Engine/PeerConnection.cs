@@ -13,20 +13,20 @@ namespace Ezio.BitTorrent.Engine;
 /// drains a queue with many writers (STYLE habit 2).
 /// </summary>
 /// <remarks>
-/// Threads: the receive loop owns parsing and the downloads list (under <see cref="_sync"/>,
-/// taken once per socket read, not per block); the send loop owns the pipe writer; the swarm
-/// loop owns every field in the "swarm state" region of PeerConnection.Swarm.cs. Uploads are
+/// Threads: the receive loop owns parsing; the downloads list is shared with the swarm loop
+/// under <see cref="_sync"/> (taken once per socket read, not per block); the send loop owns
+/// the pipe writer; the swarm loop owns the fields of the "swarm state" block. Uploads are
 /// answered by the receive loop directly (no swarm-loop hop per request): it checks the
-/// choke flag and our have-bitfield and queues the block for the send loop, which reads it
-/// from storage straight into the socket buffer.
+/// choke flag and our <see cref="HaveSet"/> and queues the block for the send loop, which
+/// reads it from storage straight into the socket buffer. Every field below that more than
+/// one thread touches says which and why it is atomic.
 /// </remarks>
-internal sealed partial class PeerConnection
+internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
 {
     private const int MaxQueuedUploads = 2048;
 
     private readonly TorrentSession _session;
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly PeerLink _link;
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly Channel<Outgoing> _outbox;
@@ -35,26 +35,37 @@ internal sealed partial class PeerConnection
     // blocks queued for the peer; behind megabytes of our uploads, our requests would reach
     // a busy peer seconds late and its uplink would idle for us meanwhile.
     private readonly ConcurrentQueue<Outgoing> _urgent = new();
+    // Interlocked: any sender sets it, the send loop clears it; one wake-up queued at most.
     private int _wakePending;
-    private static readonly Outgoing Wake = new(MessageId.KeepAlive, Length: -1);
     private readonly CancellationTokenSource _cts = new();
+    // Receive loop and swarm loop both reach the downloads (see the remarks).
     private readonly object _sync = new();
     private readonly List<PieceDownload> _downloads = new();
     // Pieces received whole whose hash the swarm loop has not heard of yet: out of _downloads
     // but still this peer's, so the swarm loop must not ask this peer for them again.
     private readonly List<int> _unheard = new();
     private readonly WireLimits _limits;
-    private string? _closeReason;
+    // Any thread may close (both loops, the swarm loop, the session's stop): under _cts's lock.
+    private CloseReason? _closeReason;
+    private string? _closeDetail;
+    // Set once on close; read by every thread.
     private int _closed;
+    // Receive loop counts uploads in, send loop counts them out.
     private int _queuedUploads;
+    // Receive loop only (from the peer's extension handshake, under _sync).
     private int _maxOutstanding = 250;
+    // Written by the receive loop (extension handshake), read by the swarm loop.
     private volatile byte _zRemoteId;
-    // Set by the swarm loop from the measured rate (see PeerConnection.Swarm.cs).
-    private volatile int _requestTargetBlocks = 64;
-    private volatile int _queueTargetBytes;
+    // Sized by the swarm loop from the measured rate; read by the receive loop's top-ups.
+    private readonly RequestBudget _budget = new();
+    // Receive loop writes (choke, unchoke), swarm loop reads.
     private volatile bool _peerChoking = true;
+    // Swarm loop writes, receive loop reads when it answers a request.
     private volatile bool _amChoking = true;
+    // Receive loop sets it when it posts "need work", swarm loop clears it after a fill.
     private int _needWorkPosted;
+    // Counted by one loop each (receive: downloaded, wasted, block time; send: uploaded, send
+    // time), read by the swarm loop's tick and by stats on any thread.
     private long _downloaded;
     private long _uploaded;
     private long _wasted;
@@ -62,18 +73,17 @@ internal sealed partial class PeerConnection
     private long _lastReceiveTicks;
     private long _lastSendTicks;
 
-    public PeerConnection(TorrentSession session, Socket socket, NetworkStream stream, Handshake remote, bool outgoing)
+    public PeerConnection(TorrentSession session, PeerLink link, Handshake remote, bool outgoing)
     {
         _session = session;
-        _socket = socket;
-        _stream = stream;
-        RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
+        _link = link;
+        RemoteEndPoint = link.RemoteEndPoint;
         PeerId = remote.PeerId.ToArray();
         SupportsFast = remote.SupportsFast;
         SupportsExtensions = remote.SupportsExtensions;
         IsOutgoing = outgoing;
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
-        _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        _reader = link.Pipe.Input;
+        _writer = link.Pipe.Output;
         _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
         // A compressed piece travels as one extended message of up to a piece (plus header).
         _limits = session.Options.Codec is null
@@ -109,7 +119,17 @@ internal sealed partial class PeerConnection
 
     public bool UsesCompression => _zRemoteId != 0;
 
-    public string? CloseReason => Volatile.Read(ref _closeReason);
+    /// <summary>Why the connection closed, with any detail (null while open).</summary>
+    public string? CloseDescription
+    {
+        get
+        {
+            lock (_cts)
+            {
+                return _closeReason is { } reason ? (_closeDetail is null ? reason.ToString() : $"{reason}: {_closeDetail}") : null;
+            }
+        }
+    }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
@@ -129,6 +149,34 @@ internal sealed partial class PeerConnection
 
     public long LastSendTicks => Interlocked.Read(ref _lastSendTicks);
 
+    // Swarm state: read and written by the session's swarm loop only.
+
+    /// <summary>Pieces the peer told us it has.</summary>
+    public Bitfield RemoteBitfield { get; }
+
+    public bool PeerInterested { get; set; }
+
+    public bool AmInterested { get; set; }
+
+    /// <summary>Pieces the peer has and we lack.</summary>
+    public int Interesting { get; set; }
+
+    public int HashFailures { get; set; }
+
+    public bool Registered { get; set; }
+
+    void ISuperSeedPeer.Advertise(int piece) => Send(Outgoing.Have(piece));
+
+    /// <summary>No piece to give this peer right now; retry when something changes.</summary>
+    public bool Hungry { get; set; }
+
+    /// <summary>Unrequested bytes of assigned pieces the peer should have queued.</summary>
+    public int QueueTargetBytes => _budget.QueueBytes;
+
+    /// <summary>Resizes this peer's queues from what it delivered (swarm loop, every tick).</summary>
+    public void UpdateRate(long now, TimeProvider time, SessionOptions options) => _budget.Update(Downloaded, now, time, options);
+
+
     public Task? ReceiveTask { get; private set; }
 
     public Task? SendTask { get; private set; }
@@ -136,13 +184,13 @@ internal sealed partial class PeerConnection
     /// <summary>Queues a message; false once the connection is closing.</summary>
     public bool Send(in Outgoing message)
     {
-        if (message.Id == MessageId.Piece || (message.Id == MessageId.Extended && message.Length == -1))
+        if (!message.IsUrgent)
         {
             return _outbox.Writer.TryWrite(message);
         }
         _urgent.Enqueue(message);
         // One wake-up in the queue is enough however many urgent messages wait.
-        return Interlocked.Exchange(ref _wakePending, 1) == 1 || _outbox.Writer.TryWrite(Wake);
+        return Interlocked.Exchange(ref _wakePending, 1) == 1 || _outbox.Writer.TryWrite(Outgoing.Wake);
     }
 
     /// <summary>Starts both loops, after the swarm loop queued the opening messages.</summary>
@@ -159,20 +207,26 @@ internal sealed partial class PeerConnection
             return;
         }
         _amChoking = choking;
-        Send(new Outgoing(choking ? MessageId.Choke : MessageId.Unchoke));
+        Send(Outgoing.Simple(choking ? MessageId.Choke : MessageId.Unchoke));
     }
 
     /// <summary>
     /// Closes the connection; the first reason wins. The swarm loop hears of it through a
     /// peer-closed event and takes back the downloads.
     /// </summary>
-    public void Abort(string reason)
+    public void Abort(CloseReason reason, string? detail = null)
     {
-        if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null)
+        // Any thread may close: both loops, the swarm loop, the session's stop.
+        lock (_cts)
         {
-            return;
+            if (_closeReason is not null)
+            {
+                return;
+            }
+            _closeReason = reason;
+            _closeDetail = detail;
         }
-        Interlocked.Exchange(ref _closed, 1);
+        Volatile.Write(ref _closed, 1);
         _outbox.Writer.TryComplete();
         try
         {
@@ -181,24 +235,14 @@ internal sealed partial class PeerConnection
         catch (ObjectDisposedException)
         {
         }
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        _socket.Dispose();
-        _session.Post(new PeerClosedEvent(this));
+        _link.Cut();
+        _session.Post(new SwarmEvent.PeerClosed(this));
     }
 
     /// <summary>Adds a piece to fetch (swarm loop) and tops up requests.</summary>
     public void Assign(PieceDownload download)
     {
-        PeerBatch? batch = null;
+        SwarmEvent.FromPeer? batch = null;
         lock (_sync)
         {
             // The request timeout runs from the last block, or from when there was something
@@ -222,13 +266,10 @@ internal sealed partial class PeerConnection
 
     private int BlocksPerPiece => (_session.Torrent.PieceLength + PieceDownload.BlockSize - 1) / PieceDownload.BlockSize;
 
-    // Compressed mode requests whole pieces. One in flight leaves the link idle for a round
-    // trip between pieces, and on a loaded LAN that round trip waits behind the requester's
-    // own upload queue; a second piece keeps the pipe full. A fast peer gets its rate's worth,
-    // and since its rate counts compressed bytes, a piece that travels at a third of its size
-    // takes a third of the budget (at most 16 pieces in flight).
+    // Compressed mode requests whole pieces: two in flight at least so the link never idles
+    // for a round trip, more for a fast peer, counted in wire bytes (16 at most; docs/engine.md).
     private int ZBudgetBlocks =>
-        Math.Clamp((int)(_requestTargetBlocks / _zWireRatio), 2 * BlocksPerPiece, 16 * BlocksPerPiece);
+        Math.Clamp((int)(_budget.RequestBlocks / _zWireRatio), 2 * BlocksPerPiece, 16 * BlocksPerPiece);
 
     // Wire bytes per piece byte of the compressed pieces this peer sent (1 until it sends one).
     private double _zWireRatio = 1.0;
@@ -348,7 +389,7 @@ internal sealed partial class PeerConnection
                 {
                     if (!download.IsReceived(block))
                     {
-                        Send(new Outgoing(MessageId.Cancel, index, block * PieceDownload.BlockSize, download.BlockLength(block)));
+                        Send(Outgoing.Cancel(index, block * PieceDownload.BlockSize, download.BlockLength(block)));
                     }
                 }
                 download.Cancelled = true;
@@ -414,7 +455,7 @@ internal sealed partial class PeerConnection
     }
 
     // Called under _sync.
-    private void TopUpRequests(ref PeerBatch? batch)
+    private void TopUpRequests(ref SwarmEvent.FromPeer? batch)
     {
         if (_peerChoking || IsClosed)
         {
@@ -426,7 +467,7 @@ internal sealed partial class PeerConnection
         {
             outstanding += download.NextRequest - download.ReceivedCount;
         }
-        var budget = Math.Min(_maxOutstanding, _requestTargetBlocks) - outstanding;
+        var budget = Math.Min(_maxOutstanding, _budget.RequestBlocks) - outstanding;
         var zId = _zRemoteId;
         // Whole compressed pieces: one in flight for a slow peer, more for one whose rate
         // covers them; a piece is only assigned when it can be requested at once, so no
@@ -450,7 +491,7 @@ internal sealed partial class PeerConnection
                 }
                 if (outstanding == 0 || outstanding + download.BlockCount <= zBudget)
                 {
-                    Send(new Outgoing(MessageId.Extended, zId, Data: ZPieceMessage.EncodeRequest(ZPieceMessage.Request, download.Index)));
+                    Send(Outgoing.Extended(zId, ZPieceMessage.EncodeRequest(ZPieceMessage.Request, download.Index)));
                     download.NextRequest = download.BlockCount;
                     outstanding += download.BlockCount;
                 }
@@ -471,15 +512,15 @@ internal sealed partial class PeerConnection
                 {
                     continue;
                 }
-                Send(new Outgoing(MessageId.Request, download.Index, block * PieceDownload.BlockSize, download.BlockLength(block)));
+                Send(Outgoing.Request(download.Index, block * PieceDownload.BlockSize, download.BlockLength(block)));
                 budget--;
             }
             unrequested += download.UnrequestedBytes;
         }
         var room = !CompressedMode || outstanding + blocksPerPiece <= zBudget;
-        if (room && unrequested <= _queueTargetBytes && Interlocked.Exchange(ref _needWorkPosted, 1) == 0)
+        if (room && unrequested <= _budget.QueueBytes && Interlocked.Exchange(ref _needWorkPosted, 1) == 0)
         {
-            (batch ??= new PeerBatch(this)).Events.Add(new PeerEvent(PeerEventKind.NeedWork));
+            (batch ??= new SwarmEvent.FromPeer(this)).Events.Add(new PeerEvent(PeerEventKind.NeedWork));
         }
     }
 }

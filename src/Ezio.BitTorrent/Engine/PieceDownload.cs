@@ -8,8 +8,13 @@ namespace Ezio.BitTorrent.Engine;
 /// (<see cref="NextRequest"/>); blocks may arrive in any order.
 /// </summary>
 /// <remarks>
-/// Owned by the peer connection that fetches it, under that connection's lock; the buffer
-/// moves to the disk writer when the piece verifies, back to the pool otherwise.
+/// Ownership, with its <see cref="Buffer"/>: the swarm loop rents the buffer and creates the
+/// download; assigning it to a connection moves it there (the receive loop fills it); a
+/// verified piece moves to the disk writer, which posts it back in
+/// <see cref="SwarmEvent.PieceStored"/>; a piece released, cancelled or failed moves back to
+/// the swarm loop in a <see cref="PeerEvent"/>. Only the swarm loop returns buffers to the
+/// pool, except the disk writer on a storage failure or when stopping.
+/// <see cref="Compressed"/> moves with the download, then to the relay cache.
 /// </remarks>
 internal sealed class PieceDownload
 {
@@ -105,7 +110,7 @@ internal sealed class PieceDownload
         ReceivedCount = BlockCount;
     }
 
-    /// <summary>The compressed form as received, kept to relay it without recompressing.</summary>
+    /// <summary>The compressed form as received (its only copy), kept to relay it without recompressing.</summary>
     public byte[]? Compressed { get; set; }
 
     public PieceEncoding CompressedEncoding { get; set; }

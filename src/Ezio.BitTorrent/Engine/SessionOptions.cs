@@ -26,9 +26,7 @@ public sealed class SessionOptions
     /// <summary>
     /// Requests kept outstanding at a peer: this long at the rate it sends us, at least
     /// <see cref="MinRequestBytes"/>. Enough to cover the round trip and keep its uplink busy;
-    /// more only queues at the peer behind its other downloaders' requests, so every block,
-    /// and a new piece's first relay most, arrives later: with a second of requests per peer,
-    /// 8 machines on 25 Mbit/s links finished 1.5-2 s later (26.3-27.2 s instead of 25.0-25.2).
+    /// more only queues at the peer behind its other downloaders' requests (docs/engine.md).
     /// </summary>
     public TimeSpan RequestQueueTime { get; init; } = TimeSpan.FromMilliseconds(100);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Ezio.BitTorrent.Picking;
 using Ezio.BitTorrent.PeerWire;
@@ -17,66 +18,64 @@ public sealed partial class TorrentSession
                 {
                     Dispatch(message);
                 }
-                catch (PeerProtocolException e) when (message is PeerBatch batch)
+                catch (PeerProtocolException e) when (message is SwarmEvent.FromPeer batch)
                 {
-                    batch.Peer.Abort($"protocol error: {e.Message}");
+                    batch.Peer.Abort(CloseReason.ProtocolError, e.Message);
                 }
             }
         }
     }
 
-    private void Dispatch(object message)
+    private void Dispatch(SwarmEvent message)
     {
         switch (message)
         {
-            case PeerBatch batch:
+            case SwarmEvent.FromPeer batch:
                 OnBatch(batch);
                 break;
-            case PieceStoredEvent stored:
+            case SwarmEvent.PieceStored stored:
                 OnPieceStored(stored);
                 break;
-            case PeerConnectedEvent connected:
+            case SwarmEvent.PeerConnected connected:
                 OnPeerConnected(connected.Peer);
                 break;
-            case PeerClosedEvent closed:
+            case SwarmEvent.PeerClosed closed:
                 OnPeerClosed(closed.Peer);
                 break;
-            case AddPeersEvent add:
-                foreach (var endPoint in add.Peers)
-                {
-                    if (_known.Add(endPoint))
-                    {
-                        _candidates.Enqueue(endPoint);
-                    }
-                }
+            case SwarmEvent.AddPeers add:
+                _dialer.Add(add.Peers);
                 DialCandidates();
                 break;
-            case DialFailedEvent failed:
-                _dialing.Remove(failed.EndPoint);
-                ScheduleRedial(failed.EndPoint);
+            case SwarmEvent.DialFailed failed:
+                _dialer.Failed(failed.EndPoint);
                 break;
-            case TickEvent:
+            case SwarmEvent.Tick:
                 OnTick();
                 break;
-            case RecheckedEvent rechecked:
+            case SwarmEvent.Rechecked rechecked:
                 OnRechecked(rechecked);
                 break;
-            case FlushedEvent flushed:
+            case SwarmEvent.Flushed flushed:
                 OnFlushed(flushed.Error);
                 break;
-            case StorageFailedEvent failed:
+            case SwarmEvent.StorageFailed failed:
                 Fail(failed.Error);
                 break;
-            case WebSeedPieceEvent webSeed:
+            case SwarmEvent.WebSeedPiece webSeed:
                 OnWebSeedPiece(webSeed);
                 break;
-            case WebSeedsStartEvent:
-                FillWebSeeds();
+            case SwarmEvent.WebSeedsStart:
+                _webSeeds.Fill(Downloading);
                 break;
+            case SwarmEvent.Barrier barrier:
+                barrier.Reached.TrySetResult();
+                break;
+            default:
+                throw new UnreachableException($"the swarm loop has no handler for {message.GetType().Name}");
         }
     }
 
-    private void OnBatch(PeerBatch batch)
+    private void OnBatch(SwarmEvent.FromPeer batch)
     {
         var peer = batch.Peer;
         var fill = false;
@@ -88,7 +87,7 @@ public sealed partial class TorrentSession
                     OnHashed(peer, item);
                     break;
                 case PeerEventKind.Released:
-                    ReleaseDownload(item.Download!);
+                    _requester.Release(item.Download!);
                     RetryHungry();
                     break;
                 case PeerEventKind.Abandoned:
@@ -107,11 +106,11 @@ public sealed partial class TorrentSession
                     break;
                 case PeerEventKind.Interested:
                     peer.PeerInterested = true;
-                    TryUnchoke(peer);
+                    _choker.TryUnchoke(peer, _peers);
                     break;
                 case PeerEventKind.NotInterested:
                     peer.PeerInterested = false;
-                    FreeSlot(peer);
+                    _choker.FreeSlot(peer, _peers);
                     break;
                 case PeerEventKind.Have:
                     fill |= OnHave(peer, item.Index);
@@ -141,9 +140,9 @@ public sealed partial class TorrentSession
                     break;
             }
         }
-        if (_allotDue)
+        if (_superSeeder is { AllotDue: true } superSeeder)
         {
-            AllotAll();
+            superSeeder.Allot();
         }
         if (peer.IsClosed || !peer.Registered)
         {
@@ -152,7 +151,7 @@ public sealed partial class TorrentSession
         UpdateInterest(peer);
         if (IsComplete && peer.RemoteBitfield.AllTrue)
         {
-            peer.Abort("both sides are seeds");
+            peer.Abort(CloseReason.BothSeeds);
             return;
         }
         if (fill || peer.Hungry)
@@ -169,15 +168,7 @@ public sealed partial class TorrentSession
             return false;
         }
         _picker.IncrementAvailability(index);
-        if (peer.Advertised is { } advertised && advertised[index])
-        {
-            peer.AdvertisedPending--;
-            _allotDue = true;
-        }
-        if (_superSeeding)
-        {
-            SuperSeedSeen(peer, index);
-        }
+        _superSeeder?.OnHave(peer, index, _picker.Availability(index));
         if (!_picker.Have[index])
         {
             peer.Interesting++;
@@ -196,7 +187,7 @@ public sealed partial class TorrentSession
             _pool.Return(item.Download!.Buffer);
             TorrentSessionLog.HashFailed(Options.Logger, index, peer.RemoteEndPoint);
             Interlocked.Increment(ref _hashFailures);
-            peer.HashFailures = Strike(peer);
+            peer.HashFailures = _bans.Strike(peer.PeerId, peer.RemoteEndPoint);
             if (peer.HashFailures >= Options.MaxHashFailures)
             {
                 Ban(peer, $"sent {peer.HashFailures} pieces that failed their SHA-1 check");
@@ -209,25 +200,14 @@ public sealed partial class TorrentSession
             return;
         }
         _picker.MarkBusy(index);
-        DropPartial(index);
         // Endgame: the first copy to verify wins; the others are cancelled.
-        if (_picker.Owners(index) > 0)
-        {
-            foreach (var other in _peers)
-            {
-                if (other != peer && other.Cancel(index) is { } cancelled)
-                {
-                    _picker.RemoveOwner(index);
-                    _pool.Return(cancelled.Buffer);
-                }
-            }
-        }
+        _requester.Won(index, peer, _peers);
     }
 
-    private void OnPieceStored(PieceStoredEvent stored)
+    private void OnPieceStored(SwarmEvent.PieceStored stored)
     {
         _pool.Return(stored.Download.Buffer);
-        var index = stored.Index;
+        var index = stored.Download.Index;
         if (_picker.Have[index])
         {
             return;
@@ -251,11 +231,11 @@ public sealed partial class TorrentSession
             try
             {
                 Storage.Flush();
-                Post(new FlushedEvent(null));
+                Post(new SwarmEvent.Flushed(null));
             }
             catch (Exception e)
             {
-                Post(new FlushedEvent(e));
+                Post(new SwarmEvent.Flushed(e));
             }
         });
     }
@@ -263,10 +243,10 @@ public sealed partial class TorrentSession
     /// <summary>A piece is ours: tell every peer, and stop wanting it from them.</summary>
     private void AnnounceHave(int index)
     {
-        _picker.SetHave(index);
+        SetHave(index);
         foreach (var peer in _peers)
         {
-            peer.Send(new Outgoing(MessageId.Have, index));
+            peer.Send(Outgoing.Have(index));
             if (peer.RemoteBitfield[index])
             {
                 peer.Interesting--;
@@ -275,7 +255,7 @@ public sealed partial class TorrentSession
         }
     }
 
-    private void OnRechecked(RecheckedEvent rechecked)
+    private void OnRechecked(SwarmEvent.Rechecked rechecked)
     {
         if (_state != SessionState.Checking)
         {
@@ -318,13 +298,12 @@ public sealed partial class TorrentSession
         _state = SessionState.Seeding;
         TorrentSessionLog.Completed(Options.Logger, Torrent.PieceCount);
         _completed.TrySetResult();
-        _announceCompleted = true;
-        _announceWake.Release();
+        _announcer?.Complete();
         foreach (var peer in _peers.ToArray())
         {
             if (peer.RemoteBitfield.AllTrue)
             {
-                peer.Abort("both sides are seeds");
+                peer.Abort(CloseReason.BothSeeds);
             }
         }
     }
@@ -336,7 +315,7 @@ public sealed partial class TorrentSession
         _completed.TrySetException(error);
         foreach (var peer in _peers.ToArray())
         {
-            peer.Abort("the download failed");
+            peer.Abort(CloseReason.DownloadFailed);
         }
     }
 
@@ -346,324 +325,84 @@ public sealed partial class TorrentSession
         if (interested != peer.AmInterested)
         {
             peer.AmInterested = interested;
-            peer.Send(new Outgoing(interested ? MessageId.Interested : MessageId.NotInterested));
+            peer.Send(Outgoing.Simple(interested ? MessageId.Interested : MessageId.NotInterested));
         }
     }
 
-    private void TryUnchoke(PeerConnection peer)
+    private void OnWebSeedPiece(SwarmEvent.WebSeedPiece e)
     {
-        if (peer.AmChoking && peer.PeerInterested && (_unchoked < Options.MaxUnchoked || ReclaimSlot(peer)))
+        var index = e.Download.Index;
+        if (_webSeeds.OnPiece(e, out var hashFailed))
         {
-            _unchoked++;
-            peer.SetAmChoking(false);
+            // The buffer is on its way to the disk writer, which hands it back when stored.
+            if (!_picker.Have[index])
+            {
+                _picker.MarkBusy(index);
+                _requester.Won(index, winner: null, _peers);
+            }
         }
+        else if (hashFailed)
+        {
+            Interlocked.Increment(ref _hashFailures);
+        }
+        RetryHungry();
     }
 
-    // Every slot taken: one held by a peer that wants nothing more from us (it lost interest
-    // before anyone waited, see FreeSlot) is taken back for the waiting peer.
-    private bool ReclaimSlot(PeerConnection waiting)
-    {
-        foreach (var other in _peers)
-        {
-            if (other != waiting && !other.IsClosed && !other.AmChoking && !other.PeerInterested)
-            {
-                other.SetAmChoking(true);
-                _unchoked--;
-                return true;
-            }
-        }
-        return false;
-    }
+    private bool Downloading => _state is SessionState.Downloading or SessionState.Checking;
 
-    /// <summary>
-    /// A peer that wants nothing more from us gives its upload slot to a choked peer that
-    /// waits for one. Freed only on disconnect, the slots stayed with the first peers to ask:
-    /// 128 machines against 64 slots, the seeder never unchoked the other 64 while it
-    /// super-seeded, and every machine stopped one piece short. With nobody waiting the peer
-    /// keeps its slot: a choke would cut the blocks still on their way to it, and a
-    /// super-seed would send them again.
-    /// </summary>
-    private void FreeSlot(PeerConnection peer)
-    {
-        if (peer.AmChoking)
-        {
-            return;
-        }
-        foreach (var other in _peers)
-        {
-            if (other != peer && !other.IsClosed && other.AmChoking && other.PeerInterested)
-            {
-                peer.SetAmChoking(true);
-                _unchoked--;
-                TryUnchoke(other);
-                return;
-            }
-        }
-    }
-
-    /// <summary>
-    /// A peer gave a piece back (choke, reject, disconnect). Blocks already received are kept
-    /// and the piece is finished first by the next peer that has it (strict priority for
-    /// started pieces), unless nothing was received.
-    /// </summary>
-    private void ReleaseDownload(PieceDownload download)
-    {
-        var index = download.Index;
-        if (download.IsPartial && !_picker.Have[index] && !_picker.IsBusy(index) && !_partials.ContainsKey(index))
-        {
-            download.RestartRequests();
-            _partials[index] = download;
-            return;
-        }
-        _picker.RemoveOwner(index);
-        _pool.Return(download.Buffer);
-    }
-
-    private void DropPartial(int index)
-    {
-        if (_partials.Remove(index, out var partial))
-        {
-            _picker.RemoveOwner(index);
-            _pool.Return(partial.Buffer);
-        }
-    }
-
-    /// <summary>Gives the peer a started piece it can finish; true when one was assigned.</summary>
-    private bool TryAssignPartial(PeerConnection peer, List<int> fetching)
-    {
-        foreach (var (index, partial) in _partials)
-        {
-            if (peer.RemoteBitfield[index] && !fetching.Contains(index))
-            {
-                _partials.Remove(index);
-                fetching.Add(index);
-                peer.Assign(partial);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /// <summary>Hands a peer whole pieces until its queue of unrequested blocks is deep enough.</summary>
-    private void Fill(PeerConnection peer)
-    {
-        peer.Hungry = false;
-        if (peer.IsClosed || peer.PeerChoking || !peer.AmInterested || _state is not (SessionState.Downloading or SessionState.Checking))
-        {
-            peer.ClearNeedWork();
-            return;
-        }
-        var remote = peer.RemoteBitfield;
-        // One snapshot per fill: the picker asks about many candidates, and taking the
-        // connection's lock for each would put a lock per piece into the swarm loop.
-        var fetching = peer.FetchingIndices();
-        bool Fetching(int i) => fetching.Contains(i);
-        // A peer that sent a bad piece gets one piece at a time until it is banned, so it
-        // cannot pour a whole request queue of garbage in first.
-        var maxPieces = peer.HashFailures > 0 ? 1 : 64;
-        while (peer.UnrequestedBytes <= peer.QueueTargetBytes && peer.DownloadCount < maxPieces && peer.CanTakeMore)
-        {
-            if (_partials.Count > 0 && TryAssignPartial(peer, fetching))
-            {
-                continue;
-            }
-            var index = _picker.Pick(remote, Fetching, endgame: false);
-            if (index < 0 && TryTakeOver(peer, fetching))
-            {
-                continue;
-            }
-            // Endgame (fetching a piece twice) only for the last few pieces: earlier, every
-            // piece is already owned merely because queues are deep, and duplicates would
-            // waste the LAN's capacity.
-            if (index < 0 && _picker.MissingCount <= Math.Max(4, _peers.Count) && _picker.InEndgame)
-            {
-                index = _picker.Pick(remote, Fetching, endgame: true);
-            }
-            if (index < 0)
-            {
-                peer.Hungry = true;
-                return;
-            }
-            if (!_pool.TryRent(out var buffer))
-            {
-                // Parked partial pieces must not starve live downloads of buffers.
-                if (_partials.Count == 0)
-                {
-                    peer.Hungry = true;
-                    return;
-                }
-                DropPartial(_partials.Keys.First());
-                continue;
-            }
-            _picker.AddOwner(index);
-            fetching.Add(index);
-            peer.Assign(new PieceDownload(index, Torrent.GetPieceSize(index), buffer));
-        }
-        // The peer's queue is deep enough for now (or, in compressed mode, has no room for
-        // another whole piece). Re-arm its low-water signal: a NeedWork that found no room
-        // would otherwise be the last one, and with no have left to come from seeds the
-        // download would stall with nothing requested.
-        peer.ClearNeedWork();
-    }
-
-    /// <summary>
-    /// Nothing is left that no peer fetches: moves to this peer a piece it has that another
-    /// peer was given but has not begun to send (a busy uplink holds it while this one is
-    /// free). The peer with the most waiting work gives first. True when one moved.
-    /// </summary>
-    private bool TryTakeOver(PeerConnection peer, List<int> fetching)
-    {
-        PeerConnection? from = null;
-        var index = -1;
-        var most = 0;
-        foreach (var other in _peers)
-        {
-            if (other == peer || other.IsClosed)
-            {
-                continue;
-            }
-            var candidate = other.FindUnstarted(peer.RemoteBitfield, fetching, out var waiting);
-            if (candidate >= 0 && waiting > most)
-            {
-                from = other;
-                index = candidate;
-                most = waiting;
-            }
-        }
-        if (from?.TakeUnstarted(index) is not { } download)
-        {
-            return false;
-        }
-        Interlocked.Increment(ref _takenOver);
-        fetching.Add(index);
-        peer.Assign(download);
-        return true;
-    }
+    private void Fill(PeerConnection peer) => _requester.Fill(peer, _peers, Downloading);
 
     private void RetryHungry()
     {
-        FillWebSeeds();
-        foreach (var peer in _peers)
-        {
-            if (peer.Hungry)
-            {
-                Fill(peer);
-                if (_pool.Rented >= _pool.MaxBuffers)
-                {
-                    return;
-                }
-            }
-        }
-    }
-
-    // A peer is known by its peer id and, off loopback, by its address: a peer that drops a
-    // connection and dials again (or holds two at once) keeps its strikes and its ban.
-    private static string[] Identities(PeerConnection peer) =>
-        IPAddress.IsLoopback(peer.RemoteEndPoint.Address)
-            ? [Convert.ToHexString(peer.PeerId), peer.RemoteEndPoint.ToString()]
-            : [Convert.ToHexString(peer.PeerId), peer.RemoteEndPoint.Address.ToString()];
-
-    /// <summary>Counts a bad piece against everything the peer is known by; returns its strikes.</summary>
-    private int Strike(PeerConnection peer)
-    {
-        var strikes = 0;
-        foreach (var identity in Identities(peer))
-        {
-            _strikes.TryGetValue(identity, out var count);
-            _strikes[identity] = ++count;
-            strikes = Math.Max(strikes, count);
-        }
-        return strikes;
-    }
-
-    private int StrikesOf(PeerConnection peer)
-    {
-        var strikes = 0;
-        foreach (var identity in Identities(peer))
-        {
-            strikes = Math.Max(strikes, _strikes.GetValueOrDefault(identity));
-        }
-        return strikes;
-    }
-
-    private bool IsBanned(PeerConnection peer)
-    {
-        foreach (var identity in Identities(peer))
-        {
-            if (_banned.Contains(identity))
-            {
-                return true;
-            }
-        }
-        return false;
+        _webSeeds.Fill(Downloading);
+        _requester.RetryHungry(_peers, Downloading);
     }
 
     private void Ban(PeerConnection peer, string reason)
     {
-        foreach (var identity in Identities(peer))
-        {
-            _banned.Add(identity);
-        }
-        _banned.Add(peer.RemoteEndPoint.ToString());
+        _bans.Ban(peer.PeerId, peer.RemoteEndPoint);
         TorrentSessionLog.Banned(Options.Logger, peer.RemoteEndPoint, reason);
-        peer.Abort($"banned: {reason}");
+        peer.Abort(CloseReason.Banned, reason);
     }
 
     private void OnTick()
     {
         var now = Time.GetTimestamp();
-        var rateSampled = UpdateRates(now);
+        var rateSampled = _uploadRate.Sample(Interlocked.Read(ref _uploaded), now, Time);
+        _downloadRate.Sample(Interlocked.Read(ref _downloaded), now, Time);
         foreach (var peer in _peers.ToArray())
         {
             if (peer.DownloadCount > 0 && Time.GetElapsedTime(peer.LastBlockTicks, now) > Options.RequestTimeout)
             {
-                peer.Abort("requests timed out");
+                peer.Abort(CloseReason.RequestsTimedOut);
                 continue;
             }
             if (Time.GetElapsedTime(peer.LastReceiveTicks, now) > TimeSpan.FromMinutes(3))
             {
-                peer.Abort("silent for 3 minutes");
+                peer.Abort(CloseReason.Silent, "nothing received for 3 minutes");
                 continue;
             }
             if (Time.GetElapsedTime(peer.LastSendTicks, now) > TimeSpan.FromSeconds(90))
             {
-                peer.Send(new Outgoing(MessageId.KeepAlive));
+                peer.Send(Outgoing.KeepAlive);
             }
-            peer.UpdateRate(now, Time, Options, Torrent.PieceLength);
-            TryUnchoke(peer);
+            peer.UpdateRate(now, Time, Options);
+            _choker.TryUnchoke(peer, _peers);
             if (peer.Hungry)
             {
                 Fill(peer);
             }
         }
-        if (_superSeeding)
+        if (_superSeeder is { Active: true } superSeeder)
         {
             if (rateSampled)
             {
-                SuperSeedAdapt(Volatile.Read(ref _uploadRate));
+                superSeeder.Adapt(_uploadRate.Rate);
             }
-            SuperSeedSweep(now);
+            superSeeder.Sweep(now);
         }
-        TickWebSeeds(now);
-        RedialDue();
+        _webSeeds.Tick(now, Downloading);
+        _dialer.QueueRedials();
         DialCandidates();
-    }
-
-    /// <summary>New session rates once a second or more has passed; true when it took a sample.</summary>
-    private bool UpdateRates(long now)
-    {
-        var elapsed = Time.GetElapsedTime(_rateTicks, now).TotalSeconds;
-        if (elapsed < 1)
-        {
-            return false;
-        }
-        var down = Interlocked.Read(ref _downloaded);
-        var up = Interlocked.Read(ref _uploaded);
-        Volatile.Write(ref _downloadRate, (down - _rateDownloaded) / elapsed);
-        Volatile.Write(ref _uploadRate, (up - _rateUploaded) / elapsed);
-        _rateDownloaded = down;
-        _rateUploaded = up;
-        _rateTicks = now;
-        return true;
     }
 }

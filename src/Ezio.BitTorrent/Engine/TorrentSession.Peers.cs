@@ -18,41 +18,32 @@ public sealed partial class TorrentSession
         var buffer = new byte[Handshake.Length];
         LocalHandshake().WriteTo(buffer);
         await stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Post(new PeerConnectedEvent(new PeerConnection(this, socket, stream, remote, outgoing: false)));
+        Post(new SwarmEvent.PeerConnected(new PeerConnection(this, PeerLink.FromSocket(socket, stream), remote, outgoing: false)));
     }
-
-    private readonly Dictionary<IPEndPoint, (int Attempts, long Due)> _redials = new();
 
     /// <summary>
-    /// A peer that refused us may just not be up yet (machines boot at different speeds):
-    /// try again with a growing pause, up to ten times.
+    /// Joins a peer over a transport on which nothing was said yet (in-memory links in tests):
+    /// both handshakes are exchanged over it first.
     /// </summary>
-    private void ScheduleRedial(IPEndPoint endPoint)
+    internal async Task JoinAsync(PeerLink link, bool outgoing, CancellationToken cancellationToken)
     {
-        var attempts = _redials.TryGetValue(endPoint, out var entry) ? entry.Attempts + 1 : 1;
-        if (attempts > 10)
+        var buffer = new byte[Handshake.Length];
+        LocalHandshake().WriteTo(buffer);
+        await link.Pipe.Output.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        var input = link.Pipe.Input;
+        var result = await input.ReadAtLeastAsync(Handshake.Length, cancellationToken).ConfigureAwait(false);
+        if (result.Buffer.Length < Handshake.Length)
         {
-            return;
+            throw new PeerProtocolException(PeerProtocolError.BadLength, "the peer closed during the handshake.");
         }
-        var delay = TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempts, 5)));
-        _redials[endPoint] = (attempts, Time.GetTimestamp() + (long)(delay.TotalSeconds * Time.TimestampFrequency));
-    }
-
-    private void RedialDue()
-    {
-        if (_redials.Count == 0)
+        var bytes = result.Buffer.Slice(0, Handshake.Length);
+        var remote = Handshake.Parse(System.Buffers.BuffersExtensions.ToArray(bytes));
+        input.AdvanceTo(bytes.End);
+        if (remote.InfoHash != Torrent.InfoHash)
         {
-            return;
+            throw new PeerProtocolException(PeerProtocolError.WrongInfoHash, "the peer answered for another torrent.");
         }
-        var now = Time.GetTimestamp();
-        foreach (var (endPoint, entry) in _redials)
-        {
-            if (entry.Due != 0 && entry.Due <= now)
-            {
-                _redials[endPoint] = (entry.Attempts, 0);
-                _candidates.Enqueue(endPoint);
-            }
-        }
+        Post(new SwarmEvent.PeerConnected(new PeerConnection(this, link, remote, outgoing)));
     }
 
     private Handshake LocalHandshake() => new(Torrent.InfoHash, PeerId, SupportsExtensions: true, SupportsFast: true);
@@ -63,16 +54,8 @@ public sealed partial class TorrentSession
         {
             return;
         }
-        while (_candidates.Count > 0 && _peers.Count + _dialing.Count < Options.MaxConnections)
+        foreach (var endPoint in _dialer.TakeDue(_peers.Count, Options.MaxConnections, e => _bans.IsBanned(e) || IsSelf(e) || IsConnectedTo(e)))
         {
-            var endPoint = _candidates.Dequeue();
-            if (_banned.Contains(endPoint.ToString()) || (!IPAddress.IsLoopback(endPoint.Address) && _banned.Contains(endPoint.Address.ToString()))
-                || IsSelf(endPoint) || IsConnectedTo(endPoint))
-            {
-                _known.Remove(endPoint);
-                continue;
-            }
-            _dialing.Add(endPoint);
             _ = DialAsync(endPoint);
         }
     }
@@ -121,36 +104,35 @@ public sealed partial class TorrentSession
             {
                 throw new PeerProtocolException(PeerProtocolError.WrongInfoHash, "the peer answered for another torrent.");
             }
-            Post(new PeerConnectedEvent(new PeerConnection(this, socket, stream, remote, outgoing: true)));
+            Post(new SwarmEvent.PeerConnected(new PeerConnection(this, PeerLink.FromSocket(socket, stream), remote, outgoing: true)));
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or PeerProtocolException)
         {
             socket.Dispose();
-            Post(new DialFailedEvent(endPoint));
+            Post(new SwarmEvent.DialFailed(endPoint));
         }
     }
 
     private void OnPeerConnected(PeerConnection peer)
     {
-        _dialing.Remove(peer.RemoteEndPoint);
-        _redials.Remove(peer.RemoteEndPoint);
+        _dialer.Connected(peer.RemoteEndPoint);
         if (_state is SessionState.Failed or SessionState.Stopped)
         {
-            peer.Abort("session stopped");
+            peer.Abort(CloseReason.SessionStopped);
             return;
         }
         if (peer.PeerId.AsSpan().SequenceEqual(PeerId))
         {
-            peer.Abort("connected to ourselves");
+            peer.Abort(CloseReason.ConnectedToSelf);
             return;
         }
-        if (IsBanned(peer))
+        if (_bans.IsBanned(peer.PeerId, peer.RemoteEndPoint))
         {
-            peer.Abort("banned");
+            peer.Abort(CloseReason.Banned);
             return;
         }
         // A suspect that dials again stays on one piece at a time.
-        peer.HashFailures = StrikesOf(peer);
+        peer.HashFailures = _bans.StrikesOf(peer.PeerId, peer.RemoteEndPoint);
         foreach (var existing in _peers)
         {
             if (!existing.PeerId.AsSpan().SequenceEqual(peer.PeerId))
@@ -163,28 +145,29 @@ public sealed partial class TorrentSession
             var keepNew = existing.IsOutgoing != peer.IsOutgoing && peer.IsOutgoing == weAreLower;
             if (!keepNew)
             {
-                peer.Abort("duplicate connection");
+                peer.Abort(CloseReason.Duplicate);
                 return;
             }
-            existing.Abort("duplicate connection");
+            existing.Abort(CloseReason.Duplicate);
             break;
         }
         if (_peers.Count >= Options.MaxConnections)
         {
-            peer.Abort("too many connections");
+            peer.Abort(CloseReason.TooManyConnections);
             return;
         }
         lock (_peers)
         {
             _peers.Add(peer);
+            _peerCount = _peers.Count;
         }
         peer.Registered = true;
         TorrentSessionLog.PeerConnected(Options.Logger, peer.RemoteEndPoint, peer.IsOutgoing ? "outgoing" : "incoming");
         SendOpening(peer);
         peer.Start();
-        if (_superSeeding)
+        if (_superSeeder is { Active: true } superSeeder)
         {
-            AllotAll();
+            superSeeder.Allot();
         }
     }
 
@@ -195,34 +178,30 @@ public sealed partial class TorrentSession
     private void SendOpening(PeerConnection peer)
     {
         var have = _picker.Have;
-        if (_superSeeding)
+        if (_superSeeder is { Active: true } superSeeder)
         {
-            peer.Advertised = new Bitfield(Torrent.PieceCount);
-            if (_superSeedOpenedTicks == 0)
-            {
-                _superSeedOpenedTicks = Time.GetTimestamp();
-            }
+            superSeeder.Join(peer);
             if (peer.SupportsFast)
             {
-                peer.Send(new Outgoing(MessageId.HaveNone));
+                peer.Send(Outgoing.Simple(MessageId.HaveNone));
             }
         }
         else if (have.AllTrue && peer.SupportsFast)
         {
-            peer.Send(new Outgoing(MessageId.HaveAll));
+            peer.Send(Outgoing.Simple(MessageId.HaveAll));
         }
         else if (have.AllFalse)
         {
             if (peer.SupportsFast)
             {
-                peer.Send(new Outgoing(MessageId.HaveNone));
+                peer.Send(Outgoing.Simple(MessageId.HaveNone));
             }
         }
         else
         {
             var bits = new byte[Bitfield.ByteLength(Torrent.PieceCount)];
             have.WriteTo(bits);
-            peer.Send(new Outgoing(MessageId.Bitfield, Data: bits));
+            peer.Send(Outgoing.Bitfield(bits));
         }
         if (peer.SupportsExtensions)
         {
@@ -232,32 +211,27 @@ public sealed partial class TorrentSession
                 extensions[ZPieceMessage.ExtensionName] = ZPieceMessage.LocalId;
             }
             var handshake = new ExtensionHandshake(extensions, Options.ListenPort == 0 ? null : Options.ListenPort, OurRequestQueue, Options.ClientName);
-            peer.Send(new Outgoing(MessageId.Extended, Index: 0, Data: handshake.Encode()));
+            peer.Send(Outgoing.Extended(0, handshake.Encode()));
         }
     }
 
     private void OnPeerClosed(PeerConnection peer)
     {
-        _dialing.Remove(peer.RemoteEndPoint);
         if (!peer.Registered)
         {
+            _dialer.Closed(peer.RemoteEndPoint, dialledByUs: false, banned: false);
             return;
         }
         peer.Registered = false;
-        TorrentSessionLog.PeerClosed(Options.Logger, peer.RemoteEndPoint, peer.CloseReason);
+        TorrentSessionLog.PeerClosed(Options.Logger, peer.RemoteEndPoint, peer.CloseDescription);
         lock (_peers)
         {
             _peers.Remove(peer);
+            _peerCount = _peers.Count;
         }
         Interlocked.Add(ref _wastedClosed, peer.Wasted);
-        if (_superSeeding)
-        {
-            SuperSeedPeerGone(peer);
-        }
-        if (!peer.AmChoking)
-        {
-            _unchoked--;
-        }
+        _superSeeder?.Leave(peer);
+        _choker.Closed(peer);
         for (var i = 0; i < Torrent.PieceCount; i++)
         {
             if (peer.RemoteBitfield[i])
@@ -267,13 +241,10 @@ public sealed partial class TorrentSession
         }
         foreach (var download in peer.TakeDownloads())
         {
-            ReleaseDownload(download);
+            _requester.Release(download);
         }
         // A peer that left without misbehaving may be dialled again later.
-        if (peer.IsOutgoing && !_banned.Contains(peer.RemoteEndPoint.ToString()))
-        {
-            _known.Remove(peer.RemoteEndPoint);
-        }
+        _dialer.Closed(peer.RemoteEndPoint, peer.IsOutgoing, _bans.IsBanned(peer.RemoteEndPoint));
         RetryHungry();
     }
 }

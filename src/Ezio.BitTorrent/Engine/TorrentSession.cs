@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.Picking;
 using Ezio.BitTorrent.Storage;
+using Ezio.BitTorrent.Trackers;
 
 namespace Ezio.BitTorrent.Engine;
 
@@ -15,54 +16,46 @@ namespace Ezio.BitTorrent.Engine;
 /// </summary>
 public sealed partial class TorrentSession : IAsyncDisposable
 {
-    private readonly Channel<object> _events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Channel<PieceDownload> _diskQueue;
+    private readonly Channel<SwarmEvent> _events = Channel.CreateUnbounded<SwarmEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly DiskWriter _diskWriter;
     private readonly PiecePicker _picker;
     private readonly PieceBufferPool _pool;
+    // The swarm loop's; locked only where stats and availability read it from other threads.
     private readonly List<PeerConnection> _peers = new();
-    private readonly HashSet<IPEndPoint> _dialing = new();
-    private readonly HashSet<IPEndPoint> _known = new();
-    private readonly Queue<IPEndPoint> _candidates = new();
-    private readonly HashSet<string> _banned = new(StringComparer.Ordinal);
+    private readonly Dialer _dialer;
+    private readonly BanList _bans = new();
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new();
-    private readonly int[] _given;
-    private readonly PeerConnection?[] _soleHolder;
-    private readonly long[] _givenAt;
-    private readonly Bitfield _seen;
-    private int _seenCount;
-    private long _lastSweep;
-    private readonly Dictionary<string, int> _strikes = [];
-    private int _unseenGiven;
-    private bool _allotDue;
-    private long _superSeedUploaded = -1;
-    private readonly Dictionary<int, PieceDownload> _partials = new();
-    private bool _superSeeding;
-    private int _unchoked;
+    private readonly Requester _requester;
+    private readonly WebSeedFetcher _webSeeds;
+    // Set at start when we seed and super-seeding is on; swarm loop only.
+    private SuperSeeder? _superSeeder;
+    private readonly Choker _choker;
+    // Interlocked: every connection's loops and the web-seed fetches add to these.
     private long _downloaded;
     private long _uploaded;
+    // Written by the swarm loop, read by stats on any thread: interlocked reads and writes.
     private long _wastedClosed;
     private int _hashFailures;
-    private int _takenOver;
-
-    // Bytes of the pieces fetched from peers, verified and stored.
+    // Bytes of the pieces fetched from peers, verified and stored (as above).
     private long _written;
+    // Swarm loop and start/stop write it, stats read it from any thread.
     private volatile SessionState _state = SessionState.Checking;
-    private volatile string? _lastTrackerError;
-    private double _downloadRate;
-    private double _uploadRate;
-    private long _rateTicks;
-    private long _rateDownloaded;
-    private long _rateUploaded;
+    private readonly RateMeter _downloadRate = new(TimeSpan.FromSeconds(1), weight: 1);
+    private readonly RateMeter _uploadRate = new(TimeSpan.FromSeconds(1), weight: 1);
     private Task? _loop;
     private Task? _recheck;
     private long _recheckStarted;
     private readonly TaskCompletionSource _checked = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _diskWriter;
-    private Task? _announcer;
+    private Task? _diskWriting;
+    private Announcer? _announcer;
+    private Task? _announcing;
     private ITimer? _timer;
+    // Interlocked: DisposeAsync runs once whoever calls it.
     private int _disposed;
+    // Peers connected, for the announcer's thread (the list itself is the swarm loop's).
+    private volatile int _peerCount;
 
     public TorrentSession(Torrent torrent, ITorrentStorage storage, SessionOptions? options = null)
     {
@@ -80,19 +73,15 @@ public sealed partial class TorrentSession : IAsyncDisposable
             throw new ArgumentException($"The storage holds {storage.Length} bytes but the torrent needs {torrent.TotalLength}.", nameof(storage));
         }
         _picker = new PiecePicker(torrent.PieceCount, _random);
+        _dialer = new Dialer(Time);
+        LocalHave = new HaveSet(torrent.PieceCount);
+        _choker = new Choker(Options.MaxUnchoked);
         _pool = new PieceBufferPool(torrent.PieceLength, Math.Max(Options.MaxInFlightBytes, 2L * torrent.PieceLength));
-        _diskQueue = Channel.CreateBounded<PieceDownload>(new BoundedChannelOptions(Math.Max(1, Options.DiskQueuePieces))
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        _given = new int[torrent.PieceCount];
-        _soleHolder = new PeerConnection?[torrent.PieceCount];
-        _givenAt = new long[torrent.PieceCount];
-        _seen = new Bitfield(torrent.PieceCount);
+        _requester = new Requester(_picker, _pool, torrent.GetPieceSize);
+        _diskWriter = new DiskWriter(storage, torrent.PieceLength, Options.DiskQueuePieces, _pool, Post);
         CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);
-        Compressibility = new byte[torrent.PieceCount];
-        CreateWebSeeds();
+        ZPieces = Options.Codec is { } codec ? new ZPieceCodec(torrent, storage, codec, Options.CompressionLevel, CompressedCache) : null;
+        _webSeeds = new WebSeedFetcher(torrent, Options, _picker, _pool, e => _events.Writer.TryWrite(e), EnqueueWriteAsync, CountDownloaded, _stop.Token);
     }
 
     public Torrent Torrent { get; }
@@ -115,12 +104,19 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     internal ITorrentStorage Storage { get; }
 
-    internal Bitfield LocalHave => _picker.Have;
+    /// <summary>Our pieces as other threads may read them (the picker's bitfield is the swarm loop's).</summary>
+    internal HaveSet LocalHave { get; }
+
+    /// <summary>Connects under way (swarm loop only, or once it stopped).</summary>
+    internal int Dialing => _dialer.Dialing;
+
+    /// <summary>The swarm loop's bans: read only once the session is disposed.</summary>
+    internal BanList Bans => _bans;
 
     internal Compression.CompressedPieceCache CompressedCache { get; }
 
-    /// <summary>Per piece: 0 not tried, 1 compresses well, 2 not worth compressing.</summary>
-    internal byte[] Compressibility { get; }
+    /// <summary>The ezio_zpiece frames this session sends (null without a codec).</summary>
+    internal ZPieceCodec? ZPieces { get; }
 
     internal static byte[] NewPeerId()
     {
@@ -137,7 +133,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         {
             for (var i = 0; i < Torrent.PieceCount; i++)
             {
-                _picker.SetHave(i);
+                SetHave(i);
             }
         }
         else if (Options.Recheck && Storage.MayHaveData && !Options.RecheckBeforeStart)
@@ -149,18 +145,29 @@ public sealed partial class TorrentSession : IAsyncDisposable
                 _picker.MarkBusy(i);
             }
             _recheckStarted = Time.GetTimestamp();
-            _recheck = Task.Run(() => RecheckInBackground(_stop.Token));
+            var recheck = new Recheck(Torrent, Storage);
+            _recheck = Task.Run(() =>
+            {
+                try
+                {
+                    recheck.InOrder((pieces, done) => Post(new SwarmEvent.Rechecked(pieces, done)), batchSize: 32, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            });
         }
         else if (Options.Recheck && Storage.MayHaveData)
         {
             var started = Time.GetTimestamp();
-            var have = await Task.Run(() => Recheck(cancellationToken), cancellationToken).ConfigureAwait(false);
+            var recheck = new Recheck(Torrent, Storage);
+            var have = await Task.Run(() => recheck.All(cancellationToken), cancellationToken).ConfigureAwait(false);
             TorrentSessionLog.Rechecked(Options.Logger, have.Count(h => h), have.Length, Time.GetElapsedTime(started).TotalSeconds);
             for (var i = 0; i < have.Length; i++)
             {
                 if (have[i])
                 {
-                    _picker.SetHave(i);
+                    SetHave(i);
                 }
             }
             if (_picker.IsComplete)
@@ -176,7 +183,10 @@ public sealed partial class TorrentSession : IAsyncDisposable
         else if (_picker.IsComplete)
         {
             _state = SessionState.Seeding;
-            _superSeeding = Options.SuperSeed;
+            if (Options.SuperSeed)
+            {
+                _superSeeder = new SuperSeeder(Torrent.PieceCount, Torrent.PieceLength, Time, _random, () => Interlocked.Read(ref _uploaded), Options.Logger);
+            }
             _checked.TrySetResult();
             _completed.TrySetResult();
         }
@@ -185,13 +195,18 @@ public sealed partial class TorrentSession : IAsyncDisposable
             _state = SessionState.Downloading;
             _checked.TrySetResult();
         }
-        _rateTicks = Time.GetTimestamp();
+        var now = Time.GetTimestamp();
+        _downloadRate.Sample(0, now, Time);
+        _uploadRate.Sample(0, now, Time);
         _loop = Task.Run(SwarmLoopAsync);
-        _diskWriter = Task.Factory.StartNew(DiskWriterLoop, TaskCreationOptions.LongRunning);
-        _timer = Time.CreateTimer(_ => Post(new TickEvent()), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+        _diskWriting = _diskWriter.Start(_stop.Token);
+        _timer = Time.CreateTimer(_ => Post(new SwarmEvent.Tick()), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
         AddPeers(Options.InitialPeers);
-        Post(new WebSeedsStartEvent());
-        _announcer = Task.Run(() => AnnounceLoopAsync(_stop.Token));
+        Post(new SwarmEvent.WebSeedsStart());
+        var trackers = Announcer.Uris(Options.Trackers, Torrent).Select(TrackerClientFactory.Create).ToList();
+        _announcer = new Announcer(trackers, AnnounceRequest, peers => AddPeers(peers), () => _peerCount, Time, Options.Logger);
+        var completeAtStart = IsComplete;
+        _announcing = Task.Run(() => _announcer.RunAsync(completeAtStart, _stop.Token));
     }
 
     /// <summary>Peers to dial (duplicates and known peers are ignored).</summary>
@@ -200,9 +215,27 @@ public sealed partial class TorrentSession : IAsyncDisposable
         var list = peers.ToList();
         if (list.Count > 0)
         {
-            Post(new AddPeersEvent(list));
+            Post(new SwarmEvent.AddPeers(list));
         }
     }
+
+    /// <summary>
+    /// How many connected peers hold each of <paramref name="regions"/> equal parts of the
+    /// torrent (see <see cref="SwarmAvailability.Compute"/>); one pass over every peer's bitfield.
+    /// </summary>
+    public double[] PeerAvailability(int regions)
+    {
+        lock (_peers)
+        {
+            return SwarmAvailability.Compute(_peers.Select(p => p.RemoteBitfield), Torrent.PieceCount, regions);
+        }
+    }
+
+    /// <summary>Every web seed with what it sent and how it fares.</summary>
+    public IReadOnlyList<WebSeedStats> GetWebSeeds() => _webSeeds.Stats();
+
+    /// <summary>Web-seed fetches under way: read it only after <see cref="SwarmLoopCaughtUpAsync"/> (tests).</summary>
+    internal int WebSeedFetchesInFlight => _webSeeds.InFlight;
 
     /// <summary>Every connected peer with what we fetched from it and sent to it.</summary>
     public IReadOnlyList<PeerStats> GetPeers()
@@ -244,18 +277,38 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
         return new SessionStats(_state, have, Torrent.PieceCount, left,
             Interlocked.Read(ref _downloaded), Interlocked.Read(ref _uploaded),
-            Volatile.Read(ref _downloadRate), Volatile.Read(ref _uploadRate), peers, seeds, wasted,
-            Volatile.Read(ref _hashFailures), _lastTrackerError,
-            Volatile.Read(ref _superSeedUploaded) is >= 0 and var first ? first : null,
-            Volatile.Read(ref _takenOver),
-            Interlocked.Read(ref _zPieceWire), Interlocked.Read(ref _zPieceData), Volatile.Read(ref _zPiecesCompressed),
+            _downloadRate.Rate, _uploadRate.Rate, peers, seeds, wasted,
+            Volatile.Read(ref _hashFailures), _announcer?.LastError,
+            _superSeeder?.UploadedWhenDone,
+            _requester.TakenOver,
+            Interlocked.Read(ref _zPieceWire), Interlocked.Read(ref _zPieceData), ZPieces?.CompressedOnTheFly ?? 0,
             Interlocked.Read(ref _written));
     }
 
-    internal void Post(object message) => _events.Writer.TryWrite(message);
+    /// <summary>Completes once the swarm loop has handled everything posted so far (tests on a manual clock).</summary>
+    internal Task SwarmLoopCaughtUpAsync()
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new SwarmEvent.Barrier(reached));
+        return reached.Task;
+    }
+
+    private void SetHave(int index)
+    {
+        _picker.SetHave(index);
+        LocalHave.Set(index);
+    }
+
+    internal void Post(SwarmEvent message) => _events.Writer.TryWrite(message);
+
+    private AnnounceRequest AnnounceRequest(TrackerEvent trackerEvent)
+    {
+        var stats = GetStats();
+        return new AnnounceRequest(Torrent.InfoHash, PeerId, Options.ListenPort, stats.Uploaded, stats.Downloaded, stats.BytesLeft, trackerEvent);
+    }
 
     internal ValueTask EnqueueWriteAsync(PieceDownload download, CancellationToken cancellationToken) =>
-        _diskQueue.Writer.WriteAsync(download, cancellationToken);
+        _diskWriter.EnqueueAsync(download, cancellationToken);
 
     internal void CountDownloaded(int bytes) => Interlocked.Add(ref _downloaded, bytes);
 
@@ -263,7 +316,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     private long _zPieceWire;
     private long _zPieceData;
-    private int _zPiecesCompressed;
 
     internal void CountZPiece(int wire, int data)
     {
@@ -284,111 +336,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
     }
 
-    internal void CountCompressedOnTheFly() => Interlocked.Increment(ref _zPiecesCompressed);
-
-    private bool[] Recheck(CancellationToken cancellationToken)
-    {
-        var have = new bool[Torrent.PieceCount];
-        var next = -1;
-        var workers = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
-        Parallel.For(0, workers, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = workers }, _ =>
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(Torrent.PieceLength);
-            try
-            {
-                int index;
-                while ((index = Interlocked.Increment(ref next)) < Torrent.PieceCount)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    try
-                    {
-                        have[index] = Storage.ReadAndVerify(Torrent, index, buffer);
-                    }
-                    catch (StorageException)
-                    {
-                        // Past the end of a short source, or a file that is not there: missing.
-                        have[index] = false;
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        });
-        return have;
-    }
-
-    private void RecheckInBackground(CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(Torrent.PieceLength);
-        var batch = new List<(int, bool)>(32);
-        try
-        {
-            // In order: the first pieces are settled first, so downloading can start there.
-            for (var index = 0; index < Torrent.PieceCount; index++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                bool ok;
-                try
-                {
-                    ok = Storage.ReadAndVerify(Torrent, index, buffer);
-                }
-                catch (StorageException)
-                {
-                    ok = false;
-                }
-                batch.Add((index, ok));
-                if (batch.Count == batch.Capacity)
-                {
-                    Post(new RecheckedEvent(batch.ToArray(), Done: false));
-                    batch.Clear();
-                }
-            }
-            Post(new RecheckedEvent(batch.ToArray(), Done: true));
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private void DiskWriterLoop()
-    {
-        var reader = _diskQueue.Reader;
-        try
-        {
-            while (reader.WaitToReadAsync(_stop.Token).AsTask().GetAwaiter().GetResult())
-            {
-                while (reader.TryRead(out var download))
-                {
-                    try
-                    {
-                        var offset = (long)download.Index * Torrent.PieceLength;
-                        Storage.Write(offset, download.Buffer.Span[..download.Length]);
-                        Post(new PieceStoredEvent(download.Index, download));
-                    }
-                    catch (Exception e)
-                    {
-                        _pool.Return(download.Buffer);
-                        Post(new StorageFailedEvent(e));
-                        return;
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        // Buffers still queued when stopping go back to the pool.
-        while (reader.TryRead(out var left))
-        {
-            _pool.Return(left.Buffer);
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {
@@ -413,23 +360,22 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
         foreach (var peer in peers)
         {
-            peer.Abort("session stopped");
+            peer.Abort(CloseReason.SessionStopped);
         }
         foreach (var peer in peers)
         {
             await WaitQuietly(peer.ReceiveTask).ConfigureAwait(false);
             await WaitQuietly(peer.SendTask).ConfigureAwait(false);
         }
-        await StopWebSeedsAsync().ConfigureAwait(false);
-        _diskQueue.Writer.TryComplete();
-        await WaitQuietly(_diskWriter).ConfigureAwait(false);
-        foreach (var partial in _partials.Values)
+        await _webSeeds.StopAsync(WaitQuietly).ConfigureAwait(false);
+        _diskWriter.Complete();
+        await WaitQuietly(_diskWriting).ConfigureAwait(false);
+        _requester.Clear();
+        await WaitQuietly(_announcing).ConfigureAwait(false);
+        if (_announcer is not null)
         {
-            _pool.Return(partial.Buffer);
+            await _announcer.StopAsync().ConfigureAwait(false);
         }
-        _partials.Clear();
-        await WaitQuietly(_announcer).ConfigureAwait(false);
-        await AnnounceStoppedAsync().ConfigureAwait(false);
         _completed.TrySetCanceled();
         _pool.Dispose();
     }

@@ -38,7 +38,10 @@ public sealed class TorrentSessionDialTests
 
         // A tracker answer lists the second at its listening port.
         first.Session.AddPeers([second.EndPoint]);
-        await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+        await first.Session.SwarmLoopCaughtUpAsync().WaitAsync(timeout.Token);
+
+        // The listing was handled: no dial started, the one connection stays.
+        Assert.Equal(0, first.Session.Dialing);
 
         var after = Assert.Single(first.Session.GetPeers());
         Assert.Equal(before.EndPoint, after.EndPoint);

@@ -1,67 +1,69 @@
-using System.Diagnostics;
+using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.PeerWire;
+using Ezio.BitTorrent.Storage;
 using Ezio.TestKit.Engine;
 using Ezio.TestKit.Metainfo;
-using Ezio.TestKit.PeerWire;
 using Xunit;
 
 namespace Ezio.BitTorrent.Tests.Engine;
 
-/// <summary>The request timeout (30 s without a block while requests are out) on a loopback peer.</summary>
+/// <summary>The request timeout (30 s without a block while requests are out), over a memory link on a manual clock.</summary>
 public sealed class TorrentSessionTimeoutTests
 {
     private const int PieceLength = 256 << 10;
 
-    [Fact]
-    public async Task RequestTimeout_PeerThatHadNothingForLongerThanTheTimeout_IsNotDroppedWhenItGetsAPiece()
+    // A bound on each wait of the test, never a pause: the clock under test is manual.
+    private static readonly TimeSpan _bound = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData(0.5, true)]
+    [InlineData(31, false)]
+    public async Task RequestTimeout_PeerThatHadNothingForLongerThanTheTimeout_IsDroppedOnlyWhenSilentAfterItsPiece(double silentSeconds, bool kept)
     {
-        var torrent = MemoryTorrent.Create(8 * PieceLength, PieceLength, fileCount: 1, seed: 13);
-        var time = new ShiftedTime();
-        await using var swarm = new SwarmHarness(torrent);
-        var leecher = await swarm.AddLeecherAsync("leecher", time: time);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var token = timeout.Token;
-        await using var peer = await WirePeer.ConnectAsync(leecher.EndPoint, torrent.Torrent, token);
+        var torrent = MemoryTorrent.Create(PieceLength, PieceLength, fileCount: 1, seed: 13);
+        var time = new ManualTime();
+        await using var session = new TorrentSession(torrent.Torrent, new MemoryStorage(PieceLength, mayHaveData: false),
+            new SessionOptions { Time = time, Trackers = [] });
+        await session.StartAsync();
+        using var bound = new CancellationTokenSource(_bound);
+        var token = bound.Token;
+        await using var peer = await PipePeer.JoinAsync(session, torrent.Torrent, token);
         await peer.SendSimpleAsync(MessageId.HaveNone, token);
         await peer.SendSimpleAsync(MessageId.Unchoke, token);
 
         // The peer has had nothing to give for longer than the request timeout; then it gets a
-        // piece and takes half a second (two of the session's ticks) to start sending it.
-        time.Shift(TimeSpan.FromSeconds(31));
-        var first = true;
-        var serving = peer.RunAsync(async message =>
-        {
-            if (message.Id != MessageId.Request)
-            {
-                return;
-            }
-            if (first)
-            {
-                first = false;
-                await Task.Delay(TimeSpan.FromMilliseconds(500), token);
-            }
-            await peer.SendBlockAsync(torrent.Data, message.Index, message.Begin, message.Length, token);
-        }, token);
-        await peer.SendHavesAsync([0], token);
+        // piece and stays silent a while (the session's ticks run meanwhile) before it sends.
+        time.Advance(TimeSpan.FromSeconds(31));
+        await peer.SendHaveAsync(0, token);
+        var request = await peer.ReceiveUntilAsync(m => m.Id == MessageId.Request, token);
+        time.Advance(TimeSpan.FromSeconds(silentSeconds));
+        await session.SwarmLoopCaughtUpAsync().WaitAsync(token);
 
-        var clock = Stopwatch.StartNew();
-        while (leecher.Session.GetStats().PiecesHave == 0 && clock.Elapsed < TimeSpan.FromSeconds(10))
+        Assert.Equal(kept ? 1 : 0, session.GetStats().Peers);
+        if (!kept)
         {
-            await Task.Delay(20, token);
+            return;
         }
-        var stats = leecher.Session.GetStats();
-        Assert.True(stats.PiecesHave == 1 && stats.Peers == 1, $"piece 0 not fetched ({stats.PiecesHave} pieces, {stats.Peers} peers)");
-        timeout.Cancel();
-        await serving.ContinueWith(_ => { }, TaskScheduler.Default);
+        // Serve every request until the piece is whole.
+        while (true)
+        {
+            await peer.SendBlockAsync(torrent.Data, request.Index, request.Begin, request.Length, token);
+            var next = session.Completion.IsCompleted ? null : await ReceiveRequestOrNothingAsync(peer, session, token);
+            if (next is null)
+            {
+                break;
+            }
+            request = next.Value;
+        }
+        await session.Completion.WaitAsync(token);
+        Assert.Equal(1, session.GetStats().PiecesHave);
     }
 
-    /// <summary>The system clock with timers, its timestamps moved ahead on demand.</summary>
-    private sealed class ShiftedTime : TimeProvider
+    // The next request, or null once the session completed (it then asks for nothing more).
+    private static async Task<TestKit.PeerWire.WireMessage?> ReceiveRequestOrNothingAsync(PipePeer peer, TorrentSession session, CancellationToken token)
     {
-        private long _offset;
-
-        public void Shift(TimeSpan by) => Interlocked.Add(ref _offset, (long)(by.TotalSeconds * TimestampFrequency));
-
-        public override long GetTimestamp() => base.GetTimestamp() + Interlocked.Read(ref _offset);
+        var receiving = peer.ReceiveUntilAsync(m => m.Id == MessageId.Request, token);
+        var done = await Task.WhenAny(receiving, session.Completion);
+        return done == receiving ? await receiving : null;
     }
 }

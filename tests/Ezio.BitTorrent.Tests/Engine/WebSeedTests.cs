@@ -117,9 +117,10 @@ public sealed class WebSeedTests
             Assert.Null(failed.GivenUp);
             Assert.Equal(0, session.GetStats().PiecesHave);
 
-            // Four failures in a row: an 8 s pause. Ticks within it send nothing.
+            // Four failures in a row: an 8 s pause. Ticks within it start nothing.
             time.Advance(TimeSpan.FromSeconds(7));
-            await Task.Delay(200);
+            await session.SwarmLoopCaughtUpAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, session.WebSeedFetchesInFlight);
             Assert.Equal(4, server.Requests.Count);
 
             server.Mode = RangeServerMode.Ranges;
@@ -142,7 +143,9 @@ public sealed class WebSeedTests
         await using (session)
         {
             await WaitUntilAsync(() => server.Requests.Count == 4);
-            await Task.Delay(200);
+            // A hanging server fails only when the injected clock says so.
+            await session.SwarmLoopCaughtUpAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(4, session.WebSeedFetchesInFlight);
             Assert.Equal(0, session.GetWebSeeds()[0].Failures);
 
             time.Advance(TimeSpan.FromSeconds(31));
@@ -177,7 +180,8 @@ public sealed class WebSeedTests
             Assert.Contains("503", seed.GivenUp);
 
             time.Advance(TimeSpan.FromSeconds(300));
-            await Task.Delay(200);
+            await session.SwarmLoopCaughtUpAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, session.WebSeedFetchesInFlight);
             Assert.Equal(8, server.Requests.Count);
         }
     }
@@ -196,6 +200,13 @@ public sealed class WebSeedTests
             Assert.True(banned.HashFailures >= 2, $"{banned.HashFailures} hash failures");
             Assert.Equal(0, session.GetStats().PiecesHave);
             Assert.True(session.GetStats().HashFailures >= 2);
+            // Fetches started before the ban may still be on their way to the server: the
+            // count is settled once the loop has heard every one of them end.
+            await WaitUntilAsync(async () =>
+            {
+                await session.SwarmLoopCaughtUpAsync();
+                return session.WebSeedFetchesInFlight == 0;
+            });
             var asked = server.Requests.Count;
 
             // Even once it would serve good bytes, a banned seed is not asked again.
@@ -266,6 +277,16 @@ public sealed class WebSeedTests
         WebSeedStats? last = null;
         await WaitUntilAsync(() => condition(last = session.GetWebSeeds()[0]), () => $"web seed: {last}");
         return last!;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "condition not met in 15 s");
+            await Task.Delay(10);
+        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, Func<string>? state = null)

@@ -8,6 +8,7 @@ public sealed class ManualTime : TimeProvider
 {
     private readonly Lock _lock = new();
     private readonly List<ManualTimer> _timers = [];
+    private readonly List<(long Due, TaskCompletionSource Armed)> _waiters = [];
     private long _now = TimeSpan.TicksPerDay;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
@@ -27,6 +28,37 @@ public sealed class ManualTime : TimeProvider
         var timer = new ManualTimer(this, callback, state);
         timer.Change(dueTime, period);
         return timer;
+    }
+
+    /// <summary>
+    /// Completes once a timer is armed to fire <paramref name="dueIn"/> from now (or already
+    /// is): the code under test has reached its wait, and moving the clock will wake it.
+    /// </summary>
+    public Task WhenTimerArmedAsync(TimeSpan dueIn)
+    {
+        lock (_lock)
+        {
+            var due = _now + dueIn.Ticks;
+            if (_timers.Any(t => t.Due == due))
+            {
+                return Task.CompletedTask;
+            }
+            var armed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((due, armed));
+            return armed.Task;
+        }
+    }
+
+    private void Armed(long due)
+    {
+        for (var i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Due == due)
+            {
+                _waiters[i].Armed.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
+        }
     }
 
     /// <summary>Moves the clock on, running every timer that falls due on the way.</summary>
@@ -77,6 +109,7 @@ public sealed class ManualTime : TimeProvider
                 {
                     Due = owner._now + Math.Max(0, dueTime.Ticks);
                     owner._timers.Add(this);
+                    owner.Armed(Due);
                 }
             }
             return true;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Reflection;
 using System.Text;
 using Ezio.BitTorrent.Compression;
 using Ezio.BitTorrent.Engine;
@@ -169,9 +168,6 @@ public sealed class SwarmHarness : IAsyncDisposable
 /// <summary>Looks at session state the public surface does not show.</summary>
 public static class SessionProbe
 {
-    private static readonly FieldInfo _banned = typeof(TorrentSession).GetField("_banned", BindingFlags.Instance | BindingFlags.NonPublic)
-        ?? throw new MissingFieldException(nameof(TorrentSession), "_banned");
-
     /// <summary>
     /// Whether <paramref name="session"/> has banned the peer with <paramref name="peerId"/>.
     /// Reads the swarm loop's private, unsynchronised ban set: call it only after the session
@@ -179,7 +175,6 @@ public static class SessionProbe
     /// </summary>
     public static bool HasBanned(TorrentSession session, byte[] peerId)
     {
-        var banned = (HashSet<string>)_banned.GetValue(session)!;
-        return banned.Contains(Convert.ToHexString(peerId));
+        return session.Bans.IsBannedPeerId(peerId);
     }
 }

@@ -6,7 +6,9 @@ internal enum PeerEventKind
     Unchoke,
     Interested,
     NotInterested,
+    /// <summary><see cref="PeerEvent.Index"/>: the piece.</summary>
     Have,
+    /// <summary><see cref="PeerEvent.Data"/>: the bitfield's bytes as received.</summary>
     Bitfield,
     HaveAll,
     HaveNone,
@@ -20,17 +22,9 @@ internal enum PeerEventKind
     NeedWork,
 }
 
-internal readonly record struct PeerEvent(PeerEventKind Kind, int Index = 0, bool Ok = false, byte[]? Data = null, PieceDownload? Download = null);
-
 /// <summary>
-/// What one receive-loop pass learned, handed to the swarm loop in one post, so the swarm
-/// loop hears from a connection once per socket read, not once per message.
+/// One thing a receive loop learned, in a <see cref="SwarmEvent.FromPeer"/>. A struct: a
+/// batch carries several per socket read. <see cref="Download"/>, when set, moves to the
+/// swarm loop with its buffer (Released, Hashed with Ok false, Abandoned).
 /// </summary>
-internal sealed class PeerBatch
-{
-    public PeerBatch(PeerConnection peer) => Peer = peer;
-
-    public PeerConnection Peer { get; }
-
-    public List<PeerEvent> Events { get; } = new(4);
-}
+internal readonly record struct PeerEvent(PeerEventKind Kind, int Index = 0, bool Ok = false, byte[]? Data = null, PieceDownload? Download = null);
