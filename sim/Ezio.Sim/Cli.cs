@@ -1,0 +1,85 @@
+using System.Globalization;
+
+namespace Ezio.Sim;
+
+/// <summary>
+/// ezio-sim calibrate [--lan CSV]   the emulated LAN's runs (bench-lan) against the simulator
+/// ezio-sim questions [--n 16,64,256,1000] [--scenarios baseline,dying,mixed] [--out DIR]
+/// ezio-sim run --n N [--rate BITS] [--size BYTES] [--piece BYTES] [--scenario NAME] [--seed S]
+/// </summary>
+public static class Cli
+{
+    public static int Run(string[] args)
+    {
+        var command = args.Length > 0 ? args[0] : "questions";
+        var options = Options(args.Skip(1));
+        try
+        {
+            switch (command)
+            {
+                case "calibrate":
+                    return Calibration.Run(options.GetValueOrDefault("lan"), Console.Out);
+                case "questions":
+                    return Questions.Run(
+                        Ints(options.GetValueOrDefault("n") ?? "16,64,256,1000"),
+                        (options.GetValueOrDefault("scenarios") ?? "baseline,dying,mixed").Split(','),
+                        options.GetValueOrDefault("out") ?? Path.Combine(RepoRoot(), "bench", "results"),
+                        Console.Out);
+                case "run":
+                    var result = new Swarm(Questions.Build(
+                        options.GetValueOrDefault("scenario") ?? "baseline",
+                        int.Parse(options["n"], CultureInfo.InvariantCulture),
+                        double.Parse(options.GetValueOrDefault("rate") ?? "1e9", CultureInfo.InvariantCulture),
+                        long.Parse(options.GetValueOrDefault("size") ?? (10L << 30).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+                        options.TryGetValue("piece", out var piece) ? int.Parse(piece, CultureInfo.InvariantCulture) : null,
+                        int.Parse(options.GetValueOrDefault("seed") ?? "1", CultureInfo.InvariantCulture))).Run();
+                    Console.WriteLine(SimResult.CsvHeader);
+                    Console.WriteLine(result.ToCsv());
+                    return 0;
+                default:
+                    Console.Error.WriteLine("usage: ezio-sim calibrate|questions|run (see sim/README.md)");
+                    return 2;
+            }
+        }
+        catch (Exception e) when (e is FormatException or KeyNotFoundException or IOException)
+        {
+            Console.Error.WriteLine($"ezio-sim: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static Dictionary<string, string> Options(IEnumerable<string> args)
+    {
+        var options = new Dictionary<string, string>();
+        string? key = null;
+        foreach (var arg in args)
+        {
+            if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                key = arg[2..];
+                options[key] = "";
+            }
+            else if (key is not null)
+            {
+                options[key] = arg;
+                key = null;
+            }
+        }
+        return options;
+    }
+
+    private static int[] Ints(string list) => list.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+
+    /// <summary>The directory holding Ezio.sln, searched upwards from here (else the current directory).</summary>
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Ezio.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        return Directory.GetCurrentDirectory();
+    }
+}
