@@ -26,13 +26,20 @@ public static class Cli
                         options.GetValueOrDefault("out") ?? Path.Combine(RepoRoot(), "bench", "results"),
                         Console.Out);
                 case "run":
-                    var result = new Swarm(Questions.Build(
+                    var built = Questions.Build(
                         options.GetValueOrDefault("scenario") ?? "baseline",
                         int.Parse(options["n"], CultureInfo.InvariantCulture),
                         double.Parse(options.GetValueOrDefault("rate") ?? "1e9", CultureInfo.InvariantCulture),
                         long.Parse(options.GetValueOrDefault("size") ?? (10L << 30).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
                         options.TryGetValue("piece", out var piece) ? int.Parse(piece, CultureInfo.InvariantCulture) : null,
-                        int.Parse(options.GetValueOrDefault("seed") ?? "1", CultureInfo.InvariantCulture))).Run();
+                        int.Parse(options.GetValueOrDefault("seed") ?? "1", CultureInfo.InvariantCulture));
+                    if (options.TryGetValue("inflight-mib", out var inflight))
+                    {
+                        built = built with { Engine = built.Engine with { MaxInFlightBytes = long.Parse(inflight, CultureInfo.InvariantCulture) << 20 } };
+                    }
+                    var swarm = new Swarm(built);
+                    var result = swarm.Run();
+                    Console.Error.WriteLine(string.Join(' ', Enum.GetValues<EventKind>().Select(k => $"{k}={swarm.Events.ProcessedByKind[(int)k]}")) + $" refills={swarm.Network.Refills} superseed-done={swarm.Server.Seeder?.DoneAt:0.00} takeovers={swarm.TakenOver} done=[{string.Join(' ', swarm.Machines.Select(m => m.DoneAt.ToString("0.0", CultureInfo.InvariantCulture)))}]");
                     Console.WriteLine(SimResult.CsvHeader);
                     Console.WriteLine(result.ToCsv());
                     return 0;

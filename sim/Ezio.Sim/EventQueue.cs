@@ -16,6 +16,9 @@ public sealed class EventQueue
 
     public int Count => _queue.Count;
 
+    /// <summary>Events processed by kind (what a run spends its time on).</summary>
+    public long[] ProcessedByKind { get; } = new long[Enum.GetValues<EventKind>().Length];
+
     public void At(double time, in SimEvent e)
     {
         if (time < Now)
@@ -35,6 +38,7 @@ public sealed class EventQueue
         }
         Now = key.Time;
         Processed++;
+        ProcessedByKind[(int)e.Kind]++;
         return true;
     }
 }

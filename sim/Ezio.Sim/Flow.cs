@@ -33,8 +33,11 @@ public sealed class Flow
 
     public double Since { get; set; }
 
-    /// <summary>Bumped whenever the rate or head changes: older FlowDone events are stale.</summary>
+    /// <summary>Bumped with every FlowDone scheduled or cancelled: older ones are stale.</summary>
     public long Version { get; set; }
+
+    /// <summary>When the pending FlowDone fires (+inf: none).</summary>
+    public double ScheduledAt { get; set; } = double.PositiveInfinity;
 
     public bool Active { get; set; }
 

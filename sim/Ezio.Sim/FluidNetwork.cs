@@ -13,6 +13,7 @@ namespace Ezio.Sim;
 public sealed class FluidNetwork
 {
     private const double MinRate = 1e-3;
+    private const double RateTolerance = 0.002;
     private readonly EventQueue _events;
     private readonly LinkModel _link;
     private readonly List<Host> _upDirty = [];
@@ -59,7 +60,7 @@ public sealed class FluidNetwork
         Advance(flow);
         SetRate(flow, 0);
         flow.Active = false;
-        flow.Version++;
+        Unschedule(flow);
         RemoveAt(flow.Src.OutFlows, flow.OutSlot, static (f, i) => f.OutSlot = i);
         RemoveAt(flow.Dst.InFlows, flow.InSlot, static (f, i) => f.InSlot = i);
         flow.OutSlot = -1;
@@ -81,14 +82,49 @@ public sealed class FluidNetwork
         flow.Since = now;
     }
 
-    /// <summary>Schedules the head piece's last byte leaving the uploader at the current rate.</summary>
+    /// <summary>
+    /// Makes sure a FlowDone event is due no later than the head piece's last byte at the
+    /// current rate. A later completion (the rate fell) keeps the earlier event, which finds the
+    /// piece unfinished and schedules again (<see cref="Due"/>): most rate changes then cost no
+    /// event.
+    /// </summary>
     public void Schedule(Flow flow)
     {
-        flow.Version++;
-        if (flow.Head >= 0 && flow.Rate > 0)
+        if (flow.Head < 0 || flow.Rate <= 0)
         {
-            _events.After(flow.HeadRemaining / flow.Rate, new SimEvent(EventKind.FlowDone, Flow: flow, Version: flow.Version));
+            return;
         }
+        var due = _events.Now + flow.HeadRemaining / flow.Rate;
+        if (due < flow.ScheduledAt)
+        {
+            flow.ScheduledAt = due;
+            flow.Version++;
+            _events.At(due, new SimEvent(EventKind.FlowDone, Flow: flow, Version: flow.Version));
+        }
+    }
+
+    /// <summary>A FlowDone event fired: true when the head piece has left, else it is scheduled again.</summary>
+    public bool Due(Flow flow, long version)
+    {
+        if (version != flow.Version || flow.Head < 0)
+        {
+            return false;
+        }
+        flow.ScheduledAt = double.PositiveInfinity;
+        Advance(flow);
+        if (flow.HeadRemaining > 1e-6 * Math.Max(1, flow.Rate))
+        {
+            Schedule(flow);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Forgets the pending FlowDone (the head changed or was dropped).</summary>
+    public void Unschedule(Flow flow)
+    {
+        flow.Version++;
+        flow.ScheduledAt = double.PositiveInfinity;
     }
 
     /// <summary>Seconds a message from <paramref name="from"/> to <paramref name="to"/> takes (queues of busy ports included).</summary>
@@ -169,7 +205,9 @@ public sealed class FluidNetwork
                 continue;
             }
             var rate = Math.Max(MinRate, Math.Min(flow.UpAlloc, flow.DownAlloc));
-            if (Math.Abs(rate - flow.Rate) <= 1e-9 * rate)
+            // Changes under RateTolerance are not worth an event (the fills of a busy swarm
+            // move every rate a little on every change).
+            if (Math.Abs(rate - flow.Rate) <= RateTolerance * rate)
             {
                 continue;
             }

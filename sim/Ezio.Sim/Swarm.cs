@@ -310,6 +310,7 @@ public sealed class Swarm
             if (flow.Active)
             {
                 Network.Advance(flow);
+                Network.Unschedule(flow);
                 Network.Schedule(flow);
             }
         }
@@ -338,23 +339,24 @@ public sealed class Swarm
         flow.Dst.Wasted += Scenario.PieceSize(flow.Head) - flow.HeadRemaining;
         flow.Head = -1;
         flow.HeadRemaining = 0;
-        flow.Version++;
+        Network.Unschedule(flow);
     }
 
     private void FlowDone(Flow flow, long version)
     {
-        if (version != flow.Version || flow.Head < 0)
+        if (!Network.Due(flow, version))
         {
             return;
         }
-        Network.Advance(flow);
         // Rounding: the event time is when the last byte left.
         flow.Src.Uploaded += flow.HeadRemaining;
         flow.Owner.Received += flow.HeadRemaining;
         var piece = flow.Head;
         flow.Head = -1;
         flow.HeadRemaining = 0;
-        Send(flow.Src, flow.Dst, EventKind.PieceArrive, flow.Owner, piece);
+        // The fluid rate already is the bottleneck's: the last byte reaches the downloader one
+        // switch latency later (the port queues held this flow's own bytes, already counted).
+        Events.After(Scenario.Link.BaseLatency, new SimEvent(EventKind.PieceArrive, Peer: flow.Owner, Index: piece));
         Pump(flow);
     }
 
@@ -516,7 +518,9 @@ public sealed class Swarm
             }
             UpdateRate(peer, now);
             _slots.TryUnchoke(host, peer);
-            if (peer.Hungry && (peer.HungryEpoch != host.CandidateEpoch || nearEnd))
+            // A hungry peer retries when something it could take changed; a fed one tops up
+            // its queue as the blocks flow (the engine's NeedWork as the queue runs low).
+            if (peer.Hungry ? peer.HungryEpoch != host.CandidateEpoch || nearEnd : peer.AmInterested && !peer.PeerChoking)
             {
                 _requester.Fill(host, peer);
             }
