@@ -38,6 +38,23 @@ public static class Cli
                         built = built with { Engine = built.Engine with { MaxInFlightBytes = long.Parse(inflight, CultureInfo.InvariantCulture) << 20 } };
                     }
                     var swarm = new Swarm(built);
+                    if (options.TryGetValue("probe", out var every))
+                    {
+                        var period = double.Parse(every, CultureInfo.InvariantCulture);
+                        var next = 0.0;
+                        swarm.Probe = s =>
+                        {
+                            if (s.Events.Now < next)
+                            {
+                                return;
+                            }
+                            next = s.Events.Now + period;
+                            var live = s.Machines.Where(m => m.Started && m.Alive && !m.Complete).ToList();
+                            var capacity = s.Server.UpBytesPerSecond / s.Scenario.Link.HeaderOverhead;
+                            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                                $"t={s.Events.Now,7:0.00} server up {s.Server.OutRate / capacity,5:P0} flows {s.Server.OutFlows.Count,3} | machines down {live.Select(m => m.InRate / (m.DownBytesPerSecond / s.Scenario.Link.HeaderOverhead)).DefaultIfEmpty().Average(),5:P0} up {s.Machines.Select(m => m.OutRate / (m.UpBytesPerSecond / s.Scenario.Link.HeaderOverhead)).Average(),5:P0} in-flows {live.Select(m => m.InFlows.Count).DefaultIfEmpty().Average(),5:0.0} have {live.Select(m => m.Picker.HaveCount).DefaultIfEmpty().Average(),6:0} | {s.Server.Seeder}"));
+                        };
+                    }
                     var result = swarm.Run();
                     Console.Error.WriteLine(string.Join(' ', Enum.GetValues<EventKind>().Select(k => $"{k}={swarm.Events.ProcessedByKind[(int)k]}")) + $" refills={swarm.Network.Refills} superseed-done={swarm.Server.Seeder?.DoneAt:0.00} takeovers={swarm.TakenOver} done=[{string.Join(' ', swarm.Machines.Select(m => m.DoneAt.ToString("0.0", CultureInfo.InvariantCulture)))}]");
                     Console.WriteLine(SimResult.CsvHeader);

@@ -6,9 +6,9 @@ namespace Ezio.Sim;
 /// downlink give it. Exact max-min over every link of a 1,000-host swarm on every change
 /// would cost too much, so it is computed locally: when a flow starts or stops, the two links
 /// it crosses are filled again (water-filling, each flow asking what the link at its other
-/// end last offered it), then the links one hop away, then the first two again. Every fill
-/// keeps its link within capacity, so the result is always feasible; it may leave a little
-/// capacity unused where exact max-min would not.
+/// end last offered it), and every link is filled again on each session tick. Every fill
+/// keeps its link within capacity, so the result is always feasible; it may leave capacity
+/// unused for up to a tick where exact max-min would not.
 /// </summary>
 public sealed class FluidNetwork
 {
@@ -19,15 +19,17 @@ public sealed class FluidNetwork
     private readonly List<Host> _upDirty = [];
     private readonly List<Host> _downDirty = [];
     private readonly List<Host> _ups = [];
-    private readonly List<Host> _downs = [];
     private readonly List<Flow> _touched = [];
-    private readonly List<(double Demand, Flow Flow)> _fill = [];
-    private int _mark;
+    private double[] _demands = new double[64];
+    private Flow[] _flows = new Flow[64];
+    private int _count;
+    private readonly double _lossCap;
 
     public FluidNetwork(EventQueue events, LinkModel link)
     {
         _events = events;
         _link = link;
+        _lossCap = LossCap();
     }
 
     public long Refills { get; private set; }
@@ -138,16 +140,17 @@ public sealed class FluidNetwork
             ? _link.QueueFill * _link.QueuePackets * 1514 / wireBytesPerSecond
             : 0;
 
-    /// <summary>Fills the links the changes since the last call touched; reschedules flows whose rate moved.</summary>
+    /// <summary>
+    /// Fills again the links the changes since the last call touched (downlinks, uplinks, then
+    /// the downlinks once more with the uplinks' new shares) and reschedules the flows whose
+    /// rate moved. Links one hop away keep their shares until <see cref="Refresh"/>.
+    /// </summary>
     public void Settle()
     {
         if (_upDirty.Count == 0 && _downDirty.Count == 0)
         {
             return;
         }
-        _mark++;
-        _ups.Clear();
-        _downs.Clear();
         _touched.Clear();
         foreach (var host in _downDirty)
         {
@@ -155,38 +158,11 @@ public sealed class FluidNetwork
         }
         foreach (var host in _upDirty)
         {
-            AddUp(host);
-        }
-        foreach (var host in _downDirty)
-        {
-            foreach (var flow in host.InFlows)
-            {
-                AddUp(flow.Src);
-            }
-        }
-        foreach (var host in _ups)
-        {
             FillUp(host);
         }
         foreach (var host in _downDirty)
-        {
-            AddDown(host);
-        }
-        foreach (var host in _upDirty)
-        {
-            AddDown(host);
-            foreach (var flow in host.OutFlows)
-            {
-                AddDown(flow.Dst);
-            }
-        }
-        foreach (var host in _downs)
         {
             FillDown(host);
-        }
-        foreach (var host in _upDirty)
-        {
-            FillUp(host);
         }
         foreach (var host in _upDirty)
         {
@@ -198,6 +174,43 @@ public sealed class FluidNetwork
         }
         _upDirty.Clear();
         _downDirty.Clear();
+        ApplyRates();
+    }
+
+    /// <summary>
+    /// Fills every link again (on the session tick): what a change freed at one link reaches
+    /// the flows it limits elsewhere within a tick, without refilling every neighbour of every
+    /// change.
+    /// </summary>
+    public void Refresh(IEnumerable<Host> hosts)
+    {
+        Settle();
+        _touched.Clear();
+        _ups.Clear();
+        foreach (var host in hosts)
+        {
+            if (host.InFlows.Count > 0 || host.OutFlows.Count > 0)
+            {
+                _ups.Add(host);
+            }
+        }
+        foreach (var host in _ups)
+        {
+            FillDown(host);
+        }
+        foreach (var host in _ups)
+        {
+            FillUp(host);
+        }
+        foreach (var host in _ups)
+        {
+            FillDown(host);
+        }
+        ApplyRates();
+    }
+
+    private void ApplyRates()
+    {
         foreach (var flow in _touched)
         {
             if (!flow.Active)
@@ -215,24 +228,7 @@ public sealed class FluidNetwork
             SetRate(flow, rate);
             Schedule(flow);
         }
-    }
-
-    private void AddUp(Host host)
-    {
-        if (host.UpMark != _mark)
-        {
-            host.UpMark = _mark;
-            _ups.Add(host);
-        }
-    }
-
-    private void AddDown(Host host)
-    {
-        if (host.DownMark != _mark)
-        {
-            host.DownMark = _mark;
-            _downs.Add(host);
-        }
+        _touched.Clear();
     }
 
     private void MarkDirty(Flow flow)
@@ -260,10 +256,10 @@ public sealed class FluidNetwork
     private void FillUp(Host host)
     {
         Refills++;
-        _fill.Clear();
+        _count = 0;
         foreach (var flow in host.OutFlows)
         {
-            _fill.Add((Offer(flow.DownAlloc, flow.Dst.DownLevel, flow.Dst.DownSpare), flow));
+            AddDemand(Offer(flow.DownAlloc, flow.Dst.DownLevel, flow.Dst.DownSpare), flow);
         }
         var capacity = Math.Max(0, host.UpBytesPerSecond - _link.AckFraction * host.InRate) / _link.HeaderOverhead;
         var (level, spare) = WaterFill(capacity, up: true);
@@ -274,10 +270,10 @@ public sealed class FluidNetwork
     private void FillDown(Host host)
     {
         Refills++;
-        _fill.Clear();
+        _count = 0;
         foreach (var flow in host.InFlows)
         {
-            _fill.Add((Offer(flow.UpAlloc, flow.Src.UpLevel, flow.Src.UpSpare), flow));
+            AddDemand(Offer(flow.UpAlloc, flow.Src.UpLevel, flow.Src.UpSpare), flow);
         }
         var capacity = Math.Max(0, host.DownBytesPerSecond - _link.AckFraction * host.OutRate) / _link.HeaderOverhead;
         var (level, spare) = WaterFill(capacity, up: false);
@@ -294,7 +290,19 @@ public sealed class FluidNetwork
         {
             offer = double.MaxValue;
         }
-        return Math.Min(offer, LossCap());
+        return Math.Min(offer, _lossCap);
+    }
+
+    private void AddDemand(double demand, Flow flow)
+    {
+        if (_count == _demands.Length)
+        {
+            Array.Resize(ref _demands, _count * 2);
+            Array.Resize(ref _flows, _count * 2);
+        }
+        _demands[_count] = demand;
+        _flows[_count] = flow;
+        _count++;
     }
 
     private double LossCap()
@@ -307,42 +315,68 @@ public sealed class FluidNetwork
         return 1448 * 1.22 / (rtt * Math.Sqrt(_link.Loss));
     }
 
-    // Max-min share of one link: the smallest demands are met first, the rest split what is left.
+    // Max-min share of one link: the smallest demands are met first, the rest split what is
+    // left. When no flow asks for less than an equal share (the common case on a busy link)
+    // that share is the answer, without sorting.
     private (double Level, double Spare) WaterFill(double capacity, bool up)
     {
-        _fill.Sort(static (a, b) => a.Demand.CompareTo(b.Demand));
-        var remaining = capacity;
-        var n = _fill.Count;
-        var level = double.PositiveInfinity;
-        foreach (var (demand, flow) in _fill)
+        var n = _count;
+        if (n == 0)
         {
-            var share = remaining / n;
+            return (double.PositiveInfinity, capacity);
+        }
+        var equal = capacity / n;
+        var smallest = double.MaxValue;
+        for (var i = 0; i < n; i++)
+        {
+            smallest = Math.Min(smallest, _demands[i]);
+        }
+        if (smallest >= equal)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                Allot(_flows[i], equal, up);
+            }
+            return (equal, 0);
+        }
+        Array.Sort(_demands, _flows, 0, n);
+        var remaining = capacity;
+        var left = n;
+        var level = double.PositiveInfinity;
+        for (var i = 0; i < n; i++)
+        {
+            var demand = _demands[i];
             double alloc;
-            if (double.IsPositiveInfinity(level) && demand <= share)
+            if (double.IsPositiveInfinity(level) && demand <= remaining / left)
             {
                 alloc = demand;
                 remaining -= demand;
-                n--;
+                left--;
             }
             else
             {
                 if (double.IsPositiveInfinity(level))
                 {
-                    level = share;
+                    level = remaining / left;
                 }
                 alloc = level;
             }
-            if (up)
-            {
-                flow.UpAlloc = alloc;
-            }
-            else
-            {
-                flow.DownAlloc = alloc;
-            }
-            _touched.Add(flow);
+            Allot(_flows[i], alloc, up);
         }
         return double.IsPositiveInfinity(level) ? (level, Math.Max(0, remaining)) : (level, 0);
+    }
+
+    private void Allot(Flow flow, double alloc, bool up)
+    {
+        if (up)
+        {
+            flow.UpAlloc = alloc;
+        }
+        else
+        {
+            flow.DownAlloc = alloc;
+        }
+        _touched.Add(flow);
     }
 
     private static void RemoveAt(List<Flow> list, int slot, Action<Flow, int> setSlot)

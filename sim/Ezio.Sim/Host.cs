@@ -114,11 +114,7 @@ public sealed class Host
 
     public double DownSpare { get; set; }
 
-    /// <summary>Bookkeeping of <see cref="FluidNetwork.Settle"/>: links already queued for a fill.</summary>
-    public int UpMark { get; set; }
-
-    public int DownMark { get; set; }
-
+    /// <summary>Bookkeeping of <see cref="FluidNetwork.Settle"/>: links queued for a fill.</summary>
     public bool UpDirty { get; set; }
 
     public bool DownDirty { get; set; }

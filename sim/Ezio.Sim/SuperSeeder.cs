@@ -55,6 +55,8 @@ public sealed class SuperSeeder
 
     private double Now => _swarm.Events.Now;
 
+    public override string ToString() => $"seen {_seenCount} unseen-given {_unseenGiven} budget {_budget} in-flight {InFlight(Receivers())}";
+
     /// <summary>TorrentSession.Peers.cs SendOpening: a new peer starts with nothing advertised.</summary>
     public void Register(Peer peer)
     {

@@ -11,6 +11,7 @@ namespace Ezio.Sim;
 public sealed class Swarm
 {
     private readonly List<Host> _machines = [];
+    private readonly List<Host> _allHosts = [];
     private readonly List<Host> _announced = [];
     private readonly Requester _requester;
     private readonly UploadSlots _slots;
@@ -40,6 +41,8 @@ public sealed class Swarm
                 DiesAtFraction = spec.DiesAtFraction,
             });
         }
+        _allHosts.Add(Server);
+        _allHosts.AddRange(_machines);
         _requester = new Requester(this);
         _slots = new UploadSlots(this);
         _remaining = _machines.Count;
@@ -58,6 +61,9 @@ public sealed class Swarm
     public IReadOnlyList<Host> Machines => _machines;
 
     public long TakenOver { get; set; }
+
+    /// <summary>Called on every tick (diagnostics: link use over time).</summary>
+    public Action<Swarm>? Probe { get; set; }
 
     public SimResult Run()
     {
@@ -474,6 +480,7 @@ public sealed class Swarm
     private void Tick()
     {
         var now = Events.Now;
+        Network.Refresh(_allHosts);
         foreach (var host in _machines)
         {
             if (host.Started && host.Alive)
@@ -497,6 +504,7 @@ public sealed class Swarm
             }
             seeder.Sweep();
         }
+        Probe?.Invoke(this);
         Events.After(Engine.TickSeconds, new SimEvent(EventKind.Tick));
     }
 
