@@ -209,6 +209,24 @@ public sealed class FluidNetwork
         ApplyRates();
     }
 
+    // A flow whose far link was not filled again may still grow into what that link left
+    // idle (the link had room for all its flows): taken here, so the link stays within capacity.
+    private static void TakeSpare(Flow flow)
+    {
+        if (flow.UpAlloc > flow.DownAlloc && double.IsPositiveInfinity(flow.Dst.DownLevel) && flow.Dst.DownSpare > 0)
+        {
+            var extra = Math.Min(flow.UpAlloc - flow.DownAlloc, flow.Dst.DownSpare);
+            flow.DownAlloc += extra;
+            flow.Dst.DownSpare -= extra;
+        }
+        else if (flow.DownAlloc > flow.UpAlloc && double.IsPositiveInfinity(flow.Src.UpLevel) && flow.Src.UpSpare > 0)
+        {
+            var extra = Math.Min(flow.DownAlloc - flow.UpAlloc, flow.Src.UpSpare);
+            flow.UpAlloc += extra;
+            flow.Src.UpSpare -= extra;
+        }
+    }
+
     private void ApplyRates()
     {
         foreach (var flow in _touched)
@@ -217,6 +235,7 @@ public sealed class FluidNetwork
             {
                 continue;
             }
+            TakeSpare(flow);
             var rate = Math.Max(MinRate, Math.Min(flow.UpAlloc, flow.DownAlloc));
             // Changes under RateTolerance are not worth an event (the fills of a busy swarm
             // move every rate a little on every change).
