@@ -13,7 +13,8 @@ namespace Ezio.Sim;
 public sealed class FluidNetwork
 {
     private const double MinRate = 1e-3;
-    private const double RateTolerance = 0.002;
+    private const double RateTolerance = 0.01;
+    private const double ScheduleSlack = 0.02;
     private readonly EventQueue _events;
     private readonly LinkModel _link;
     private readonly List<Host> _upDirty = [];
@@ -96,8 +97,10 @@ public sealed class FluidNetwork
         {
             return;
         }
+        // An event already due at most ScheduleSlack of the remaining time late is kept: the
+        // piece then ends that much late, and a busy swarm saves most of its events.
         var due = _events.Now + flow.HeadRemaining / flow.Rate;
-        if (due < flow.ScheduledAt)
+        if (due < flow.ScheduledAt - ScheduleSlack * (due - _events.Now))
         {
             flow.ScheduledAt = due;
             flow.Version++;

@@ -18,6 +18,10 @@ public sealed class Swarm
     private readonly Random _random;
     private int _remaining;
     private double _lastRateAt;
+    private long _ticks;
+
+    // Every link is filled again once a second (FluidNetwork.Refresh).
+    private const int RefreshTicks = 4;
     private double _lastUploaded;
 
     public Swarm(Scenario scenario)
@@ -480,7 +484,10 @@ public sealed class Swarm
     private void Tick()
     {
         var now = Events.Now;
-        Network.Refresh(_allHosts);
+        if (++_ticks % RefreshTicks == 0)
+        {
+            Network.Refresh(_allHosts);
+        }
         foreach (var host in _machines)
         {
             if (host.Started && host.Alive)
