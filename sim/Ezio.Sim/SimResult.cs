@@ -33,7 +33,10 @@ public sealed record SimResult
 
     public required double WallSeconds { get; init; }
 
-    public static SimResult From(Swarm swarm, TimeSpan wall)
+    /// <summary>CPU seconds the run took (the budget's measure on shared cores).</summary>
+    public required double CpuSeconds { get; init; }
+
+    public static SimResult From(Swarm swarm, TimeSpan wall, TimeSpan cpu)
     {
         var scenario = swarm.Scenario;
         var image = (double)scenario.ImageBytes;
@@ -53,15 +56,16 @@ public sealed record SimResult
             WastedCopies = swarm.Machines.Sum(m => m.Wasted) / image,
             Events = swarm.Events.Processed,
             WallSeconds = wall.TotalSeconds,
+            CpuSeconds = cpu.TotalSeconds,
         };
     }
 
-    public const string CsvHeader = "scenario,n,seconds,bound_seconds,ratio,server_copies,server_copies_first_pass,completed,died,wasted_copies,events,wall_seconds";
+    public const string CsvHeader = "scenario,n,seconds,bound_seconds,ratio,server_copies,server_copies_first_pass,completed,died,wasted_copies,events,wall_seconds,cpu_seconds";
 
     public string ToCsv() => string.Join(',',
         Scenario, Machines.ToString(CultureInfo.InvariantCulture), F(LastDoneSeconds), F(BoundSeconds), F(Ratio, "0.000"),
         F(ServerCopies, "0.000"), F(ServerCopiesFirstPass, "0.000"), Completed.ToString(CultureInfo.InvariantCulture),
-        Died.ToString(CultureInfo.InvariantCulture), F(WastedCopies, "0.000"), Events.ToString(CultureInfo.InvariantCulture), F(WallSeconds, "0.0"));
+        Died.ToString(CultureInfo.InvariantCulture), F(WastedCopies, "0.000"), Events.ToString(CultureInfo.InvariantCulture), F(WallSeconds, "0.0"), F(CpuSeconds, "0.0"));
 
     private static string F(double value, string format = "0.00") => value.ToString(format, CultureInfo.InvariantCulture);
 }

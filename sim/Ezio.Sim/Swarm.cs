@@ -72,6 +72,7 @@ public sealed class Swarm
     public SimResult Run()
     {
         var wall = System.Diagnostics.Stopwatch.StartNew();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var link = Scenario.Link;
         for (var i = 0; i < _machines.Count; i++)
         {
@@ -83,7 +84,7 @@ public sealed class Swarm
             Dispatch(e);
             Network.Settle();
         }
-        return SimResult.From(this, wall.Elapsed);
+        return SimResult.From(this, wall.Elapsed, System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu);
     }
 
     /// <summary>Sends a message from one host to another: it arrives after the latency of the ports it crosses.</summary>
