@@ -4,8 +4,9 @@ namespace Ezio.Sim;
 
 /// <summary>
 /// ezio-sim calibrate [--lan CSV]   the emulated LAN's runs (bench-lan) against the simulator
-/// ezio-sim questions [--n 16,64,256,1000] [--scenarios baseline,dying,mixed] [--out DIR]
+/// ezio-sim questions [--n 16,64,256,1000] [--scenarios baseline,dying,mixed] [--seeds 1,2,3] [--out DIR]
 /// ezio-sim run --n N [--rate BITS] [--size BYTES] [--piece BYTES] [--scenario NAME] [--seed S]
+///   [--inflight-mib M] [--refresh SECONDS] [--probe SECONDS]
 /// </summary>
 public static class Cli
 {
@@ -23,6 +24,7 @@ public static class Cli
                     return Questions.Run(
                         Ints(options.GetValueOrDefault("n") ?? "16,64,256,1000"),
                         (options.GetValueOrDefault("scenarios") ?? "baseline,dying,mixed").Split(','),
+                        Ints(options.GetValueOrDefault("seeds") ?? "1"),
                         options.GetValueOrDefault("out") ?? Path.Combine(RepoRoot(), "bench", "results"),
                         Console.Out);
                 case "run":
@@ -36,6 +38,10 @@ public static class Cli
                     if (options.TryGetValue("inflight-mib", out var inflight))
                     {
                         built = built with { Engine = built.Engine with { MaxInFlightBytes = long.Parse(inflight, CultureInfo.InvariantCulture) << 20 } };
+                    }
+                    if (options.TryGetValue("refresh", out var refresh))
+                    {
+                        built = built with { Link = built.Link with { RefreshSeconds = double.Parse(refresh, CultureInfo.InvariantCulture) } };
                     }
                     var swarm = new Swarm(built);
                     if (options.TryGetValue("probe", out var every))

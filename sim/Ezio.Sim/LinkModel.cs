@@ -33,6 +33,9 @@ public sealed record LinkModel
     /// </summary>
     public double Loss { get; init; }
 
+    /// <summary>How often every link is filled again (FluidNetwork.Refresh), rounded to ticks.</summary>
+    public double RefreshSeconds { get; init; } = 0.25;
+
     /// <summary>Seconds the agent takes from boot to its first announce and dial.</summary>
     public double StartupSeconds { get; init; } = 0.05;
 

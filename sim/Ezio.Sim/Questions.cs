@@ -44,24 +44,24 @@ public static class Questions
         return scenario with { Machines = machines };
     }
 
-    public static int Run(int[] ns, string[] scenarios, string outDir, TextWriter output)
+    public static int Run(int[] ns, string[] scenarios, int[] seeds, string outDir, TextWriter output)
     {
         Directory.CreateDirectory(outDir);
         var csv = Path.Combine(outDir, $"sim-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.csv");
         using var writer = new StreamWriter(csv);
         writer.WriteLine(SimResult.CsvHeader);
         output.WriteLine($"ezio-sim: 1 Gbit/s, 10 GiB image, {EzioImage.ChoosePieceLength(TenGiB) >> 20} MiB pieces; load average {LoadAverage()}");
-        output.WriteLine($"{"scenario",-9} {"N",5} {"last machine",12} {"bound",8} {"ratio",6} {"server copies",13} {"1st pass",8} {"done",5} {"died",4} {"wall",7} {"cpu",7}");
+        output.WriteLine($"{"scenario",-9} {"N",5} {"seed",4} {"last machine",12} {"bound",8} {"ratio",6} {"server copies",13} {"1st pass",8} {"done",5} {"died",4} {"wall",7} {"cpu",7}");
         var failed = false;
         foreach (var name in scenarios)
         {
-            foreach (var n in ns)
+            foreach (var (n, seed) in ns.SelectMany(n => seeds.Select(seed => (n, seed))))
             {
-                var result = new Swarm(Build(name, n, Gigabit, TenGiB)).Run();
+                var result = new Swarm(Build(name, n, Gigabit, TenGiB, seed: seed)).Run();
                 writer.WriteLine(result.ToCsv());
                 writer.Flush();
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name,-9} {n,5} {result.LastDoneSeconds,10:0.00} s {result.BoundSeconds,6:0.00} s {result.Ratio,5:0.00}x {result.ServerCopies,13:0.00} {result.ServerCopiesFirstPass,8:0.00} {result.Completed,5} {result.Died,4} {result.WallSeconds,5:0.0} s {result.CpuSeconds,5:0.0} s"));
+                    $"{name,-9} {n,5} {seed,4} {result.LastDoneSeconds,10:0.00} s {result.BoundSeconds,6:0.00} s {result.Ratio,5:0.00}x {result.ServerCopies,13:0.00} {result.ServerCopiesFirstPass,8:0.00} {result.Completed,5} {result.Died,4} {result.WallSeconds,5:0.0} s {result.CpuSeconds,5:0.0} s"));
                 failed |= double.IsNaN(result.LastDoneSeconds);
             }
         }

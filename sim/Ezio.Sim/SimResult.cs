@@ -9,6 +9,8 @@ public sealed record SimResult
 
     public required int Machines { get; init; }
 
+    public required int Seed { get; init; }
+
     /// <summary>Virtual seconds until the last surviving machine had every piece (NaN: some never did).</summary>
     public required double LastDoneSeconds { get; init; }
 
@@ -47,6 +49,7 @@ public sealed record SimResult
         {
             Scenario = scenario.Name,
             Machines = scenario.Machines.Count,
+            Seed = scenario.Seed,
             LastDoneSeconds = last,
             BoundSeconds = scenario.BoundSeconds,
             ServerCopies = swarm.Server.Uploaded / image,
@@ -60,10 +63,10 @@ public sealed record SimResult
         };
     }
 
-    public const string CsvHeader = "scenario,n,seconds,bound_seconds,ratio,server_copies,server_copies_first_pass,completed,died,wasted_copies,events,wall_seconds,cpu_seconds";
+    public const string CsvHeader = "scenario,n,seed,seconds,bound_seconds,ratio,server_copies,server_copies_first_pass,completed,died,wasted_copies,events,wall_seconds,cpu_seconds";
 
     public string ToCsv() => string.Join(',',
-        Scenario, Machines.ToString(CultureInfo.InvariantCulture), F(LastDoneSeconds), F(BoundSeconds), F(Ratio, "0.000"),
+        Scenario, Machines.ToString(CultureInfo.InvariantCulture), Seed.ToString(CultureInfo.InvariantCulture), F(LastDoneSeconds), F(BoundSeconds), F(Ratio, "0.000"),
         F(ServerCopies, "0.000"), F(ServerCopiesFirstPass, "0.000"), Completed.ToString(CultureInfo.InvariantCulture),
         Died.ToString(CultureInfo.InvariantCulture), F(WastedCopies, "0.000"), Events.ToString(CultureInfo.InvariantCulture), F(WallSeconds, "0.0"), F(CpuSeconds, "0.0"));
 

@@ -19,9 +19,6 @@ public sealed class Swarm
     private int _remaining;
     private double _lastRateAt;
     private long _ticks;
-
-    // Every link is filled again once a second (FluidNetwork.Refresh).
-    private const int RefreshTicks = 4;
     private double _lastUploaded;
 
     public Swarm(Scenario scenario)
@@ -485,7 +482,7 @@ public sealed class Swarm
     private void Tick()
     {
         var now = Events.Now;
-        if (++_ticks % RefreshTicks == 0)
+        if (++_ticks % Math.Max(1, (int)Math.Round(Scenario.Link.RefreshSeconds / Engine.TickSeconds)) == 0)
         {
             Network.Refresh(_allHosts);
         }
