@@ -19,7 +19,7 @@ $(error the .NET SDK $(SDK_WANT) or a newer $(word 1,$(subst ., ,$(SDK_WANT))).$
 endif
 endif
 
-.PHONY: all build test publish publish-server shellcheck check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server bench-routed bench-resize demo
+.PHONY: all build test publish publish-server shellcheck check clean bench bench-disk bench-image bench-lan bench-os bench-zstd bench-server bench-routed bench-resize demo sim sim-calibrate
 
 all: build
 
@@ -97,6 +97,16 @@ bench-resize: publish
 	$(DOTNET) build src/Ezio.Server/Ezio.Server.csproj -c $(CONFIG) --nologo -v quiet
 	EZIO_BIN=$(abspath $(OUT))/ezio bench/resize/run.sh
 bench: bench-resize
+
+# Swarm simulator (sim/README.md): the LAN's runs side by side with the simulated ones, then
+# N = SIM_NS machines at 1 Gbit/s with a 10 GiB image (baseline, 1 % dying, 10:1 fast/slow
+# links) into bench/results/sim-<timestamp>.csv.
+SIM_NS ?= 16,64,256,1000
+SIM_SCENARIOS ?= baseline,dying,mixed
+sim-calibrate:
+	$(DOTNET) run --project sim/Ezio.Sim -c $(CONFIG) --nologo -- calibrate
+sim:
+	$(DOTNET) run --project sim/Ezio.Sim -c $(CONFIG) --nologo -- questions --n $(SIM_NS) --scenarios $(SIM_SCENARIOS)
 
 # Server soak: 300 simulated agents (register, progress every 2 s, 60 s) and an announce flood
 # against one ezio-server; p99 of the agents' calls, failures, state size (bench/server/run.sh).

@@ -1,0 +1,3 @@
+using Ezio.Sim;
+
+return Cli.Run(args);

@@ -1,0 +1,90 @@
+using Xunit;
+
+namespace Ezio.Sim.Tests;
+
+public sealed class FluidNetworkTests
+{
+    private static readonly LinkModel Bare = new() { HeaderOverhead = 1, AckFraction = 0, BaseLatency = 0 };
+
+    private static (Host Host, Peer View) Pair(Host downloader, Host uploader)
+    {
+        var down = new Peer(downloader, uploader, 8);
+        var up = new Peer(uploader, downloader, 8);
+        down.Mirror = up;
+        up.Mirror = down;
+        up.AmChoking = false;
+        return (downloader, down);
+    }
+
+    private static Flow Start(FluidNetwork network, Peer view, double bytes)
+    {
+        var flow = view.Inbound;
+        flow.Head = 0;
+        flow.HeadRemaining = bytes;
+        network.Activate(flow);
+        return flow;
+    }
+
+    [Fact]
+    public void OneUplink_SplitsEvenly_AmongItsFlows()
+    {
+        var events = new EventQueue();
+        var network = new FluidNetwork(events, Bare);
+        var random = new Random(1);
+        var server = new Host(0, true, 80e6, 80e6, 8, random);
+        var flows = Enumerable.Range(1, 4)
+            .Select(i => Start(network, Pair(new Host(i, false, 80e6, 80e6, 8, random), server).View, 1e6))
+            .ToArray();
+        network.Settle();
+        Assert.All(flows, f => Assert.Equal(10e6 / 4, f.Rate, 6));
+        Assert.Equal(10e6, server.OutRate, 3);
+    }
+
+    [Fact]
+    public void MaxMin_ASlowDownlink_LeavesItsShareToTheOthers()
+    {
+        var events = new EventQueue();
+        var network = new FluidNetwork(events, Bare);
+        var random = new Random(1);
+        var server = new Host(0, true, 80e6, 80e6, 8, random);
+        var slow = Start(network, Pair(new Host(1, false, 8e6, 8e6, 8, random), server).View, 1e6);
+        var fast1 = Start(network, Pair(new Host(2, false, 80e6, 80e6, 8, random), server).View, 1e6);
+        var fast2 = Start(network, Pair(new Host(3, false, 80e6, 80e6, 8, random), server).View, 1e6);
+        network.Settle();
+        // 10 MB/s uplink: the slow downlink takes 1 MB/s, the two others 4.5 MB/s each.
+        Assert.Equal(1e6, slow.Rate, 3);
+        Assert.Equal(4.5e6, fast1.Rate, 3);
+        Assert.Equal(4.5e6, fast2.Rate, 3);
+    }
+
+    [Fact]
+    public void AFlowEnding_GivesItsShareBack()
+    {
+        var events = new EventQueue();
+        var network = new FluidNetwork(events, Bare);
+        var random = new Random(1);
+        var server = new Host(0, true, 80e6, 80e6, 8, random);
+        var a = Start(network, Pair(new Host(1, false, 80e6, 80e6, 8, random), server).View, 1e6);
+        var b = Start(network, Pair(new Host(2, false, 80e6, 80e6, 8, random), server).View, 1e6);
+        network.Settle();
+        Assert.Equal(5e6, a.Rate, 3);
+        network.Deactivate(b);
+        network.Settle();
+        Assert.Equal(10e6, a.Rate, 3);
+    }
+
+    [Fact]
+    public void BusyUplink_DelaysMessages_ByItsQueue()
+    {
+        var events = new EventQueue();
+        var link = new LinkModel { BaseLatency = 0.001, QueuePackets = 100, QueueFill = 0.5 };
+        var network = new FluidNetwork(events, link);
+        var random = new Random(1);
+        var server = new Host(0, true, 8e6, 8e6, 8, random);
+        var machine = new Host(1, false, 8e6, 8e6, 8, random);
+        Assert.Equal(0.001, network.Latency(server, machine), 9);
+        Start(network, Pair(machine, server).View, 1e6);
+        network.Settle();
+        Assert.Equal(0.001 + 2 * 0.5 * 100 * 1514 / 1e6, network.Latency(server, machine), 6);
+    }
+}
