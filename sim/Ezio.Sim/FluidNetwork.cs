@@ -126,7 +126,7 @@ public sealed class FluidNetwork
     }
 
     /// <summary>Forgets the pending FlowDone (the head changed or was dropped).</summary>
-    public void Unschedule(Flow flow)
+    public static void Unschedule(Flow flow)
     {
         flow.Version++;
         flow.ScheduledAt = double.PositiveInfinity;
@@ -267,7 +267,7 @@ public sealed class FluidNetwork
         }
     }
 
-    private void SetRate(Flow flow, double rate)
+    private static void SetRate(Flow flow, double rate)
     {
         flow.Src.OutRate += rate - flow.Rate;
         flow.Dst.InRate += rate - flow.Rate;

@@ -318,7 +318,7 @@ public sealed class Swarm
             if (flow.Active)
             {
                 Network.Advance(flow);
-                Network.Unschedule(flow);
+                FluidNetwork.Unschedule(flow);
                 Network.Schedule(flow);
             }
         }
@@ -347,7 +347,7 @@ public sealed class Swarm
         flow.Dst.Wasted += Scenario.PieceSize(flow.Head) - flow.HeadRemaining;
         flow.Head = -1;
         flow.HeadRemaining = 0;
-        Network.Unschedule(flow);
+        FluidNetwork.Unschedule(flow);
     }
 
     private void FlowDone(Flow flow, long version)
@@ -463,7 +463,7 @@ public sealed class Swarm
         host.Peers.Remove(peer);
         host.Connected.Remove(peer.Remote.Id);
         host.Seeder?.PeerGone(peer);
-        _slots.Forget(host, peer);
+        UploadSlots.Forget(host, peer);
         var words = peer.Has.Words;
         for (var i = 0; i < peer.Has.Length; i++)
         {

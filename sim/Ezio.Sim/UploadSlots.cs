@@ -41,7 +41,7 @@ public sealed class UploadSlots
     }
 
     /// <summary>The connection closed: its slot, if it held one, is free.</summary>
-    public void Forget(Host host, Peer peer)
+    public static void Forget(Host host, Peer peer)
     {
         if (IsIdleHolder(peer))
         {

@@ -23,7 +23,7 @@ internal static class RelocatedTarget
     public static bool Requested(CommandLine cl) => cl.Value("--layout") == LayoutName || cl.Value("--image") is not null;
 
     /// <summary>
-    /// Opens <paramref name="target"/> through the mapping from <paramref name="image"/> (an image
+    /// Opens the one disk in <paramref name="targets"/> through the mapping from <paramref name="image"/> (an image
     /// directory or its image.json; null: image.json beside the torrent file) onto its table.
     /// </summary>
     public static async Task<RawTargetStorage> OpenAsync(Torrent torrent, string torrentSource, IReadOnlyList<string> targets, string? image,

@@ -1,4 +1,3 @@
-using Ezio.Agent.Disks;
 using Ezio.Agent.Modes;
 using Ezio.Agent.Tests.TestSupport;
 using Ezio.BitTorrent.Metainfo;

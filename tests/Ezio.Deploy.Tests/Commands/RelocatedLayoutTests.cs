@@ -36,7 +36,7 @@ public sealed class RelocatedLayoutTests
         var layout = new[] { (1, 2048L, 16384L), (2, 18432L, 131072L), (3, 149504L, 77824L) };
         await using var run = await Setup.CreateAsync(scratch, 160 * MiB, layout, imageBesideTorrent: true);
 
-        using (var get = EzioCli.StartGet(run.Torrent, run.Device.Path, run.Port, "--layout", "relocated"))
+        using (var get = EzioCli.StartGetFrom(run.Torrent, run.Device.Path, run.Port, "--layout", "relocated"))
         {
             Assert.True(await get.WaitForExitAsync() == 0, get.Output);
         }
@@ -50,7 +50,7 @@ public sealed class RelocatedLayoutTests
         await run.AssertVerifyAsync(1, [piece], "--layout", "relocated");
 
         // A second get keeps every good piece and fetches the bad one alone.
-        using (var again = EzioCli.StartGet(run.Torrent, run.Device.Path, run.Port, "--layout", "relocated"))
+        using (var again = EzioCli.StartGetFrom(run.Torrent, run.Device.Path, run.Port, "--layout", "relocated"))
         {
             Assert.True(await again.WaitForExitAsync() == 0, again.Output);
             Assert.Equal(PieceSize, EzioCli.FetchedBytes(again));
@@ -62,7 +62,7 @@ public sealed class RelocatedLayoutTests
         int port = FreePort.Next();
         using var seeder = await EzioCli.StartSeedAsync(run.Torrent, run.Device.Path, port, "--layout", "relocated");
         string copy = scratch["copy.img"];
-        using (var fromDisk = EzioCli.StartGet(run.Torrent, copy, port))
+        using (var fromDisk = EzioCli.StartGetFrom(run.Torrent, copy, port))
         {
             Assert.True(await fromDisk.WaitForExitAsync() == 0, fromDisk.Output + "\nSEEDER:\n" + seeder.Output);
         }
@@ -81,7 +81,7 @@ public sealed class RelocatedLayoutTests
         var layout = new[] { (1, 2048L, 16384L), (2, 18432L, 36864L), (3, 55296L, 73728L) };
         await using var run = await Setup.CreateAsync(scratch, 64 * MiB, layout, imageBesideTorrent: false);
 
-        using (var get = EzioCli.StartGet(run.Torrent, run.Device.Path, run.Port, "--image", run.ImageDirectory))
+        using (var get = EzioCli.StartGetFrom(run.Torrent, run.Device.Path, run.Port, "--image", run.ImageDirectory))
         {
             Assert.True(await get.WaitForExitAsync() == 0, get.Output);
         }
@@ -154,7 +154,7 @@ public sealed class RelocatedLayoutTests
             string imageDirectory = imageBesideTorrent ? Path.GetDirectoryName(torrent)! : scratch.CreateSubdirectory("image");
             File.WriteAllText(Path.Combine(imageDirectory, "image.json"), Manifest());
 
-            var device = LoopDevice.Create(scratch["disk.img"], diskSize, fillPattern: false);
+            var device = LoopDevice.Create(scratch["disk.img"], diskSize);
             ChildProcess? seeder = null;
             int port = 0;
             try
