@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.IO.Pipelines;
 using System.Net.Sockets;
 using Ezio.BitTorrent.Compression;
 using Ezio.BitTorrent.PeerWire;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using Ezio.BitTorrent.Picking;
 using Ezio.BitTorrent.PeerWire;
@@ -39,7 +38,7 @@ internal sealed partial class PeerConnection : ISuperSeedPeer, IRequestPeer, ICh
     private int _wakePending;
     private readonly CancellationTokenSource _cts = new();
     // Receive loop and swarm loop both reach the downloads (see the remarks).
-    private readonly object _sync = new();
+    private readonly Lock _sync = new();
     private readonly List<PieceDownload> _downloads = new();
     // Pieces received whole whose hash the swarm loop has not heard of yet: out of _downloads
     // but still this peer's, so the swarm loop must not ask this peer for them again.

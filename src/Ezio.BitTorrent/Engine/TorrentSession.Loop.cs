@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Net;
 using Ezio.BitTorrent.Picking;
 using Ezio.BitTorrent.PeerWire;
+using Microsoft.Extensions.Logging;
 
 namespace Ezio.BitTorrent.Engine;
 
@@ -274,7 +274,12 @@ public sealed partial class TorrentSession
         }
         if (rechecked.Done)
         {
-            TorrentSessionLog.Rechecked(Options.Logger, _picker.HaveCount, Torrent.PieceCount, Time.GetElapsedTime(_recheckStarted).TotalSeconds);
+            var logger = Options.Logger;
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var seconds = Time.GetElapsedTime(_recheckStarted).TotalSeconds;
+                TorrentSessionLog.Rechecked(logger, _picker.HaveCount, Torrent.PieceCount, seconds);
+            }
             _checked.TrySetResult();
             if (_picker.IsComplete)
             {
@@ -319,7 +324,7 @@ public sealed partial class TorrentSession
         }
     }
 
-    private void UpdateInterest(PeerConnection peer)
+    private static void UpdateInterest(PeerConnection peer)
     {
         var interested = peer.Interesting > 0;
         if (interested != peer.AmInterested)

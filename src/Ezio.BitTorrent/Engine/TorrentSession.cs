@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
 using System.Threading.Channels;
@@ -6,6 +5,7 @@ using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.Picking;
 using Ezio.BitTorrent.Storage;
 using Ezio.BitTorrent.Trackers;
+using Microsoft.Extensions.Logging;
 
 namespace Ezio.BitTorrent.Engine;
 
@@ -155,14 +155,20 @@ public sealed partial class TorrentSession : IAsyncDisposable
                 catch (OperationCanceledException)
                 {
                 }
-            });
+            }, CancellationToken.None);
         }
         else if (Options.Recheck && Storage.MayHaveData)
         {
             var started = Time.GetTimestamp();
             var recheck = new Recheck(Torrent, Storage);
             var have = await Task.Run(() => recheck.All(cancellationToken), cancellationToken).ConfigureAwait(false);
-            TorrentSessionLog.Rechecked(Options.Logger, have.Count(h => h), have.Length, Time.GetElapsedTime(started).TotalSeconds);
+            var logger = Options.Logger;
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var haveCount = have.Count(h => h);
+                var seconds = Time.GetElapsedTime(started).TotalSeconds;
+                TorrentSessionLog.Rechecked(logger, haveCount, have.Length, seconds);
+            }
             for (var i = 0; i < have.Length; i++)
             {
                 if (have[i])
@@ -198,7 +204,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         var now = Time.GetTimestamp();
         _downloadRate.Sample(0, now, Time);
         _uploadRate.Sample(0, now, Time);
-        _loop = Task.Run(SwarmLoopAsync);
+        _loop = Task.Run(SwarmLoopAsync, CancellationToken.None);
         _diskWriting = _diskWriter.Start(_stop.Token);
         _timer = Time.CreateTimer(_ => Post(new SwarmEvent.Tick()), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
         AddPeers(Options.InitialPeers);
@@ -206,7 +212,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         var trackers = Announcer.Uris(Options.Trackers, Torrent).Select(TrackerClientFactory.Create).ToList();
         _announcer = new Announcer(trackers, AnnounceRequest, peers => AddPeers(peers), () => _peerCount, Time, Options.Logger);
         var completeAtStart = IsComplete;
-        _announcing = Task.Run(() => _announcer.RunAsync(completeAtStart, _stop.Token));
+        _announcing = Task.Run(() => _announcer.RunAsync(completeAtStart, _stop.Token), CancellationToken.None);
     }
 
     /// <summary>Peers to dial (duplicates and known peers are ignored).</summary>

@@ -1,6 +1,5 @@
 using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.Picking;
-using Microsoft.Extensions.Logging;
 
 namespace Ezio.BitTorrent.Engine;
 
