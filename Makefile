@@ -104,9 +104,9 @@ bench: bench-resize
 SIM_NS ?= 16,64,256,1000
 SIM_SCENARIOS ?= baseline,dying,mixed
 sim-calibrate:
-	$(DOTNET) run --project sim/Ezio.Sim -c $(CONFIG) --nologo -- calibrate
+	$(DOTNET) run --project sim/Ezio.Sim -c $(CONFIG) -- calibrate
 sim:
-	$(DOTNET) run --project sim/Ezio.Sim -c $(CONFIG) --nologo -- questions --n $(SIM_NS) --scenarios $(SIM_SCENARIOS)
+	$(DOTNET) run --project sim/Ezio.Sim -c $(CONFIG) -- questions --n $(SIM_NS) --scenarios $(SIM_SCENARIOS)
 
 # Server soak: 300 simulated agents (register, progress every 2 s, 60 s) and an announce flood
 # against one ezio-server; p99 of the agents' calls, failures, state size (bench/server/run.sh).

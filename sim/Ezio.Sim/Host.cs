@@ -80,6 +80,9 @@ public sealed class Host
     /// <summary>Assigned pieces waiting behind another in their peer's queue (what a take-over can move).</summary>
     public int Waiting { get; set; }
 
+    /// <summary>Bumped whenever a piece queues behind another (a new take-over candidate).</summary>
+    public long WaitingVersion { get; set; }
+
     public int Unchoked { get; set; }
 
     /// <summary>Every piece buffer is out: a peer went hungry for want of one.</summary>

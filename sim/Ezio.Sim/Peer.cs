@@ -45,6 +45,11 @@ public sealed class Peer
     /// <summary>The local host's candidate epoch when this peer went hungry.</summary>
     public long HungryEpoch { get; set; }
 
+    /// <summary>The host's waiting version and this peer's piece count when a take-over last found nothing.</summary>
+    public long TakeOverMissVersion { get; set; } = -1;
+
+    public int TakeOverMissHas { get; set; }
+
     /// <summary>Data from the peer to us (carrying our requests).</summary>
     public Flow Inbound { get; }
 

@@ -106,6 +106,7 @@ public sealed class Requester
         else
         {
             host.Waiting++;
+            host.WaitingVersion++;
         }
         peer.Assigned.Add(index);
         peer.AssignedBytes += _swarm.Scenario.PieceSize(index);
@@ -135,7 +136,9 @@ public sealed class Requester
     // has moves here from the peer with the most waiting.
     private bool TryTakeOver(Host host, Peer peer)
     {
-        if (host.Waiting == 0)
+        // Nothing to move, or nothing new since this peer last found nothing: candidates only
+        // appear as pieces queue behind others or as the peer announces more.
+        if (host.Waiting == 0 || (peer.TakeOverMissVersion == host.WaitingVersion && peer.TakeOverMissHas == peer.Has.Count))
         {
             return false;
         }
@@ -162,6 +165,8 @@ public sealed class Requester
         }
         if (from is null)
         {
+            peer.TakeOverMissVersion = host.WaitingVersion;
+            peer.TakeOverMissHas = peer.Has.Count;
             return false;
         }
         var index = from.Assigned[position];

@@ -16,6 +16,9 @@ public sealed record SimResult
 
     public required double BoundSeconds { get; init; }
 
+    /// <summary>When the last surviving machine on the fastest downlink had every piece (NaN: some never did).</summary>
+    public required double LastFastSeconds { get; init; }
+
     public double Ratio => LastDoneSeconds / BoundSeconds;
 
     /// <summary>Payload the server sent, in copies of the image.</summary>
@@ -44,6 +47,9 @@ public sealed record SimResult
         var image = (double)scenario.ImageBytes;
         var survivors = swarm.Machines.Where(m => m.DiedAt < 0).ToList();
         var last = survivors.All(m => m.DoneAt >= 0) ? survivors.Select(m => m.DoneAt).DefaultIfEmpty(0).Max() : double.NaN;
+        var fastest = swarm.Machines.Max(m => m.DownBytesPerSecond);
+        var fast = survivors.Where(m => m.DownBytesPerSecond == fastest).ToList();
+        var lastFast = fast.All(m => m.DoneAt >= 0) ? fast.Select(m => m.DoneAt).DefaultIfEmpty(0).Max() : double.NaN;
         var seeder = swarm.Server.Seeder;
         return new SimResult
         {
@@ -52,6 +58,7 @@ public sealed record SimResult
             Seed = scenario.Seed,
             LastDoneSeconds = last,
             BoundSeconds = scenario.BoundSeconds,
+            LastFastSeconds = lastFast,
             ServerCopies = swarm.Server.Uploaded / image,
             ServerCopiesFirstPass = seeder is { UploadedWhenDone: >= 0 } ? seeder.UploadedWhenDone / image : double.NaN,
             Completed = swarm.Machines.Count(m => m.DoneAt >= 0),
@@ -63,12 +70,12 @@ public sealed record SimResult
         };
     }
 
-    public const string CsvHeader = "scenario,n,seed,seconds,bound_seconds,ratio,server_copies,server_copies_first_pass,completed,died,wasted_copies,events,wall_seconds,cpu_seconds";
+    public const string CsvHeader = "scenario,n,seed,seconds,bound_seconds,ratio,server_copies,server_copies_first_pass,completed,died,wasted_copies,events,wall_seconds,cpu_seconds,last_fast_seconds";
 
     public string ToCsv() => string.Join(',',
         Scenario, Machines.ToString(CultureInfo.InvariantCulture), Seed.ToString(CultureInfo.InvariantCulture), F(LastDoneSeconds), F(BoundSeconds), F(Ratio, "0.000"),
         F(ServerCopies, "0.000"), F(ServerCopiesFirstPass, "0.000"), Completed.ToString(CultureInfo.InvariantCulture),
-        Died.ToString(CultureInfo.InvariantCulture), F(WastedCopies, "0.000"), Events.ToString(CultureInfo.InvariantCulture), F(WallSeconds, "0.0"), F(CpuSeconds, "0.0"));
+        Died.ToString(CultureInfo.InvariantCulture), F(WastedCopies, "0.000"), Events.ToString(CultureInfo.InvariantCulture), F(WallSeconds, "0.0"), F(CpuSeconds, "0.0"), F(LastFastSeconds));
 
     private static string F(double value, string format = "0.00") => value.ToString(format, CultureInfo.InvariantCulture);
 }
