@@ -164,6 +164,21 @@ internal sealed class Requester
         _partials.Clear();
     }
 
+    /// <summary>
+    /// Gives up one parked partial piece (owner and buffer back), so a source that fetches
+    /// whole pieces can take it: a web seed finds nothing else to fetch while the peer that
+    /// began it is gone and no other peer has it. False when nothing is parked.
+    /// </summary>
+    public bool DropParked()
+    {
+        foreach (var index in _partials.Keys)
+        {
+            DropPartial(index);
+            return true;
+        }
+        return false;
+    }
+
     private void DropPartial(int index)
     {
         if (_partials.Remove(index, out var partial))

@@ -24,12 +24,13 @@ internal sealed class WebSeedFetcher
     private readonly Func<SwarmEvent, bool> _post;
     private readonly Func<PieceDownload, CancellationToken, ValueTask> _store;
     private readonly Action<int> _countDownloaded;
+    private readonly Func<bool> _dropParked;
     private readonly CancellationToken _stop;
     private readonly List<WebSeed> _seeds = [];
     private readonly List<Task> _fetches = [];
 
     public WebSeedFetcher(Torrent torrent, SessionOptions options, PiecePicker picker, PieceBufferPool pool, Func<SwarmEvent, bool> post,
-        Func<PieceDownload, CancellationToken, ValueTask> store, Action<int> countDownloaded, CancellationToken stop)
+        Func<PieceDownload, CancellationToken, ValueTask> store, Action<int> countDownloaded, Func<bool> dropParked, CancellationToken stop)
     {
         _torrent = torrent;
         _options = options;
@@ -39,6 +40,7 @@ internal sealed class WebSeedFetcher
         _post = post;
         _store = store;
         _countDownloaded = countDownloaded;
+        _dropParked = dropParked;
         _stop = stop;
         // The web seeds of the options and of the torrent's url-list, each once.
         foreach (var uri in options.WebSeeds.Concat(torrent.WebSeeds).DistinctBy(u => u.AbsoluteUri))
@@ -79,6 +81,13 @@ internal sealed class WebSeedFetcher
             while (seed.InFlight.Count < share)
             {
                 var index = _picker.Pick(null, seed.InFlight.Contains, endgame: false);
+                // What is left may be parked partial pieces whose peers left: they stay owned
+                // until a peer resumes them, so without this a machine whose only source is a
+                // web seed would wait for them forever.
+                while (index < 0 && _dropParked())
+                {
+                    index = _picker.Pick(null, seed.InFlight.Contains, endgame: false);
+                }
                 if (index < 0 || !_pool.TryRent(out var buffer))
                 {
                     return;

@@ -198,6 +198,28 @@ public sealed class RequesterTests : IDisposable
     }
 
     [Fact]
+    public void DropParked_PartialPieceOfAGonePeer_IsUnownedAgainAndItsBufferReturned()
+    {
+        var first = Peer("11111111");
+        _requester.Fill(first, _peers, downloading: true);
+        var download = first.Downloads[0];
+        var index = download.Index;
+        download.NextRequest = 1;
+        Assert.True(download.TryAccept(0, new System.Buffers.ReadOnlySequence<byte>(new byte[PieceDownload.BlockSize])));
+        first.Downloads.Remove(download);
+        _requester.Release(download);
+        Assert.Equal(1, _picker.Owners(index));
+        var rented = _pool.Rented;
+
+        Assert.True(_requester.DropParked());
+
+        Assert.Equal(0, _requester.PartialCount);
+        Assert.Equal(0, _picker.Owners(index));
+        Assert.Equal(rented - 1, _pool.Rented);
+        Assert.False(_requester.DropParked());
+    }
+
+    [Fact]
     public void Won_EndgameCopies_AreCancelledAtEveryOtherPeerAndTheirBuffersReturned()
     {
         var a = Peer("10000000");
