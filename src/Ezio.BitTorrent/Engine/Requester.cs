@@ -81,12 +81,11 @@ internal sealed class Requester
             if (!_pool.TryRent(out var buffer))
             {
                 // Parked partial pieces must not starve live downloads of buffers.
-                if (_partials.Count == 0)
+                if (!DropParked())
                 {
                     peer.Hungry = true;
                     return;
                 }
-                DropPartial(_partials.Keys.First());
                 continue;
             }
             _picker.AddOwner(index);
@@ -165,18 +164,18 @@ internal sealed class Requester
     }
 
     /// <summary>
-    /// Gives up one parked partial piece (owner and buffer back), so a source that fetches
-    /// whole pieces can take it: a web seed finds nothing else to fetch while the peer that
-    /// began it is gone and no other peer has it. False when nothing is parked.
+    /// Gives up one parked partial piece (owner and buffer back): when live downloads need its
+    /// buffer, or when a web seed (which fetches whole pieces) finds nothing else while the peer
+    /// that began it is gone. False when nothing is parked.
     /// </summary>
     public bool DropParked()
     {
-        foreach (var index in _partials.Keys)
+        if (_partials.Count == 0)
         {
-            DropPartial(index);
-            return true;
+            return false;
         }
-        return false;
+        DropPartial(_partials.Keys.First());
+        return true;
     }
 
     private void DropPartial(int index)
