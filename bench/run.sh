@@ -120,20 +120,6 @@ piece_for() {
     esac
 }
 
-# cpu_seconds PID...: user + system seconds of these processes and of the children they
-# waited for, from the kernel's own accounting (/proc/PID/stat fields 14-17).
-clk_tck=$(getconf CLK_TCK)
-cpu_seconds() {
-    local pid stat ticks=0
-    local -a f
-    for pid in "$@"; do
-        stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-        read -r -a f <<<"${stat##*) }"
-        ticks=$((ticks + f[11] + f[12] + f[13] + f[14]))
-    done
-    awk -v t="$ticks" -v hz="$clk_tck" 'BEGIN { printf "%.2f", t / hz }'
-}
-
 # time_seconds FILE...: the user + system seconds time(1) wrote ("CPU U S") into each file.
 time_seconds() {
     cat "$@" 2>/dev/null | awk '$1 == "CPU" { s += $2 + $3 } END { printf "%.2f", s }'
@@ -184,7 +170,7 @@ run_ezio() {
         EZIO_GET_ARGS="--no-recheck ${EZIO_EXTRA:-}" machine_start "$i" "$work"
     done
     swarm_watch "$limit" >/dev/null || status=1
-    MACHINE_CPU=$(cpu_seconds "${M_PID[@]}") SERVER_CPU=$(cpu_seconds "$SEED_PID")
+    MACHINE_CPU=$(lan_cpu_seconds "${M_PID[@]}") SERVER_CPU=$(lan_cpu_seconds "$SEED_PID")
     for ((i = 1; i <= LAN_N; i++)); do
         [[ -n ${M_DONE[i]} ]] && last=$(awk -v a="$last" -v b="${M_DONE[i]}" 'BEGIN { print (b > a ? b : a) }')
     done
@@ -307,7 +293,7 @@ run_libtorrent() {
         if awk -v e="$(elapsed "$start" "$(lan_now)")" -v l="$limit" 'BEGIN { exit !(e > l) }'; then status=1; break; fi
         sleep 0.2
     done
-    MACHINE_CPU=$(cpu_seconds "${JOB_PID[@]:1:LAN_N}") SERVER_CPU=$(cpu_seconds "$srv")
+    MACHINE_CPU=$(lan_cpu_seconds "${JOB_PID[@]:1:LAN_N}") SERVER_CPU=$(lan_cpu_seconds "$srv")
     LAST_DONE=0
     for ((i = 1; i <= LAN_N; i++)); do
         lan_stop "${JOB_PID[i]}" 5

@@ -24,6 +24,7 @@
 #   lan_ns HOST   lan_ip HOST    lan_exec HOST CMD...  lan_disk I   lan_disk_backing I
 #   lan_fresh_disks
 #   lan_spawn HOST LOG CMD...    (sets LAN_PID)        lan_stop PID [GRACE_S]
+#   lan_cpu_seconds PID...
 #   lan_netem SPEC               lan_rate_bps RATE      lan_now
 #   lan_link_bytes
 # CLI (for debugging; needs root):
@@ -48,10 +49,25 @@ LAN_DIR=${LAN_DIR:-}   # set by lan_up (or lan_load_state) from LAN_ID
 LAN_N=${LAN_N:-0}
 LAN_RATE=${LAN_RATE:-}
 LAN_PID=
+LAN_CLK_TCK=$(getconf CLK_TCK)
 
 lan_log() { echo "lan: $*" >&2; }
 lan_die() { echo "lan: error: $*" >&2; return 1; }
 lan_now() { echo "${EPOCHREALTIME/,/.}"; }
+
+# lan_cpu_seconds PID...: user + system seconds of these processes and of the children they
+# waited for, from the kernel's own accounting (/proc/PID/stat fields 14-17); a process that
+# is gone counts 0.
+lan_cpu_seconds() {
+    local pid stat ticks=0
+    local -a f
+    for pid in "$@"; do
+        stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+        read -r -a f <<<"${stat##*) }"
+        ticks=$((ticks + f[11] + f[12] + f[13] + f[14]))
+    done
+    awk -v t="$ticks" -v hz="$LAN_CLK_TCK" 'BEGIN { printf "%.2f", t / hz }'
+}
 
 # Private ranges only: anything else would be an address someone else owns.
 lan_check_net() {

@@ -115,10 +115,8 @@ trap cleanup EXIT
 trap 'echo "bench-os: interrupted"; exit 130' INT
 trap 'echo "bench-os: terminated"; exit 143' TERM
 
-hz=$(getconf CLK_TCK)
 now() { echo "${EPOCHREALTIME/,/.}"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-cpu_of() { awk -v hz="$hz" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # "rx tx" byte counters of HOST's eth0.
 link_bytes() {
@@ -145,7 +143,7 @@ watch_done() {
         follower=$!
         while IFS= read -r -u 3 line; do
             if [[ $line == "$pattern"* ]]; then
-                echo "$(now) $(cpu_of "$pid")" >"$out"
+                echo "$(now) $(lan_cpu_seconds "$pid")" >"$out"
                 break
             fi
         done
