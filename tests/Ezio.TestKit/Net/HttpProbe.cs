@@ -50,4 +50,24 @@ public static class HttpProbe
             await Task.Delay(50);
         }
     }
+
+    /// <summary>
+    /// One HTTP/1.0 GET of <paramref name="pathAndQuery"/> on 127.0.0.1:<paramref name="port"/>:
+    /// the whole response (status line, headers, body; Latin-1) up to the server's close.
+    /// </summary>
+    public static async Task<string> GetAsync(int port, string pathAndQuery, CancellationToken token)
+    {
+        using var client = new TcpClient(AddressFamily.InterNetwork);
+        await client.ConnectAsync(IPAddress.Loopback, port, token);
+        NetworkStream stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {pathAndQuery} HTTP/1.0\r\n\r\n"), token);
+        using var response = new MemoryStream();
+        byte[] buffer = new byte[4096];
+        int read;
+        while (response.Length < 1 << 20 && (read = await stream.ReadAsync(buffer, token)) > 0)
+        {
+            response.Write(buffer, 0, read);
+        }
+        return Encoding.Latin1.GetString(response.ToArray());
+    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Ezio.BitTorrent.Metainfo;
@@ -10,8 +11,10 @@ namespace Ezio.TestKit.Processes;
 /// A real opentracker on 127.0.0.1 (TCP and UDP on one port), killed by PID on dispose. Debian
 /// builds it in whitelist mode, so it tracks only the info-hashes listed; as root it chroots into
 /// its directory (-d) and drops to "nobody", so the list is named from that root and must be
-/// world-readable. Ready means it answers HTTP: a socket that only accepts may still reset the
-/// first request (opentracker binds, then chroots and drops privileges before its loop runs).
+/// world-readable. Ready means it tracks: a socket that only accepts may still reset the first
+/// request (opentracker binds, then chroots and drops privileges before its loop runs), and a
+/// loop that answers may still refuse every announce until its whitelist is read; see
+/// <see cref="OpentrackerProbe"/>.
 /// </summary>
 public sealed partial class Opentracker : IDisposable
 {
@@ -47,7 +50,8 @@ public sealed partial class Opentracker : IDisposable
         directory ??= owned!;
         Directory.CreateDirectory(directory);
         string listPath = Path.Combine(directory, "whitelist");
-        await File.WriteAllLinesAsync(listPath, infoHashes);
+        List<string> listed = [.. infoHashes];
+        await File.WriteAllLinesAsync(listPath, listed);
         const UnixFileMode readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
         const UnixFileMode searchable = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
         if (!OperatingSystem.IsWindows())
@@ -59,19 +63,54 @@ public sealed partial class Opentracker : IDisposable
         string listArgument = Environment.IsPrivilegedProcess ? "/whitelist" : listPath;
 
         string portText = port.ToString(CultureInfo.InvariantCulture);
+        string? listedHash = listed.FirstOrDefault();
         var process = ChildProcess.Start(
             Tools.Require("opentracker"),
             ["-i", "127.0.0.1", "-p", portText, "-P", portText, "-d", directory, "-w", listArgument]);
         var tracker = new Opentracker(process, port, owned);
         try
         {
-            await HttpProbe.WaitForAnswerAsync(port, StartupDeadline, () => process.HasExited ? process.Output : null);
+            await tracker.WaitUntilReadyAsync(listedHash);
             return tracker;
         }
         catch
         {
             tracker.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Polls (bounded) until <see cref="OpentrackerProbe"/> finds the tracker ready; fails early if it exits.</summary>
+    private async Task WaitUntilReadyAsync(string? listedHash)
+    {
+        DateTime deadline = DateTime.UtcNow + StartupDeadline;
+        string last = "no answer";
+        while (true)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                if (await OpentrackerProbe.NotReadyAsync(Port, listedHash, cts.Token) is not { } missing)
+                {
+                    return;
+                }
+                last = missing;
+            }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+            {
+                last = e.Message;
+            }
+
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"opentracker exited before it was ready ({last}).\n{_process.Output}");
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException(
+                    $"opentracker on port {Port} was not ready within {StartupDeadline.TotalSeconds:0} s ({last}).\n{_process.Output}");
+            }
+            await Task.Delay(50);
         }
     }
 
