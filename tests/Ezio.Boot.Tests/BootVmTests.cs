@@ -1,3 +1,4 @@
+using Ezio.TestKit.Files;
 using Xunit;
 
 namespace Ezio.Boot.Tests;
@@ -14,34 +15,34 @@ public sealed class BootVmTests
     [VmFact]
     public void AgentInitrd_DeployLoop_DeployedDiskBootsAfterTheMenuFlip()
     {
-        using var tmp = new TempDir();
+        using var tmp = new TempDirectory("ezio-boot-test-");
         var env = new Dictionary<string, string>
         {
             ["ZSTD_LEVEL"] = "3",
-            ["INITRD_AGENT_OUT"] = tmp.Dir,
-            ["EZIO_BIN"] = Shell.EzioBin,
-            ["EZIO_SERVER_BIN"] = Shell.ServerBin,
+            ["INITRD_AGENT_OUT"] = tmp.Path,
+            ["EZIO_BIN"] = Repo.EzioBin,
+            ["EZIO_SERVER_BIN"] = Repo.ServerBin,
         };
-        var build = Shell.Run("bash", [Shell.Path("initramfs-hooks/mkinitrd-agent.sh"), "--ezio", Shell.EzioBin, "--out", tmp.Dir],
+        var build = Repo.Run("bash", [Repo.Path("initramfs-hooks/mkinitrd-agent.sh"), "--ezio", Repo.EzioBin, "--out", tmp.Path],
             TimeSpan.FromMinutes(8), env);
-        Assert.True(build.ExitCode == 0, build.All);
+        Assert.True(build.ExitCode == 0, build.Output);
 
-        var run = Shell.Run("bash", [Shell.Path("tests/boot/e2e-vm.sh"), "--variant", "initrd", "--firmware", "bios", "--deploy", "--timeout", "300"],
+        var run = Repo.Run("bash", [Repo.Path("tests/boot/e2e-vm.sh"), "--variant", "initrd", "--firmware", "bios", "--deploy", "--timeout", "300"],
             TimeSpan.FromMinutes(8), env);
-        Assert.True(run.ExitCode == 0, run.All);
-        Assert.Contains("PASS initrd/bios deploy loop", run.Output, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("PASS initrd/bios deploy loop", run.Stdout, StringComparison.Ordinal);
         // The per-MAC deploy script's command line reached the initrd, with the server's deployment id.
-        Assert.Contains("ezio.server=http://10.77.0.1:8080", run.Output, StringComparison.Ordinal);
-        Assert.Matches(@"ezio\.job=d\d{8}-\d+", run.Output);
+        Assert.Contains("ezio.server=http://10.77.0.1:8080", run.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"ezio\.job=d\d{8}-\d+", run.Stdout);
         // Each milestone in order: server log, then the serial console.
         var order = new[] { "agent registered (server)", "job issued", "menu flipped to local", "reboot", "deployed system booted" };
-        var positions = order.Select(m => run.Output.IndexOf("  " + m + " ", StringComparison.Ordinal)).ToArray();
-        Assert.True(positions.All(p => p >= 0), "missing milestone:\n" + run.Output);
-        Assert.True(positions.Zip(positions.Skip(1)).All(p => p.First < p.Second), "milestones out of order:\n" + run.Output);
+        var positions = order.Select(m => run.Stdout.IndexOf("  " + m + " ", StringComparison.Ordinal)).ToArray();
+        Assert.True(positions.All(p => p >= 0), "missing milestone:\n" + run.Stdout);
+        Assert.True(positions.Zip(positions.Skip(1)).All(p => p.First < p.Second), "milestones out of order:\n" + run.Stdout);
         // The agent's own lines are on the serial console.
-        Assert.Contains("complete and flushed", run.Output, StringComparison.Ordinal);
-        Assert.Contains("disk holds the image", run.Output, StringComparison.Ordinal);
-        Assert.Contains("EZIO-DEPLOYED-OK platform=pc", run.Output, StringComparison.Ordinal);
+        Assert.Contains("complete and flushed", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("disk holds the image", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("EZIO-DEPLOYED-OK platform=pc", run.Stdout, StringComparison.Ordinal);
     }
 
     /// <summary>The test disk boots on its own, BIOS and UEFI: a failure of the loop is then the chain's.</summary>
@@ -50,23 +51,23 @@ public sealed class BootVmTests
     [InlineData("uefi", "efi")]
     public void TestDisk_BootsItsOwnGrub(string firmware, string platform)
     {
-        using var tmp = new TempDir();
-        var disk = tmp.Path("disk.img");
-        Shell.MustSucceed(Shell.Run("bash", [Shell.Path("tests/boot/mk-test-disk.sh"), disk, "8"], TimeSpan.FromMinutes(2)), "mk-test-disk.sh");
-        Assert.Contains("No problems found", Shell.Run("sgdisk", ["-v", disk]).Output, StringComparison.Ordinal);
-        var serial = tmp.Path("serial.log");
+        using var tmp = new TempDirectory("ezio-boot-test-");
+        var disk = tmp.Combine("disk.img");
+        Repo.MustSucceed(Repo.Run("bash", [Repo.Path("tests/boot/mk-test-disk.sh"), disk, "8"], TimeSpan.FromMinutes(2)), "mk-test-disk.sh");
+        Assert.Contains("No problems found", Repo.Run("sgdisk", ["-v", disk]).Stdout, StringComparison.Ordinal);
+        var serial = tmp.Combine("serial.log");
         List<string> qemu = ["-machine", "q35", "-accel", "tcg", "-m", "256", "-display", "none", "-monitor", "none", "-net", "none",
             "-serial", "file:" + serial, "-drive", $"file={disk},format=raw,if=virtio"];
         if (firmware == "uefi")
         {
-            var vars = tmp.Path("vars.fd");
+            var vars = tmp.Combine("vars.fd");
             File.Copy("/usr/share/OVMF/OVMF_VARS_4M.fd", vars);
             qemu.AddRange(["-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd", "-drive", $"if=pflash,format=raw,file={vars}"]);
         }
         // GRUB halts the VM after printing its marker; the timeout only bounds a hang.
-        var run = Shell.Run("timeout", ["120", "qemu-system-x86_64", .. qemu], TimeSpan.FromMinutes(3));
+        var run = Repo.Run("timeout", ["120", "qemu-system-x86_64", .. qemu], TimeSpan.FromMinutes(3));
         var console = File.Exists(serial) ? File.ReadAllText(serial) : "";
-        Assert.True(run.ExitCode == 0, $"qemu exited with {run.ExitCode}: {run.All}\n{console}");
+        Assert.True(run.ExitCode == 0, $"qemu exited with {run.ExitCode}: {run.Output}\n{console}");
         Assert.Contains("EZIO-DEPLOYED-OK platform=" + platform, console, StringComparison.Ordinal);
     }
 
@@ -80,12 +81,12 @@ public sealed class BootVmTests
     [InlineData(false)]
     public void SecureBootFirmware_RunsTheSignedDisk_RefusesTheUnsigned(bool signed)
     {
-        using var tmp = new TempDir();
-        var disk = tmp.Path("disk.img");
-        Shell.MustSucceed(Shell.Run("bash", [Shell.Path("tests/boot/mk-test-disk.sh"), .. (signed ? new[] { "--signed" } : []), disk, "16"],
+        using var tmp = new TempDirectory("ezio-boot-test-");
+        var disk = tmp.Combine("disk.img");
+        Repo.MustSucceed(Repo.Run("bash", [Repo.Path("tests/boot/mk-test-disk.sh"), .. (signed ? new[] { "--signed" } : []), disk, "16"],
             TimeSpan.FromMinutes(3)), "mk-test-disk.sh");
-        var serial = tmp.Path("serial.log");
-        var vars = tmp.Path("vars.fd");
+        var serial = tmp.Combine("serial.log");
+        var vars = tmp.Combine("vars.fd");
         File.Copy("/usr/share/OVMF/OVMF_VARS_4M.ms.fd", vars);
         using var qemu = System.Diagnostics.Process.Start("qemu-system-x86_64", [
             "-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on", "-accel", "tcg", "-m", "512",
@@ -115,44 +116,5 @@ public sealed class BootVmTests
             Assert.DoesNotContain("EZIO-DEPLOYED-OK", console, StringComparison.Ordinal);
             Assert.Contains("UEFI Misc Device", console, StringComparison.Ordinal);
         }
-    }
-}
-
-/// <summary>
-/// A QEMU test: needs root (namespaces, tap) and qemu-system-x86_64. Outside CI it skips loudly
-/// when either is missing; under CI=true it always runs (and fails when they are missing).
-/// </summary>
-internal sealed class VmFactAttribute : FactAttribute
-{
-    public VmFactAttribute() => Skip = VmSkip.Reason();
-}
-
-internal sealed class VmTheoryAttribute : TheoryAttribute
-{
-    public VmTheoryAttribute() => Skip = VmSkip.Reason();
-}
-
-internal static class VmSkip
-{
-    public static string? Reason()
-    {
-        if (Shell.InCi)
-        {
-            return null;
-        }
-        string? reason = null;
-        if (!Shell.IsRoot)
-        {
-            reason = "SKIPPED: QEMU boot test needs root (network namespace, tap); mandatory in CI.";
-        }
-        else if (!File.Exists("/usr/bin/qemu-system-x86_64") || !File.Exists("/usr/share/OVMF/OVMF_CODE_4M.fd"))
-        {
-            reason = "SKIPPED: QEMU boot test needs qemu-system-x86 and ovmf; mandatory in CI.";
-        }
-        if (reason is not null)
-        {
-            Console.Error.WriteLine("WARNING: " + reason);
-        }
-        return reason;
     }
 }

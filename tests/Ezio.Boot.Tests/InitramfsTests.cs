@@ -1,3 +1,4 @@
+using Ezio.TestKit.Files;
 using Xunit;
 
 namespace Ezio.Boot.Tests;
@@ -15,8 +16,8 @@ public sealed class InitramfsTests
     public void PosixShellScriptsParse(string script)
     {
         // These run under busybox/dash: check them with dash, not bash.
-        var result = Shell.Run("dash", ["-n", Shell.Path(script)]);
-        Assert.True(result.ExitCode == 0, script + ": " + result.All);
+        var result = Repo.Run("dash", ["-n", Repo.Path(script)]);
+        Assert.True(result.ExitCode == 0, script + ": " + result.Output);
     }
 
     [Theory]
@@ -34,9 +35,9 @@ public sealed class InitramfsTests
     [InlineData("tests/boot/render-menu.sh")]
     public void BashScriptsParseAndAreStrict(string script)
     {
-        var result = Shell.Run("bash", ["-n", Shell.Path(script)]);
-        Assert.True(result.ExitCode == 0, script + ": " + result.All);
-        Assert.Contains("set -euo pipefail", File.ReadAllText(Shell.Path(script)), StringComparison.Ordinal);
+        var result = Repo.Run("bash", ["-n", Repo.Path(script)]);
+        Assert.True(result.ExitCode == 0, script + ": " + result.Output);
+        Assert.Contains("set -euo pipefail", File.ReadAllText(Repo.Path(script)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -44,22 +45,22 @@ public sealed class InitramfsTests
     {
         foreach (var script in new[] { "initramfs-hooks/hooks/ezio", "initramfs-hooks/scripts/init-bottom/ezio" })
         {
-            var result = Shell.Run("sh", [Shell.Path(script), "prereqs"]);
-            Assert.True(result.ExitCode == 0, script + ": " + result.All);
+            var result = Repo.Run("sh", [Repo.Path(script), "prereqs"]);
+            Assert.True(result.ExitCode == 0, script + ": " + result.Output);
         }
     }
 
     [Fact]
     public void AgentInitrdHoldsTheAgentItsLibrariesAndTools()
     {
-        using var tmp = new TempDir();
-        var build = Shell.Run("bash", [Shell.Path("initramfs-hooks/mkinitrd-agent.sh"), "--ezio", Shell.EzioBin, "--kernel", "none", "--out", tmp.Dir],
+        using var tmp = new TempDirectory("ezio-boot-test-");
+        var build = Repo.Run("bash", [Repo.Path("initramfs-hooks/mkinitrd-agent.sh"), "--ezio", Repo.EzioBin, "--kernel", "none", "--out", tmp.Path],
             TimeSpan.FromMinutes(5), new Dictionary<string, string> { ["ZSTD_LEVEL"] = "3" });
-        Assert.True(build.ExitCode == 0, build.All);
-        var initrd = tmp.Path("initrd.img");
+        Assert.True(build.ExitCode == 0, build.Output);
+        var initrd = tmp.Combine("initrd.img");
         Assert.True(new FileInfo(initrd).Length < 40L << 20, "initrd larger than 40 MiB");
 
-        var list = Shell.MustSucceed(Shell.Run("bash", ["-c", "zstd -dc \"$1\" | cpio -t --quiet", "_", initrd]), "cpio -t").Output
+        var list = Repo.MustSucceed(Repo.Run("bash", ["-c", "zstd -dc \"$1\" | cpio -t --quiet", "_", initrd]), "cpio -t").Stdout
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(e => e.TrimStart('.', '/'))
             .ToHashSet(StringComparer.Ordinal);
@@ -76,7 +77,7 @@ public sealed class InitramfsTests
             Assert.True(list.Contains(entry), $"{entry} not in the initrd; it has: {string.Join(' ', list.Order().Take(80))}");
         }
         // Every library the agent links is there (ldd of the real binary).
-        var ldd = Shell.Run("ldd", [Shell.EzioBin]).Output;
+        var ldd = Repo.Run("ldd", [Repo.EzioBin]).Stdout;
         foreach (var line in ldd.Split('\n'))
         {
             var arrow = line.IndexOf("=> /", StringComparison.Ordinal);
@@ -89,7 +90,7 @@ public sealed class InitramfsTests
             var inInitrd = list.Contains(path) || (path.StartsWith("lib/", StringComparison.Ordinal) && list.Contains("usr/" + path));
             Assert.True(inInitrd, $"{path} (linked by ezio) not in the initrd");
         }
-        var sums = File.ReadAllText(tmp.Path("SHA256SUMS"));
+        var sums = File.ReadAllText(tmp.Combine("SHA256SUMS"));
         Assert.Contains("initrd.img", sums, StringComparison.Ordinal);
     }
 }

@@ -51,7 +51,7 @@ public sealed partial class PipefailTests
 
     private static IEnumerable<(string Path, string Text)> PipefailScripts()
     {
-        var root = Shell.RepoRoot;
+        var root = Repo.Root;
         var skip = new[] { "/.git/", "/bin/", "/obj/", "/out/", "/node_modules/" };
         foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {

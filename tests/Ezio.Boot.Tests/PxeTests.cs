@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Ezio.TestKit.Files;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Boot.Tests;
@@ -14,17 +16,17 @@ public sealed class PxeTests
     [InlineData("proxy")]
     public void DnsmasqConfigPassesSyntaxCheck(string mode)
     {
-        using var tmp = new TempDir();
-        var conf = Shell.MustSucceed(Shell.Bash("pxe/dnsmasq-config.sh", mode, "--iface", "ezbr0", "--server-ip", "10.77.0.1",
-            "--server-url", Server, "--tftp-root", tmp.Dir), "dnsmasq-config.sh " + mode).Output;
-        var file = tmp.Path(mode + ".conf");
+        using var tmp = new TempDirectory("ezio-boot-test-");
+        var conf = Repo.MustSucceed(Repo.Bash("pxe/dnsmasq-config.sh", mode, "--iface", "ezbr0", "--server-ip", "10.77.0.1",
+            "--server-url", Server, "--tftp-root", tmp.Path), "dnsmasq-config.sh " + mode).Stdout;
+        var file = tmp.Combine(mode + ".conf");
         File.WriteAllText(file, conf);
 
-        var check = Shell.Run("dnsmasq", ["--test", "-C", file]);
-        Assert.True(check.ExitCode == 0, check.All);
-        Assert.Contains("syntax check OK", check.All, StringComparison.Ordinal);
+        var check = Repo.Run("dnsmasq", ["--test", "-C", file]);
+        Assert.True(check.ExitCode == 0, check.Output);
+        Assert.Contains("syntax check OK", check.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("@", conf.Split('\n').Where(l => !l.StartsWith('#')).Aggregate("", (a, l) => a + l), StringComparison.Ordinal);
-        Assert.Contains("tftp-root=" + tmp.Dir, conf, StringComparison.Ordinal);
+        Assert.Contains("tftp-root=" + tmp.Path, conf, StringComparison.Ordinal);
         Assert.Contains("dhcp-userclass=set:ipxe,iPXE", conf, StringComparison.Ordinal);
         if (mode == "lab")
         {
@@ -51,8 +53,8 @@ public sealed class PxeTests
     [InlineData("proxy", "ipxe", "ipxe/snponly.efi")]
     public void DnsmasqConfigNamesTheChosenUefiLoader(string mode, string uefi, string file)
     {
-        var conf = Shell.MustSucceed(Shell.Bash("pxe/dnsmasq-config.sh", mode, "--iface", "ezbr0", "--server-ip", "10.77.0.1",
-            "--tftp-root", "/srv/tftp", "--uefi", uefi), "dnsmasq-config.sh").Output;
+        var conf = Repo.MustSucceed(Repo.Bash("pxe/dnsmasq-config.sh", mode, "--iface", "ezbr0", "--server-ip", "10.77.0.1",
+            "--tftp-root", "/srv/tftp", "--uefi", uefi), "dnsmasq-config.sh").Stdout;
         var efiLines = conf.Split('\n')
             .Where(l => (l.StartsWith("dhcp-boot=", StringComparison.Ordinal) && l.Contains("tag:efi64", StringComparison.Ordinal))
                         || l.StartsWith("pxe-service=tag:!ipxe,X86-64_EFI", StringComparison.Ordinal)
@@ -69,11 +71,11 @@ public sealed class PxeTests
     [InlineData("--server-url", "https://10.77.0.1:8443")]
     public void DnsmasqConfigRefusesABadChoice(string option, string value)
     {
-        var result = Shell.Bash("pxe/dnsmasq-config.sh", "lab", "--iface", "ezbr0", "--server-ip", "10.77.0.1", "--tftp-root", "/srv/tftp",
+        var result = Repo.Bash("pxe/dnsmasq-config.sh", "lab", "--iface", "ezbr0", "--server-ip", "10.77.0.1", "--tftp-root", "/srv/tftp",
             option, value);
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains(value, result.Error, StringComparison.Ordinal);
-        Assert.Equal("", result.Output);
+        Assert.Contains(value, result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", result.Stdout);
     }
 
     /// <summary>
@@ -82,19 +84,19 @@ public sealed class PxeTests
     /// that client can run.
     /// </summary>
     [NamespaceFact]
-    public void DnsmasqAnswersEachClientArchitectureWithItsLoader()
+    public async Task DnsmasqAnswersEachClientArchitectureWithItsLoader()
     {
-        using var tmp = new TempDir();
+        using var tmp = new TempDirectory("ezio-boot-test-");
         var ns = $"ezio-dhcparch-{Environment.ProcessId}";
-        var conf = tmp.Path("lab.conf");
-        var rendered = Shell.MustSucceed(Shell.Bash("pxe/dnsmasq-config.sh", "lab", "--iface", "ezsrv0", "--server-ip", "10.79.0.1",
-            "--tftp-root", tmp.Dir), "dnsmasq-config.sh").Output;
-        File.WriteAllText(conf, rendered.Replace("log-facility=-", "log-facility=" + tmp.Path("dnsmasq.log"), StringComparison.Ordinal));
-        System.Diagnostics.Process? dnsmasq = null;
+        var conf = tmp.Combine("lab.conf");
+        var rendered = Repo.MustSucceed(Repo.Bash("pxe/dnsmasq-config.sh", "lab", "--iface", "ezsrv0", "--server-ip", "10.79.0.1",
+            "--tftp-root", tmp.Path), "dnsmasq-config.sh").Stdout;
+        File.WriteAllText(conf, rendered.Replace("log-facility=-", "log-facility=" + tmp.Combine("dnsmasq.log"), StringComparison.Ordinal));
+        ChildProcess? dnsmasq = null;
         try
         {
             // The client end lives in a namespace of its own: within one, the offer would be routed locally.
-            Shell.MustSucceed(Shell.Run("bash", ["-c", """
+            Repo.MustSucceed(Repo.Run("bash", ["-c", """
                 set -e
                 ip netns add "$1"
                 ip netns add "$1-c"
@@ -104,19 +106,16 @@ public sealed class PxeTests
                 ip -n "$1" link set ezsrv0 up
                 ip -n "$1-c" link set ezcli0 up
                 """, "_", ns]), "namespaces");
-            dnsmasq = System.Diagnostics.Process.Start("ip", ["netns", "exec", ns, "dnsmasq", "--keep-in-foreground", "--conf-file=" + conf,
-                "--user=root", "--pid-file=" + tmp.Path("dnsmasq.pid"), "--dhcp-leasefile=" + tmp.Path("leases")]);
+            // ip netns exec execs, so the PID is dnsmasq's own.
+            dnsmasq = ChildProcess.Start("ip", ["netns", "exec", ns, "dnsmasq", "--keep-in-foreground", "--conf-file=" + conf,
+                "--user=root", "--pid-file=" + tmp.Combine("dnsmasq.pid"), "--dhcp-leasefile=" + tmp.Combine("leases")]);
             // Ready once it has bound its DHCP socket to the interface (bounded: a loaded machine is slow).
-            var log = tmp.Path("dnsmasq.log");
-            var ready = System.Diagnostics.Stopwatch.StartNew();
-            while (!(File.Exists(log) && File.ReadAllText(log).Contains("sockets bound exclusively", StringComparison.Ordinal)))
-            {
-                Assert.True(ready.Elapsed < TimeSpan.FromSeconds(30) && !dnsmasq!.HasExited, "dnsmasq did not start: " + (File.Exists(log) ? File.ReadAllText(log) : ""));
-                Thread.Sleep(100);
-            }
+            var log = tmp.Combine("dnsmasq.log");
+            await dnsmasq.WaitUntilAsync(() => File.Exists(log) && File.ReadAllText(log).Contains("sockets bound exclusively", StringComparison.Ordinal),
+                "dnsmasq to bind its DHCP socket (log: " + log + ")", TimeSpan.FromSeconds(30));
             string Ask(string mac, string arch, params string[] classes) =>
-                Shell.MustSucceed(Shell.Run("ip", ["netns", "exec", ns + "-c", "python3", Shell.Path("tests", "boot", "dhcp-probe.py"), "ezcli0", mac, arch, .. classes],
-                    TimeSpan.FromSeconds(30)), "dhcp-probe arch " + arch).Output.Trim();
+                Repo.MustSucceed(Repo.Run("ip", ["netns", "exec", ns + "-c", "python3", Repo.Path("tests", "boot", "dhcp-probe.py"), "ezcli0", mac, arch, .. classes],
+                    TimeSpan.FromSeconds(30)), "dhcp-probe arch " + arch).Stdout.Trim();
 
             Assert.Equal("file=ipxe/undionly.kpxe vendor-class=", Ask("52:54:00:79:00:01", "0"));
             Assert.Equal("file=shimx64.efi vendor-class=", Ask("52:54:00:79:00:02", "7"));
@@ -127,13 +126,9 @@ public sealed class PxeTests
         }
         finally
         {
-            if (dnsmasq is not null)
-            {
-                dnsmasq.Kill();
-                dnsmasq.WaitForExit();
-            }
-            Shell.Run("ip", ["netns", "del", ns + "-c"]);
-            Shell.Run("ip", ["netns", "del", ns]);
+            dnsmasq?.Dispose();
+            Repo.Run("ip", ["netns", "del", ns + "-c"]);
+            Repo.Run("ip", ["netns", "del", ns]);
         }
     }
 
@@ -141,39 +136,39 @@ public sealed class PxeTests
     public void DnsmasqTestRejectsABrokenConfig()
     {
         // The syntax check above must be able to fail.
-        using var tmp = new TempDir();
-        var file = tmp.Path("bad.conf");
+        using var tmp = new TempDirectory("ezio-boot-test-");
+        var file = tmp.Combine("bad.conf");
         File.WriteAllText(file, "dhcp-range=not-an-address\nno-such-option=1\n");
-        Assert.NotEqual(0, Shell.Run("dnsmasq", ["--test", "-C", file]).ExitCode);
+        Assert.NotEqual(0, Repo.Run("dnsmasq", ["--test", "-C", file]).ExitCode);
     }
 
     [Fact]
     public void RenderRefusesATemplateWithAnUnfilledPlaceholder()
     {
-        using var tmp = new TempDir();
-        var template = tmp.Path("t.in");
+        using var tmp = new TempDirectory("ezio-boot-test-");
+        var template = tmp.Combine("t.in");
         File.WriteAllText(template, "a=@ALPHA@\nb=@BETA@\n");
-        var partial = Shell.Bash("pxe/render.sh", template, "ALPHA=1");
+        var partial = Repo.Bash("pxe/render.sh", template, "ALPHA=1");
         Assert.NotEqual(0, partial.ExitCode);
-        Assert.Contains("@BETA@", partial.Error, StringComparison.Ordinal);
-        var full = Shell.MustSucceed(Shell.Bash("pxe/render.sh", template, "ALPHA=1", "BETA=x/y&z"), "render");
-        Assert.Equal("a=1\nb=x/y&z\n", full.Output);
+        Assert.Contains("@BETA@", partial.Stderr, StringComparison.Ordinal);
+        var full = Repo.MustSucceed(Repo.Bash("pxe/render.sh", template, "ALPHA=1", "BETA=x/y&z"), "render");
+        Assert.Equal("a=1\nb=x/y&z\n", full.Stdout);
     }
 
     [Fact]
     public void BootSetupPopulatesABootRoot()
     {
-        using var tmp = new TempDir();
-        var live = tmp.Path("live-src");
+        using var tmp = new TempDirectory("ezio-boot-test-");
+        var live = tmp.Combine("live-src");
         Directory.CreateDirectory(live);
         foreach (var f in new[] { "vmlinuz", "initrd.img", "filesystem.squashfs" })
         {
             File.WriteAllText(System.IO.Path.Combine(live, f), "fake " + f);
         }
-        Shell.MustSucceed(Shell.Run("bash", ["-c", "cd \"$1\" && sha256sum vmlinuz initrd.img filesystem.squashfs > SHA256SUMS", "_", live]), "sha256sum");
-        var root = tmp.Path("root");
+        Repo.MustSucceed(Repo.Run("bash", ["-c", "cd \"$1\" && sha256sum vmlinuz initrd.img filesystem.squashfs > SHA256SUMS", "_", live]), "sha256sum");
+        var root = tmp.Combine("root");
 
-        Shell.MustSucceed(Shell.Bash("pxe/boot-setup.sh", "--boot-root", root, "--server-url", Server, "--live", live), "boot-setup.sh");
+        Repo.MustSucceed(Repo.Bash("pxe/boot-setup.sh", "--boot-root", root, "--server-url", Server, "--live", live), "boot-setup.sh");
 
         foreach (var f in new[]
                  {
@@ -205,8 +200,8 @@ public sealed class PxeTests
         Assert.Contains("${ezio_server}/boot/${netX/mac:hexhyp}.ipxe", chain, StringComparison.Ordinal);
         Assert.Contains("sanboot --no-describe --drive 0x80", chain, StringComparison.Ordinal);
 
-        var grubCheck = Shell.Run("grub-script-check", [System.IO.Path.Combine(root, "grub", "grub.cfg")]);
-        Assert.True(grubCheck.ExitCode == 0, grubCheck.All);
+        var grubCheck = Repo.Run("grub-script-check", [System.IO.Path.Combine(root, "grub", "grub.cfg")]);
+        Assert.True(grubCheck.ExitCode == 0, grubCheck.Output);
 
         var pxelinux = File.ReadAllText(System.IO.Path.Combine(root, "pxelinux.cfg", "default"));
         Assert.Contains("DEFAULT local", pxelinux, StringComparison.Ordinal);
@@ -221,22 +216,22 @@ public sealed class PxeTests
 
         // A corrupted live image is refused.
         File.AppendAllText(System.IO.Path.Combine(live, "initrd.img"), "x");
-        Assert.NotEqual(0, Shell.Bash("pxe/boot-setup.sh", "--boot-root", root, "--server-url", Server, "--live", live).ExitCode);
+        Assert.NotEqual(0, Repo.Bash("pxe/boot-setup.sh", "--boot-root", root, "--server-url", Server, "--live", live).ExitCode);
     }
 
     /// <summary>The server's per-MAC templates (pxe/templates, ezio-server branch): deploy and local forms.</summary>
     [Fact]
     public void ServerMenuTemplatesRenderForASampleMac()
     {
-        var dir = Shell.Path("pxe", "templates");
+        var dir = Repo.Path("pxe", "templates");
         var templates = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.tmpl") : [];
-        using var tmp = new TempDir();
+        using var tmp = new TempDirectory("ezio-boot-test-");
         foreach (var template in templates)
         {
             var name = System.IO.Path.GetFileNameWithoutExtension(template);
-            var text = Shell.MustSucceed(Shell.Bash("tests/boot/render-menu.sh", template, "mac=" + Mac, "image=win11", "deployment=d1",
+            var text = Repo.MustSucceed(Repo.Bash("tests/boot/render-menu.sh", template, "mac=" + Mac, "image=win11", "deployment=d1",
                 "after=reboot", "server=" + Server, "api=" + Server, "kernel=live/vmlinuz", "initrd=live/initrd.img",
-                "append=boot=live fetch=" + Server + "/boot/live/filesystem.squashfs components quiet"), "render " + name).Output;
+                "append=boot=live fetch=" + Server + "/boot/live/filesystem.squashfs components quiet"), "render " + name).Stdout;
             Assert.DoesNotContain("{{", text, StringComparison.Ordinal);
             if (name.EndsWith("-deploy", StringComparison.Ordinal))
             {
@@ -262,10 +257,10 @@ public sealed class PxeTests
             }
             if (name.StartsWith("grub", StringComparison.Ordinal))
             {
-                var file = tmp.Path(name + ".cfg");
+                var file = tmp.Combine(name + ".cfg");
                 File.WriteAllText(file, text);
-                var check = Shell.Run("grub-script-check", [file]);
-                Assert.True(check.ExitCode == 0, name + ": " + check.All);
+                var check = Repo.Run("grub-script-check", [file]);
+                Assert.True(check.ExitCode == 0, name + ": " + check.Output);
             }
         }
     }
@@ -273,12 +268,12 @@ public sealed class PxeTests
     [Fact]
     public void MenuRendererRefusesAnUnknownPlaceholder()
     {
-        using var tmp = new TempDir();
-        var template = tmp.Path("x.tmpl");
+        using var tmp = new TempDirectory("ezio-boot-test-");
+        var template = tmp.Combine("x.tmpl");
         File.WriteAllText(template, "kernel {{server}}/boot/{{kernel}} {{nosuch}}\n");
-        var result = Shell.Bash("tests/boot/render-menu.sh", template, "server=" + Server, "kernel=k");
+        var result = Repo.Bash("tests/boot/render-menu.sh", template, "server=" + Server, "kernel=k");
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("{{nosuch}}", result.Error, StringComparison.Ordinal);
+        Assert.Contains("{{nosuch}}", result.Stderr, StringComparison.Ordinal);
     }
 }
 
@@ -296,6 +291,3 @@ internal static class PeImage
         return BitConverter.ToInt32(image, directory + 4);
     }
 }
-
-/// <summary>A test that builds network namespaces: needs root; skips as <see cref="Ezio.TestKit.Processes.SkipRule"/> says.</summary>
-internal sealed class NamespaceFactAttribute() : Ezio.TestKit.Processes.RequiresFactAttribute("BOOT TEST", [], needsRoot: true);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Ezio.TestKit.Files;
 using Xunit;
 
 namespace Ezio.Boot.Tests;
@@ -14,9 +15,9 @@ public sealed class ServerCertPinTests
     [Fact]
     public void AgentConfig_ServerCertificate_PinsTheFingerprintTheServerPrints()
     {
-        using var tmp = new TempDir();
-        string state = tmp.Path("state");
-        string printed = Shell.MustSucceed(Shell.Run(Shell.ServerBin, ["cert-fingerprint", "--state", state]), "cert-fingerprint").Output.Trim();
+        using var tmp = new TempDirectory("ezio-boot-test-");
+        string state = tmp.Combine("state");
+        string printed = Repo.MustSucceed(Repo.Run(Repo.ServerBin, ["cert-fingerprint", "--state", state]), "cert-fingerprint").Stdout.Trim();
         string certPath = System.IO.Path.Combine(state, "https-cert.pem");
         string certText = File.ReadAllText(certPath);
         using (var certificate = X509Certificate2.CreateFromPem(certText))
@@ -24,16 +25,16 @@ public sealed class ServerCertPinTests
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)), printed);
         }
         // A second call reuses the pair.
-        Assert.Equal(printed, Shell.MustSucceed(Shell.Run(Shell.ServerBin, ["cert-fingerprint", "--state", state]), "again").Output.Trim());
+        Assert.Equal(printed, Repo.MustSucceed(Repo.Run(Repo.ServerBin, ["cert-fingerprint", "--state", state]), "again").Stdout.Trim());
         Assert.Equal(certText, File.ReadAllText(certPath));
 
-        string fromCert = tmp.Path("a", "agent.json");
-        Shell.MustSucceed(Shell.Bash("live-build/agent-config.sh", "--cert", certPath, "--out", fromCert), "agent-config --cert");
+        string fromCert = tmp.Combine("a", "agent.json");
+        Repo.MustSucceed(Repo.Bash("live-build/agent-config.sh", "--cert", certPath, "--out", fromCert), "agent-config --cert");
         Assert.Contains($"\"ServerCertSha256\": \"{printed}\"", File.ReadAllText(fromCert), StringComparison.Ordinal);
 
         string colons = string.Join(':', printed.ToUpperInvariant().Chunk(2).Select(c => new string(c)));
-        string fromHex = tmp.Path("b", "agent.json");
-        Shell.MustSucceed(Shell.Bash("live-build/agent-config.sh", "--sha256", colons, "--out", fromHex), "agent-config --sha256");
+        string fromHex = tmp.Combine("b", "agent.json");
+        Repo.MustSucceed(Repo.Bash("live-build/agent-config.sh", "--sha256", colons, "--out", fromHex), "agent-config --sha256");
         Assert.Equal(File.ReadAllText(fromCert), File.ReadAllText(fromHex));
     }
 
@@ -44,11 +45,11 @@ public sealed class ServerCertPinTests
     [InlineData("--cert", "/etc/hostname")]
     public void AgentConfig_NotAFingerprint_RefusedAndWritesNothing(string option, string value)
     {
-        using var tmp = new TempDir();
-        string output = tmp.Path("agent.json");
-        var result = Shell.Bash("live-build/agent-config.sh", option, value, "--out", output);
+        using var tmp = new TempDirectory("ezio-boot-test-");
+        string output = tmp.Combine("agent.json");
+        var result = Repo.Bash("live-build/agent-config.sh", option, value, "--out", output);
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("agent-config:", result.Error, StringComparison.Ordinal);
+        Assert.Contains("agent-config:", result.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
 }

@@ -1,5 +1,5 @@
 using Ezio.Agent.Disks;
-using Ezio.Agent.Tests.TestSupport;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Agent.Tests.Disks;

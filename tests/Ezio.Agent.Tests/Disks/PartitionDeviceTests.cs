@@ -1,5 +1,6 @@
 using Ezio.Agent.Disks;
 using Ezio.Agent.Tests.TestSupport;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Agent.Tests.Disks;

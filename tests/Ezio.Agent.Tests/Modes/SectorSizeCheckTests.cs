@@ -2,6 +2,7 @@ using Ezio.Agent.Disks;
 using Ezio.Agent.Modes;
 using Ezio.Agent.Tests.TestSupport;
 using Ezio.BitTorrent.Metainfo;
+using Ezio.TestKit.Devices;
 using Xunit;
 
 namespace Ezio.Agent.Tests.Modes;
@@ -23,32 +24,25 @@ public sealed class SectorSizeCheckTests : IDisposable
     }
 
     /// <summary>A loop device with <paramref name="sectorSize"/>-byte logical sectors over a zeroed file.</summary>
-    private string Attach(int sectorSize)
+    private LoopDevice Attach(int sectorSize)
     {
         var backing = Path.Combine(_dir, $"disk-{sectorSize}.img");
         File.WriteAllBytes(backing, new byte[Size]);
-        return Shell.Run("losetup", "--find", "--show", "--sector-size", sectorSize.ToString(System.Globalization.CultureInfo.InvariantCulture), backing);
+        return LoopDevice.Attach(backing, sectorSize: sectorSize);
     }
 
     [SystemFact]
     public void TrialOpen_4KnDeviceFor512Image_RefusedNothingWritten()
     {
-        var device = Attach(4096);
-        try
-        {
-            var disk = Samples.Disk(Path.GetFileName(device), Size);
-            var e = Assert.Throws<JobRefusedException>(() => CheckingMode.TrialOpen(disk, Plain(Size), imageSectorSize: 512));
-            Assert.Equal(RefusalReason.SectorSize, e.Reason);
-            Assert.Contains("4096-byte logical sectors", e.Message);
-            Assert.Contains("512-byte sectors", e.Message);
-            // The same device takes an image counted in its own sectors, and one without a table.
-            CheckingMode.TrialOpen(disk, Plain(Size), imageSectorSize: 4096);
-            CheckingMode.TrialOpen(disk, Plain(Size), imageSectorSize: 0);
-            Assert.DoesNotContain(File.ReadAllBytes(Path.Combine(_dir, "disk-4096.img")), b => b != 0);
-        }
-        finally
-        {
-            Shell.Run("losetup", "-d", device);
-        }
+        using var device = Attach(4096);
+        var disk = Samples.Disk(Path.GetFileName(device.Path), Size);
+        var e = Assert.Throws<JobRefusedException>(() => CheckingMode.TrialOpen(disk, Plain(Size), imageSectorSize: 512));
+        Assert.Equal(RefusalReason.SectorSize, e.Reason);
+        Assert.Contains("4096-byte logical sectors", e.Message);
+        Assert.Contains("512-byte sectors", e.Message);
+        // The same device takes an image counted in its own sectors, and one without a table.
+        CheckingMode.TrialOpen(disk, Plain(Size), imageSectorSize: 4096);
+        CheckingMode.TrialOpen(disk, Plain(Size), imageSectorSize: 0);
+        Assert.DoesNotContain(File.ReadAllBytes(Path.Combine(_dir, "disk-4096.img")), b => b != 0);
     }
 }

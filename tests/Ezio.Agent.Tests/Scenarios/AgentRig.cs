@@ -1,4 +1,5 @@
 using Ezio.Agent.Tests.TestSupport;
+using Ezio.TestKit.Devices;
 
 namespace Ezio.Agent.Tests.Scenarios;
 
@@ -10,7 +11,7 @@ internal sealed class AgentRig : IAsyncDisposable
 {
     private NetPair? _net;
     private ServerProcess? _server;
-    private LoopDisk? _disk;
+    private LoopDevice? _disk;
 
     public AgentRig()
     {
@@ -28,13 +29,13 @@ internal sealed class AgentRig : IAsyncDisposable
     /// the image <paramref name="createImage"/> writes into this rig's repo, the server on the host side of the
     /// pair, and a loop disk of <paramref name="diskSize"/> bytes for the agent.
     /// </summary>
-    public async Task<(NetPair Net, TImage Image, ServerProcess Server, LoopDisk Disk)> StartDeploymentAsync<TImage>(
+    public async Task<(NetPair Net, TImage Image, ServerProcess Server, LoopDevice Disk)> StartDeploymentAsync<TImage>(
         Func<string, TImage> createImage, long diskSize, int? rateMbit = null, bool https = false)
     {
         _net = NetPair.Create(rateMbit);
         TImage image = createImage(Root);
         _server = await ServerProcess.StartAsync(Root, _net.HostIp, https: https);
-        _disk = LoopDisk.Create(Root, diskSize);
+        _disk = LoopDevice.CreateIn(Root, diskSize);
         return (_net, image, _server, _disk);
     }
 

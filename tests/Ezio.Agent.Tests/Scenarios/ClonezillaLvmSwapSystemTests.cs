@@ -5,6 +5,8 @@ using Ezio.Agent.Disks;
 using Ezio.Agent.Tests.TestSupport;
 using Ezio.Deployment.Contracts;
 using Ezio.Imaging;
+using Ezio.TestKit.Devices;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Agent.Tests.Scenarios;
@@ -30,7 +32,7 @@ public sealed class ClonezillaLvmSwapSystemTests
             var pv = table.Partitions.Single(p => p.Number == 3);
             Assert.Equal(manifest.PartitionTable.Partitions.Single(p => p.Device == "sda3").Start, pv.Start);
 
-            using (var pvLoop = Loop.Attach(disk.Path, pv.Start * 512, pv.Size * 512))
+            using (var pvLoop = LoopDevice.Attach(disk.Path, pv.Start * 512, pv.Size * 512))
             {
                 // lvm2 finds PV, VG and both LVs in the bytes the agent wrote.
                 Assert.Contains("Vgtest-Pv00-0000-0000-0000-0000-000001", LvmTools.Run(pvLoop.Path, "pvs", "--noheadings", "-o", "vg_name,pv_uuid"));
@@ -45,7 +47,7 @@ public sealed class ClonezillaLvmSwapSystemTests
                 {
                     // One linear range each, "/dev/loopN:first-last" in extents of the PV.
                     var ends = segment[1][(segment[1].LastIndexOf(':') + 1)..].Split('-').Select(e => long.Parse(e, CultureInfo.InvariantCulture)).ToArray();
-                    using var lvLoop = Loop.Attach(disk.Path, pv.Start * 512 + peStart + ends[0] * extent, (ends[1] - ends[0] + 1) * extent);
+                    using var lvLoop = LoopDevice.Attach(disk.Path, pv.Start * 512 + peStart + ends[0] * extent, (ends[1] - ends[0] + 1) * extent);
                     if (segment[0] == "root")
                     {
                         Shell.Run("e2fsck", "-fn", lvLoop.Path);
@@ -64,7 +66,7 @@ public sealed class ClonezillaLvmSwapSystemTests
             }
 
             var boot = table.Partitions.Single(p => p.Number == 2);
-            using var bootLoop = Loop.Attach(disk.Path, boot.Start * 512, boot.Size * 512);
+            using var bootLoop = LoopDevice.Attach(disk.Path, boot.Start * 512, boot.Size * 512);
             Shell.Run("e2fsck", "-fn", bootLoop.Path);
             AssertFiles(sums, "sda2", bootLoop.Path, Path.Combine(rig.Root, "mnt"), "ro,noload");
         }
@@ -84,7 +86,7 @@ public sealed class ClonezillaLvmSwapSystemTests
         {
             var table = await DeployAsync(rig, net, server, disk, "mbr-swap-extended", "02:00:00:00:40:02");
             var swap = table.Partitions.Single(p => p.Number == 5);
-            using (var swapLoop = Loop.Attach(disk.Path, swap.Start * 512, swap.Size * 512))
+            using (var swapLoop = LoopDevice.Attach(disk.Path, swap.Start * 512, swap.Size * 512))
             {
                 var probe = Shell.Run("blkid", "-p", "-o", "export", swapLoop.Path);
                 Assert.Contains("TYPE=swap", probe);
@@ -94,7 +96,7 @@ public sealed class ClonezillaLvmSwapSystemTests
             foreach (var number in new[] { 1, 6 })
             {
                 var p = table.Partitions.Single(x => x.Number == number);
-                using var loop = Loop.Attach(disk.Path, p.Start * 512, p.Size * 512);
+                using var loop = LoopDevice.Attach(disk.Path, p.Start * 512, p.Size * 512);
                 Shell.Run("e2fsck", "-fn", loop.Path);
                 AssertFiles(sums, $"sda{number}", loop.Path, Path.Combine(rig.Root, "mnt"), "ro,noload");
             }
@@ -117,7 +119,7 @@ public sealed class ClonezillaLvmSwapSystemTests
     }
 
     /// <summary>Deploys <paramref name="image"/> to <paramref name="mac"/>, runs the agent to its after-action and returns the table it wrote.</summary>
-    private static async Task<PartitionTable> DeployAsync(AgentRig rig, NetPair net, ServerProcess server, LoopDisk disk, string image, string mac)
+    private static async Task<PartitionTable> DeployAsync(AgentRig rig, NetPair net, ServerProcess server, LoopDevice disk, string image, string mac)
     {
         var deployment = await server.DeployAsync(new CreateDeploymentRequest(image, [mac], AfterAction.Reboot));
         await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
@@ -148,19 +150,5 @@ public sealed class ClonezillaLvmSwapSystemTests
         {
             Shell.Run("umount", mountPoint);
         }
-    }
-
-    /// <summary>A read-write loop device over a byte range of the deployed disk; detached on dispose.</summary>
-    private sealed class Loop : IDisposable
-    {
-        private Loop(string path) => Path = path;
-
-        public string Path { get; }
-
-        public static Loop Attach(string backing, long offset, long size) =>
-            new(Shell.Run("losetup", "-f", "--show", "-o", offset.ToString(CultureInfo.InvariantCulture),
-                "--sizelimit", size.ToString(CultureInfo.InvariantCulture), backing));
-
-        public void Dispose() => Shell.TryRun(TimeSpan.FromSeconds(30), "losetup", "-d", Path);
     }
 }

@@ -1,5 +1,6 @@
 using Ezio.Agent.Tests.TestSupport;
 using Ezio.Deployment.Contracts;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Agent.Tests.Scenarios;

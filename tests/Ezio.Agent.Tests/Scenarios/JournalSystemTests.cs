@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ezio.Agent.Tests.TestSupport;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Agent.Tests.Scenarios;
@@ -14,8 +15,8 @@ public sealed class JournalSystemTests
         await using var rig = new AgentRig();
         var output = Path.Combine(rig.Root, "journal.json");
         var script = Path.Combine(AppContext.BaseDirectory, "Scenarios", "journal-run.sh");
-        var (code, log) = Shell.TryRun(TimeSpan.FromSeconds(60), "unshare", "-m", "/bin/bash", script, Binaries.Agent, output);
-        Assert.True(code == 0, log);
+        var run = Shell.TryRun(TimeSpan.FromSeconds(60), "unshare", "-m", "/bin/bash", script, Binaries.Agent, output);
+        Assert.True(run.ExitCode == 0, run.Output);
 
         var entries = File.ReadAllLines(output).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.NotEmpty(entries);

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Ezio.Agent.Tests.TestSupport;
 using Ezio.Deployment.Contracts;
+using Ezio.TestKit.Devices;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Agent.Tests.Scenarios;
@@ -33,7 +35,7 @@ public sealed class MultiDiskSystemTests
         await using var rig = new AgentRig();
         // sda's target is larger than sda was: its GPT backup header must move to the real end.
         var (net, _, server, diskA) = await rig.StartDeploymentAsync(Import, 80 * MiB);
-        using var diskB = LoopDisk.Create(rig.Root, 64 * MiB);
+        using var diskB = LoopDevice.CreateIn(rig.Root, 64 * MiB);
         const string mac = "02:00:00:00:40:01";
         await server.DeployAsync(new CreateDeploymentRequest("two", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(false, 0)));
 
@@ -44,7 +46,7 @@ public sealed class MultiDiskSystemTests
 
         Assert.Contains("No problems found", Shell.TryRun(TimeSpan.FromSeconds(30), "sgdisk", "-v", diskA.Path).Output);
         var expected = File.ReadAllLines(Source + ".files.sha256").Select(l => l.Split("  ", 2)).ToDictionary(p => p[1], p => p[0]);
-        (LoopDisk Disk, string Label, string Part)[] disks = [(diskA, "gpt", "sda1"), (diskB, "dos", "sdb1")];
+        (LoopDevice Disk, string Label, string Part)[] disks = [(diskA, "gpt", "sda1"), (diskB, "dos", "sdb1")];
         foreach (var (disk, label, part) in disks)
         {
             // The table the agent applied, read back from the disk.
@@ -54,30 +56,23 @@ public sealed class MultiDiskSystemTests
             var first = Assert.Single(partitionTable.GetProperty("partitions").EnumerateArray().ToList());
             var start = first.GetProperty("start").GetInt64() * 512;
             var size = first.GetProperty("size").GetInt64() * 512;
-            var loop = Shell.Run("losetup", "--find", "--show", "-o", start.ToString(), "--sizelimit", size.ToString(), disk.Backing);
+            using var loop = LoopDevice.Attach(disk.BackingFile, start, size);
             var mountPoint = Path.Combine(rig.Root, "mnt-" + part);
             Directory.CreateDirectory(mountPoint);
+            Shell.Run("e2fsck", "-fn", loop.Path);
+            Shell.Run("mount", "-o", "ro", loop.Path, mountPoint);
             try
             {
-                Shell.Run("e2fsck", "-fn", loop);
-                Shell.Run("mount", "-o", "ro", loop, mountPoint);
-                try
+                var files = expected.Keys.Where(f => f.StartsWith(part + "/", StringComparison.Ordinal)).ToList();
+                Assert.Equal(3, files.Count);
+                foreach (var f in files)
                 {
-                    var files = expected.Keys.Where(f => f.StartsWith(part + "/", StringComparison.Ordinal)).ToList();
-                    Assert.Equal(3, files.Count);
-                    foreach (var f in files)
-                    {
-                        Assert.Equal(expected[f], Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(mountPoint, f[(part.Length + 1)..])))));
-                    }
-                }
-                finally
-                {
-                    Shell.Run("umount", mountPoint);
+                    Assert.Equal(expected[f], Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(mountPoint, f[(part.Length + 1)..])))));
                 }
             }
             finally
             {
-                Shell.TryRun(TimeSpan.FromSeconds(30), "losetup", "-d", loop);
+                Shell.Run("umount", mountPoint);
             }
         }
     }
@@ -88,7 +83,7 @@ public sealed class MultiDiskSystemTests
         await using var rig = new AgentRig();
         Import(rig.Root);
         await using var server = await ServerProcess.StartAsync(rig.Root, "127.0.0.1");
-        using var disk = LoopDisk.Create(rig.Root, 64 * MiB);
+        using var disk = LoopDevice.CreateIn(rig.Root, 64 * MiB);
         using (var handle = File.OpenHandle(disk.Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
         {
             RandomAccess.Write(handle, RandomNumberGenerator.GetBytes((int)MiB), 0);

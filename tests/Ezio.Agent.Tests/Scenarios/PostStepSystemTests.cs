@@ -1,8 +1,9 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using Ezio.Agent.Disks;
 using Ezio.Agent.Tests.TestSupport;
 using Ezio.Deployment.Contracts;
+using Ezio.TestKit.Devices;
+using Ezio.TestKit.Processes;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -77,7 +78,7 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         // The filesystem: clean, grown to (nearly) the whole partition, content intact, renamed.
         using var part = PartitionLoop.Open(disk.Path, root);
         var fsck = Shell.TryRun(TimeSpan.FromSeconds(60), "e2fsck", "-f", "-n", part.Path);
-        Assert.True(fsck.Code == 0, "e2fsck -fn: " + fsck.Output);
+        Assert.True(fsck.ExitCode == 0, "e2fsck -fn: " + fsck.Output);
         var fsBytes = part.FilesystemBytes();
         Assert.True(fsBytes > image.Root.Size * 512 + 28 * MiB, $"filesystem is {fsBytes} bytes, the image's partition was {image.Root.Size * 512}");
         Assert.True(fsBytes <= root.Size * 512, $"filesystem ({fsBytes}) larger than its partition ({root.Size * 512})");
@@ -112,11 +113,11 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         var root = table.Partitions.Single(p => p.Number == 5);
         Assert.Equal((image.Root.Start, lastSector), (root.Start, root.End));
         var verify = Shell.TryRun(TimeSpan.FromSeconds(30), "sfdisk", "--verify", disk.Path);
-        Assert.True(verify.Code == 0, "sfdisk --verify: " + verify.Output);
+        Assert.True(verify.ExitCode == 0, "sfdisk --verify: " + verify.Output);
 
         using var part = PartitionLoop.Open(disk.Path, root);
         var fsck = Shell.TryRun(TimeSpan.FromSeconds(60), "e2fsck", "-f", "-n", part.Path);
-        Assert.True(fsck.Code == 0, "e2fsck -fn: " + fsck.Output);
+        Assert.True(fsck.ExitCode == 0, "e2fsck -fn: " + fsck.Output);
         Assert.True(part.FilesystemBytes() > image.Root.Size * 512 + 28 * MiB, "the filesystem did not grow");
         Assert.Equal("dos-pc", part.Cat("/etc/hostname"));
         Assert.True(part.Dump("/srv/blob", rig.Root).AsSpan().SequenceEqual(image.Blob), "/srv/blob changed");
@@ -194,18 +195,10 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         const long imagePartitionBytes = (16 * MiB / 512 - 33 - 2048) * 512;
         var (net, _, server, disk) = await rig.StartDeploymentAsync(root => ImageRepo.Create(root, "lvm", 16 * MiB, data =>
         {
-            var pv = Shell.Run("losetup", "--find", "--show", "--offset", MiB.ToString(CultureInfo.InvariantCulture),
-                "--sizelimit", imagePartitionBytes.ToString(CultureInfo.InvariantCulture), data);
-            try
-            {
-                LvmTools.Run(pv, "pvcreate", "-y", pv);
-                LvmTools.Run(pv, "vgcreate", "-s", "1m", "vgpv", pv);
-                LvmTools.Run(pv, "lvcreate", "-an", "-Zn", "-L", "4m", "-n", "keep", "vgpv");
-            }
-            finally
-            {
-                Shell.Run("losetup", "-d", pv);
-            }
+            using var pv = LoopDevice.Attach(data, offset: MiB, sizeLimit: imagePartitionBytes);
+            LvmTools.Run(pv.Path, "pvcreate", "-y", pv.Path);
+            LvmTools.Run(pv.Path, "vgcreate", "-s", "1m", "vgpv", pv.Path);
+            LvmTools.Run(pv.Path, "lvcreate", "-an", "-Zn", "-L", "4m", "-n", "keep", "vgpv");
         }), 64 * MiB);
         const string mac = "02:00:00:00:70:01";
         await server.DeployAsync(new CreateDeploymentRequest("lvm", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10), GrowLastPartition: true));
@@ -229,5 +222,5 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         Assert.Equal(4 * MiB, LvmTools.Bytes(pv.Path, "lvs", "lv_size", "vgpv/keep"));
     }
 
-    private static PartitionTable ReadTable(LoopDisk disk) => PartitionTable.ParseSfdiskJson(Shell.Run("sfdisk", "--json", disk.Path));
+    private static PartitionTable ReadTable(LoopDevice disk) => PartitionTable.ParseSfdiskJson(Shell.Run("sfdisk", "--json", disk.Path));
 }

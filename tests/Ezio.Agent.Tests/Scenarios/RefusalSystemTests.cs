@@ -1,6 +1,8 @@
 using Ezio.Agent.Tests.TestSupport;
 using Ezio.Deployment.Contracts;
 using Ezio.Deployment.Signing;
+using Ezio.TestKit.Devices;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Agent.Tests.Scenarios;
@@ -32,7 +34,7 @@ public sealed class RefusalSystemTests
             File.WriteAllText(trusted, otherKey.ExportSubjectPublicKeyInfoPem());
         }
         await using var server = await ServerProcess.StartAsync(rig.Root, "127.0.0.1", signingKey);
-        using var disk = LoopDisk.Create(rig.Root, diskSize);
+        using var disk = LoopDevice.CreateIn(rig.Root, diskSize);
         var mountPoint = Path.Combine(rig.Root, "mnt");
         if (mountDisk)
         {

@@ -4,6 +4,8 @@ using Ezio.BitTorrent.Metainfo;
 using Ezio.Imaging.Build;
 using Ezio.Imaging.Store;
 using Ezio.Storage;
+using Ezio.TestKit.Devices;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Agent.Tests.Scenarios;
@@ -34,7 +36,7 @@ public sealed class RelocatedVerifySystemTests
             var sources = ResizeFacts.SourcePartitions(image.Manifest);
             foreach (var size in new[] { 154 * MiB, 512 * MiB })
             {
-                using var disk = LoopDisk.Create(root, size);
+                using var disk = LoopDevice.CreateIn(root, size);
                 try
                 {
                     var layout = PartitionLayout.Plan(sources, 512, gpt: true, size, LayoutPolicy.Proportional);
@@ -88,6 +90,9 @@ public sealed class RelocatedVerifySystemTests
         }
     }
 
-    private static (int Code, string Output) Verify(string torrent, LoopDisk disk, params string[] options) =>
-        Shell.TryRun(TimeSpan.FromSeconds(120), Binaries.Agent, ["verify", torrent, disk.Path, .. options]);
+    private static (int Code, string Output) Verify(string torrent, LoopDevice disk, params string[] options)
+    {
+        var result = Shell.TryRun(TimeSpan.FromSeconds(120), Binaries.Agent, ["verify", torrent, disk.Path, .. options]);
+        return (result.ExitCode, result.Output);
+    }
 }

@@ -4,6 +4,8 @@ using Ezio.Agent.Disks;
 using Ezio.Agent.Tests.TestSupport;
 using Ezio.Deployment.Contracts;
 using Ezio.Imaging;
+using Ezio.TestKit.Devices;
+using Ezio.TestKit.Processes;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -32,8 +34,8 @@ public sealed partial class ResizeSystemTests(ITestOutputHelper output)
         var (net, image, server, same) = await rig.StartDeploymentAsync(root => ResizeImage.Capture(root, "mixed"), SourceDisk, rateMbit: 40);
         await using var rig2 = new AgentRig();
         await using var rig3 = new AgentRig();
-        using var small = LoopDisk.Create(rig2.Root, Small);
-        using var large = LoopDisk.Create(rig3.Root, SourceDisk * 2);
+        using var small = LoopDevice.CreateIn(rig2.Root, Small);
+        using var large = LoopDevice.CreateIn(rig3.Root, SourceDisk * 2);
         Assert.True(image.Manifest.MinimumDiskSize < Small, $"minimum disk {image.Manifest.MinimumDiskSize}");
         Assert.All(image.Manifest.PartitionTable.Partitions.Skip(1), p => Assert.True(p.Resizable && p.Compacted == true, p.Device));
         Assert.False(image.Manifest.PartitionTable.Partitions[0].Resizable);
@@ -41,7 +43,7 @@ public sealed partial class ResizeSystemTests(ITestOutputHelper output)
         string[] macs = ["02:00:00:00:22:01", "02:00:00:00:22:02", "02:00:00:00:22:03"];
         var deployment = await server.DeployAsync(new CreateDeploymentRequest("mixed", macs, AfterAction.Reboot,
             Seeding: new SeedingPolicy(true, 10), VerifyAfterWrite: true) { Resize = ResizePolicy.Proportional });
-        (AgentRig Rig, LoopDisk Disk)[] machines = [(rig2, small), (rig, same), (rig3, large)];
+        (AgentRig Rig, LoopDevice Disk)[] machines = [(rig2, small), (rig, same), (rig3, large)];
         var agents = machines.Select((m, i) => AgentProcess.Start(m.Rig.Arguments(server.Url, m.Disk.Path, macs[i]), net)).ToArray();
         try
         {
@@ -164,7 +166,7 @@ public sealed partial class ResizeSystemTests(ITestOutputHelper output)
     }
 
     /// <summary>The kernel's partitions of a loop disk outlive its detach (the agent re-read the table): partx -d first.</summary>
-    private static void ForgetPartitions(params LoopDisk[] disks)
+    private static void ForgetPartitions(params LoopDevice[] disks)
     {
         foreach (var disk in disks)
         {
@@ -172,7 +174,7 @@ public sealed partial class ResizeSystemTests(ITestOutputHelper output)
         }
     }
 
-    private static long Size(LoopDisk disk) => long.Parse(Shell.Run("blockdev", "--getsize64", disk.Path), CultureInfo.InvariantCulture);
+    private static long Size(LoopDevice disk) => long.Parse(Shell.Run("blockdev", "--getsize64", disk.Path), CultureInfo.InvariantCulture);
 
     private static long Uploaded(string log) =>
         UploadedLine().Matches(log).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Sum();
@@ -234,7 +236,7 @@ internal sealed class ResizeImage
     /// sgdisk -v; the ESP (fsck.vfat -n), root (e2fsck -fn) and data (ntfsfix -n) clean and each
     /// file system filling its partition; every file of the tree read back byte for byte.
     /// </summary>
-    public static PartitionTable CheckDisk(LoopDisk disk, ResizeImage image, string scratch)
+    public static PartitionTable CheckDisk(LoopDevice disk, ResizeImage image, string scratch)
     {
         var verify = Shell.TryRun(TimeSpan.FromSeconds(30), "sgdisk", "-v", disk.Path);
         Assert.True(verify.Output.Contains("No problems found", StringComparison.Ordinal), $"sgdisk -v {disk.Path}: {verify.Output}");
@@ -298,8 +300,8 @@ internal sealed class ResizeImage
 
     private static void AssertClean(string tool, params string[] arguments)
     {
-        var (code, text) = Shell.TryRun(TimeSpan.FromSeconds(120), tool, arguments);
-        Assert.True(code == 0, $"{tool} {string.Join(' ', arguments)} exited {code}: {text}");
+        var result = Shell.TryRun(TimeSpan.FromSeconds(120), tool, arguments);
+        Assert.True(result.ExitCode == 0, $"{tool} {string.Join(' ', arguments)} exited {result.ExitCode}: {result.Output}");
     }
 
     private static void AssertSameFiles(string expected, string actual)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ezio.Agent.Tests.TestSupport;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Agent.Tests.Scenarios;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Ezio.TestKit.Processes;
 
 namespace Ezio.Agent.Tests.TestSupport;
 

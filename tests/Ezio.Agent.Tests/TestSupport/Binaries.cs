@@ -1,3 +1,5 @@
+using Ezio.TestKit.Processes;
+
 namespace Ezio.Agent.Tests.TestSupport;
 
 /// <summary>Finds the published ezio (EZIO_BIN, else out/ezio, else publishes one) and the built ezio-server.dll.</summary>

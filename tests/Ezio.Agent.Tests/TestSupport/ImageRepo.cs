@@ -1,3 +1,6 @@
+using Ezio.TestKit.Devices;
+using Ezio.TestKit.Processes;
+
 namespace Ezio.Agent.Tests.TestSupport;
 
 /// <summary>Makes a disk image (GPT, one partition, random data) and its torrent in a server repository.</summary>
@@ -27,7 +30,7 @@ internal static class ImageRepo
     }
 
     /// <summary>True when [from, to) of the device equals the image file.</summary>
-    public static bool SameBytes(LoopDisk disk, string image, long from, long to)
+    public static bool SameBytes(LoopDevice disk, string image, long from, long to)
     {
         using var f = File.OpenRead(image);
         const int chunk = 1 << 20;

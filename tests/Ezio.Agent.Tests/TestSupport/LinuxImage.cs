@@ -1,5 +1,5 @@
-using System.Globalization;
 using Ezio.Agent.Disks;
+using Ezio.TestKit.Processes;
 
 namespace Ezio.Agent.Tests.TestSupport;
 
@@ -76,52 +76,4 @@ internal sealed class LinuxImage
         Shell.Run(Binaries.Agent, "torrent", "create", data, "-o", Path.Combine(dir, name + ".torrent"), "--piece-size", "256K", "--name", name);
         return new LinuxImage(data, partition, blob);
     }
-}
-
-/// <summary>A read-only loop device over one partition's byte range (no partition nodes without udev).</summary>
-internal sealed class PartitionLoop : IDisposable
-{
-    private PartitionLoop(string path) => Path = path;
-
-    public string Path { get; }
-
-    public static PartitionLoop Open(string disk, Partition partition, bool readOnly = true)
-    {
-        var args = new List<string> { "--find", "--show", "--offset", (partition.Start * 512).ToString(CultureInfo.InvariantCulture),
-            "--sizelimit", (partition.Size * 512).ToString(CultureInfo.InvariantCulture) };
-        if (readOnly)
-        {
-            args.Add("--read-only");
-        }
-        args.Add(disk);
-        return new PartitionLoop(Shell.Run("losetup", [.. args]));
-    }
-
-    /// <summary>A file of the filesystem, read with debugfs (no mount).</summary>
-    public string Cat(string file) =>
-        string.Join('\n', Shell.Run("debugfs", "-R", $"cat {file}", Path).Split('\n').Where(l => !l.StartsWith("debugfs ", StringComparison.Ordinal))).Trim();
-
-    public byte[] Dump(string file, string scratch)
-    {
-        var output = System.IO.Path.Combine(scratch, "dump-" + Guid.NewGuid().ToString("n"));
-        Shell.Run("debugfs", "-R", $"dump {file} {output}", Path);
-        try
-        {
-            return File.ReadAllBytes(output);
-        }
-        finally
-        {
-            File.Delete(output);
-        }
-    }
-
-    /// <summary>"Block count" × "Block size" from `dumpe2fs -h`.</summary>
-    public long FilesystemBytes()
-    {
-        var fields = Shell.Run("dumpe2fs", "-h", Path).Split('\n').Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
-            .GroupBy(p => p[0].Trim()).ToDictionary(g => g.Key, g => g.First()[1].Trim());
-        return long.Parse(fields["Block count"], CultureInfo.InvariantCulture) * long.Parse(fields["Block size"], CultureInfo.InvariantCulture);
-    }
-
-    public void Dispose() => Shell.TryRun(TimeSpan.FromSeconds(30), "losetup", "--detach", Path);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ezio.TestKit.Processes;
 
 namespace Ezio.Agent.Tests.TestSupport;
 

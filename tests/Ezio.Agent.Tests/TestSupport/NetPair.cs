@@ -1,3 +1,5 @@
+using Ezio.TestKit.Processes;
+
 namespace Ezio.Agent.Tests.TestSupport;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Ezio.Imaging.Tests.Clonezilla;
 using Ezio.Imaging.Tests.TestSupport;
+using Ezio.TestKit.Devices;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Capture;
@@ -11,7 +12,7 @@ public sealed class CaptureSwapTests
     private const string Uuid = "c0ffee00-0000-4000-8000-000000000082";
 
     [ToolFact(true, "sfdisk", "losetup", "mkswap", "blkid", "blockdev")]
-    public void CaptureSeedGet_SwapPartition_KeepsUuidAndLabel()
+    public async Task CaptureSeedGet_SwapPartition_KeepsUuidAndLabel()
     {
         using var temp = new TempDirectory();
         string disk = temp.File("disk.img");
@@ -19,14 +20,14 @@ public sealed class CaptureSwapTests
         string script = temp.File("table.sfdisk");
         File.WriteAllText(script, "label: dos\nstart=2048, size=65536, type=82\n");
         Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", disk], stdoutFile: null, stdinFile: script);
-        using (var part = Loop.Attach(disk, 2048 * 512, 65536 * 512))
+        using (var part = LoopDevice.Attach(disk, 2048 * 512, 65536 * 512))
         {
             Shell.Run("mkswap", "-U", Uuid, "-L", "capswap", part.Path);
         }
         string imageDir = temp.File("repo/swap");
-        using (var whole = Loop.Attach(disk))
+        using (var whole = LoopDevice.Attach(disk))
         {
-            EzioBinary.Run("image", "capture", whole.Path, imageDir);
+            EzioCli.Run("image", "capture", whole.Path, imageDir);
         }
         var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         Assert.Equal(("swap", 4096L), (manifest.PartitionTable.Partitions[0].Content, manifest.PartitionTable.Partitions[0].UsedBytes));
@@ -36,8 +37,8 @@ public sealed class CaptureSwapTests
         string table = temp.File("apply.sfdisk");
         File.WriteAllText(table, TestDisk.Anonymous(manifest.PartitionTable.Sfdisk));
         Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
-        ImportDeployTests.Deploy(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
-        using var check = Loop.Attach(target, 2048 * 512, 65536 * 512);
+        await ImportDeployTests.DeployAsync(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
+        using var check = LoopDevice.Attach(target, 2048 * 512, 65536 * 512);
         string probe = Shell.Run("blkid", "-p", "-o", "export", check.Path);
         Assert.Contains("TYPE=swap", probe);
         Assert.Contains($"UUID={Uuid}", probe);

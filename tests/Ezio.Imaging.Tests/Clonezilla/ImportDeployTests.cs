@@ -1,4 +1,5 @@
 using Ezio.Imaging.Tests.TestSupport;
+using Ezio.TestKit.Devices;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Clonezilla;
@@ -12,7 +13,7 @@ namespace Ezio.Imaging.Tests.Clonezilla;
 public sealed class ImportDeployTests
 {
     [ToolFact(true, "sfdisk", "losetup", "mkfs.ext4", "mount", "partclone.ext4", "e2fsck", "zstd", "pigz")]
-    public void ImportSeedGet_ClonezillaGptImage_DeploysUsedBlocksBootAreaAndCleanFileSystems()
+    public async Task ImportSeedGet_ClonezillaGptImage_DeploysUsedBlocksBootAreaAndCleanFileSystems()
     {
         using var temp = new TempDirectory();
         string disk = TestDisk.Create(temp.Path);
@@ -30,7 +31,7 @@ public sealed class ImportDeployTests
         for (int i = 0; i < 2; i++)
         {
             ptcl[i] = Path.Combine(temp.Path, $"sda{i + 1}.ptcl");
-            using var loop = Loop.Attach(disk, TestDisk.Partitions[i].Start * 512, TestDisk.Partitions[i].Size * 512);
+            using var loop = LoopDevice.Attach(disk, TestDisk.Partitions[i].Start * 512, TestDisk.Partitions[i].Size * 512);
             string[] options = i == 0 ? ["-z", "10485760"] : ["-k", "7", "-K"];
             Shell.Run("partclone.ext4", ["-c", "-q", "-L", temp.File($"p{i}.log"), .. options, "-s", loop.Path, "-o", ptcl[i]], stdoutFile: null);
         }
@@ -41,9 +42,9 @@ public sealed class ImportDeployTests
 
         string repo = Path.Combine(temp.Path, "repo");
         string imageDir = Path.Combine(repo, "lab");
-        EzioBinary.Run("image", "import", cz, imageDir, "--piece-size", "256K");
-        Assert.Contains("all", EzioBinary.Run("image", "verify", imageDir));
-        string info = EzioBinary.Run("image", "info", imageDir);
+        EzioCli.Run("image", "import", cz, imageDir, "--piece-size", "256K");
+        Assert.Contains("all", EzioCli.Run("image", "verify", imageDir));
+        string info = EzioCli.Run("image", "info", imageDir);
         Assert.Contains("sda2", info);
         var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         Assert.Equal("gpt", manifest.PartitionTable.Label);
@@ -60,7 +61,7 @@ public sealed class ImportDeployTests
         string table = Path.Combine(temp.Path, "apply.sfdisk");
         File.WriteAllText(table, TestDisk.Anonymous(manifest.PartitionTable.Sfdisk));
         Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
-        Deploy(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
+        await DeployAsync(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
 
         Assert.Equal(TestDisk.ReadRange(disk, 0, 446), TestDisk.ReadRange(target, 0, 446));
         Assert.Equal(TestDisk.ReadRange(disk, 40 * 512, 8192), TestDisk.ReadRange(target, 40 * 512, 8192));
@@ -69,20 +70,20 @@ public sealed class ImportDeployTests
             string restored = Path.Combine(temp.Path, $"restored{i}.img");
             Shell.Run("partclone.ext4", ["-r", "-q", "-L", temp.File($"r{i}.log"), "-W", "-s", ptcl[i], "-o", restored], stdoutFile: null);
             UsedBlocks.AssertEqual(ptcl[i], restored, 0, target, TestDisk.Partitions[i].Start * 512);
-            using var loop = Loop.Attach(target, TestDisk.Partitions[i].Start * 512, TestDisk.Partitions[i].Size * 512);
+            using var loop = LoopDevice.Attach(target, TestDisk.Partitions[i].Start * 512, TestDisk.Partitions[i].Size * 512);
             Shell.Run("e2fsck", "-fn", loop.Path);
         }
     }
 
     [ToolFact(true, "sfdisk", "losetup", "mkfs.ext4", "mount", "partclone.ext4", "e2fsck", "blkid", "blockdev")]
-    public void CaptureSeedGet_LoopDeviceDisk_DeploysIdenticalUsedBlocks()
+    public async Task CaptureSeedGet_LoopDeviceDisk_DeploysIdenticalUsedBlocks()
     {
         using var temp = new TempDirectory();
         string disk = TestDisk.Create(temp.Path);
         string imageDir = Path.Combine(temp.Path, "repo", "captured");
-        using (var whole = Loop.Attach(disk))
+        using (var whole = LoopDevice.Attach(disk))
         {
-            EzioBinary.Run("image", "capture", whole.Path, imageDir);
+            EzioCli.Run("image", "capture", whole.Path, imageDir);
         }
         var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         Assert.Equal(TestDisk.Size, manifest.DiskSize);
@@ -96,29 +97,29 @@ public sealed class ImportDeployTests
         string table = Path.Combine(temp.Path, "apply.sfdisk");
         File.WriteAllText(table, TestDisk.Anonymous(manifest.PartitionTable.Sfdisk));
         Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
-        using (var targetLoop = Loop.Attach(target))
+        using (var targetLoop = LoopDevice.Attach(target))
         {
-            Deploy(Path.Combine(imageDir, manifest.Torrent), imageDir, targetLoop.Path);
+            await DeployAsync(Path.Combine(imageDir, manifest.Torrent), imageDir, targetLoop.Path);
         }
         Assert.Equal(TestDisk.ReadRange(disk, 0, 446), TestDisk.ReadRange(target, 0, 446));
         for (int i = 0; i < 2; i++)
         {
             string ptcl = Path.Combine(temp.Path, $"src{i}.ptcl");
-            using (var loop = Loop.Attach(disk, TestDisk.Partitions[i].Start * 512, TestDisk.Partitions[i].Size * 512))
+            using (var loop = LoopDevice.Attach(disk, TestDisk.Partitions[i].Start * 512, TestDisk.Partitions[i].Size * 512))
             {
                 Shell.Run("partclone.ext4", ["-c", "-q", "-L", temp.File($"c{i}.log"), "-s", loop.Path, "-o", ptcl], stdoutFile: null);
             }
             long offset = TestDisk.Partitions[i].Start * 512;
             UsedBlocks.AssertEqual(ptcl, disk, offset, target, offset);
-            using var check = Loop.Attach(target, offset, TestDisk.Partitions[i].Size * 512);
+            using var check = LoopDevice.Attach(target, offset, TestDisk.Partitions[i].Size * 512);
             Shell.Run("e2fsck", "-fn", check.Path);
         }
     }
 
-    internal static void Deploy(string torrent, string imageDir, string target)
+    internal static async Task DeployAsync(string torrent, string imageDir, string target)
     {
-        int port = EzioBinary.FreePort();
-        using SeedProcess seed = EzioBinary.Seed(torrent, imageDir, port);
-        EzioBinary.Run("get", torrent, target, "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
+        int port = FreePort.Next();
+        using ChildProcess seed = await EzioCli.StartSeedAsync(torrent, imageDir, port);
+        EzioCli.Run("get", torrent, target, "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
     }
 }

@@ -1,5 +1,6 @@
 using Ezio.Imaging.Clonezilla;
 using Ezio.Imaging.Tests.TestSupport;
+using Ezio.TestKit.Devices;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Clonezilla;
@@ -81,7 +82,7 @@ public sealed class LvmLabelTests
             f.SetLength(size);
         }
         string conf = Fixture.Path("ocs-sr", "gpt-lvm", "lvm_vgtest.conf");
-        using (var loop = Loop.Attach(device))
+        using (var loop = LoopDevice.Attach(device))
         {
             Lvm.Run(loop.Path, "pvcreate", "-ff", "--yes", "--uuid", PvUuid, "--zero", "y", "--restorefile", conf, loop.Path);
             Lvm.Run(loop.Path, "vgcfgrestore", "--force", "-f", conf, "vgtest");

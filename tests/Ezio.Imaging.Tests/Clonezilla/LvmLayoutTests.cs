@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Ezio.Imaging.Tests.TestSupport;
+using Ezio.TestKit.Devices;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Clonezilla;
@@ -21,7 +22,7 @@ public sealed class LvmLayoutTests
     private const string SwapUuid = "0b5e0000-0000-4000-8000-0000000000bb";
 
     [ToolFact(true, "sfdisk", "losetup", "pvcreate", "vgcreate", "lvcreate", "lvextend", "vgcfgbackup", "lvs", "mkfs.ext4", "partclone.ext4", "e2fsck", "blkid", "zstd")]
-    public void ImportSeedGet_LvInSegmentsOverTwoPvs_ReadBackWhereLvsPutsItEqualsTheFileSystem()
+    public async Task ImportSeedGet_LvInSegmentsOverTwoPvs_ReadBackWhereLvsPutsItEqualsTheFileSystem()
     {
         using var temp = new TempDirectory();
         string disk = temp.File("disk.img");
@@ -33,8 +34,8 @@ public sealed class LvmLayoutTests
         string cz = temp.File("cz");
         Directory.CreateDirectory(cz);
         List<(string Lv, string Pv, long PvExtent, long Extents)> source;
-        using (var pv1 = Loop.Attach(disk, Parts[0].Start * 512, Parts[0].Size * 512))
-        using (var pv2 = Loop.Attach(disk, Parts[1].Start * 512, Parts[1].Size * 512))
+        using (var pv1 = LoopDevice.Attach(disk, Parts[0].Start * 512, Parts[0].Size * 512))
+        using (var pv2 = LoopDevice.Attach(disk, Parts[1].Start * 512, Parts[1].Size * 512))
         {
             string both = $"{pv1.Path}|{pv2.Path}";
             Lvm.Run(both, "pvcreate", pv1.Path, pv2.Path);
@@ -76,7 +77,7 @@ public sealed class LvmLayoutTests
         File.WriteAllBytes(Path.Combine(cz, "sda-mbr"), TestDisk.ReadRange(disk, 0, 512));
 
         string imageDir = temp.File("repo/vgm");
-        EzioBinary.Run("image", "import", cz, imageDir, "--piece-size", "64K");
+        EzioCli.Run("image", "import", cz, imageDir, "--piece-size", "64K");
         var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         Assert.Equal(["vgm/swap", "vgm/data"], manifest.PartitionTable.Partitions[0].LogicalVolumes!.Select(l => l.Name));
         Assert.Equal(["vgm/data"], manifest.PartitionTable.Partitions[1].LogicalVolumes!.Select(l => l.Name));
@@ -85,11 +86,11 @@ public sealed class LvmLayoutTests
         string table = temp.File("apply.sfdisk");
         File.WriteAllText(table, TestDisk.Anonymous(manifest.PartitionTable.Sfdisk));
         Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
-        ImportDeployTests.Deploy(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
+        await ImportDeployTests.DeployAsync(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
 
         string assembled = temp.File("data.back");
-        using (var pv1 = Loop.Attach(target, Parts[0].Start * 512, Parts[0].Size * 512))
-        using (var pv2 = Loop.Attach(target, Parts[1].Start * 512, Parts[1].Size * 512))
+        using (var pv1 = LoopDevice.Attach(target, Parts[0].Start * 512, Parts[0].Size * 512))
+        using (var pv2 = LoopDevice.Attach(target, Parts[1].Start * 512, Parts[1].Size * 512))
         {
             string both = $"{pv1.Path}|{pv2.Path}";
             var deployed = Lvm.Segments(both, "vgm");
@@ -104,7 +105,7 @@ public sealed class LvmLayoutTests
                 }
             }
             (string _, string _, long swapExtent, long swapExtents) = deployed.Single(s => s.Lv == "swap");
-            using var swap = Loop.Attach(target, Parts[0].Start * 512 + peStart + swapExtent * Extent, swapExtents * Extent);
+            using var swap = LoopDevice.Attach(target, Parts[0].Start * 512 + peStart + swapExtent * Extent, swapExtents * Extent);
             string probe = Shell.Run("blkid", "-p", "-o", "export", swap.Path);
             Assert.Contains($"UUID={SwapUuid}", probe);
             Assert.Contains("LABEL=lvswap", probe);

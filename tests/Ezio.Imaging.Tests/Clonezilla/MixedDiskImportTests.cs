@@ -20,7 +20,7 @@ public sealed class MixedDiskImportTests
 
     [ToolFact(false, "sfdisk", "mkfs.vfat", "mmd", "mcopy", "fsck.vfat", "mkntfs", "ntfscp", "ntfsfix", "mkswap",
         "partclone.vfat", "partclone.ntfs", "partclone.dd", "pigz", "zstd")]
-    public void ImportSeedGet_VfatNtfsDdSwapDisk_BtzoneMatchesPartcloneAndDeploysUsedBlocks()
+    public async Task ImportSeedGet_VfatNtfsDdSwapDisk_BtzoneMatchesPartcloneAndDeploysUsedBlocks()
     {
         using var temp = new TempDirectory();
         string[] fs = [temp.File("p1.img"), temp.File("p2.img"), temp.File("p3.img"), temp.File("p4.img")];
@@ -53,7 +53,7 @@ public sealed class MixedDiskImportTests
 
         string imageDir = temp.File("repo/mixed");
         string btzone = temp.File("btzone");
-        EzioBinary.Run("image", "import", cz, imageDir, "--piece-size", "256K", "--btzone", btzone);
+        EzioCli.Run("image", "import", cz, imageDir, "--piece-size", "256K", "--btzone", btzone);
         var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         Assert.Equal(["partclone", "partclone", "raw", "swap"], manifest.PartitionTable.Partitions.Select(p => p.Content));
 
@@ -77,7 +77,7 @@ public sealed class MixedDiskImportTests
         string table = temp.File("apply.sfdisk");
         File.WriteAllText(table, TestDisk.Anonymous(manifest.PartitionTable.Sfdisk));
         Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
-        ImportDeployTests.Deploy(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
+        await ImportDeployTests.DeployAsync(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
 
         Assert.Equal(TestDisk.ReadRange(disk, 0, 446), TestDisk.ReadRange(target, 0, 446));
         for (int i = 0; i < 2; i++)
@@ -101,7 +101,7 @@ public sealed class MixedDiskImportTests
         // The per-partition btzone torrent, seeded straight from the uncompressed NTFS image.
         string single = temp.File("ntfs-from-ptcl.img");
         Sized(single, Parts[1].Size * Sector);
-        ImportDeployTests.Deploy(Path.Combine(ours, "sda2.torrent"), ptcl[1], single);
+        await ImportDeployTests.DeployAsync(Path.Combine(ours, "sda2.torrent"), ptcl[1], single);
         string restoredNtfs = temp.File("restored1.img");
         UsedBlocks.AssertEqual(ptcl[1], restoredNtfs, 0, single, 0);
         Assert.Contains("$MFT and $MFTMirr completed successfully", Shell.RunAnyExit("ntfsfix", "-n", single).Output);

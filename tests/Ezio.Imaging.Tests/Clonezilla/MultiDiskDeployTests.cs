@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Ezio.Imaging.Tests.TestSupport;
+using Ezio.TestKit.Devices;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Clonezilla;
@@ -19,13 +20,13 @@ public sealed class MultiDiskDeployTests
     private static string Source => Fixture.Path("ocs-sr", "multi-disk");
 
     [ToolFact(true, "sfdisk", "losetup", "mount", "umount", "e2fsck", "zstd")]
-    public void ImportSeedGet_TwoDiskImage_BothDisksDeployedCleanAndFileIdentical()
+    public async Task ImportSeedGet_TwoDiskImage_BothDisksDeployedCleanAndFileIdentical()
     {
         using var temp = new TempDirectory();
         string imageDir = temp.File("repo/two");
-        EzioBinary.Run("image", "import", Source, imageDir, "--piece-size", "64K");
+        EzioCli.Run("image", "import", Source, imageDir, "--piece-size", "64K");
         var manifest = ImageManifest.Load(Path.Combine(imageDir, EzioImage.ManifestFileName));
-        Assert.Contains("disk sdb:", EzioBinary.Run("image", "info", imageDir));
+        Assert.Contains("disk sdb:", EzioCli.Run("image", "info", imageDir));
         Assert.NotNull(manifest.Disks);
         string[] files = [temp.File("a.img"), temp.File("b.img")];
         for (int k = 0; k < 2; k++)
@@ -37,15 +38,15 @@ public sealed class MultiDiskDeployTests
         }
 
         string torrent = Path.Combine(imageDir, manifest.Torrent);
-        using (var a = Loop.Attach(files[0]))
-        using (var b = Loop.Attach(files[1]))
+        using (var a = LoopDevice.Attach(files[0]))
+        using (var b = LoopDevice.Attach(files[1]))
         {
-            int port = EzioBinary.FreePort();
-            using (SeedProcess seed = EzioBinary.Seed(torrent, imageDir, port))
+            int port = FreePort.Next();
+            using (ChildProcess seed = await EzioCli.StartSeedAsync(torrent, imageDir, port))
             {
-                EzioBinary.Run("get", torrent, a.Path, b.Path, "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
+                EzioCli.Run("get", torrent, a.Path, b.Path, "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
             }
-            Assert.StartsWith($"{manifest.PieceCount} good, 0 bad", EzioBinary.Run("verify", torrent, a.Path, b.Path));
+            Assert.StartsWith($"{manifest.PieceCount} good, 0 bad", EzioCli.Run("verify", torrent, a.Path, b.Path));
         }
 
         // Boot areas: each disk's own MBR boot code; sdb's hidden data after the MBR.
@@ -59,7 +60,7 @@ public sealed class MultiDiskDeployTests
         for (int k = 0; k < 2; k++)
         {
             PartitionInfo p = Assert.Single(manifest.Disks[k].PartitionTable.Partitions);
-            using var part = Loop.Attach(files[k], p.Start * 512, p.Size * 512);
+            using var part = LoopDevice.Attach(files[k], p.Start * 512, p.Size * 512);
             Shell.Run("e2fsck", "-fn", part.Path);
             string mountPoint = temp.File($"mnt{k}");
             Directory.CreateDirectory(mountPoint);
@@ -86,7 +87,7 @@ public sealed class MultiDiskDeployTests
     {
         using var temp = new TempDirectory();
         string imageDir = temp.File("repo/two");
-        EzioBinary.Run("image", "import", Source, imageDir, "--piece-size", "64K");
+        EzioCli.Run("image", "import", Source, imageDir, "--piece-size", "64K");
         var manifest = ImageManifest.Load(Path.Combine(imageDir, EzioImage.ManifestFileName));
         string disk = temp.File("only.img");
         CreateSized(disk);
@@ -97,10 +98,10 @@ public sealed class MultiDiskDeployTests
         byte[] before = SHA256.HashData(File.ReadAllBytes(disk));
 
         Shell.Result result;
-        using (var loop = Loop.Attach(disk))
+        using (var loop = LoopDevice.Attach(disk))
         {
-            result = Shell.TryRun(EzioBinary.Path, "get", Path.Combine(imageDir, manifest.Torrent), loop.Path,
-                "--peer", $"127.0.0.1:{EzioBinary.FreePort()}", "--port", "0", "--seed-after", "none");
+            result = Shell.TryRun(Tools.Require("ezio"), "get", Path.Combine(imageDir, manifest.Torrent), loop.Path,
+                "--peer", $"127.0.0.1:{FreePort.Next()}", "--port", "0", "--seed-after", "none");
         }
 
         Assert.NotEqual(0, result.ExitCode);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Ezio.Imaging.Build;
 using Ezio.Imaging.Clonezilla;
 using Ezio.Imaging.Tests.TestSupport;
+using Ezio.TestKit.Devices;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Clonezilla;
@@ -89,14 +90,14 @@ public sealed class MultiDiskLvmTests
     }
 
     [ToolFact(true, "sfdisk", "losetup", "mount", "pvs", "vgs", "lvs", "e2fsck", "xfs_repair", "zstd")]
-    public void ImportSeedGet_LvmOnSecondDisk_VgReadByLvmOnSdbAndLvsClean()
+    public async Task ImportSeedGet_LvmOnSecondDisk_VgReadByLvmOnSdbAndLvsClean()
     {
         using var temp = new TempDirectory();
         string cz = BuildTwoDiskImage(temp);
         string sums = Fixture.Path("ocs-sr", "gpt-lvm.files.sha256");
         string imageDir = temp.File("repo/two-lvm");
-        EzioBinary.Run("image", "import", cz, imageDir, "--piece-size", "256K");
-        string info = EzioBinary.Run("image", "info", imageDir);
+        EzioCli.Run("image", "import", cz, imageDir, "--piece-size", "256K");
+        string info = EzioCli.Run("image", "info", imageDir);
         Assert.Matches(@"sdb3 .* LVM2_member lvm ", info);
         Assert.Matches(@"LV vgtest/root .* ext4 +partclone", info);
         Assert.Matches(@"LV vgtest/data .* xfs +partclone", info);
@@ -111,10 +112,10 @@ public sealed class MultiDiskLvmTests
         Assert.Equal(["vgtest/root", "vgtest/data"], pv.LogicalVolumes!.Select(l => l.Name));
         Assert.All(pv.LogicalVolumes!, lv => Assert.True(lv.UsedBytes > 0, $"{lv.Name} carries no bytes"));
 
-        string[] files = DeployOntoTwoFiles(temp, imageDir, manifest);
+        string[] files = await DeployOntoTwoFilesAsync(temp, imageDir, manifest);
 
         long pvStart = pv.Start * 512;
-        using (var pvLoop = Loop.Attach(files[1], pvStart, pv.Size * 512))
+        using (var pvLoop = LoopDevice.Attach(files[1], pvStart, pv.Size * 512))
         {
             Assert.Contains("Vgtest-Pv00-0000-0000-0000-0000-000001", Lvm.Run(pvLoop.Path, "pvs", "--noheadings", "-o", "pv_uuid"));
             Assert.Equal("2", Lvm.Run(pvLoop.Path, "vgs", "--noheadings", "-o", "lv_count", "vgtest").Trim());
@@ -123,7 +124,7 @@ public sealed class MultiDiskLvmTests
             long extent = Lvm.Bytes(pvLoop.Path, "vgs", "vg_extent_size", "vgtest");
             foreach ((string lv, _, long pvExtent, long extents) in Lvm.Segments(pvLoop.Path, "vgtest"))
             {
-                using var lvLoop = Loop.Attach(files[1], pvStart + peStart + pvExtent * extent, extents * extent);
+                using var lvLoop = LoopDevice.Attach(files[1], pvStart + peStart + pvExtent * extent, extents * extent);
                 if (lv == "root")
                 {
                     Shell.Run("e2fsck", "-fn", lvLoop.Path);
@@ -139,7 +140,7 @@ public sealed class MultiDiskLvmTests
 
         // sda's partitions came through beside it, and no LVM label landed on sda.
         PartitionInfo sda1 = manifest.Disks[0].PartitionTable.Partitions.Single(p => p.Device == "sda1");
-        using (var loop = Loop.Attach(files[0], sda1.Start * 512, sda1.Size * 512))
+        using (var loop = LoopDevice.Attach(files[0], sda1.Start * 512, sda1.Size * 512))
         {
             Shell.Run("e2fsck", "-fn", loop.Path);
         }
@@ -179,13 +180,13 @@ public sealed class MultiDiskLvmTests
     }
 
     [ToolFact(true, "sfdisk", "losetup", "mount", "pvs", "vgs", "lvs", "vgck", "e2fsck", "zstd")]
-    public void ImportSeedGet_VolumeGroupOverTwoDisks_LvmReadsItFromBothAndEveryLvIsClean()
+    public async Task ImportSeedGet_VolumeGroupOverTwoDisks_LvmReadsItFromBothAndEveryLvIsClean()
     {
         using var temp = new TempDirectory();
         string cz = BuildSpanningImage(temp);
         string sums = Fixture.Path("ocs-sr", "lvm-multi-pv.files.sha256");
         string imageDir = temp.File("repo/span");
-        EzioBinary.Run("image", "import", cz, imageDir, "--piece-size", "256K");
+        EzioCli.Run("image", "import", cz, imageDir, "--piece-size", "256K");
         var manifest = ImageManifest.Load(Path.Combine(imageDir, EzioImage.ManifestFileName));
         Assert.NotNull(manifest.Disks);
         PartitionInfo pv0 = manifest.Disks[0].PartitionTable.Partitions.Single(p => p.Device == "sda2");
@@ -194,10 +195,10 @@ public sealed class MultiDiskLvmTests
         Assert.Equal("lvm", pv1.Content);
         Assert.NotEmpty(pv1.LogicalVolumes!);
 
-        string[] files = DeployOntoTwoFiles(temp, imageDir, manifest);
+        string[] files = await DeployOntoTwoFilesAsync(temp, imageDir, manifest);
 
-        using var loop0 = Loop.Attach(files[0], pv0.Start * 512, pv0.Size * 512);
-        using var loop1 = Loop.Attach(files[1], pv1.Start * 512, pv1.Size * 512);
+        using var loop0 = LoopDevice.Attach(files[0], pv0.Start * 512, pv0.Size * 512);
+        using var loop1 = LoopDevice.Attach(files[1], pv1.Start * 512, pv1.Size * 512);
         string both = $"{loop0.Path}|{loop1.Path}";
         Assert.Equal("3", Lvm.Run(both, "vgs", "--noheadings", "-o", "lv_count", "vgmulti").Trim());
         Lvm.Run(both, "vgck", "vgmulti");
@@ -221,14 +222,14 @@ public sealed class MultiDiskLvmTests
                     output.Write(TestDisk.ReadRange(file, start + pvExtent * extent, checked((int)(extents * extent))));
                 }
             }
-            using var lvLoop = Loop.Attach(lvFile);
+            using var lvLoop = LoopDevice.Attach(lvFile);
             Shell.Run("e2fsck", "-fn", lvLoop.Path);
             FileChecksums.AssertMounted(sums, $"vgmulti-{lv.Key}", lvLoop.Path, temp.File("mnt"), "ro,noload");
         }
     }
 
     /// <summary>Two image files of the image's disk sizes with their tables, filled by `ezio get` from `ezio seed`.</summary>
-    private static string[] DeployOntoTwoFiles(TempDirectory temp, string imageDir, ImageManifest manifest)
+    private static async Task<string[]> DeployOntoTwoFilesAsync(TempDirectory temp, string imageDir, ImageManifest manifest)
     {
         Assert.NotNull(manifest.Disks);
         string[] files = [temp.File("a.img"), temp.File("b.img")];
@@ -243,10 +244,10 @@ public sealed class MultiDiskLvmTests
             Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", files[k]], stdoutFile: null, stdinFile: table);
         }
         string torrent = Path.Combine(imageDir, manifest.Torrent);
-        int port = EzioBinary.FreePort();
-        using (SeedProcess seed = EzioBinary.Seed(torrent, imageDir, port))
+        int port = FreePort.Next();
+        using (ChildProcess seed = await EzioCli.StartSeedAsync(torrent, imageDir, port))
         {
-            EzioBinary.Run("get", torrent, files[0], files[1], "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
+            EzioCli.Run("get", torrent, files[0], files[1], "--peer", $"127.0.0.1:{port}", "--port", "0", "--seed-after", "none");
         }
         return files;
     }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Ezio.Imaging.Tests.TestSupport;
+using Ezio.TestKit.Devices;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Clonezilla;
@@ -15,15 +16,15 @@ namespace Ezio.Imaging.Tests.Clonezilla;
 public sealed class OcsSrLvmTests
 {
     [ToolFact(true, "sfdisk", "losetup", "mount", "pvs", "vgs", "lvs", "vgimportclone", "e2fsck", "xfs_repair", "zstd", "mcopy")]
-    public void ImportSeedGet_OcsSrGptLvm_VgReadByLvmAndEveryLvCleanWithItsFiles()
+    public async Task ImportSeedGet_OcsSrGptLvm_VgReadByLvmAndEveryLvCleanWithItsFiles()
     {
         using var temp = new TempDirectory();
         string cz = Fixture.Path("ocs-sr", "gpt-lvm");
         string sums = Fixture.Path("ocs-sr", "gpt-lvm.files.sha256");
         string imageDir = temp.File("repo/lvm");
-        EzioBinary.Run("image", "import", cz, imageDir, "--piece-size", "256K");
-        Assert.Contains("all", EzioBinary.Run("image", "verify", imageDir));
-        string info = EzioBinary.Run("image", "info", imageDir);
+        EzioCli.Run("image", "import", cz, imageDir, "--piece-size", "256K");
+        Assert.Contains("all", EzioCli.Run("image", "verify", imageDir));
+        string info = EzioCli.Run("image", "info", imageDir);
         Assert.Matches(@"sda3 .* LVM2_member lvm ", info);
         Assert.Matches(@"LV vgtest/root .* ext4 +partclone", info);
         Assert.Matches(@"LV vgtest/data .* xfs +partclone", info);
@@ -39,10 +40,10 @@ public sealed class OcsSrLvmTests
         string table = temp.File("apply.sfdisk");
         File.WriteAllText(table, TestDisk.Anonymous(manifest.PartitionTable.Sfdisk));
         Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
-        ImportDeployTests.Deploy(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
+        await ImportDeployTests.DeployAsync(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
 
         long pvStart = pv.Start * 512;
-        using (var pvLoop = Loop.Attach(target, pvStart, pv.Size * 512))
+        using (var pvLoop = LoopDevice.Attach(target, pvStart, pv.Size * 512))
         {
             // lvm2 reads the PV, the VG and both LVs from the deployed bytes alone.
             Assert.Contains("vgtest", Lvm.Run(pvLoop.Path, "pvs", "--noheadings", "-o", "vg_name,pv_uuid"));
@@ -55,7 +56,7 @@ public sealed class OcsSrLvmTests
             Assert.Equal(["data", "root"], segments.Select(s => s.Lv).Order());
             foreach ((string lv, _, long pvExtent, long extents) in segments)
             {
-                using var lvLoop = Loop.Attach(target, pvStart + peStart + pvExtent * extent, extents * extent);
+                using var lvLoop = LoopDevice.Attach(target, pvStart + peStart + pvExtent * extent, extents * extent);
                 if (lv == "root")
                 {
                     Shell.Run("e2fsck", "-fn", lvLoop.Path);
@@ -75,7 +76,7 @@ public sealed class OcsSrLvmTests
 
         // The plain partitions beside the PV came through too.
         PartitionInfo boot = manifest.PartitionTable.Partitions.Single(p => p.Device == "sda2");
-        using (var bootLoop = Loop.Attach(target, boot.Start * 512, boot.Size * 512))
+        using (var bootLoop = LoopDevice.Attach(target, boot.Start * 512, boot.Size * 512))
         {
             Shell.Run("e2fsck", "-fn", bootLoop.Path);
             FileChecksums.AssertMounted(sums, "sda2", bootLoop.Path, temp.File("mnt"), "ro,noload");
@@ -97,18 +98,18 @@ public sealed class OcsSrLvmTests
         using var temp = new TempDirectory();
         string cz = Fixture.Path("ocs-sr", "lvm-thin");
         string imageDir = temp.File("repo/thin");
-        (int exit, string output) = Shell.RunAnyExit(EzioBinary.Path, "image", "import", cz, imageDir);
+        (int exit, string output) = Shell.RunAnyExit(Tools.Require("ezio"), "image", "import", cz, imageDir);
         Assert.Equal(1, exit);
         Assert.Contains("lvm_vgthin.conf: logical volume vgthin/pool is a thin pool", output);
         Assert.False(Directory.Exists(imageDir), "a refused import writes nothing");
 
-        (exit, output) = Shell.RunAnyExit(EzioBinary.Path, "image", "import", cz, imageDir, "--allow-partial");
+        (exit, output) = Shell.RunAnyExit(Tools.Require("ezio"), "image", "import", cz, imageDir, "--allow-partial");
         Assert.True(exit == 0, output);
         Assert.Contains("sda1 will be left empty: lvm_vgthin.conf: logical volume vgthin/pool is a thin pool", output);
         PartitionInfo pv = ImageManifest.Load(Path.Combine(imageDir, "image.json")).PartitionTable.Partitions.Single(p => p.Device == "sda1");
         Assert.Equal("none", pv.Content);
         Assert.Contains("thin pool", pv.LeftEmpty);
-        Assert.Contains("LEFT EMPTY: lvm_vgthin.conf: logical volume vgthin/pool is a thin pool", EzioBinary.Run("image", "info", imageDir));
+        Assert.Contains("LEFT EMPTY: lvm_vgthin.conf: logical volume vgthin/pool is a thin pool", EzioCli.Run("image", "info", imageDir));
     }
 
     /// <summary>--btzone writes each LV's slices as `partclone -r -T` cuts them from the LV's own image (as for a partition).</summary>
@@ -118,7 +119,7 @@ public sealed class OcsSrLvmTests
         using var temp = new TempDirectory();
         string cz = Fixture.Path("ocs-sr", "gpt-lvm");
         string btzone = temp.File("btzone");
-        EzioBinary.Run("image", "import", cz, temp.File("repo/lvm"), "--btzone", btzone);
+        EzioCli.Run("image", "import", cz, temp.File("repo/lvm"), "--btzone", btzone);
         foreach ((string lv, string module) in new[] { ("vgtest-root", "ext4"), ("vgtest-data", "xfs") })
         {
             string ptcl = temp.File($"{lv}.ptcl");

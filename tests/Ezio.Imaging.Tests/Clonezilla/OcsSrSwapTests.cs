@@ -1,4 +1,5 @@
 using Ezio.Imaging.Tests.TestSupport;
+using Ezio.TestKit.Devices;
 using Xunit;
 
 namespace Ezio.Imaging.Tests.Clonezilla;
@@ -12,15 +13,15 @@ namespace Ezio.Imaging.Tests.Clonezilla;
 public sealed class OcsSrSwapTests
 {
     [ToolFact(true, "sfdisk", "losetup", "mount", "blkid", "mkswap", "e2fsck", "zstd")]
-    public void ImportSeedGet_OcsSrSwapInExtendedPartition_RecreatedWithUuidAndLabel()
+    public async Task ImportSeedGet_OcsSrSwapInExtendedPartition_RecreatedWithUuidAndLabel()
     {
         using var temp = new TempDirectory();
         string cz = Fixture.Path("ocs-sr", "mbr-swap-extended");
         string sums = Fixture.Path("ocs-sr", "mbr-swap-extended.files.sha256");
         string imageDir = temp.File("repo/swap");
-        EzioBinary.Run("image", "import", cz, imageDir, "--piece-size", "256K");
-        Assert.Contains("all", EzioBinary.Run("image", "verify", imageDir));
-        Assert.Matches(@"sda5 .* swap +swap +used 4\.0 KiB", EzioBinary.Run("image", "info", imageDir));
+        EzioCli.Run("image", "import", cz, imageDir, "--piece-size", "256K");
+        Assert.Contains("all", EzioCli.Run("image", "verify", imageDir));
+        Assert.Matches(@"sda5 .* swap +swap +used 4\.0 KiB", EzioCli.Run("image", "info", imageDir));
         var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
         PartitionInfo swap = manifest.PartitionTable.Partitions.Single(p => p.Device == "sda5");
 
@@ -35,9 +36,9 @@ public sealed class OcsSrSwapTests
         string table = temp.File("apply.sfdisk");
         File.WriteAllText(table, TestDisk.Anonymous(manifest.PartitionTable.Sfdisk));
         Shell.Run("sfdisk", ["--no-reread", "--no-tell-kernel", target], stdoutFile: null, stdinFile: table);
-        ImportDeployTests.Deploy(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
+        await ImportDeployTests.DeployAsync(Path.Combine(imageDir, manifest.Torrent), imageDir, target);
 
-        using (var loop = Loop.Attach(target, swap.Start * 512, swap.Size * 512))
+        using (var loop = LoopDevice.Attach(target, swap.Start * 512, swap.Size * 512))
         {
             string probe = Shell.Run("blkid", "-p", "-o", "export", loop.Path);
             Assert.Contains("TYPE=swap", probe);
@@ -55,7 +56,7 @@ public sealed class OcsSrSwapTests
         foreach (string device in new[] { "sda1", "sda6" })
         {
             PartitionInfo p = manifest.PartitionTable.Partitions.Single(x => x.Device == device);
-            using var loop = Loop.Attach(target, p.Start * 512, p.Size * 512);
+            using var loop = LoopDevice.Attach(target, p.Start * 512, p.Size * 512);
             Shell.Run("e2fsck", "-fn", loop.Path);
             FileChecksums.AssertMounted(sums, device, loop.Path, temp.File("mnt"), "ro,noload");
         }

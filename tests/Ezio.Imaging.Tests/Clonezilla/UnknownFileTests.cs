@@ -135,12 +135,12 @@ public sealed class UnknownFileTests
         string dir = CopyFixture(temp, "mbr-swap-extended");
         File.Move(Path.Combine(dir, "sda6.ext4-ptcl-img.zst.aa"), Path.Combine(dir, "sda6.ntfs-img.aa"));
         string imageDir = temp.File("repo/partial");
-        (int exit, string output) = Shell.RunAnyExit(EzioBinary.Path, "image", "import", dir, imageDir);
+        (int exit, string output) = Shell.RunAnyExit(Tools.Require("ezio"), "image", "import", dir, imageDir);
         Assert.Equal(1, exit);
         Assert.Contains("sda6.ntfs-img.aa: an ntfsclone image", output);
         Assert.False(Directory.Exists(imageDir));
 
-        (exit, output) = Shell.RunAnyExit(EzioBinary.Path, "image", "import", dir, imageDir, "--allow-partial");
+        (exit, output) = Shell.RunAnyExit(Tools.Require("ezio"), "image", "import", dir, imageDir, "--allow-partial");
         Assert.True(exit == 0, output);
         Assert.Contains("sda6 will be left empty: sda6.ntfs-img.aa: an ntfsclone image", output);
         var manifest = ImageManifest.Load(Path.Combine(imageDir, "image.json"));
@@ -149,7 +149,7 @@ public sealed class UnknownFileTests
         Assert.Contains("ntfsclone", sda6.LeftEmpty);
         Assert.Equal(["sda6.ntfs-img.aa: an ntfsclone image; Ezio reads partclone images only"], manifest.NotImported);
         Assert.Null(manifest.PartitionTable.Partitions.Single(p => p.Device == "sda1").LeftEmpty);
-        string info = EzioBinary.Run("image", "info", imageDir);
+        string info = EzioCli.Run("image", "info", imageDir);
         Assert.Contains("LEFT EMPTY: sda6.ntfs-img.aa: an ntfsclone image", info);
         Assert.Contains("not imported: sda6.ntfs-img.aa", info);
     }

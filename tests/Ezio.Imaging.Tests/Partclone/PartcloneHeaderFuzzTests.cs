@@ -133,7 +133,7 @@ public sealed class PartcloneHeaderFuzzTests
         File.WriteAllBytes(Path.Combine(cz, "sda1.ext4-ptcl-img.uncomp"), crafted);
         string output = Path.Combine(temp.Path, "repo", "crafted");
 
-        Shell.Result result = Shell.TryRun(EzioBinary.Path, "image", "import", cz, output);
+        Shell.Result result = Shell.TryRun(Tools.Require("ezio"), "image", "import", cz, output);
 
         Assert.Equal(1, result.ExitCode);
         string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Ezio.TestKit.Devices;
 
 namespace Ezio.Imaging.Tests.TestSupport;
 
@@ -41,7 +42,7 @@ internal static class TestDisk
         }
         for (int i = 0; i < Partitions.Length; i++)
         {
-            using var loop = Loop.Attach(disk, Partitions[i].Start * 512, Partitions[i].Size * 512);
+            using var loop = LoopDevice.Attach(disk, Partitions[i].Start * 512, Partitions[i].Size * 512);
             Shell.Run("mkfs.ext4", "-F", "-q", "-b", "4096", "-L", $"part{i + 1}", loop.Path);
             string mountPoint = Path.Combine(directory, $"mnt{i}");
             Directory.CreateDirectory(mountPoint);
@@ -94,40 +95,5 @@ internal static class TestDisk
             File.WriteAllBytes($"{file}.{suffix}", all.AsSpan(i * chunk, Math.Min(chunk, all.Length - i * chunk)).ToArray());
         }
         File.Delete(file);
-    }
-}
-
-/// <summary>A loop device (whole file or a byte range standing in for a partition), detached on dispose.</summary>
-internal sealed class Loop : IDisposable
-{
-    private Loop(string path) => Path = path;
-
-    public string Path { get; }
-
-    public static Loop Attach(string file, long? offset = null, long? size = null)
-    {
-        var arguments = new List<string> { "--show", "-f" };
-        if (offset is long o)
-        {
-            arguments.AddRange(["-o", o.ToString()]);
-        }
-        if (size is long s)
-        {
-            arguments.AddRange(["--sizelimit", s.ToString()]);
-        }
-        arguments.Add(file);
-        return new Loop(Shell.Run("losetup", [.. arguments], stdoutFile: null));
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            Shell.Run("losetup", "-d", Path);
-        }
-        catch (Exception e)
-        {
-            Console.Error.WriteLine($"WARNING: could not detach {Path}: {e.Message}");
-        }
     }
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text;
 using Ezio.Server.BootFiles;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Server.Tests.BootFiles;
@@ -108,20 +108,9 @@ public sealed class NewcArchiveTests
     /// <summary>Runs cpio in <paramref name="directory"/> with <paramref name="input"/> on stdin; its stdout.</summary>
     internal static string Cpio(string directory, byte[] input, params string[] args)
     {
-        var info = new ProcessStartInfo("cpio") { WorkingDirectory = directory, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("--quiet");
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.BaseStream.Write(input);
-        process.StandardInput.Close();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"cpio {string.Join(' ', args)}: {stderr.Result}");
-        Assert.Equal("", stderr.Result);
-        return stdout.Result;
+        var result = Shell.TryRun("cpio", ["--quiet", .. args], Tools.Timeout, directory, input);
+        Assert.True(result.ExitCode == 0, $"cpio {string.Join(' ', args)}: {result.Stderr}");
+        Assert.Equal("", result.Stderr);
+        return result.Stdout;
     }
 }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Ezio.Server.Cli;
 using Ezio.Server.Hosting;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Server.Tests.Cli;
@@ -272,16 +272,9 @@ public sealed class SetupCommandTests
 
     private static void DnsmasqAccepts(string conf)
     {
-        var info = new ProcessStartInfo("dnsmasq") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "--test", "-C", conf })
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info)!;
-        var all = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, all);
-        Assert.Contains("syntax check OK", all, StringComparison.Ordinal);
+        var result = Shell.TryRun("dnsmasq", "--test", "-C", conf);
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("syntax check OK", result.Output, StringComparison.Ordinal);
     }
 
     private static string FindRepoRoot()

@@ -22,13 +22,9 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
     private const string Rows = "JSON.stringify([...document.querySelectorAll('tr[data-mac]')].map(r => " +
         "r.dataset.mac + '=' + r.querySelector('[role=progressbar]').getAttribute('aria-valuenow') + '/' + r.querySelector('[data-field=phase]').textContent))";
 
-    [Fact]
+    [ToolFact("chromium")]
     public async Task Console_SignInGroupDeployRetryCancel()
     {
-        if (ExternalProcess.SkipUnlessAvailable(HeadlessChromium.IsAvailable, HeadlessChromium.Executable + " (apt-get install chromium)"))
-        {
-            return;
-        }
         var dirs = new TestDirs();
         dirs.AddImage("lab-2026", length: 40 * 65536);
         await using var server = await TestServer.StartAsync(dirs);
@@ -131,13 +127,9 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         await SaveScreenshotAsync(browser, "dashboard-phone.png", cancel.Token);
     }
 
-    [Fact]
+    [ToolFact("chromium")]
     public async Task Dashboard_ServerRestart_ReconnectsWithoutStaleLiveBadge()
     {
-        if (ExternalProcess.SkipUnlessAvailable(HeadlessChromium.IsAvailable, HeadlessChromium.Executable + " (apt-get install chromium)"))
-        {
-            return;
-        }
         var dirs = new TestDirs();
         dirs.AddImage("lab");
         var port = FreePort();
@@ -166,13 +158,9 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         Assert.Equal("live", await browser.EvaluateAsync("document.getElementById('conn').textContent", cancel.Token));
     }
 
-    [Fact]
+    [ToolFact("chromium")]
     public async Task Dashboard_500MachinesReportingEvery2s_StaysInteractive()
     {
-        if (ExternalProcess.SkipUnlessAvailable(HeadlessChromium.IsAvailable, HeadlessChromium.Executable + " (apt-get install chromium)"))
-        {
-            return;
-        }
         const int count = 500;
         var dirs = new TestDirs();
         dirs.AddImage("lab", length: 40 * 65536);

@@ -20,13 +20,9 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
     private const string Rows = "JSON.stringify([...document.querySelectorAll('tr[data-mac]')].map(r => " +
         "r.dataset.mac + '=' + r.querySelector('[role=progressbar]').getAttribute('aria-valuenow') + '/' + r.querySelector('[data-field=phase]').textContent))";
 
-    [Fact]
+    [ToolFact("chromium")]
     public async Task Dashboard_AgentProgress_AppearsAndChangesLive()
     {
-        if (ExternalProcess.SkipUnlessAvailable(HeadlessChromium.IsAvailable, HeadlessChromium.Executable + " (apt-get install chromium)"))
-        {
-            return;
-        }
         var dirs = new TestDirs();
         dirs.AddImage("lab-2026", length: 40 * 65536);
         await using var server = await TestServer.StartAsync(dirs);
@@ -76,13 +72,9 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         Assert.True(png.Length > 1000);
     }
 
-    [Fact]
+    [ToolFact("chromium")]
     public async Task Dashboard_ConflictAndInsecure_ShownLive()
     {
-        if (ExternalProcess.SkipUnlessAvailable(HeadlessChromium.IsAvailable, HeadlessChromium.Executable + " (apt-get install chromium)"))
-        {
-            return;
-        }
         var dirs = new TestDirs();
         dirs.AddImage("lab-2026");
         await using var server = await TestServer.StartAsync(dirs, o => o.Insecure = true);

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Ezio.TestKit.Processes;
 
 namespace Ezio.Server.Tests.Dashboard;
 
@@ -15,12 +15,12 @@ internal sealed class HeadlessChromium : IAsyncDisposable
 {
     public const string Executable = "/usr/bin/chromium";
 
-    private readonly Process _process;
+    private readonly ChildProcess _process;
     private readonly string _profile;
     private readonly ClientWebSocket _socket = new();
     private int _nextId;
 
-    private HeadlessChromium(Process process, string profile)
+    private HeadlessChromium(ChildProcess process, string profile)
     {
         _process = process;
         _profile = profile;
@@ -31,19 +31,10 @@ internal sealed class HeadlessChromium : IAsyncDisposable
     public static async Task<HeadlessChromium> StartAsync(CancellationToken cancellationToken)
     {
         var profile = Directory.CreateTempSubdirectory("ezio-chromium-").FullName;
-        var info = new ProcessStartInfo(Executable) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in (string[])["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        var process = ChildProcess.Start(Executable, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
             "--window-size=1280,900", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-            "--user-data-dir=" + profile, "about:blank"])
-        {
-            info.ArgumentList.Add(arg);
-        }
-        var process = Process.Start(info)!;
-        process.ErrorDataReceived += (_, _) => { };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
+            "--user-data-dir=" + profile, "about:blank"]);
         var browser = new HeadlessChromium(process, profile);
         try
         {
@@ -52,7 +43,7 @@ internal sealed class HeadlessChromium : IAsyncDisposable
             {
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"chromium exited with {process.ExitCode}");
+                    throw new InvalidOperationException($"chromium exited with {await process.WaitForExitAsync()}.\n{process.Output}");
                 }
                 await Task.Delay(50, cancellationToken);
             }
@@ -164,12 +155,8 @@ internal sealed class HeadlessChromium : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _socket.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await _process.WaitForExitAsync(wait.Token);
-        }
+        // SIGTERM: the browser ends its own renderers; SIGKILL if it lingers.
+        await _process.StopAsync(TimeSpan.FromSeconds(10));
         _process.Dispose();
         try
         {

@@ -1,4 +1,5 @@
 using Ezio.Deployment.Contracts;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Server.Tests.Interop;
@@ -6,31 +7,9 @@ namespace Ezio.Server.Tests.Interop;
 /// <summary>`ezio get` fetches a deployment's torrent over HTTP and the data from our seeder via our tracker.</summary>
 public sealed class EzioGetTests
 {
-    private static string? FindEzio()
-    {
-        if (Environment.GetEnvironmentVariable("EZIO_BIN") is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "src", "Ezio", "bin", "Release", "net10.0", "linux-x64", "ezio");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    [Fact]
+    [ToolFact("ezio")]
     public async Task EzioGet_DeploymentTorrent_DownloadsFromServerSeeder()
     {
-        var ezio = FindEzio();
-        if (ExternalProcess.SkipUnlessAvailable(ezio is not null, "the ezio binary (EZIO_BIN, or dotnet build src/Ezio -c Release)"))
-        {
-            return;
-        }
         var dirs = new TestDirs();
         dirs.AddImage("lab", length: 2_000_000);
         await using var server = await TestServer.StartAsync(dirs);
@@ -39,10 +18,8 @@ public sealed class EzioGetTests
 
         var target = Path.Combine(dirs.Root, "disk.img");
         var torrentUrl = new Uri(server.BaseAddress, ApiRoutes.TorrentPath("lab")).ToString();
-        var (rc, output) = await ExternalProcess.RunAsync(ezio!,
-            ["get", torrentUrl, target, "--tracker", new Uri(server.BaseAddress, "/announce").ToString(), "--seed-after", "none", "--port", "0"],
-            TimeSpan.FromSeconds(90));
-        Assert.True(rc == 0, output);
+        using var get = EzioCli.Start("get", torrentUrl, target, "--tracker", new Uri(server.BaseAddress, "/announce").ToString(), "--seed-after", "none", "--port", "0");
+        await get.ExpectSuccessAsync(TimeSpan.FromSeconds(90));
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(dirs.Repo, "lab", "data")), await File.ReadAllBytesAsync(target));
         Assert.Equal(deployment.InfoHash, server.Services.GetService(typeof(Ezio.Server.Deployments.DeploymentManager)) is Ezio.Server.Deployments.DeploymentManager m ? m.OpenDeployments()[0].InfoHash : null);
     }

@@ -1,3 +1,4 @@
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Server.Tests.Interop;
@@ -35,14 +36,9 @@ public sealed class LibtorrentTests
         sys.exit(1)
         """;
 
-    [Fact]
+    [ToolFact("libtorrent")]
     public async Task Libtorrent_AnnouncesAndDownloads_FromServer()
     {
-        var (check, _) = await ExternalProcess.RunAsync("/usr/bin/python3", ["-c", "import libtorrent"], TimeSpan.FromSeconds(30));
-        if (ExternalProcess.SkipUnlessAvailable(check == 0, "python3-libtorrent"))
-        {
-            return;
-        }
         var dirs = new TestDirs();
         var torrent = dirs.AddImage("lab", length: 1_000_000);
         await using var server = await TestServer.StartAsync(dirs);
@@ -52,10 +48,10 @@ public sealed class LibtorrentTests
         var save = Directory.CreateDirectory(Path.Combine(dirs.Root, "lt")).FullName;
         var script = Path.Combine(dirs.Root, "lt.py");
         await File.WriteAllTextAsync(script, Script);
-        var (rc, output) = await ExternalProcess.RunAsync("/usr/bin/python3",
-            [script, Path.Combine(dirs.Repo, "lab", "lab.torrent"), save, new Uri(server.BaseAddress, "/announce").ToString()], TimeSpan.FromSeconds(90));
-        Assert.True(rc == 0, output);
-        Assert.Contains("tracker_reply_alert", output);
+        using var leecher = ChildProcess.Start(Tools.Require("libtorrent"),
+            [script, Path.Combine(dirs.Repo, "lab", "lab.torrent"), save, new Uri(server.BaseAddress, "/announce").ToString()]);
+        await leecher.ExpectSuccessAsync(TimeSpan.FromSeconds(90));
+        Assert.Contains("tracker_reply_alert", leecher.Stdout);
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(dirs.Repo, "lab", "data")), await File.ReadAllBytesAsync(Path.Combine(save, torrent.Name)));
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Ezio.Server.Ocsmgrd;
+using Ezio.TestKit.Processes;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using Xunit.Abstractions;
@@ -116,15 +117,8 @@ public sealed class OcsmgrdListenerTests(ITestOutputHelper output)
         if (script is not null && File.Exists("/usr/bin/perl"))
         {
             output?.WriteLine($"sending with {script}");
-            var start = new ProcessStartInfo("/usr/bin/perl") { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var arg in (string[])[script, "-m", message, "-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-            {
-                start.ArgumentList.Add(arg);
-            }
-            using var process = Process.Start(start)!;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await process.WaitForExitAsync(timeout.Token);
-            Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync());
+            using var process = ChildProcess.Start("/usr/bin/perl", [script, "-m", message, "-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await process.ExpectSuccessAsync(TimeSpan.FromSeconds(20));
             return;
         }
         output?.WriteLine("ocs-socket not found: sending the identical bytes (message + \\n) from C#");

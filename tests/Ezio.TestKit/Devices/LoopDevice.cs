@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Ezio.TestKit.Processes;
 
 namespace Ezio.TestKit.Devices;
@@ -11,11 +12,14 @@ namespace Ezio.TestKit.Devices;
 /// </summary>
 public sealed class LoopDevice : IDisposable
 {
-    private LoopDevice(string path, string backingFile, long size)
+    private readonly bool _ownsBackingFile;
+
+    private LoopDevice(string path, string backingFile, long size, bool ownsBackingFile)
     {
         Path = path;
         BackingFile = backingFile;
         Size = size;
+        _ownsBackingFile = ownsBackingFile;
     }
 
     public string Path { get; }
@@ -29,48 +33,19 @@ public sealed class LoopDevice : IDisposable
     /// Creates a sparse backing file of <paramref name="size"/> bytes, fills it through
     /// <paramref name="fill"/> (a 1 MiB block and its offset) when given, and attaches it.
     /// </summary>
-    public static LoopDevice Create(string backingFile, long size, Action<Span<byte>, long>? fill = null, int? sectorSize = null)
-    {
-        using (var file = new FileStream(backingFile, FileMode.CreateNew, FileAccess.Write))
-        {
-            file.SetLength(size);
-            if (fill is not null)
-            {
-                var block = new byte[1 << 20];
-                for (long offset = 0; offset < size; offset += block.Length)
-                {
-                    fill(block, offset);
-                    file.Write(block, 0, (int)Math.Min(block.Length, size - offset));
-                }
-            }
-        }
+    public static LoopDevice Create(string backingFile, long size, Action<Span<byte>, long>? fill = null, int? sectorSize = null) =>
+        CreateCore(backingFile, size, fill, sectorSize, ownsBackingFile: false);
 
-        return Attach(backingFile, sectorSize: sectorSize);
-    }
+    /// <summary>An empty disk of <paramref name="size"/> bytes over a new sparse file in <paramref name="directory"/>; dispose deletes the file.</summary>
+    public static LoopDevice CreateIn(string directory, long size, int? sectorSize = null) =>
+        CreateCore(System.IO.Path.Combine(directory, $"disk-{Guid.NewGuid():n}.img"), size, fill: null, sectorSize, ownsBackingFile: true);
 
-    /// <summary>Attaches <paramref name="backingFile"/>, optionally a byte range of it or with larger logical sectors.</summary>
-    public static LoopDevice Attach(string backingFile, long? offset = null, long? sizeLimit = null, int? sectorSize = null)
-    {
-        var arguments = new List<string> { "--find", "--show" };
-        if (offset is not null)
-        {
-            arguments.AddRange(["--offset", offset.Value.ToString(CultureInfo.InvariantCulture)]);
-        }
-
-        if (sizeLimit is not null)
-        {
-            arguments.AddRange(["--sizelimit", sizeLimit.Value.ToString(CultureInfo.InvariantCulture)]);
-        }
-
-        if (sectorSize is not null)
-        {
-            arguments.AddRange(["--sector-size", sectorSize.Value.ToString(CultureInfo.InvariantCulture)]);
-        }
-
-        arguments.Add(backingFile);
-        long size = sizeLimit ?? new FileInfo(backingFile).Length - (offset ?? 0);
-        return new LoopDevice(Shell.Run("losetup", [.. arguments]), backingFile, size);
-    }
+    /// <summary>
+    /// Attaches <paramref name="backingFile"/> (a file, or a device such as another loop device),
+    /// optionally a byte range of it (a partition), read-only, or with larger logical sectors.
+    /// </summary>
+    public static LoopDevice Attach(string backingFile, long? offset = null, long? sizeLimit = null, int? sectorSize = null, bool readOnly = false) =>
+        AttachCore(backingFile, offset, sizeLimit, sectorSize, readOnly, ownsBackingFile: false);
 
     public byte[] ReadAll() => Read(0, checked((int)Size));
 
@@ -102,6 +77,13 @@ public sealed class LoopDevice : IDisposable
         RandomAccess.FlushToDisk(handle);
     }
 
+    /// <summary>SHA-256 (hex) of the whole device, read through the block device, not the file.</summary>
+    public string Hash()
+    {
+        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return Convert.ToHexString(SHA256.HashData(stream));
+    }
+
     public void Dispose()
     {
         // A device without partitions makes partx fail; that is fine.
@@ -110,6 +92,66 @@ public sealed class LoopDevice : IDisposable
         if (result.ExitCode != 0)
         {
             Console.Error.WriteLine($"WARNING: could not detach {Path}: {result.Stderr}");
+        }
+
+        if (_ownsBackingFile)
+        {
+            File.Delete(BackingFile);
+        }
+    }
+
+    private static LoopDevice CreateCore(string backingFile, long size, Action<Span<byte>, long>? fill, int? sectorSize, bool ownsBackingFile)
+    {
+        using (var file = new FileStream(backingFile, FileMode.CreateNew, FileAccess.Write))
+        {
+            file.SetLength(size);
+            if (fill is not null)
+            {
+                var block = new byte[1 << 20];
+                for (long offset = 0; offset < size; offset += block.Length)
+                {
+                    fill(block, offset);
+                    file.Write(block, 0, (int)Math.Min(block.Length, size - offset));
+                }
+            }
+        }
+
+        return AttachCore(backingFile, offset: null, sizeLimit: null, sectorSize, readOnly: false, ownsBackingFile);
+    }
+
+    private static LoopDevice AttachCore(string backingFile, long? offset, long? sizeLimit, int? sectorSize, bool readOnly, bool ownsBackingFile)
+    {
+        var arguments = new List<string> { "--find", "--show" };
+        if (readOnly)
+        {
+            arguments.Add("--read-only");
+        }
+
+        if (offset is not null)
+        {
+            arguments.AddRange(["--offset", offset.Value.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (sizeLimit is not null)
+        {
+            arguments.AddRange(["--sizelimit", sizeLimit.Value.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (sectorSize is not null)
+        {
+            arguments.AddRange(["--sector-size", sectorSize.Value.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        arguments.Add(backingFile);
+        long size = sizeLimit ?? new FileInfo(backingFile).Length - (offset ?? 0);
+        try
+        {
+            return new LoopDevice(Shell.Run("losetup", [.. arguments]), backingFile, size, ownsBackingFile);
+        }
+        catch when (ownsBackingFile)
+        {
+            File.Delete(backingFile);
+            throw;
         }
     }
 }

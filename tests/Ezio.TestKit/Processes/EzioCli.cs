@@ -27,6 +27,12 @@ public static partial class EzioCli
         return (code, process);
     }
 
+    /// <summary>
+    /// Runs to completion (bounded, 300 s: whole-image imports and verifies) and returns trimmed
+    /// stdout; a non-zero exit throws with stderr.
+    /// </summary>
+    public static string Run(params string[] arguments) => Shell.Run(Tools.Require("ezio"), arguments, stdoutFile: null, timeoutSeconds: 300);
+
     /// <summary>`ezio get` listening on <paramref name="port"/>, told about the loopback peers; never seeds afterwards.</summary>
     public static ChildProcess StartGet(string torrent, string target, int port, IEnumerable<int>? peerPorts = null,
         IEnumerable<string>? extraArguments = null)

@@ -1,7 +1,7 @@
 namespace Ezio.TestKit.Processes;
 
 /// <summary>
-/// Finds the real programs tests drive: "ezio" (EZIO_BIN, else an ancestor's out/ezio),
+/// Finds the real programs tests drive: "ezio" (EZIO_BIN, else an ancestor's out/ezio or Release build),
 /// "libtorrent" (Debian's /usr/bin/python3 with python3-libtorrent), and anything else on
 /// PATH or in sbin. Also the one skip rule: outside CI (CI unset) a missing tool or missing
 /// root skips a test, loudly; with CI set nothing is skipped, so a missing tool fails.
@@ -74,13 +74,16 @@ public static class Tools
             return File.Exists(fromEnvironment) ? Path.GetFullPath(fromEnvironment) : null;
         }
 
-        // Not under make: look for the published binary in an ancestor's out/.
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        // Not under make: the published binary in an ancestor's out/, else the Release build of src/Ezio.
+        foreach (string relative in (string[])[Path.Combine("out", "ezio"), Path.Combine("src", "Ezio", "bin", "Release", "net10.0", "linux-x64", "ezio")])
         {
-            string candidate = Path.Combine(dir.FullName, "out", "ezio");
-            if (File.Exists(candidate))
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
-                return candidate;
+                string candidate = Path.Combine(dir.FullName, relative);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
             }
         }
 
