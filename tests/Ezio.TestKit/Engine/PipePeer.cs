@@ -1,9 +1,7 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Metainfo;
-using Ezio.BitTorrent.PeerWire;
 using Ezio.TestKit.PeerWire;
 
 namespace Ezio.TestKit.Engine;
@@ -13,20 +11,15 @@ namespace Ezio.TestKit.Engine;
 /// message at a time and does nothing on its own. Sends may come from several tasks;
 /// receives from one.
 /// </summary>
-public sealed class PipePeer : IAsyncDisposable
+public sealed class PipePeer : WireEndpoint
 {
     private readonly IDuplexPipe _pipe;
-    private readonly WireLimits _limits;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
 
     private PipePeer(IDuplexPipe pipe, Torrent torrent)
+        : base(pipe.Input, torrent)
     {
         _pipe = pipe;
-        _limits = new WireLimits(torrent.PieceCount, MaxExtendedLength: torrent.PieceLength + 64);
-        Torrent = torrent;
     }
-
-    public Torrent Torrent { get; }
 
     /// <summary>
     /// Joins <paramref name="session"/> (handshakes with the fast extension and BEP 10 on),
@@ -36,96 +29,15 @@ public sealed class PipePeer : IAsyncDisposable
     {
         var (ours, theirs) = MemoryLink.CreatePair();
         var joining = session.JoinAsync(new PeerLink(ours, new IPEndPoint(IPAddress.Loopback, port)), outgoing: false, token);
-        var peerId = "-FK0001-"u8.ToArray().Concat(Guid.NewGuid().ToByteArray()[..12]).ToArray();
-        var buffer = new byte[Handshake.Length];
-        new Handshake(torrent.InfoHash, peerId, SupportsExtensions: true, SupportsFast: true).WriteTo(buffer);
-        await theirs.Output.WriteAsync(buffer, token);
-        var result = await theirs.Input.ReadAtLeastAsync(Handshake.Length, token);
-        var handshake = result.Buffer.Slice(0, Handshake.Length);
-        Handshake.Parse(handshake.ToArray());
-        theirs.Input.AdvanceTo(handshake.End);
-        await joining;
         var peer = new PipePeer(theirs, torrent);
-        await peer.SendExtendedAsync(0, new ExtensionHandshake(new Dictionary<string, int>(), null, requestQueue, "fake").Encode(), token);
+        await peer.ExchangeHandshakesAsync(token);
+        await joining;
+        await peer.SendExtensionHandshakeAsync(extensions: null, requestQueue, token);
         return peer;
     }
 
-    public Task SendSimpleAsync(MessageId id, CancellationToken token) =>
-        SendAsync(PeerMessageWriter.SimpleLength, span => PeerMessageWriter.WriteSimple(span, id), token);
+    protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken token) =>
+        await _pipe.Output.WriteAsync(frame, token);
 
-    public Task SendHaveAsync(int index, CancellationToken token) =>
-        SendAsync(PeerMessageWriter.HaveLength, span => PeerMessageWriter.WriteIndex(span, MessageId.Have, index), token);
-
-    /// <summary>Answers a request with the block cut from <paramref name="data"/> (the torrent's content).</summary>
-    public Task SendBlockAsync(byte[] data, int index, int begin, int length, CancellationToken token) =>
-        SendAsync(PeerMessageWriter.PieceHeaderLength + length, span =>
-        {
-            PeerMessageWriter.WritePieceHeader(span, index, begin, length);
-            data.AsSpan((int)((long)index * Torrent.PieceLength + begin), length).CopyTo(span[PeerMessageWriter.PieceHeaderLength..]);
-            return PeerMessageWriter.PieceHeaderLength + length;
-        }, token);
-
-    public Task SendExtendedAsync(byte extendedId, byte[] body, CancellationToken token) =>
-        SendAsync(6 + body.Length, span =>
-        {
-            PeerMessageWriter.WriteExtendedHeader(span, extendedId, body.Length);
-            body.CopyTo(span[6..]);
-            return 6 + body.Length;
-        }, token);
-
-    private async Task SendAsync(int length, Func<Span<byte>, int> write, CancellationToken token)
-    {
-        await _sendLock.WaitAsync(token);
-        try
-        {
-            var written = write(_pipe.Output.GetSpan(length));
-            _pipe.Output.Advance(written);
-            await _pipe.Output.FlushAsync(token);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    /// <summary>The next message, or null when the session closed the connection.</summary>
-    public async Task<WireMessage?> ReceiveAsync(CancellationToken token)
-    {
-        while (true)
-        {
-            var result = await _pipe.Input.ReadAsync(token);
-            var buffer = result.Buffer;
-            if (PeerMessageReader.TryRead(ref buffer, _limits, out var message))
-            {
-                var received = new WireMessage(message.Id, message.Index, message.Begin, message.Length, message.ExtendedId, message.Payload.ToArray());
-                _pipe.Input.AdvanceTo(buffer.Start);
-                return received;
-            }
-            _pipe.Input.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted)
-            {
-                return null;
-            }
-        }
-    }
-
-    /// <summary>Receives until a message passes <paramref name="match"/>; throws when the connection closes first.</summary>
-    public async Task<WireMessage> ReceiveUntilAsync(Func<WireMessage, bool> match, CancellationToken token)
-    {
-        while (await ReceiveAsync(token) is { } message)
-        {
-            if (match(message))
-            {
-                return message;
-            }
-        }
-        throw new IOException("the session closed the connection");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _pipe.Input.CompleteAsync();
-        await _pipe.Output.CompleteAsync();
-        _sendLock.Dispose();
-    }
+    protected override ValueTask CloseAsync() => _pipe.Output.CompleteAsync();
 }
