@@ -7,17 +7,26 @@
 # ext4 and NTFS are each filled to about FILL_PCT % with files of random bytes (8 MiB each,
 # incompressible, so every run moves the same bytes whatever the CPU has to spare) and a few
 # small text files. TREE receives every file written, for the file compares after deploying.
+# CLONEZILLA_DIR, when given, receives the disk as Clonezilla's savedisk saves it, as "sda":
+# disk, parts, sda-pt.sf, sda-mbr and one gzip'd partclone image per partition (the agent's
+# resize tests import it).
 #
-#   source-disk.sh DISK TREE SIZE_MIB [ROOT_PCT=50] [FILL_PCT=40]
+#   source-disk.sh DISK TREE SIZE_MIB [ROOT_PCT=50] [FILL_PCT=40] [CLONEZILLA_DIR]
 set -euo pipefail
 disk=$1
 tree=$2
 size_mib=$3
 root_pct=${4:-50}
 fill_pct=${5:-40}
+clonezilla=${6:-}
 ((size_mib >= 128)) || { echo "source-disk: SIZE_MIB must be at least 128" >&2; exit 2; }
 work=$(mktemp -d /var/tmp/ezio-resize-src.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+loop=""
+cleanup() {
+    if [[ -n $loop ]]; then losetup -d "$loop"; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
 esp_mib=32
 root_mib=$(((size_mib - esp_mib - 2) * root_pct / 100))
@@ -62,3 +71,20 @@ imgs=("$work/esp.img" "$work/root.img" "$work/data.img")
 for i in 0 1 2; do
     dd if="${imgs[$i]}" of="$disk" bs=1M seek=$((starts[i] * 512)) oflag=seek_bytes conv=notrunc,sparse status=none
 done
+
+if [[ -n $clonezilla ]]; then
+    mkdir -p "$clonezilla"
+    echo sda >"$clonezilla/disk"
+    echo "sda1 sda2 sda3" >"$clonezilla/parts"
+    echo "This image was saved by Clonezilla at $(date -u +%F)" >"$clonezilla/clonezilla-img"
+    echo "IMG_ID=resize-source" >"$clonezilla/Info-img-id.txt"
+    sfdisk -d "$disk" | sed -e "s|^$disk\([0-9]\) |/dev/sda\1 |" -e "s|^device: .*|device: /dev/sda|" >"$clonezilla/sda-pt.sf"
+    dd if="$disk" of="$clonezilla/sda-mbr" bs=512 count=1 status=none
+    fs=(vfat ext4 ntfs)
+    for i in 0 1 2; do
+        loop=$(losetup -f --show -r -o $((starts[i] * 512)) --sizelimit $((sizes[i] * 512)) "$disk")
+        "partclone.${fs[$i]}" -c -q -L /dev/null -s "$loop" -o - 2>/dev/null | gzip -1 >"$clonezilla/sda$((i + 1)).${fs[$i]}-ptcl-img.gz.aa"
+        losetup -d "$loop"
+        loop=""
+    done
+fi

@@ -39,14 +39,14 @@ internal sealed class AgentRig : IAsyncDisposable
         return (_net, image, _server, _disk);
     }
 
-    /// <summary>Options for an agent that writes <paramref name="disk"/> and records its after-action in <see cref="Marker"/>.</summary>
+    /// <summary>Options for an agent that writes <paramref name="disk"/> and appends its after-action to <see cref="Marker"/> (two lines if it ever ran twice).</summary>
     public List<string> Arguments(string serverUrl, string disk, string mac, string trustedKey = "/nonexistent/trusted.pub")
     {
         var cmdline = Path.Combine(Root, "cmdline");
         File.WriteAllText(cmdline, $"BOOT_IMAGE=/live/vmlinuz boot=live quiet ezio.server={serverUrl} ezio.disk={disk} ezio.after=reboot\n");
         File.WriteAllText(Tty, "");
         return ["--cmdline-file", cmdline, "--mac", mac, "--state-dir", Path.Combine(Root, "state"), "--peer-port", "0",
-            "--after-command", $"echo \"$EZIO_AFTER $EZIO_DEPLOYMENT\" > {Marker}", "--status-tty", Tty,
+            "--after-command", $"echo \"$EZIO_AFTER $EZIO_DEPLOYMENT\" >> {Marker}", "--status-tty", Tty,
             "--journal-socket", "/nonexistent/journal.socket", "--trusted-key", trustedKey, "--progress-seconds", "1",
             "--config", WriteConfig()];
     }

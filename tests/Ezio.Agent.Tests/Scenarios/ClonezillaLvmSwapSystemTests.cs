@@ -122,7 +122,7 @@ public sealed class ClonezillaLvmSwapSystemTests
     private static async Task<PartitionTable> DeployAsync(AgentRig rig, NetPair net, ServerProcess server, LoopDevice disk, string image, string mac)
     {
         var deployment = await server.DeployAsync(new CreateDeploymentRequest(image, [mac], AfterAction.Reboot));
-        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
         var exit = await agent.WaitForExitAsync(TimeSpan.FromSeconds(180));
         Assert.True(exit == 0, "AGENT:\n" + agent.Output + "\nSERVER:\n" + server.Log);
         Assert.Equal($"reboot {deployment.Id}", File.ReadAllText(rig.Marker).Trim());

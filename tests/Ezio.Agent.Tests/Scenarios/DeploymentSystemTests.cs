@@ -20,24 +20,28 @@ public sealed class DeploymentSystemTests
         const string other = "02:00:00:00:10:02";
         var deployment = await server.DeployAsync(new CreateDeploymentRequest("lab", [mac, other], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10)));
 
-        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
         string Diagnostics() => "AGENT:\n" + agent.Output + "\nSERVER:\n" + server.Log;
 
         // Done, but the other machine still deploys: the agent seeds and must not reboot yet.
         await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Seeding, TimeSpan.FromSeconds(90), Diagnostics);
         var menu = File.ReadAllText(Path.Combine(server.BootDir, "pxelinux.cfg", "01-" + MacAddress.WithDashes(mac)));
         Assert.Contains("LOCALBOOT", menu);
-        await Task.Delay(2000);
         Assert.False(File.Exists(rig.Marker), "after-action ran while the deployment still needed seeding");
         Assert.True(ImageRepo.SameBytes(disk, image, MiB, 31 * MiB), "disk content differs from the image");
         Assert.Contains("No problems found", Shell.TryRun(TimeSpan.FromSeconds(30), "sgdisk", "-v", disk.Path).Output);
         Assert.Contains("EZIO deployment agent", File.ReadAllText(rig.Tty));
 
         // The other machine reports done: seeding is no longer needed, the after-action runs.
+        // A file written just before, stamped by the same kernel clock as the marker, shows the
+        // after-action ran after that and not while seeding (the marker is appended to: it ran once).
+        var reported = Path.Combine(rig.Root, "other-reported");
+        File.WriteAllText(reported, other);
         await server.ReportOtherDoneAsync(other, deployment.Id);
 
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal($"reboot {deployment.Id}", File.ReadAllText(rig.Marker).Trim());
+        Assert.True(File.GetLastWriteTimeUtc(rig.Marker) >= File.GetLastWriteTimeUtc(reported), "after-action ran while the deployment still needed seeding");
         Assert.Contains("Seeding stopped", agent.Output);
         Assert.Equal(DeployPhase.Done, (await server.MachineAsync(mac))!.Phase);
     }
@@ -51,16 +55,16 @@ public sealed class DeploymentSystemTests
         await server.DeployAsync(new CreateDeploymentRequest("big", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10)));
         var arguments = rig.Arguments(server.Url, disk.Path, mac);
 
-        await using (var first = AgentProcess.Start(arguments, net))
+        using (var first = AgentProcess.Start(arguments, net))
         {
             await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Downloading && m.BytesDone > 30 * MiB, TimeSpan.FromSeconds(120),
                 () => first.Output + server.Log);
-            first.Signal("KILL");
+            first.KillHard();
             await first.WaitForExitAsync(TimeSpan.FromSeconds(20));
         }
         Assert.False(File.Exists(rig.Marker));
 
-        await using var second = AgentProcess.Start(arguments, net);
+        using var second = AgentProcess.Start(arguments, net);
         Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(180)));
         var recheck = second.Output.Split('\n').First(l => l.Contains("already on disk after recheck"));
         var have = int.Parse(recheck.Split(": ")[1].Split('/')[0]);

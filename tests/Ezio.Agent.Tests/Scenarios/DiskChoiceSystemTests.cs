@@ -30,15 +30,11 @@ public sealed class DiskChoiceSystemTests
         arguments[arguments.IndexOf("--config") + 1] = config;
 
         await server.DeployAsync(new CreateDeploymentRequest("img", [mac], AfterAction.Reboot));
-        await using var agent = AgentProcess.Start(arguments);
+        using var agent = AgentProcess.Start(arguments);
         var machine = await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Failed, TimeSpan.FromSeconds(60), () => agent.Output + server.Log);
 
         // The console screen is redrawn about once a second: wait (bounded) for the refusal on it.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!File.ReadAllText(rig.Tty).Contains("JOB REFUSED", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            await Task.Delay(200);
-        }
+        await agent.WaitUntilAsync(() => File.ReadAllText(rig.Tty).Contains("JOB REFUSED", StringComparison.Ordinal), "JOB REFUSED on the console", TimeSpan.FromSeconds(15));
         foreach (var text in new[] { machine.Message ?? "", agent.Output, File.ReadAllText(rig.Tty) })
         {
             Assert.Contains("/dev/sda, 16.0 MiB", text);
@@ -47,7 +43,7 @@ public sealed class DiskChoiceSystemTests
             Assert.Contains("on USB", text);
         }
         Assert.StartsWith("no-such-disk:", machine.Message);
-        agent.Signal("TERM");
+        agent.Terminate();
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.False(File.Exists(rig.Marker));
     }

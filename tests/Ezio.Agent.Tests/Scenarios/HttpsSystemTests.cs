@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Ezio.Agent.Tests.TestSupport;
 using Ezio.Deployment.Contracts;
 using Xunit;
@@ -25,7 +24,7 @@ public sealed class HttpsSystemTests
         Assert.Contains($"ezio.server={server.ApiUrl} ", menu, StringComparison.Ordinal);
         Assert.StartsWith("https://", server.ApiUrl, StringComparison.Ordinal);
 
-        await using var agent = AgentProcess.Start([.. rig.Arguments(server.ApiUrl, disk.Path, mac), "--server-cert-sha256", server.CertificateSha256!], net);
+        using var agent = AgentProcess.Start([.. rig.Arguments(server.ApiUrl, disk.Path, mac), "--server-cert-sha256", server.CertificateSha256!], net);
 
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(120)));
         Assert.Equal($"reboot {deployment.Id}", File.ReadAllText(rig.Marker).Trim());
@@ -43,14 +42,8 @@ public sealed class HttpsSystemTests
         const string mac = "02:00:00:00:30:02";
         await server.DeployAsync(new CreateDeploymentRequest("lab", [mac], AfterAction.Reboot));
 
-        await using var agent = AgentProcess.Start([.. rig.Arguments(server.ApiUrl, disk.Path, mac), "--server-cert-sha256", new string('0', 64)], net);
-        var clock = Stopwatch.StartNew();
-        while (!agent.Output.Contains("not the pinned one", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await Task.Delay(250);
-        }
-
-        Assert.Contains("not the pinned one", agent.Output, StringComparison.Ordinal);
+        using var agent = AgentProcess.Start([.. rig.Arguments(server.ApiUrl, disk.Path, mac), "--server-cert-sha256", new string('0', 64)], net);
+        await agent.WaitForOutputAsync("not the pinned one", TimeSpan.FromSeconds(60));
         Assert.Null(await server.MachineAsync(mac));
         Assert.False(File.Exists(rig.Marker));
     }

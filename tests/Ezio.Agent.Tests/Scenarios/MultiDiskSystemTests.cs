@@ -39,7 +39,7 @@ public sealed class MultiDiskSystemTests
         const string mac = "02:00:00:00:40:01";
         await server.DeployAsync(new CreateDeploymentRequest("two", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(false, 0)));
 
-        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, $"{diskA.Path},{diskB.Path}", mac), net);
+        using var agent = AgentProcess.Start(rig.Arguments(server.Url, $"{diskA.Path},{diskB.Path}", mac), net);
         string Diagnostics() => "AGENT:\n" + agent.Output + "\nSERVER:\n" + server.Log;
         await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Done, TimeSpan.FromSeconds(120), Diagnostics);
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(60)));
@@ -93,13 +93,13 @@ public sealed class MultiDiskSystemTests
         const string mac = "02:00:00:00:40:02";
         await server.DeployAsync(new CreateDeploymentRequest("two", [mac], AfterAction.Reboot));
 
-        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac));
+        using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac));
         var machine = await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Failed, TimeSpan.FromSeconds(60), () => agent.Output + server.Log);
 
         Assert.StartsWith("no-such-disk:", machine.Message);
         Assert.Contains("the image holds 2 disks (sda 64.0 MiB, sdb 64.0 MiB)", machine.Message);
         Assert.Contains("nothing was written", agent.Output);
-        agent.Signal("TERM");
+        agent.Terminate();
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(before, disk.Hash());
     }

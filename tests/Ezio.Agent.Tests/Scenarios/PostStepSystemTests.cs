@@ -30,7 +30,7 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
             Seeding: new SeedingPolicy(true, 10), GrowLastPartition: true, VerifyAfterWrite: true,
             HostnameTemplate: "lab-{mac6}"));
 
-        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
         string Diagnostics() => "AGENT:\n" + agent.Output + "\nSERVER:\n" + server.Log;
 
         // Seeding: the backup GPT header is already at the real end, but the middle of the disk
@@ -101,7 +101,7 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         await server.DeployAsync(new CreateDeploymentRequest("dos", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10),
             GrowLastPartition: true, Hostnames: new Dictionary<string, string> { [mac] = "dos-pc" }));
 
-        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         output.WriteLine(agent.Output);
         Assert.Contains("Post-step grow-last-partition done: partition 5 grown", agent.Output);
@@ -132,7 +132,7 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         await server.DeployAsync(new CreateDeploymentRequest("opaque", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10),
             GrowLastPartition: true, Hostnames: new Dictionary<string, string> { [mac] = "pc-40" }));
 
-        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         output.WriteLine(agent.Output);
         Assert.StartsWith("reboot ", File.ReadAllText(rig.Marker));
@@ -167,7 +167,7 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         var deployment = await server.DeployAsync(new CreateDeploymentRequest("fakentfs", [mac], AfterAction.Reboot,
             Seeding: new SeedingPolicy(true, 10), GrowLastPartition: true));
 
-        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         output.WriteLine(agent.Output);
         Assert.Equal($"reboot {deployment.Id}", File.ReadAllText(rig.Marker).Trim());
@@ -203,7 +203,7 @@ public sealed class PostStepSystemTests(ITestOutputHelper output)
         const string mac = "02:00:00:00:70:01";
         await server.DeployAsync(new CreateDeploymentRequest("lvm", [mac], AfterAction.Reboot, Seeding: new SeedingPolicy(true, 10), GrowLastPartition: true));
 
-        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         output.WriteLine(agent.Output);
         Assert.Contains("Post-step grow-last-partition done: partition 1 grown", agent.Output);

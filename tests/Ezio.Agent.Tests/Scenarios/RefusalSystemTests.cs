@@ -48,15 +48,16 @@ public sealed class RefusalSystemTests
             var before = disk.Hash();
             const string mac = "02:00:00:00:30:01";
             await server.DeployAsync(new CreateDeploymentRequest("img", [mac], AfterAction.Reboot, TargetDisk: rule));
-            await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac, trusted));
+            using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac, trusted));
             var machine = await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Failed, TimeSpan.FromSeconds(60), () => agent.Output + server.Log);
             Assert.StartsWith(expectedReason + ":", machine.Message);
             Assert.Contains("nothing was written", agent.Output);
-            // The agent stays up (waiting for a new job), it neither writes nor reboots.
-            await Task.Delay(1000);
-            Assert.False(File.Exists(rig.Marker));
-            agent.Signal("TERM");
+            // The agent goes back to waiting for a new job (it says so, and fails the wait if it
+            // exits instead); over its whole life it neither writes nor reboots.
+            await agent.WaitForOutputAsync("waiting for a new one", TimeSpan.FromSeconds(30));
+            agent.Terminate();
             Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.False(File.Exists(rig.Marker));
             Assert.Equal(before, disk.Hash());
         }
         finally

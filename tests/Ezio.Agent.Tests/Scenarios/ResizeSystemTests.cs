@@ -13,7 +13,7 @@ namespace Ezio.Agent.Tests.Scenarios;
 
 /// <summary>
 /// One image, any disk size, one swarm: a 256 MiB GPT disk (FAT ESP, ext4 root about 40 %
-/// used, NTFS data; Scenarios/make-resize-disk.sh) captured or imported with --compact, then
+/// used, NTFS data; bench/resize/source-disk.sh) captured or imported with --compact, then
 /// deployed by real agents onto loop disks smaller and larger than the source. Every disk is
 /// checked with the file systems' own tools and file for file against what was written.
 /// </summary>
@@ -77,7 +77,7 @@ public sealed partial class ResizeSystemTests(ITestOutputHelper output)
         {
             foreach (var agent in agents)
             {
-                await agent.DisposeAsync();
+                agent.Dispose();
             }
             ForgetPartitions(small, same, large);
         }
@@ -91,14 +91,14 @@ public sealed partial class ResizeSystemTests(ITestOutputHelper output)
         var before = disk.Hash();
         const string mac = "02:00:00:00:22:09";
         await server.DeployAsync(new CreateDeploymentRequest("mixed", [mac], AfterAction.Reboot) { Resize = ResizePolicy.LastFills });
-        await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+        using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
         var machine = await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Failed, TimeSpan.FromSeconds(60), () => agent.Output + server.Log);
         Assert.StartsWith("too-small:", machine.Message);
         Assert.Contains($"({100 * MiB} bytes)", machine.Message);
         Assert.Contains($"({image.Manifest.MinimumDiskSize} bytes)", machine.Message);
         Assert.Contains("nothing was written", agent.Output);
         Assert.Contains($"({image.Manifest.MinimumDiskSize} bytes)", agent.Output);
-        agent.Signal("TERM");
+        agent.Terminate();
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(before, disk.Hash());
     }
@@ -114,7 +114,7 @@ public sealed partial class ResizeSystemTests(ITestOutputHelper output)
         var deployment = await server.DeployAsync(new CreateDeploymentRequest("cz", [mac], AfterAction.Reboot));
         try
         {
-            await using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
+            using var agent = AgentProcess.Start(rig.Arguments(server.Url, disk.Path, mac), net);
             Assert.True(await agent.WaitForExitAsync(TimeSpan.FromSeconds(240)) == 0, agent.Output + "\nSERVER:\n" + server.Log);
             Assert.Equal($"reboot {deployment.Id}", File.ReadAllText(rig.Marker).Trim());
             Assert.Contains("Post-step grow-resized done", agent.Output);
@@ -138,17 +138,17 @@ public sealed partial class ResizeSystemTests(ITestOutputHelper output)
         var firstOutput = "";
         try
         {
-            await using (var first = AgentProcess.Start(arguments, net))
+            using (var first = AgentProcess.Start(arguments, net))
             {
                 await server.WaitForMachineAsync(mac, m => m.Phase == DeployPhase.Downloading && m.BytesDone > 30 * MiB, TimeSpan.FromSeconds(120),
                     () => first.Output + server.Log);
-                first.Signal("KILL");
+                first.KillHard();
                 await first.WaitForExitAsync(TimeSpan.FromSeconds(20));
                 firstOutput = first.Output;
             }
             Assert.False(File.Exists(rig.Marker));
 
-            await using var second = AgentProcess.Start(arguments, net);
+            using var second = AgentProcess.Start(arguments, net);
             Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(240)) == 0, second.Output + "\nSERVER:\n" + server.Log);
             // The same layout again, and the pieces already written were found where it puts them.
             Assert.Single(LaidOut().Matches(second.Output));
@@ -227,8 +227,10 @@ internal sealed class ResizeImage
     {
         var disk = Path.Combine(root, $"source-{name}.img");
         var tree = Path.Combine(root, $"tree-{name}");
-        var script = Path.Combine(AppContext.BaseDirectory, "Scenarios", "make-resize-disk.sh");
-        Shell.Run(TimeSpan.FromSeconds(300), "bash", clonezilla is null ? [script, disk, tree] : [script, disk, tree, clonezilla]);
+        var script = Path.Combine(AppContext.BaseDirectory, "Scenarios", "source-disk.sh");
+        // 256 MiB: a 32 MiB ESP, a 128 MiB root (58 % of the rest) and NTFS on the rest, both about 37 % full.
+        string[] layout = [script, disk, tree, "256", "58", "37"];
+        Shell.Run(TimeSpan.FromSeconds(300), "bash", clonezilla is null ? layout : [.. layout, clonezilla]);
         return (disk, tree);
     }
 
@@ -273,12 +275,12 @@ internal sealed class ResizeImage
                 var volume = NtfsBytes(info);
                 Assert.True(volume > dataPartition.Size * 512 - 4 * MiB, $"NTFS is {volume} bytes in a {dataPartition.Size * 512}-byte partition");
                 var dataOut = Path.Combine(output, "data");
-                Directory.CreateDirectory(Path.Combine(dataOut, "docs"));
-                foreach (var file in Directory.EnumerateFiles(Path.Combine(image.Tree, "data"), "*", SearchOption.AllDirectories))
+                Directory.CreateDirectory(dataOut);
+                // The volume's root holds every file (ntfscp writes into existing directories only).
+                foreach (var file in Directory.EnumerateFiles(Path.Combine(image.Tree, "data")))
                 {
-                    var relative = Path.GetRelativePath(Path.Combine(image.Tree, "data"), file);
-                    var inNtfs = relative.Replace('/', '_');
-                    Shell.Run("sh", "-c", $"ntfscat -f {data.Path} {inNtfs} > {Path.Combine(dataOut, relative)}");
+                    var name = Path.GetFileName(file);
+                    Shell.Run("sh", "-c", $"ntfscat -f {data.Path} {name} > {Path.Combine(dataOut, name)}");
                 }
             }
             AssertSameFiles(Path.Combine(image.Tree, "data"), Path.Combine(output, "data"));

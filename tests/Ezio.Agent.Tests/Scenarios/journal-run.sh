@@ -14,7 +14,15 @@ for _ in $(seq 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05;
 [ -S /run/systemd/journal/socket ] || { echo "journald did not create its socket"; kill "$journald"; exit 1; }
 timeout -s TERM 4 "$agent" agent --server http://127.0.0.1:9 --mac 02:00:00:00:50:01 --status-tty none \
     --trusted-key /nonexistent --cmdline-file /dev/null 2>&1 || true
-sleep 0.5
+# journald reads its socket in order: once a marker sent after the agent exited is stored,
+# so is everything the agent sent.
+printf 'MESSAGE=end of agent run\nSYSLOG_IDENTIFIER=ezio-journal-marker\n' | logger --journald
+for _ in $(seq 100); do
+    [ -n "$(journalctl -D /run/log/journal -o cat --no-pager SYSLOG_IDENTIFIER=ezio-journal-marker)" ] && break
+    sleep 0.05
+done
+[ -n "$(journalctl -D /run/log/journal -o cat --no-pager SYSLOG_IDENTIFIER=ezio-journal-marker)" ] \
+    || { echo "journald did not store the marker"; kill "$journald"; exit 1; }
 journalctl -D /run/log/journal -o json --no-pager SYSLOG_IDENTIFIER=ezio-agent > "$out"
 kill "$journald"
 wait "$journald" || true

@@ -1,19 +1,22 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
 using Ezio.Deployment.Contracts;
+using Ezio.TestKit.Net;
+using Ezio.TestKit.Processes;
 
 namespace Ezio.Agent.Tests.TestSupport;
 
-/// <summary>The real ezio-server (dotnet ezio-server.dll) over a temp repository; killed by PID on dispose.</summary>
+/// <summary>
+/// The real ezio-server (dotnet ezio-server.dll) over a temp repository, ready once its API
+/// answers; stopped by PID on dispose.
+/// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _log = new();
+    private readonly ChildProcess _process;
 
-    private ServerProcess(Process process, string url, string root)
+    private ServerProcess(ChildProcess process, string url, string root)
     {
         _process = process;
         Url = url;
@@ -28,16 +31,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>The API client: plain http, or with <c>https</c> the pinned https URL (the plain listener refuses the API then).</summary>
     public HttpClient Http { get; private set; }
 
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    public string Log => _process.Output;
 
     public string BootDir => Path.Combine(Root, "boot");
 
@@ -50,34 +44,23 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <param name="https">Also listen on an https:// URL and send agents there (boot files, torrents, announces stay http).</param>
     public static async Task<ServerProcess> StartAsync(string root, string ip, string? signingKey = null, bool https = false)
     {
-        var port = FreePort(ip);
-        var url = $"http://{ip}:{port}";
-        var apiUrl = https ? $"https://{ip}:{FreePort(ip)}" : url;
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Binaries.ServerDll, "--repo", Path.Combine(root, "repo"), "--listen", url, "--public-url", url,
-            "--state", Path.Combine(root, "state"), "--boot-root", Path.Combine(root, "boot"), "--peer-port", FreePort(ip).ToString(),
-            "--ocsmgrd-port", FreePort(ip).ToString() })
-        {
-            info.ArgumentList.Add(a);
-        }
+        var address = IPAddress.Parse(ip);
+        var url = $"http://{ip}:{FreePort.Next(address)}";
+        var apiUrl = https ? $"https://{ip}:{FreePort.Next(address)}" : url;
+        List<string> arguments = [Binaries.ServerDll, "--repo", Path.Combine(root, "repo"), "--listen", url, "--public-url", url,
+            "--state", Path.Combine(root, "state"), "--boot-root", Path.Combine(root, "boot"),
+            "--peer-port", FreePort.Next(address).ToString(CultureInfo.InvariantCulture),
+            "--ocsmgrd-port", FreePort.Next(address).ToString(CultureInfo.InvariantCulture)];
         if (https)
         {
-            foreach (var a in new[] { "--listen", apiUrl, "--public-api-url", apiUrl })
-            {
-                info.ArgumentList.Add(a);
-            }
+            arguments.AddRange(["--listen", apiUrl, "--public-api-url", apiUrl]);
         }
         if (signingKey is not null)
         {
-            info.ArgumentList.Add("--signing-key");
-            info.ArgumentList.Add(signingKey);
+            arguments.AddRange(["--signing-key", signingKey]);
         }
         Directory.CreateDirectory(Path.Combine(root, "boot"));
-        var server = new ServerProcess(Process.Start(info)!, url, root) { ApiUrl = apiUrl };
-        server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        server._process.BeginOutputReadLine();
-        server._process.BeginErrorReadLine();
+        var server = new ServerProcess(ChildProcess.Start("dotnet", arguments), url, root) { ApiUrl = apiUrl };
         var deadline = Stopwatch.StartNew();
         var tokenFile = Path.Combine(root, "state", "admin-token");
         while (true)
@@ -130,17 +113,6 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_log)
-            {
-                _log.AppendLine(line);
-            }
-        }
-    }
-
     public async Task<DeploymentInfo> DeployAsync(CreateDeploymentRequest request)
     {
         using var response = await Http.PostAsJsonAsync(ApiRoutes.Deployments, request, DeploymentJsonContext.Default.CreateDeploymentRequest);
@@ -187,39 +159,12 @@ internal sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException($"machine {mac} never reached the expected state; last: {last}\n{diagnostics?.Invoke()}");
     }
 
-    private static readonly HashSet<int> s_givenPorts = [];
-
-    /// <summary>
-    /// A port free on <paramref name="ip"/> a moment ago and never handed out before in this
-    /// test run: the kernel may offer a port it just offered, and a server given the same
-    /// port for two listeners fails to start.
-    /// </summary>
-    public static int FreePort(string ip)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            using var l = new TcpListener(IPAddress.Parse(ip), 0);
-            l.Start();
-            var port = ((IPEndPoint)l.LocalEndpoint).Port;
-            lock (s_givenPorts)
-            {
-                if (s_givenPorts.Add(port))
-                {
-                    return port;
-                }
-            }
-        }
-        throw new InvalidOperationException($"no free port on {ip}");
-    }
-
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         Http.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
-        }
+        // SIGKILL: a test's server has nothing to save, and a graceful stop only costs time.
+        _process.KillHard();
         _process.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Ezio.Server.Cli;
+using Ezio.TestKit.Net;
 using Xunit;
 
 namespace Ezio.Server.Tests.Cli;
@@ -31,10 +32,7 @@ public sealed class WakeCommandTests
     public async Task Deploy_NoServerListening_ExitsWithAnErrorInsteadOfCrashing()
     {
         // A port that was free a moment ago: nothing answers there.
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = FreePort.Next();
         var error = new StringWriter();
         var saved = Console.Error;
         Console.SetError(error);

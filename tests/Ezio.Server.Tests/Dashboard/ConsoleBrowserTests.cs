@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Ezio.Deployment.Contracts;
 using Ezio.Server.Tests.Interop;
+using Ezio.TestKit.Net;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -132,7 +133,7 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
     {
         var dirs = new TestDirs();
         dirs.AddImage("lab");
-        var port = FreePort();
+        var port = FreePort.Next();
         void Listen(Ezio.Server.Hosting.ServerOptions o) => o.Listen = $"http://127.0.0.1:{port}";
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(180));
         await using var browser = await HeadlessChromium.StartAsync(cancel.Token);
@@ -228,13 +229,6 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         Assert.True(renders <= clock.Elapsed.TotalSeconds * 4 + 20, $"{renders} renders for {events} events in {clock.Elapsed.TotalSeconds:0.0} s");
         // The longest main-thread task is wall time (a busy machine stretches it): printed above as a
         // figure, not asserted; the structure that keeps it short (virtual rows, batched renders) is.
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task SaveScreenshotAsync(HeadlessChromium browser, string name, CancellationToken cancellationToken)

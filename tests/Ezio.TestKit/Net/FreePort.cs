@@ -5,7 +5,7 @@ using Ezio.TestKit.Processes;
 namespace Ezio.TestKit.Net;
 
 /// <summary>
-/// Hands out loopback ports that were free a moment ago, free for both TCP and UDP
+/// Hands out ports (loopback unless told) that were free a moment ago, free for both TCP and UDP
 /// (opentracker binds both). Ports are never handed out twice in one test run, so
 /// parallel tests cannot collide with each other; another program can still race
 /// us, which is why callers start the listener right away.
@@ -15,12 +15,15 @@ public static class FreePort
     private static readonly HashSet<int> s_given = [];
     private static readonly Lock s_gate = new();
 
-    public static int Next()
+    public static int Next() => Next(IPAddress.Loopback);
+
+    /// <summary>A port free on <paramref name="address"/> (a namespace pair's host side, say) for TCP and UDP.</summary>
+    public static int Next(IPAddress address)
     {
         for (int attempt = 0; attempt < 200; attempt++)
         {
-            int port = ProbeTcp();
-            if (!IsUdpFree(port))
+            int port = ProbeTcp(address);
+            if (!IsUdpFree(address, port))
             {
                 continue;
             }
@@ -34,7 +37,7 @@ public static class FreePort
             }
         }
 
-        throw new InvalidOperationException("No free loopback port found.");
+        throw new InvalidOperationException($"No free port found on {address}.");
     }
 
     /// <summary>Polls (up to <see cref="Tools.Timeout"/>) until 127.0.0.1:<paramref name="port"/> accepts; fails early if the owner exits.</summary>
@@ -75,9 +78,9 @@ public static class FreePort
         }
     }
 
-    private static int ProbeTcp()
+    private static int ProbeTcp(IPAddress address)
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
+        var listener = new TcpListener(address, 0);
         listener.Start();
         try
         {
@@ -89,11 +92,11 @@ public static class FreePort
         }
     }
 
-    private static bool IsUdpFree(int port)
+    private static bool IsUdpFree(IPAddress address, int port)
     {
         try
         {
-            using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
+            using var udp = new UdpClient(new IPEndPoint(address, port));
             return true;
         }
         catch (SocketException)

@@ -164,6 +164,15 @@ public sealed partial class ChildProcess : IDisposable
     public Task WaitForOutputAsync(string text, TimeSpan timeout) =>
         WaitUntilAsync(() => Output.Contains(text, StringComparison.Ordinal), timeout, $"output \"{text}\"");
 
+    /// <summary>SIGTERM to this PID (a clean stop asked for); <see cref="WaitForExitAsync"/> sees the outcome.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            _ = Kill(_process.Id, SigTerm);
+        }
+    }
+
     /// <summary>SIGKILL to this PID (a crash, not a clean stop), then reap it.</summary>
     public void KillHard()
     {
