@@ -150,7 +150,20 @@ run_udpcast() {
     a_pid=$LAN_PID
     lan_spawn b1 "$dir/b1.log" timeout 30 udp-receiver --nokbd --interface eth0 --file "$dir/b1.bin"
     b_pid=$LAN_PID
-    sleep 1
+    # A receiver listens once it names its interface ("UDP receiver for FILE at IP on eth0").
+    local t
+    for ((t = 0; t < 100; t++)); do
+        grep -q '^UDP receiver for' "$dir/a1.log" 2>/dev/null && grep -q '^UDP receiver for' "$dir/b1.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    if ((t == 100)); then
+        echo "routed: udp-receiver did not start" >&2
+        tail -n 5 "$dir/a1.log" "$dir/b1.log" >&2
+        lan_stop "$a_pid"
+        lan_stop "$b_pid"
+        udpcast_result=FAIL
+        return
+    fi
     lan_spawn srv "$dir/sender.log" timeout 120 udp-sender --nokbd --full-duplex --interface eth0 \
         --min-receivers 2 --max-wait 10 --file "$work/image.bin"
     sender_pid=$LAN_PID

@@ -45,6 +45,36 @@ swarm_wait_port() {
     return 1
 }
 
+# One HTTP/1.0 GET of PATH from HOST:PORT inside HOST's namespace; prints the whole answer
+# (NUL bytes of compact peer lists dropped).
+swarm_http_get() {
+    local host=$1 port=$2 path=$3
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    lan_exec "$host" timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf "GET %s HTTP/1.0\r\n\r\n" "$3" >&3 && cat <&3' \
+        _ "$(lan_ip "$host")" "$port" "$path" 2>/dev/null | tr -d '\0'
+}
+
+# Waits until the tracker tracks: a started announce of the first listed torrent is answered
+# without a failure reason. opentracker answers once its loop runs but reads its whitelist in
+# another thread, refusing every announce until then; a socket that accepts is not enough.
+# The probe peer (the tracker's own address and port) stops again, so no machine is told of it.
+swarm_wait_tracker() {
+    local dir=$1 seconds=${2:-30} query answer i
+    query="/announce?info_hash=$(head -n 1 "$dir/infohashes" | sed 's/../%&/g')&peer_id=-EZ0000-readiness000"
+    query+="&port=$TRACKER_PORT&uploaded=0&downloaded=0&left=1&compact=1&event="
+    for ((i = 0; i < seconds * 5; i++)); do
+        answer=$(swarm_http_get srv "$TRACKER_PORT" "${query}started")
+        if [[ $answer == "HTTP/1.1 200"* && $answer == *interval* && $answer != *"failure reason"* ]]; then
+            swarm_http_get srv "$TRACKER_PORT" "${query}stopped" >/dev/null
+            return 0
+        fi
+        kill -0 "$TRACKER_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    echo "swarm: the tracker on srv:$TRACKER_PORT does not track (last answer: ${answer:-none})" >&2
+    return 1
+}
+
 tracker_start() {
     local dir=$1
     local root=$dir/tracker
@@ -54,7 +84,7 @@ tracker_start() {
     lan_spawn srv "$dir/tracker.log" opentracker -i "$(lan_ip srv)" -p "$TRACKER_PORT" -P "$TRACKER_PORT" \
         -d "$root" -w /whitelist
     TRACKER_PID=$LAN_PID
-    swarm_wait_port srv "$TRACKER_PORT" 30
+    swarm_wait_tracker "$dir" 30
 }
 
 tracker_stop() {

@@ -310,9 +310,10 @@ if [[ $deploy -eq 1 ]]; then
         --public-url "$server" --state "$work/state" --live-dir "$root/$kernel_dir" --ocsmgrd-port -1 \
         >"$work/server.log" 2>&1 &
     pids+=($!)
-    # Bounded wait for the API, then the deployment of the test disk to the VMs.
+    # Bounded wait until the API answers (a port that accepts may not serve yet), then the
+    # deployment of the test disk to the VMs.
     for ((i = 0; i < 120; i++)); do
-        ip netns exec "$ns" bash -c "exec 3<>/dev/tcp/$server_ip/8080" 2>/dev/null && break
+        ip netns exec "$ns" "$server_bin" status --server "$server" --state "$work/state" >/dev/null 2>&1 && break
         sleep 0.5
     done
     created=0
