@@ -1,4 +1,5 @@
 using Ezio.TestKit.Files;
+using Ezio.TestKit.Processes;
 using Xunit;
 
 namespace Ezio.Boot.Tests;
@@ -79,7 +80,7 @@ public sealed class BootVmTests
     [VmTheory]
     [InlineData(true)]
     [InlineData(false)]
-    public void SecureBootFirmware_RunsTheSignedDisk_RefusesTheUnsigned(bool signed)
+    public async Task SecureBootFirmware_RunsTheSignedDisk_RefusesTheUnsigned(bool signed)
     {
         using var tmp = new TempDirectory("ezio-boot-test-");
         var disk = tmp.Combine("disk.img");
@@ -88,27 +89,22 @@ public sealed class BootVmTests
         var serial = tmp.Combine("serial.log");
         var vars = tmp.Combine("vars.fd");
         File.Copy("/usr/share/OVMF/OVMF_VARS_4M.ms.fd", vars);
-        using var qemu = System.Diagnostics.Process.Start("qemu-system-x86_64", [
+        using var qemu = ChildProcess.Start("qemu-system-x86_64", [
             "-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on", "-accel", "tcg", "-m", "512",
             "-display", "none", "-monitor", "none", "-net", "none", "-serial", "file:" + serial, "-no-reboot",
             "-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "-drive", $"if=pflash,format=raw,file={vars}",
-            "-drive", $"file={disk},format=raw,if=virtio"])!;
+            "-drive", $"file={disk},format=raw,if=virtio"]);
         // The signed disk's GRUB halts the VM after its marker; the refusal leaves the firmware
         // looking for another boot option, so the console is watched (bounded) and the VM stopped.
         var want = signed ? "EZIO-DEPLOYED-OK platform=efi" : "Access Denied";
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var console = "";
-        while (watch.Elapsed < TimeSpan.FromMinutes(5) && !console.Contains(want, StringComparison.Ordinal) && !qemu.HasExited)
+        string SerialText() => File.Exists(serial) ? File.ReadAllText(serial) : "";
+        while (watch.Elapsed < TimeSpan.FromMinutes(5) && !SerialText().Contains(want, StringComparison.Ordinal) && !qemu.HasExited)
         {
-            Thread.Sleep(500);
-            console = File.Exists(serial) ? File.ReadAllText(serial) : "";
+            await Task.Delay(500);
         }
-        if (!qemu.HasExited)
-        {
-            qemu.Kill();
-        }
-        qemu.WaitForExit();
-        console = File.Exists(serial) ? File.ReadAllText(serial) : "";
+        qemu.KillHard();
+        var console = SerialText();
         Assert.True(console.Contains(want, StringComparison.Ordinal), $"no \"{want}\" on the console:\n{console}");
         if (!signed)
         {

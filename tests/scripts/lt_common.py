@@ -1,8 +1,8 @@
 # Shared setup for the libtorrent helper scripts (lt_seed.py, lt_leech.py, lt_create.py,
 # lt_info.py here; bench/lan/lt_peer.py imports it too). Run them with Debian's
 # /usr/bin/python3: that is where python3-libtorrent (2.0.x) is installed; a pyenv python3
-# earlier on PATH lacks it. The test projects (Ezio.Interop.Tests, Ezio.Deploy.Tests) copy
-# this directory to scripts/ in their output; bench/pair uses it in place.
+# earlier on PATH lacks it. The test projects (Ezio.Interop.Tests, Ezio.Deploy.Tests,
+# Ezio.Server.Tests) copy this directory to scripts/ in their output; bench/pair uses it in place.
 #
 # Defaults are tuned for a loopback test: bind to 127.0.0.1 only, no DHT, LSD, UPnP or
 # NAT-PMP, TCP only, several connections per IP (every peer is 127.0.0.1), and rate limits
@@ -30,7 +30,8 @@ def session(port, extra=None, interface="127.0.0.1", outgoing_interface="127.0.0
         "announce_to_all_tiers": True,
         "announce_to_all_trackers": True,
         "alert_mask": lt.alert.category_t.error_notification
-        | lt.alert.category_t.status_notification,
+        | lt.alert.category_t.status_notification
+        | lt.alert.category_t.tracker_notification,
     }
     if outgoing_interface:
         settings["outgoing_interfaces"] = outgoing_interface
@@ -85,6 +86,9 @@ def drain_alerts(ses):
     for alert in ses.pop_alerts():
         if alert.category() & lt.alert.category_t.error_notification:
             log("alert: %s" % alert.message())
+        elif isinstance(alert, lt.tracker_reply_alert):
+            # A tracker answered an announce (tests check that the tracker was used).
+            log("tracker reply: %s" % alert.message())
 
 
 class StopFlag:

@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Ezio.BitTorrent.Metainfo;
@@ -63,7 +63,14 @@ public sealed partial class NginxWebSeedTests(ITestOutputHelper output)
         using var shaped = ShapedNamespace.Create("24mbit");
         int seedPort = FreePort.Next();
         using var seeder = shaped.Start(Tools.Require("ezio"), ["seed", torrentPath, disk, "--port", seedPort.ToString()]);
-        await WaitForTcpAsync(shaped, seedPort, seeder);
+        try
+        {
+            await EzioCli.WaitUntilSeedingAsync(seeder, seedPort, IPAddress.Parse(shaped.Address));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nlinks:\n{shaped.Describe()}", e);
+        }
 
         var (gets, targets) = StartMachines(temp, torrentPath, url, seederPeer: $"{shaped.Address}:{seedPort}");
         var progress = targets.Select(t => new TargetProgress(torrent, t)).ToArray();
@@ -168,29 +175,6 @@ public sealed partial class NginxWebSeedTests(ITestOutputHelper output)
     {
         using var process = ChildProcess.Start(Tools.Require("ezio"), arguments);
         await process.ExpectSuccessAsync(Tools.Timeout);
-    }
-
-    private static async Task WaitForTcpAsync(ShapedNamespace shaped, int port, ChildProcess owner)
-    {
-        try
-        {
-            await owner.WaitUntilAsync(() =>
-            {
-                try
-                {
-                    using var client = new TcpClient();
-                    return client.ConnectAsync(shaped.Address, port).Wait(TimeSpan.FromSeconds(1));
-                }
-                catch (AggregateException e) when (e.InnerException is SocketException)
-                {
-                    return false;
-                }
-            }, TimeSpan.FromSeconds(60), $"{shaped.Address}:{port} accepting");
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}\nlinks:\n{shaped.Describe()}", e);
-        }
     }
 
     private static void DisposeAll(IEnumerable<ChildProcess> processes)

@@ -233,8 +233,11 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
 
     private async Task SaveScreenshotAsync(HeadlessChromium browser, string name, CancellationToken cancellationToken)
     {
-        // Let the batched render (250 ms) and the plot catch up.
-        await Task.Delay(600, cancellationToken);
+        // The picture once the page is drawn: no batched render pending (dashboard.js redraws at
+        // most every 250 ms, plots included), then two frames painted.
+        await browser.WaitForAsync("typeof renderPending !== 'undefined' && renderPending ? 'pending' : 'idle'", v => v == "idle", cancellationToken);
+        await browser.EvaluateAsync("window.__painted = false; requestAnimationFrame(() => requestAnimationFrame(() => { window.__painted = true; })); 'ok'", cancellationToken);
+        await browser.WaitForAsync("String(window.__painted)", v => v == "true", cancellationToken);
         var png = await browser.ScreenshotAsync(cancellationToken, wholePage: false);
         var artifacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
         await File.WriteAllBytesAsync(Path.Combine(artifacts, name), png, cancellationToken);

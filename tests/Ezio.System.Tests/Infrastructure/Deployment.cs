@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text;
+using Ezio.TestKit.Processes;
 
 namespace Ezio.System.Tests.Infrastructure;
 
@@ -28,62 +28,39 @@ internal sealed record Deployment(int ExitCode, string Output, TimeSpan Elapsed)
     public static async Task<Deployment> RunAsync(string script, IReadOnlyDictionary<string, string> settings, TimeSpan bound)
     {
         string repo = RepositoryRoot();
-        var start = new ProcessStartInfo("/bin/bash", [Path.Combine(repo, "system", script)])
+        var environment = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = repo,
+            ["LIVE"] = "0",
+            ["TIMEOUT"] = ((int)bound.TotalSeconds).ToString(global::System.Globalization.CultureInfo.InvariantCulture),
         };
-        start.Environment["LIVE"] = "0";
-        start.Environment["TIMEOUT"] = ((int)bound.TotalSeconds).ToString(global::System.Globalization.CultureInfo.InvariantCulture);
         if (Environment.GetEnvironmentVariable("EZIO_BIN") is not { Length: > 0 })
         {
-            start.Environment["EZIO_BIN"] = Path.Combine(repo, "out", "ezio");
+            environment["EZIO_BIN"] = Path.Combine(repo, "out", "ezio");
         }
         foreach (var (key, value) in settings)
         {
-            start.Environment[key] = value;
+            environment[key] = value;
         }
 
-        var output = new StringBuilder();
         var clock = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        // The script's own watchdog fires at `bound`; allow it a minute to tear down.
-        using var timeout = new CancellationTokenSource(bound + TimeSpan.FromSeconds(60));
+        using var process = ChildProcess.Start("/bin/bash", [Path.Combine(repo, "system", script)], repo, environment);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            // The script's own watchdog fires at `bound`; allow it a minute to tear down.
+            int code = await process.WaitForExitAsync(bound + TimeSpan.FromSeconds(60));
+            return new Deployment(code, Lines(process.Output), clock.Elapsed);
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            Append(output, $"test: {script} killed after {clock.Elapsed.TotalSeconds:0} s");
-            return new Deployment(-1, output.ToString(), clock.Elapsed);
+            // SIGTERM first: the script's trap tears its LAN down; SIGKILL only if it does not end.
+            await process.StopAsync(TimeSpan.FromSeconds(60));
+            return new Deployment(-1, Lines(process.Output) + $"test: {script} stopped after {clock.Elapsed.TotalSeconds:0} s\n", clock.Elapsed);
         }
-
-        process.WaitForExit();
-        return new Deployment(process.ExitCode, output.ToString(), clock.Elapsed);
     }
 
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
-    }
+    /// <summary>The script's stdout and stderr lines as it wrote them, without ChildProcess's stream prefixes.</summary>
+    private static string Lines(string output) =>
+        string.Join('\n', output.Split('\n').Select(l => l.StartsWith("out| ", StringComparison.Ordinal) || l.StartsWith("err| ", StringComparison.Ordinal) ? l[5..] : l));
 
     private static string RepositoryRoot()
     {

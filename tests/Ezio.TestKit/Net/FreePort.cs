@@ -44,7 +44,11 @@ public static class FreePort
     public static Task WaitForListenerAsync(int port, ChildProcess owner) => WaitForListenerAsync(port, Tools.Timeout, owner);
 
     /// <summary>Polls until something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
-    public static async Task WaitForListenerAsync(int port, TimeSpan timeout, ChildProcess? owner = null)
+    public static Task WaitForListenerAsync(int port, TimeSpan timeout, ChildProcess? owner = null) =>
+        WaitForListenerAsync(IPAddress.Loopback, port, timeout, owner);
+
+    /// <summary>Polls until something accepts TCP connections on <paramref name="address"/>:<paramref name="port"/>.</summary>
+    public static async Task WaitForListenerAsync(IPAddress address, int port, TimeSpan timeout, ChildProcess? owner = null)
     {
         DateTime deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -54,7 +58,7 @@ public static class FreePort
                 try
                 {
                     using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                    await client.ConnectAsync(IPAddress.Loopback, port, cts.Token);
+                    await client.ConnectAsync(address, port, cts.Token);
                     return;
                 }
                 catch (Exception e) when (e is SocketException or OperationCanceledException)
@@ -65,13 +69,13 @@ public static class FreePort
 
             if (owner is not null && owner.HasExited)
             {
-                throw new InvalidOperationException($"{owner} exited before listening on {port}.\n{owner.Output}");
+                throw new InvalidOperationException($"{owner} exited before listening on {address}:{port}.\n{owner.Output}");
             }
 
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException(
-                    $"Nothing listened on 127.0.0.1:{port} within {timeout.TotalSeconds:0} s.\n{owner?.Output}");
+                    $"Nothing listened on {address}:{port} within {timeout.TotalSeconds:0} s.\n{owner?.Output}");
             }
 
             await Task.Delay(100);

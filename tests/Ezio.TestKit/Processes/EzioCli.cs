@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.RegularExpressions;
 using Ezio.TestKit.Net;
 
@@ -148,14 +149,16 @@ public static partial class EzioCli
 
     /// <summary>
     /// Ready means the seeder says it serves the whole torrent ("ezio: seeding", after its
-    /// check of the data) and its port accepts: a port that only accepts may not serve yet.
+    /// check of the data and once it listens) and its port, on 127.0.0.1 unless
+    /// <paramref name="address"/> says otherwise, accepts: a port that only accepts may not serve
+    /// yet. A seeder that does not get ready is stopped.
     /// </summary>
-    private static async Task<ChildProcess> WaitUntilSeedingAsync(ChildProcess seeder, int port)
+    public static async Task<ChildProcess> WaitUntilSeedingAsync(ChildProcess seeder, int port, IPAddress? address = null)
     {
         try
         {
             await seeder.WaitUntilAsync(() => seeder.Stderr.Contains("ezio: seeding", StringComparison.Ordinal), "ezio seed to start seeding");
-            await FreePort.WaitForListenerAsync(port, seeder);
+            await FreePort.WaitForListenerAsync(address ?? IPAddress.Loopback, port, Tools.Timeout, seeder);
             return seeder;
         }
         catch

@@ -64,8 +64,13 @@ public static class Libtorrent
         }
     }
 
-    /// <summary>Starts a leecher into savePath/&lt;name&gt;, listening on <paramref name="port"/>, told about the loopback peers.</summary>
-    public static ChildProcess StartLeech(string torrent, string savePath, int port, IEnumerable<int>? peerPorts = null)
+    /// <summary>
+    /// Starts a leecher into savePath/&lt;name&gt;, listening on <paramref name="port"/>, told about
+    /// the loopback peers and announcing to <paramref name="trackers"/> (it logs "tracker reply:"
+    /// on stderr for each answer).
+    /// </summary>
+    public static ChildProcess StartLeech(string torrent, string savePath, int port, IEnumerable<int>? peerPorts = null,
+        IEnumerable<string>? trackers = null)
     {
         var arguments = new List<string>
         {
@@ -73,6 +78,11 @@ public static class Libtorrent
             "--port", Text(port), "--timeout", Text((int)Tools.Timeout.TotalSeconds),
         };
         AddPeers(arguments, peerPorts);
+        foreach (string tracker in trackers ?? [])
+        {
+            arguments.AddRange(["--tracker", tracker]);
+        }
+
         return ChildProcess.Start(Tools.Require("libtorrent"), arguments);
     }
 
