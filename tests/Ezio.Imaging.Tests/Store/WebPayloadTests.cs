@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.Imaging.Store;
@@ -33,7 +32,7 @@ public sealed class WebPayloadTests
         Assert.Equal(data, File.ReadAllBytes(output));
         Assert.False(File.Exists(output + ".partial"));
         // Four zero pieces (256 KiB) were never written: the file holds fewer blocks than bytes.
-        var allocated = long.Parse(Run("stat", "-c", "%b", output)) * 512;
+        var allocated = long.Parse(Shell.Run("stat", "-c", "%b", output)) * 512;
         Assert.True(allocated <= data.Length - 3L * PieceLength, $"{allocated} bytes allocated for {data.Length}");
     }
 
@@ -69,13 +68,5 @@ public sealed class WebPayloadTests
             writer.Complete(torrent.InfoHash.ToArray());
         }
         return PieceStore.Open(path);
-    }
-
-    private static string Run(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true })!;
-        var text = process.StandardOutput.ReadToEnd().Trim();
-        process.WaitForExit();
-        return text;
     }
 }
