@@ -78,6 +78,7 @@ public sealed partial class TorrentSession
     private void OnBatch(SwarmEvent.FromPeer batch)
     {
         var peer = batch.Peer;
+        peer.ToppedUp();
         var fill = false;
         foreach (var item in batch.Events)
         {
@@ -90,6 +91,13 @@ public sealed partial class TorrentSession
                     _requester.Release(item.Download!);
                     RetryHungry();
                     break;
+                case PeerEventKind.Rejected:
+                    if (peer.Downloads.Refused(item.Index) is { } refused)
+                    {
+                        _requester.Release(refused);
+                        RetryHungry();
+                    }
+                    break;
                 case PeerEventKind.Abandoned:
                     _picker.RemoveOwner(item.Index);
                     if (!_picker.Have[item.Index])
@@ -98,11 +106,17 @@ public sealed partial class TorrentSession
                     }
                     _pool.Return(item.Download!.Buffer);
                     break;
-                case PeerEventKind.NeedWork:
                 case PeerEventKind.Unchoke:
+                    peer.PeerChoking = false;
                     fill = true;
                     break;
                 case PeerEventKind.Choke:
+                    peer.PeerChoking = true;
+                    foreach (var download in peer.Downloads.TakeAll())
+                    {
+                        _requester.Release(download);
+                    }
+                    RetryHungry();
                     break;
                 case PeerEventKind.Interested:
                     peer.PeerInterested = true;
@@ -154,7 +168,8 @@ public sealed partial class TorrentSession
             peer.Abort(CloseReason.BothSeeds);
             return;
         }
-        if (fill || peer.Hungry)
+        // Blocks came in: requests go out here, on the swarm loop, and only here.
+        if (peer.Downloads.TopUp() || fill || peer.Hungry)
         {
             Fill(peer);
         }
@@ -180,7 +195,7 @@ public sealed partial class TorrentSession
     private void OnHashed(PeerConnection peer, in PeerEvent item)
     {
         var index = item.Index;
-        peer.Heard(index);
+        peer.Downloads.Heard(item.Download!);
         _picker.RemoveOwner(index);
         if (!item.Ok)
         {

@@ -239,7 +239,7 @@ public sealed partial class TorrentSession
                 _picker.DecrementAvailability(i);
             }
         }
-        foreach (var download in peer.TakeDownloads())
+        foreach (var download in peer.Downloads.TakeAll())
         {
             _requester.Release(download);
         }
