@@ -56,6 +56,9 @@ public sealed class PipePeer : IAsyncDisposable
     public Task SendHaveAsync(int index, CancellationToken token) =>
         SendAsync(PeerMessageWriter.HaveLength, span => PeerMessageWriter.WriteIndex(span, MessageId.Have, index), token);
 
+    public Task SendRequestAsync(int index, int begin, int length, CancellationToken token) =>
+        SendAsync(PeerMessageWriter.RequestLength, span => PeerMessageWriter.WriteRequest(span, MessageId.Request, index, begin, length), token);
+
     /// <summary>Answers a request with the block cut from <paramref name="data"/> (the torrent's content).</summary>
     public Task SendBlockAsync(byte[] data, int index, int begin, int length, CancellationToken token) =>
         SendAsync(PeerMessageWriter.PieceHeaderLength + length, span =>
