@@ -70,6 +70,13 @@ internal sealed class PeerReceiver
                 }
                 _reader.AdvanceTo(buffer.Start, buffer.End);
                 _peer.Received();
+                // What was parsed goes first, so the swarm loop tops up requests while this
+                // loop hashes; the verdicts follow in a batch of their own.
+                if (batch is not null || (accepted && Interlocked.Exchange(ref _topUpPosted, 1) == 0))
+                {
+                    _session.Post(batch ?? new SwarmEvent.FromPeer(_peer));
+                    batch = null;
+                }
 
                 foreach (var download in completed)
                 {
@@ -81,10 +88,6 @@ internal sealed class PeerReceiver
                         download.Compressed = null;
                     }
                     Add(ref batch, new PeerEvent(PeerEventKind.Hashed, download.Index, ok, Download: download));
-                }
-                if (accepted && batch is null && Interlocked.Exchange(ref _topUpPosted, 1) == 0)
-                {
-                    batch = new SwarmEvent.FromPeer(_peer);
                 }
                 // The swarm loop must hear "hashed" before the disk writer says "stored". From
                 // here on the swarm loop owns the buffers of pieces that failed their hash.
@@ -209,7 +212,7 @@ internal sealed class PeerReceiver
                 Add(ref batch, new PeerEvent(PeerEventKind.Rejected, message.Index));
                 break;
             case MessageId.Extended:
-                OnExtended(message, ref batch, completed);
+                accepted |= OnExtended(message, ref batch, completed);
                 break;
             default:
                 break;
@@ -270,16 +273,16 @@ internal sealed class PeerReceiver
         _peer.Send(Outgoing.Block(message.Index, message.Begin, message.Length));
     }
 
-    private void OnExtended(in PeerMessage message, ref SwarmEvent.FromPeer? batch, List<PieceDownload> completed)
+    // True when a compressed piece we asked for arrived.
+    private bool OnExtended(in PeerMessage message, ref SwarmEvent.FromPeer? batch, List<PieceDownload> completed)
     {
         if (message.ExtendedId == ZPieceMessage.LocalId && _session.Options.Codec is not null)
         {
-            OnZPiece(message, ref batch, completed);
-            return;
+            return OnZPiece(message, ref batch, completed);
         }
         if (message.ExtendedId != 0)
         {
-            return;
+            return false;
         }
         var handshake = ExtensionHandshake.Parse(message.Payload.ToArray());
         _peer.Client = handshake.Client;
@@ -296,9 +299,10 @@ internal sealed class PeerReceiver
         {
             _peer.ZRemoteId = (byte)id;
         }
+        return false;
     }
 
-    private void OnZPiece(in PeerMessage message, ref SwarmEvent.FromPeer? batch, List<PieceDownload> completed)
+    private bool OnZPiece(in PeerMessage message, ref SwarmEvent.FromPeer? batch, List<PieceDownload> completed)
     {
         var (kind, index, encoding, payload) = ZPieceMessage.Parse(message.Payload, _session.Torrent.PieceCount);
         var zId = _peer.ZRemoteId;
@@ -311,20 +315,20 @@ internal sealed class PeerReceiver
                     {
                         _peer.Send(Outgoing.Extended(zId, ZPieceMessage.EncodeRequest(ZPieceMessage.Reject, index)));
                     }
-                    return;
+                    return false;
                 }
                 _peer.Send(Outgoing.ZPiece(zId, index));
-                return;
+                return false;
             case ZPieceMessage.Reject:
                 Add(ref batch, new PeerEvent(PeerEventKind.Rejected, index));
-                return;
+                return false;
         }
         var id = _peer.Id;
         if (!_filling.TryGetValue(index, out var download) || download.NextRequest != download.BlockCount || download.ReceivedCount != 0 ||
             !download.TryBeginFill(id))
         {
             _peer.CountWasted(payload.Length);
-            return;
+            return false;
         }
         try
         {
@@ -356,5 +360,6 @@ internal sealed class PeerReceiver
         // pieces, the rate in wire bytes.
         _peer.SampleZWire(payload.Length, download.Length);
         completed.Add(download);
+        return true;
     }
 }
