@@ -223,8 +223,8 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
         SendTask = Task.Run(_sender.RunAsync);
     }
 
-    /// <summary>Swarm loop: it tops up this peer now; blocks arriving from here on post again.</summary>
-    public void ToppedUp() => _receiver.ToppedUp();
+    /// <summary>The receive loop's hand in topping up: see <see cref="PeerReceiver.Rearm"/> and <see cref="PeerReceiver.ToppedUp"/>.</summary>
+    public PeerReceiver Receiver => _receiver;
 
     /// <summary>
     /// Swarm loop: passes a leased download to the receive loop. The request timeout runs from

@@ -26,6 +26,9 @@ internal sealed class PeerDownloads
         _blocksPerPiece = (pieceLength + PieceDownload.BlockSize - 1) / PieceDownload.BlockSize;
     }
 
+    /// <summary>Requests in flight after the last <see cref="TopUp"/>.</summary>
+    public int Outstanding { get; private set; }
+
     /// <summary>Pieces assigned whose hash verdict has not come back.</summary>
     public int Count => _downloads.Count;
 
@@ -108,6 +111,7 @@ internal sealed class PeerDownloads
             return null;
         }
         _downloads.Remove(download);
+        RequestsDropped();
         for (var block = 0; block < download.NextRequest; block++)
         {
             if (!download.IsReceived(block))
@@ -190,6 +194,7 @@ internal sealed class PeerDownloads
     {
         if (_peer.PeerChoking || _peer.IsClosed)
         {
+            Outstanding = 0;
             return false;
         }
         var outstanding = 0;
@@ -199,6 +204,7 @@ internal sealed class PeerDownloads
             outstanding += download.NextRequest - download.ReceivedCount;
         }
         var budget = Math.Min(_peer.MaxOutstanding, _peer.Budget.RequestBlocks) - outstanding;
+        var sent = 0;
         var zId = _peer.ZRemoteId;
         // Whole compressed pieces: one in flight for a slow peer, more for one whose rate
         // covers them; a piece is only assigned when it can be requested at once, so no
@@ -245,12 +251,18 @@ internal sealed class PeerDownloads
                 }
                 _peer.Send(Outgoing.Request(download.Index, block * PieceDownload.BlockSize, download.BlockLength(block)));
                 budget--;
+                sent++;
             }
             unrequested += download.UnrequestedBytes;
         }
+        Outstanding = outstanding + sent;
         var room = !CompressedMode || outstanding + _blocksPerPiece <= zBudget;
         return room && unrequested <= _peer.Budget.QueueBytes;
     }
+
+    // Requests counted in flight will not all come: the next block that does comes back to
+    // the swarm loop, which would otherwise wait for a quarter of requests never answered.
+    private void RequestsDropped() => _peer.Receiver.ToppedUp(_peer.Receiver.Accepted, 0);
 
     private PieceDownload? Find(int index)
     {

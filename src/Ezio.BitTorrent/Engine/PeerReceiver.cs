@@ -31,6 +31,11 @@ internal sealed class PeerReceiver
     // Set when blocks were accepted and a top-up is posted; the swarm loop clears it when it
     // tops up, so a busy connection posts one top-up per swarm-loop pass, not one per read.
     private int _topUpPosted;
+    // Blocks accepted so far (this loop writes), and the count at which the next top-up is
+    // worth posting (the swarm loop sets it when it tops up): a quarter of what it left in
+    // flight, so a fast peer costs the swarm loop a few passes per round trip, not one per read.
+    private long _accepted;
+    private long _postAt;
 
     public PeerReceiver(PeerConnection peer, TorrentSession session, PipeReader reader)
     {
@@ -46,8 +51,19 @@ internal sealed class PeerReceiver
     /// <summary>Swarm loop: a download leased to this connection, before its first request goes out.</summary>
     public void Hand(PieceDownload download) => _handed.Enqueue(download);
 
-    /// <summary>Swarm loop: it topped up this peer's requests; the next accepted block may post again.</summary>
-    public void ToppedUp() => Volatile.Write(ref _topUpPosted, 0);
+    /// <summary>Blocks accepted so far (read by the swarm loop before it tops up).</summary>
+    public long Accepted => Volatile.Read(ref _accepted);
+
+    /// <summary>Swarm loop: it is handling this peer's batch; accepted blocks may post again.</summary>
+    public void Rearm() => Volatile.Write(ref _topUpPosted, 0);
+
+    /// <summary>
+    /// Swarm loop: it topped up with <paramref name="outstanding"/> requests in flight, counted
+    /// after <paramref name="acceptedBefore"/> blocks: post again once a quarter of them are in.
+    /// Every one of them arrives or the connection ends, so the post cannot be missed.
+    /// </summary>
+    public void ToppedUp(long acceptedBefore, int outstanding) =>
+        Volatile.Write(ref _postAt, acceptedBefore + Math.Max(1, outstanding / 4));
 
     public async Task RunAsync()
     {
@@ -72,7 +88,8 @@ internal sealed class PeerReceiver
                 _peer.Received();
                 // What was parsed goes first, so the swarm loop tops up requests while this
                 // loop hashes; the verdicts follow in a batch of their own.
-                if (batch is not null || (accepted && Interlocked.Exchange(ref _topUpPosted, 1) == 0))
+                if (batch is not null ||
+                    (accepted && Volatile.Read(ref _accepted) >= Volatile.Read(ref _postAt) && Interlocked.Exchange(ref _topUpPosted, 1) == 0))
                 {
                     _session.Post(batch ?? new SwarmEvent.FromPeer(_peer));
                     batch = null;
@@ -246,6 +263,7 @@ internal sealed class PeerReceiver
             return false;
         }
         _peer.CountBlock(message.Length);
+        Volatile.Write(ref _accepted, _accepted + 1);
         if (whole)
         {
             _filling.Remove(message.Index);
@@ -355,6 +373,8 @@ internal sealed class PeerReceiver
         download.EndFill(id, whole: true);
         _filling.Remove(index);
         _peer.CountBlock(payload.Length);
+        // Counted in blocks, as the swarm loop counts a whole piece in flight.
+        Volatile.Write(ref _accepted, _accepted + download.BlockCount);
         _session.CountZPiece((int)payload.Length, download.Length);
         // What a piece costs on the wire from this peer, smoothed: the request budget is in
         // pieces, the rate in wire bytes.

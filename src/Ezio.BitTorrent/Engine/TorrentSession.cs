@@ -480,7 +480,9 @@ public sealed class TorrentSession : IAsyncDisposable
     private void OnBatch(SwarmEvent.FromPeer batch)
     {
         var peer = batch.Peer;
-        peer.ToppedUp();
+        peer.Receiver.Rearm();
+        // Counted before the top-up reads what is in flight (see PeerReceiver.ToppedUp).
+        var acceptedBefore = peer.Receiver.Accepted;
         var fill = false;
         foreach (var item in batch.Events)
         {
@@ -575,6 +577,7 @@ public sealed class TorrentSession : IAsyncDisposable
         {
             Fill(peer);
         }
+        peer.Receiver.ToppedUp(acceptedBefore, peer.Downloads.Outstanding);
     }
 
     /// <summary>Records a have; returns true when it gave us something new to fetch.</summary>
