@@ -38,8 +38,10 @@
 #           512K at 100mbit) or gbe:SIZE (the piece whose time on this link is that of SIZE
 #           on 1 Gbit/s, as a power of two: what `ezio image` picks, 1-16 MiB, for an image
 #           sent over GbE; gbe:16M is 512K at 25mbit and 2M at 100mbit)
-#           TOOLS="ezio http udpcast libtorrent" (also udpcast-capped)  UDPCAST_FRACTION=0.95
+#           TOOLS="ezio http udpcast libtorrent" (also udpcast-capped, ezio-base)  UDPCAST_FRACTION=0.95
 #           EZIO_BIN
+#           EZIO_BASE_BIN (tool ezio-base: the same run with another ezio build, for a
+#           before/after comparison on the same LAN, row by row)
 #           LIMIT_S (a run's time limit; default 90 s + 2 x (N + 2) x bound)
 # server_up_copies: what the server's link uploaded (its shaper's bytes) over the image size.
 # Hundreds of machines: LAN_DISK_FILE=1 (sparse files instead of loop devices), e.g.
@@ -181,6 +183,13 @@ run_ezio() {
     ((status == 0)) && RESULT=$(elapsed "$t0" "$last")
     NOTE="server uploaded $(awk -v s="$SEED_UPLOADED" -v b="$image_bytes" 'BEGIN { printf "%.2f", s / b }') images"
     return $status
+}
+
+# The ezio rows again with the build in EZIO_BASE_BIN (a before/after pair in one run).
+run_ezio_base() {
+    [[ -x ${EZIO_BASE_BIN:-} ]] || { echo "bench-lan: ezio-base needs EZIO_BASE_BIN" >&2; return 1; }
+    local EZIO=$EZIO_BASE_BIN
+    run_ezio "$@"
 }
 
 run_http() {

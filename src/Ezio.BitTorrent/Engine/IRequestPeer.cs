@@ -38,9 +38,6 @@ internal interface IRequestPeer
     /// <summary>Hands the peer a piece to fetch; it owns the download from now on.</summary>
     void Assign(PieceDownload download);
 
-    /// <summary>Re-arms the peer's "need work" signal.</summary>
-    void ClearNeedWork();
-
     /// <summary>An assigned piece in <paramref name="has"/>, not in <paramref name="exclude"/>, with nothing requested yet (or -1); <paramref name="waiting"/>: unrequested bytes here.</summary>
     int FindUnstarted(Bitfield has, List<int> exclude, out int waiting);
 

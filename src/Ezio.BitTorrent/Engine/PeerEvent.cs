@@ -12,19 +12,19 @@ internal enum PeerEventKind
     Bitfield,
     HaveAll,
     HaveNone,
-    /// <summary>The peer will not send this piece (choke, reject): the download goes back.</summary>
+    /// <summary>A piece received whole that never got hashed (the connection closed): the download goes back.</summary>
     Released,
+    /// <summary>The peer refused a request of piece <see cref="PeerEvent.Index"/> (reject).</summary>
+    Rejected,
     /// <summary>A whole piece arrived and was hashed; <see cref="PeerEvent.Ok"/> tells the verdict.</summary>
     Hashed,
     /// <summary>A verified piece never reached the disk queue (the connection closed first).</summary>
     Abandoned,
-    /// <summary>The peer's queue of unrequested blocks runs low.</summary>
-    NeedWork,
 }
 
 /// <summary>
 /// One thing a receive loop learned, in a <see cref="SwarmEvent.FromPeer"/>. A struct: a
-/// batch carries several per socket read. <see cref="Download"/>, when set, moves to the
+/// batch carries several per socket read; an empty batch says blocks arrived (top up). <see cref="Download"/>, when set, moves to the
 /// swarm loop with its buffer (Released, Hashed with Ok false, Abandoned).
 /// </summary>
 internal readonly record struct PeerEvent(PeerEventKind Kind, int Index = 0, bool Ok = false, byte[]? Data = null, PieceDownload? Download = null);

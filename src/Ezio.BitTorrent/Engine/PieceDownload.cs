@@ -8,19 +8,29 @@ namespace Ezio.BitTorrent.Engine;
 /// (<see cref="NextRequest"/>); blocks may arrive in any order.
 /// </summary>
 /// <remarks>
-/// Ownership, with its <see cref="Buffer"/>: the swarm loop rents the buffer and creates the
-/// download; assigning it to a connection moves it there (the receive loop fills it); a
-/// verified piece moves to the disk writer, which posts it back in
-/// <see cref="SwarmEvent.PieceStored"/>; a piece released, cancelled or failed moves back to
-/// the swarm loop in a <see cref="PeerEvent"/>. Only the swarm loop returns buffers to the
-/// pool, except the disk writer on a storage failure or when stopping.
-/// <see cref="Compressed"/> moves with the download, then to the relay cache.
+/// Ownership, with its <see cref="Buffer"/>: the swarm loop rents the buffer, creates the
+/// download and issues its requests (<see cref="NextRequest"/> is the swarm loop's). It leases
+/// the download to one connection, whose receive loop alone copies blocks in, each copy
+/// bracketed by <see cref="TryBeginFill"/> and <see cref="EndFill"/>. The swarm loop takes a
+/// lease back with <see cref="TryRevoke"/>, which waits out a copy in progress and fails once
+/// the piece was received whole: from then on the receive loop owns it (hash, then the disk
+/// writer, which posts it back in <see cref="SwarmEvent.PieceStored"/>; a failed piece goes
+/// back in a <see cref="PeerEvent"/>). Only the swarm loop returns buffers to the pool, except
+/// the disk writer on a storage failure or when stopping. <see cref="Compressed"/> moves with
+/// the download, then to the relay cache.
 /// </remarks>
 internal sealed class PieceDownload
 {
     public const int BlockSize = 16 * 1024;
 
+    // The lease: 0 the swarm loop holds it, c leased to connection c, -c connection c copies a
+    // block in right now, Whole received whole (the receive loop owns it).
+    private const int Whole = int.MinValue;
+
     private readonly ulong[] _received;
+    private int _lease;
+    private int _nextRequest;
+    private int _receivedCount;
 
     public PieceDownload(int index, int length, PieceBuffer buffer)
     {
@@ -39,10 +49,15 @@ internal sealed class PieceDownload
 
     public PieceBuffer Buffer { get; }
 
-    /// <summary>Next block to request.</summary>
-    public int NextRequest { get; set; }
+    /// <summary>Next block to request (written by the swarm loop, read by the receive loop).</summary>
+    public int NextRequest
+    {
+        get => Volatile.Read(ref _nextRequest);
+        set => Volatile.Write(ref _nextRequest, value);
+    }
 
-    public int ReceivedCount { get; private set; }
+    /// <summary>Blocks received (written by the receive loop, read by the swarm loop).</summary>
+    public int ReceivedCount => Volatile.Read(ref _receivedCount);
 
     /// <summary>Fetched as plain blocks from a peer that speaks ezio_zpiece (its pieces do not compress).</summary>
     public bool AsBlocks { get; set; }
@@ -52,9 +67,6 @@ internal sealed class PieceDownload
 
     /// <summary>In compressed mode: not asked for yet, and to be asked for whole.</summary>
     public bool WaitsWhole => NextRequest == 0 && !AsBlocks;
-
-    /// <summary>Set when the engine took the piece away (endgame winner elsewhere).</summary>
-    public bool Cancelled { get; set; }
 
     /// <summary>Set by the receive loop when the assembled piece did not match its hash.</summary>
     public bool HashFailed { get; set; }
@@ -89,7 +101,7 @@ internal sealed class PieceDownload
         }
         word |= mask;
         data.CopyTo(Buffer.Span.Slice(begin, (int)data.Length));
-        ReceivedCount++;
+        Volatile.Write(ref _receivedCount, _receivedCount + 1);
         return true;
     }
 
@@ -107,7 +119,7 @@ internal sealed class PieceDownload
     public void AcceptWhole()
     {
         NextRequest = BlockCount;
-        ReceivedCount = BlockCount;
+        Volatile.Write(ref _receivedCount, BlockCount);
     }
 
     /// <summary>The compressed form as received (its only copy), kept to relay it without recompressing.</summary>
@@ -116,4 +128,49 @@ internal sealed class PieceDownload
     public PieceEncoding CompressedEncoding { get; set; }
 
     public bool IsReceived(int block) => (_received[block >> 6] & (1UL << (block & 63))) != 0;
+
+    /// <summary>Swarm loop: hands the download to connection <paramref name="connection"/> (held by the loop until now).</summary>
+    public void Lease(int connection)
+    {
+        if (Interlocked.CompareExchange(ref _lease, connection, 0) != 0)
+        {
+            throw new InvalidOperationException($"piece {Index} is leased already.");
+        }
+    }
+
+    /// <summary>Receive loop of <paramref name="connection"/>: may it copy a block in now?</summary>
+    public bool TryBeginFill(int connection) => Interlocked.CompareExchange(ref _lease, -connection, connection) == connection;
+
+    /// <summary>Receive loop: the copy ended; <paramref name="whole"/> keeps the piece (received whole).</summary>
+    public void EndFill(int connection, bool whole) => Volatile.Write(ref _lease, whole ? Whole : connection);
+
+    /// <summary>
+    /// Swarm loop: takes the download back from connection <paramref name="connection"/>,
+    /// waiting out a block copy in progress. False when the piece was received whole meanwhile
+    /// (its receive loop reports it) or is not leased there.
+    /// </summary>
+    public bool TryRevoke(int connection)
+    {
+        var spin = new SpinWait();
+        while (true)
+        {
+            var lease = Interlocked.CompareExchange(ref _lease, 0, connection);
+            if (lease == connection)
+            {
+                return true;
+            }
+            if (lease != -connection)
+            {
+                return false;
+            }
+            spin.SpinOnce();
+        }
+    }
+
+    /// <summary>Whether connection <paramref name="connection"/> still holds the lease (filling or not).</summary>
+    public bool IsLeasedTo(int connection)
+    {
+        var lease = Volatile.Read(ref _lease);
+        return lease == connection || lease == -connection;
+    }
 }

@@ -47,7 +47,6 @@ internal sealed class Requester
         peer.Hungry = false;
         if (peer.IsClosed || peer.PeerChoking || !peer.AmInterested || !downloading)
         {
-            peer.ClearNeedWork();
             return;
         }
         var remote = peer.RemoteBitfield;
@@ -92,10 +91,6 @@ internal sealed class Requester
             fetching.Add(index);
             peer.Assign(new PieceDownload(index, _pieceSize(index), buffer));
         }
-        // Deep enough for now (or no room for another whole piece): re-arm the peer's low-water
-        // signal, or a "need work" that found no room would be its last and the download
-        // could stall with nothing requested.
-        peer.ClearNeedWork();
     }
 
     /// <summary>Fills every hungry peer, until the buffers run out.</summary>

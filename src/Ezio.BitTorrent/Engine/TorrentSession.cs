@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Ezio.BitTorrent.Metainfo;
+using Ezio.BitTorrent.PeerWire;
 using Ezio.BitTorrent.Picking;
 using Ezio.BitTorrent.Storage;
 using Ezio.BitTorrent.Trackers;
@@ -11,17 +14,25 @@ namespace Ezio.BitTorrent.Engine;
 
 /// <summary>
 /// One torrent being downloaded and/or seeded. A single swarm loop owns the picker, the
-/// peers' bitfields and the choke state (STYLE habit 1); connections, the disk writer, the
-/// tracker announcer and the timer talk to it by posting events.
+/// peers' bitfields and the choke state (STYLE habit 1) and makes every decision through the
+/// parts it owns (requester, choker, super-seeder, dialer, ban list, web seeds); connections,
+/// the disk writer, the tracker announcer and the timer talk to it by posting events.
 /// </summary>
-public sealed partial class TorrentSession : IAsyncDisposable
+/// <remarks>
+/// In this file, in order: construction and the public surface (start, stats, stop), then the
+/// swarm loop's dispatcher and handlers, then peers joining and leaving. Connections are
+/// opened by <see cref="PeerHandshaker"/> and kept in a <see cref="PeerRoster"/>.
+/// </remarks>
+public sealed class TorrentSession : IAsyncDisposable
 {
     private readonly Channel<SwarmEvent> _events = Channel.CreateUnbounded<SwarmEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly DiskWriter _diskWriter;
     private readonly PiecePicker _picker;
     private readonly PieceBufferPool _pool;
-    // The swarm loop's; locked only where stats and availability read it from other threads.
-    private readonly List<PeerConnection> _peers = new();
+    private readonly PeerRoster _peers = new();
+    private readonly PeerHandshaker _handshaker;
+    // The request queue we tell peers we accept (BEP 10 reqq).
+    private const int OurRequestQueue = 2048;
     private readonly Dialer _dialer;
     private readonly BanList _bans = new();
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -54,8 +65,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private ITimer? _timer;
     // Interlocked: DisposeAsync runs once whoever calls it.
     private int _disposed;
-    // Peers connected, for the announcer's thread (the list itself is the swarm loop's).
-    private volatile int _peerCount;
 
     public TorrentSession(Torrent torrent, ITorrentStorage storage, SessionOptions? options = null)
     {
@@ -81,6 +90,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _diskWriter = new DiskWriter(storage, torrent.PieceLength, Options.DiskQueuePieces, _pool, Post);
         CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);
         ZPieces = Options.Codec is { } codec ? new ZPieceCodec(torrent, storage, codec, Options.CompressionLevel, CompressedCache) : null;
+        _handshaker = new PeerHandshaker(this, _stop.Token);
         _webSeeds = new WebSeedFetcher(torrent, Options, _picker, _pool, e => _events.Writer.TryWrite(e), EnqueueWriteAsync, CountDownloaded, _requester.DropParked, _stop.Token);
     }
 
@@ -210,7 +220,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         AddPeers(Options.InitialPeers);
         Post(new SwarmEvent.WebSeedsStart());
         var trackers = Announcer.Uris(Options.Trackers, Torrent).Select(TrackerClientFactory.Create).ToList();
-        _announcer = new Announcer(trackers, AnnounceRequest, peers => AddPeers(peers), () => _peerCount, Time, Options.Logger);
+        _announcer = new Announcer(trackers, AnnounceRequest, peers => AddPeers(peers), () => _peers.Connected, Time, Options.Logger);
         var completeAtStart = IsComplete;
         _announcing = Task.Run(() => _announcer.RunAsync(completeAtStart, _stop.Token), CancellationToken.None);
     }
@@ -231,10 +241,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// </summary>
     public double[] PeerAvailability(int regions)
     {
-        lock (_peers)
-        {
-            return SwarmAvailability.Compute(_peers.Select(p => p.RemoteBitfield), Torrent.PieceCount, regions);
-        }
+        return _peers.Read(peers => SwarmAvailability.Compute(peers.Select(p => p.RemoteBitfield), Torrent.PieceCount, regions));
     }
 
     /// <summary>Every web seed with what it sent and how it fares.</summary>
@@ -246,10 +253,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// <summary>Every connected peer with what we fetched from it and sent to it.</summary>
     public IReadOnlyList<PeerStats> GetPeers()
     {
-        lock (_peers)
-        {
-            return _peers.Select(p => new PeerStats(p.RemoteEndPoint, p.Downloaded, p.Uploaded, p.RemoteBitfield.TrueCount, p.Client, p.UsesCompression)).ToList();
-        }
+        return _peers.Read(peers => peers.Select(p => new PeerStats(p.RemoteEndPoint, p.Downloaded, p.Uploaded, p.RemoteBitfield.TrueCount, p.Client, p.UsesCompression)).ToList());
     }
 
     public SessionStats GetStats()
@@ -257,16 +261,13 @@ public sealed partial class TorrentSession : IAsyncDisposable
         var peers = 0;
         var seeds = 0;
         long wasted = Interlocked.Read(ref _wastedClosed);
-        lock (_peers)
+        foreach (var peer in _peers.Snapshot())
         {
-            foreach (var peer in _peers)
+            peers++;
+            wasted += peer.Wasted;
+            if (peer.RemoteBitfield.AllTrue)
             {
-                peers++;
-                wasted += peer.Wasted;
-                if (peer.RemoteBitfield.AllTrue)
-                {
-                    seeds++;
-                }
+                seeds++;
             }
         }
         var have = _picker.HaveCount;
@@ -290,6 +291,14 @@ public sealed partial class TorrentSession : IAsyncDisposable
             Interlocked.Read(ref _zPieceWire), Interlocked.Read(ref _zPieceData), ZPieces?.CompressedOnTheFly ?? 0,
             Interlocked.Read(ref _written));
     }
+
+    /// <summary>A connection a listener took in, whose handshake names our torrent.</summary>
+    internal Task AcceptAsync(Socket socket, NetworkStream stream, Handshake remote, CancellationToken cancellationToken) =>
+        _handshaker.AcceptAsync(socket, stream, remote, cancellationToken);
+
+    /// <summary>Joins a peer over a transport on which nothing was said yet (in-memory links in tests).</summary>
+    internal Task JoinAsync(PeerLink link, bool outgoing, CancellationToken cancellationToken) =>
+        _handshaker.JoinAsync(link, outgoing, cancellationToken);
 
     /// <summary>Completes once the swarm loop has handled everything posted so far (tests on a manual clock).</summary>
     internal Task SwarmLoopCaughtUpAsync()
@@ -359,11 +368,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         await WaitQuietly(_loop).ConfigureAwait(false);
         await WaitQuietly(_recheck).ConfigureAwait(false);
         _checked.TrySetCanceled();
-        PeerConnection[] peers;
-        lock (_peers)
-        {
-            peers = _peers.ToArray();
-        }
+        var peers = _peers.Snapshot();
         foreach (var peer in peers)
         {
             peer.Abort(CloseReason.SessionStopped);
@@ -400,5 +405,569 @@ public sealed partial class TorrentSession : IAsyncDisposable
         {
             // Stopping: the loops report their own failures through events and state.
         }
+    }
+
+    // The swarm loop and its handlers.
+
+    private async Task SwarmLoopAsync()
+    {
+        var reader = _events.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var message))
+            {
+                try
+                {
+                    Dispatch(message);
+                }
+                catch (PeerProtocolException e) when (message is SwarmEvent.FromPeer batch)
+                {
+                    batch.Peer.Abort(CloseReason.ProtocolError, e.Message);
+                }
+            }
+        }
+    }
+
+    private void Dispatch(SwarmEvent message)
+    {
+        switch (message)
+        {
+            case SwarmEvent.FromPeer batch:
+                OnBatch(batch);
+                break;
+            case SwarmEvent.PieceStored stored:
+                OnPieceStored(stored);
+                break;
+            case SwarmEvent.PeerConnected connected:
+                OnPeerConnected(connected.Peer);
+                break;
+            case SwarmEvent.PeerClosed closed:
+                OnPeerClosed(closed.Peer);
+                break;
+            case SwarmEvent.AddPeers add:
+                _dialer.Add(add.Peers);
+                DialCandidates();
+                break;
+            case SwarmEvent.DialFailed failed:
+                _dialer.Failed(failed.EndPoint);
+                break;
+            case SwarmEvent.Tick:
+                OnTick();
+                break;
+            case SwarmEvent.Rechecked rechecked:
+                OnRechecked(rechecked);
+                break;
+            case SwarmEvent.Flushed flushed:
+                OnFlushed(flushed.Error);
+                break;
+            case SwarmEvent.StorageFailed failed:
+                Fail(failed.Error);
+                break;
+            case SwarmEvent.WebSeedPiece webSeed:
+                OnWebSeedPiece(webSeed);
+                break;
+            case SwarmEvent.WebSeedsStart:
+                _webSeeds.Fill(Downloading);
+                break;
+            case SwarmEvent.Barrier barrier:
+                barrier.Reached.TrySetResult();
+                break;
+            default:
+                throw new UnreachableException($"the swarm loop has no handler for {message.GetType().Name}");
+        }
+    }
+
+    private void OnBatch(SwarmEvent.FromPeer batch)
+    {
+        var peer = batch.Peer;
+        peer.Receiver.Rearm();
+        // Counted before the top-up reads what is in flight (see PeerReceiver.ToppedUp).
+        var acceptedBefore = peer.Receiver.Accepted;
+        var fill = false;
+        foreach (var item in batch.Events)
+        {
+            switch (item.Kind)
+            {
+                case PeerEventKind.Hashed:
+                    OnHashed(peer, item);
+                    break;
+                case PeerEventKind.Released:
+                    _requester.Release(item.Download!);
+                    RetryHungry();
+                    break;
+                case PeerEventKind.Rejected:
+                    if (peer.Downloads.Refused(item.Index) is { } refused)
+                    {
+                        _requester.Release(refused);
+                        RetryHungry();
+                    }
+                    break;
+                case PeerEventKind.Abandoned:
+                    _picker.RemoveOwner(item.Index);
+                    if (!_picker.Have[item.Index])
+                    {
+                        _picker.ClearBusy(item.Index);
+                    }
+                    _pool.Return(item.Download!.Buffer);
+                    break;
+                case PeerEventKind.Unchoke:
+                    peer.PeerChoking = false;
+                    fill = true;
+                    break;
+                case PeerEventKind.Choke:
+                    peer.PeerChoking = true;
+                    foreach (var download in peer.Downloads.TakeAll())
+                    {
+                        _requester.Release(download);
+                    }
+                    RetryHungry();
+                    break;
+                case PeerEventKind.Interested:
+                    peer.PeerInterested = true;
+                    _choker.TryUnchoke(peer, _peers);
+                    break;
+                case PeerEventKind.NotInterested:
+                    peer.PeerInterested = false;
+                    _choker.FreeSlot(peer, _peers);
+                    break;
+                case PeerEventKind.Have:
+                    fill |= OnHave(peer, item.Index);
+                    break;
+                case PeerEventKind.Bitfield:
+                    if (!Bitfield.TryParse(item.Data, Torrent.PieceCount, out var bits))
+                    {
+                        throw new PeerProtocolException(PeerProtocolError.BadBitfield, "bitfield with spare bits set or of the wrong size.");
+                    }
+                    for (var i = 0; i < bits.Length; i++)
+                    {
+                        if (bits[i])
+                        {
+                            OnHave(peer, i);
+                        }
+                    }
+                    fill = true;
+                    break;
+                case PeerEventKind.HaveAll:
+                    for (var i = 0; i < Torrent.PieceCount; i++)
+                    {
+                        OnHave(peer, i);
+                    }
+                    fill = true;
+                    break;
+                case PeerEventKind.HaveNone:
+                    break;
+            }
+        }
+        if (_superSeeder is { AllotDue: true } superSeeder)
+        {
+            superSeeder.Allot();
+        }
+        if (peer.IsClosed || !peer.Registered)
+        {
+            return;
+        }
+        UpdateInterest(peer);
+        if (IsComplete && peer.RemoteBitfield.AllTrue)
+        {
+            peer.Abort(CloseReason.BothSeeds);
+            return;
+        }
+        // Blocks came in: requests go out here, on the swarm loop, and only here.
+        if (peer.Downloads.TopUp() || fill || peer.Hungry)
+        {
+            Fill(peer);
+        }
+        peer.Receiver.ToppedUp(acceptedBefore, peer.Downloads.Outstanding);
+    }
+
+    /// <summary>Records a have; returns true when it gave us something new to fetch.</summary>
+    private bool OnHave(PeerConnection peer, int index)
+    {
+        if (!peer.RemoteBitfield.Set(index))
+        {
+            return false;
+        }
+        _picker.IncrementAvailability(index);
+        _superSeeder?.OnHave(peer, index, _picker.Availability(index));
+        if (!_picker.Have[index])
+        {
+            peer.Interesting++;
+            return true;
+        }
+        return false;
+    }
+
+    private void OnHashed(PeerConnection peer, in PeerEvent item)
+    {
+        var index = item.Index;
+        peer.Downloads.Heard(item.Download!);
+        _picker.RemoveOwner(index);
+        if (!item.Ok)
+        {
+            _pool.Return(item.Download!.Buffer);
+            TorrentSessionLog.HashFailed(Options.Logger, index, peer.RemoteEndPoint);
+            Interlocked.Increment(ref _hashFailures);
+            peer.HashFailures = _bans.Strike(peer.PeerId, peer.RemoteEndPoint);
+            if (peer.HashFailures >= Options.MaxHashFailures)
+            {
+                Ban(peer, $"sent {peer.HashFailures} pieces that failed their SHA-1 check");
+            }
+            RetryHungry();
+            return;
+        }
+        if (_picker.Have[index])
+        {
+            return;
+        }
+        _picker.MarkBusy(index);
+        // Endgame: the first copy to verify wins; the others are cancelled.
+        _requester.Won(index, peer, _peers);
+    }
+
+    private void OnPieceStored(SwarmEvent.PieceStored stored)
+    {
+        _pool.Return(stored.Download.Buffer);
+        var index = stored.Download.Index;
+        if (_picker.Have[index])
+        {
+            return;
+        }
+        Interlocked.Add(ref _written, Torrent.GetPieceSize(index));
+        AnnounceHave(index);
+        if (_picker.IsComplete)
+        {
+            StartFlush();
+            return;
+        }
+        RetryHungry();
+    }
+
+    /// <summary>Every piece is here: flush the storage off the loop; done follows the flush (<see cref="OnFlushed"/>).</summary>
+    private void StartFlush()
+    {
+        _state = SessionState.Flushing;
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                Storage.Flush();
+                Post(new SwarmEvent.Flushed(null));
+            }
+            catch (Exception e)
+            {
+                Post(new SwarmEvent.Flushed(e));
+            }
+        });
+    }
+
+    /// <summary>A piece is ours: tell every peer, and stop wanting it from them.</summary>
+    private void AnnounceHave(int index)
+    {
+        SetHave(index);
+        foreach (var peer in _peers)
+        {
+            peer.Send(Outgoing.Have(index));
+            if (peer.RemoteBitfield[index])
+            {
+                peer.Interesting--;
+                UpdateInterest(peer);
+            }
+        }
+    }
+
+    private void OnRechecked(SwarmEvent.Rechecked rechecked)
+    {
+        if (_state != SessionState.Checking)
+        {
+            return;
+        }
+        foreach (var (index, ok) in rechecked.Pieces)
+        {
+            if (ok)
+            {
+                AnnounceHave(index);
+            }
+            else
+            {
+                _picker.ClearBusy(index);
+            }
+        }
+        if (rechecked.Done)
+        {
+            var logger = Options.Logger;
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var seconds = Time.GetElapsedTime(_recheckStarted).TotalSeconds;
+                TorrentSessionLog.Rechecked(logger, _picker.HaveCount, Torrent.PieceCount, seconds);
+            }
+            _checked.TrySetResult();
+            if (_picker.IsComplete)
+            {
+                // Everything was already there, but maybe only in the page cache (an earlier
+                // run in this boot wrote it and stopped before its flush): flush before done.
+                StartFlush();
+                return;
+            }
+            _state = SessionState.Downloading;
+        }
+        RetryHungry();
+    }
+
+    private void OnFlushed(Exception? error)
+    {
+        if (error is not null)
+        {
+            Fail(error);
+            return;
+        }
+        _state = SessionState.Seeding;
+        TorrentSessionLog.Completed(Options.Logger, Torrent.PieceCount);
+        _completed.TrySetResult();
+        _announcer?.Complete();
+        foreach (var peer in _peers.ToArray())
+        {
+            if (peer.RemoteBitfield.AllTrue)
+            {
+                peer.Abort(CloseReason.BothSeeds);
+            }
+        }
+    }
+
+    private void Fail(Exception error)
+    {
+        TorrentSessionLog.StorageFailed(Options.Logger, error);
+        _state = SessionState.Failed;
+        _completed.TrySetException(error);
+        foreach (var peer in _peers.ToArray())
+        {
+            peer.Abort(CloseReason.DownloadFailed);
+        }
+    }
+
+    private static void UpdateInterest(PeerConnection peer)
+    {
+        var interested = peer.Interesting > 0;
+        if (interested != peer.AmInterested)
+        {
+            peer.AmInterested = interested;
+            peer.Send(Outgoing.Simple(interested ? MessageId.Interested : MessageId.NotInterested));
+        }
+    }
+
+    private void OnWebSeedPiece(SwarmEvent.WebSeedPiece e)
+    {
+        var index = e.Download.Index;
+        if (_webSeeds.OnPiece(e, out var hashFailed))
+        {
+            // The buffer is on its way to the disk writer, which hands it back when stored.
+            if (!_picker.Have[index])
+            {
+                _picker.MarkBusy(index);
+                _requester.Won(index, winner: null, _peers);
+            }
+        }
+        else if (hashFailed)
+        {
+            Interlocked.Increment(ref _hashFailures);
+        }
+        RetryHungry();
+    }
+
+    private bool Downloading => _state is SessionState.Downloading or SessionState.Checking;
+
+    private void Fill(PeerConnection peer) => _requester.Fill(peer, _peers, Downloading);
+
+    private void RetryHungry()
+    {
+        _webSeeds.Fill(Downloading);
+        _requester.RetryHungry(_peers, Downloading);
+    }
+
+    private void Ban(PeerConnection peer, string reason)
+    {
+        _bans.Ban(peer.PeerId, peer.RemoteEndPoint);
+        TorrentSessionLog.Banned(Options.Logger, peer.RemoteEndPoint, reason);
+        peer.Abort(CloseReason.Banned, reason);
+    }
+
+    private void OnTick()
+    {
+        var now = Time.GetTimestamp();
+        var rateSampled = _uploadRate.Sample(Interlocked.Read(ref _uploaded), now, Time);
+        _downloadRate.Sample(Interlocked.Read(ref _downloaded), now, Time);
+        foreach (var peer in _peers.ToArray())
+        {
+            if (peer.DownloadCount > 0 && Time.GetElapsedTime(peer.LastBlockTicks, now) > Options.RequestTimeout)
+            {
+                peer.Abort(CloseReason.RequestsTimedOut);
+                continue;
+            }
+            if (Time.GetElapsedTime(peer.LastReceiveTicks, now) > TimeSpan.FromMinutes(3))
+            {
+                peer.Abort(CloseReason.Silent, "nothing received for 3 minutes");
+                continue;
+            }
+            if (Time.GetElapsedTime(peer.LastSendTicks, now) > TimeSpan.FromSeconds(90))
+            {
+                peer.Send(Outgoing.KeepAlive);
+            }
+            peer.UpdateRate(now, Time, Options);
+            _choker.TryUnchoke(peer, _peers);
+            if (peer.Hungry)
+            {
+                Fill(peer);
+            }
+        }
+        if (_superSeeder is { Active: true } superSeeder)
+        {
+            if (rateSampled)
+            {
+                superSeeder.Adapt(_uploadRate.Rate);
+            }
+            superSeeder.Sweep(now);
+        }
+        _webSeeds.Tick(now, Downloading);
+        _dialer.QueueRedials();
+        DialCandidates();
+    }
+
+    // Peers joining and leaving (swarm loop).
+
+    private void DialCandidates()
+    {
+        if (_state is SessionState.Failed or SessionState.Stopped)
+        {
+            return;
+        }
+        foreach (var endPoint in _dialer.TakeDue(_peers.Count, Options.MaxConnections, e => _bans.IsBanned(e) || IsSelf(e) || _peers.IsConnectedTo(e)))
+        {
+            _ = _handshaker.DialAsync(endPoint);
+        }
+    }
+
+    private bool IsSelf(IPEndPoint endPoint) =>
+        Options.ListenPort != 0 && endPoint.Port == Options.ListenPort &&
+        (IPAddress.IsLoopback(endPoint.Address) || endPoint.Address.Equals(IPAddress.Any));
+
+    private void OnPeerConnected(PeerConnection peer)
+    {
+        _dialer.Connected(peer.RemoteEndPoint);
+        if (_state is SessionState.Failed or SessionState.Stopped)
+        {
+            peer.Abort(CloseReason.SessionStopped);
+            return;
+        }
+        if (peer.PeerId.AsSpan().SequenceEqual(PeerId))
+        {
+            peer.Abort(CloseReason.ConnectedToSelf);
+            return;
+        }
+        if (_bans.IsBanned(peer.PeerId, peer.RemoteEndPoint))
+        {
+            peer.Abort(CloseReason.Banned);
+            return;
+        }
+        // A suspect that dials again stays on one piece at a time.
+        peer.HashFailures = _bans.StrikesOf(peer.PeerId, peer.RemoteEndPoint);
+        if (_peers.WithPeerId(peer.PeerId) is { } existing)
+        {
+            // Both sides dialled each other: keep the connection opened by the lower peer id,
+            // so both ends drop the same one.
+            var weAreLower = PeerId.AsSpan().SequenceCompareTo(peer.PeerId) < 0;
+            var keepNew = existing.IsOutgoing != peer.IsOutgoing && peer.IsOutgoing == weAreLower;
+            if (!keepNew)
+            {
+                peer.Abort(CloseReason.Duplicate);
+                return;
+            }
+            existing.Abort(CloseReason.Duplicate);
+        }
+        if (_peers.Count >= Options.MaxConnections)
+        {
+            peer.Abort(CloseReason.TooManyConnections);
+            return;
+        }
+        _peers.Add(peer);
+        peer.Registered = true;
+        TorrentSessionLog.PeerConnected(Options.Logger, peer.RemoteEndPoint, peer.IsOutgoing ? "outgoing" : "incoming");
+        SendOpening(peer);
+        peer.Start();
+        if (_superSeeder is { Active: true } superSeeder)
+        {
+            superSeeder.Allot();
+        }
+    }
+
+    /// <summary>
+    /// BEP 6: with the fast extension the first message must be bitfield, have all or have
+    /// none; then the BEP 10 handshake.
+    /// </summary>
+    private void SendOpening(PeerConnection peer)
+    {
+        var have = _picker.Have;
+        if (_superSeeder is { Active: true } superSeeder)
+        {
+            superSeeder.Join(peer);
+            if (peer.SupportsFast)
+            {
+                peer.Send(Outgoing.Simple(MessageId.HaveNone));
+            }
+        }
+        else if (have.AllTrue && peer.SupportsFast)
+        {
+            peer.Send(Outgoing.Simple(MessageId.HaveAll));
+        }
+        else if (have.AllFalse)
+        {
+            if (peer.SupportsFast)
+            {
+                peer.Send(Outgoing.Simple(MessageId.HaveNone));
+            }
+        }
+        else
+        {
+            var bits = new byte[Bitfield.ByteLength(Torrent.PieceCount)];
+            have.WriteTo(bits);
+            peer.Send(Outgoing.Bitfield(bits));
+        }
+        if (peer.SupportsExtensions)
+        {
+            var extensions = new Dictionary<string, int>();
+            if (Options.Codec is not null)
+            {
+                extensions[ZPieceMessage.ExtensionName] = ZPieceMessage.LocalId;
+            }
+            var handshake = new ExtensionHandshake(extensions, Options.ListenPort == 0 ? null : Options.ListenPort, OurRequestQueue, Options.ClientName);
+            peer.Send(Outgoing.Extended(0, handshake.Encode()));
+        }
+    }
+
+    private void OnPeerClosed(PeerConnection peer)
+    {
+        if (!peer.Registered)
+        {
+            _dialer.Closed(peer.RemoteEndPoint, dialledByUs: false, banned: false);
+            return;
+        }
+        peer.Registered = false;
+        TorrentSessionLog.PeerClosed(Options.Logger, peer.RemoteEndPoint, peer.CloseDescription);
+        _peers.Remove(peer);
+        Interlocked.Add(ref _wastedClosed, peer.Wasted);
+        _superSeeder?.Leave(peer);
+        _choker.Closed(peer);
+        for (var i = 0; i < Torrent.PieceCount; i++)
+        {
+            if (peer.RemoteBitfield[i])
+            {
+                _picker.DecrementAvailability(i);
+            }
+        }
+        foreach (var download in peer.Downloads.TakeAll())
+        {
+            _requester.Release(download);
+        }
+        // A peer that left without misbehaving may be dialled again later.
+        _dialer.Closed(peer.RemoteEndPoint, peer.IsOutgoing, _bans.IsBanned(peer.RemoteEndPoint));
+        RetryHungry();
     }
 }

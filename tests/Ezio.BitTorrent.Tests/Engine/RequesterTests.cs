@@ -61,10 +61,6 @@ public sealed class RequesterTests : IDisposable
 
         public void Assign(PieceDownload download) => Downloads.Add(download);
 
-        public void ClearNeedWork()
-        {
-        }
-
         public int FindUnstarted(Bitfield has, List<int> exclude, out int waiting)
         {
             waiting = UnrequestedBytes;
