@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Ezio.BitTorrent.Tests.Engine;
 
 /// <summary>
-/// Super-seeding seen from fake leechers on loopback: which pieces the seed advertises to
+/// Super-seeding seen from fake leechers over memory links: which pieces the seed advertises to
 /// whom while nobody has announced a piece yet.
 /// </summary>
 public sealed class TorrentSessionSuperSeedTests
@@ -29,14 +29,14 @@ public sealed class TorrentSessionSuperSeedTests
         var seeder = await swarm.AddSeederAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
-        var peers = new List<WirePeer>();
+        var peers = new List<PipePeer>();
         var advertised = new List<ToldPieces>();
         var loops = new List<Task>();
         try
         {
             for (var i = 0; i < PeerCount; i++)
             {
-                var peer = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
+                var peer = await swarm.AttachPeerAsync(seeder, token);
                 peers.Add(peer);
                 var told = new ToldPieces();
                 advertised.Add(told);
@@ -97,7 +97,7 @@ public sealed class TorrentSessionSuperSeedTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
 
-        var (first, firstPieces, second, secondHadBefore) = await FirstTwoPeersAsync(seeder.EndPoint, torrent.Torrent, token);
+        var (first, firstPieces, second, secondHadBefore) = await FirstTwoPeersAsync(swarm, seeder, token);
         await using var firstPeer = first;
         await using var secondPeer = second;
         Assert.Empty(secondHadBefore);
@@ -127,7 +127,7 @@ public sealed class TorrentSessionSuperSeedTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
 
-        var (first, given, second, _) = await FirstTwoPeersAsync(seeder.EndPoint, torrent.Torrent, token);
+        var (first, given, second, _) = await FirstTwoPeersAsync(swarm, seeder, token);
         await using var firstPeer = first;
         await using var secondPeer = second;
 
@@ -167,7 +167,7 @@ public sealed class TorrentSessionSuperSeedTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
 
-        await using var first = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
+        await using var first = await swarm.AttachPeerAsync(seeder, token);
         var firstTold = new ToldPieces();
         var firstLoop = first.RunAsync(firstTold.OnMessage, token);
         await first.SendSimpleAsync(MessageId.HaveNone, token);
@@ -176,7 +176,7 @@ public sealed class TorrentSessionSuperSeedTests
         await firstTold.SettleAsync(token);
         var firstCount = firstTold.Count;
 
-        await using var second = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
+        await using var second = await swarm.AttachPeerAsync(seeder, token);
         await second.SendSimpleAsync(MessageId.HaveNone, token);
         await second.SendSimpleAsync(MessageId.Interested, token);
         var secondTold = new HashSet<int>();
@@ -262,11 +262,11 @@ public sealed class TorrentSessionSuperSeedTests
     /// second peer arrives and is registered once unchoked. Returns the first peer's pieces and
     /// what the second was told of before its unchoke (nothing, the budget being spent).
     /// </summary>
-    private static async Task<(WirePeer First, List<int> FirstPieces, WirePeer Second, HashSet<int> SecondHadBefore)> FirstTwoPeersAsync(
-        System.Net.IPEndPoint seeder, Ezio.BitTorrent.Metainfo.Torrent torrent, CancellationToken token)
+    private static async Task<(PipePeer First, List<int> FirstPieces, PipePeer Second, HashSet<int> SecondHadBefore)> FirstTwoPeersAsync(
+        SwarmHarness swarm, SwarmMember seeder, CancellationToken token)
     {
-        var first = await WirePeer.ConnectAsync(seeder, torrent, token);
-        WirePeer? second = null;
+        var first = await swarm.AttachPeerAsync(seeder, token);
+        PipePeer? second = null;
         try
         {
             await first.SendSimpleAsync(MessageId.HaveNone, token);
@@ -275,7 +275,7 @@ public sealed class TorrentSessionSuperSeedTests
             {
                 firstPieces.Add((await first.ReceiveUntilAsync(m => m.Id == MessageId.Have, token)).Index);
             }
-            second = await WirePeer.ConnectAsync(seeder, torrent, token);
+            second = await swarm.AttachPeerAsync(seeder, token);
             await second.SendSimpleAsync(MessageId.HaveNone, token);
             await second.SendSimpleAsync(MessageId.Interested, token);
             var secondHadBefore = new HashSet<int>();

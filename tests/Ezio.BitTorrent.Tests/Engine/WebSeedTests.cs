@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.Storage;
@@ -94,7 +93,7 @@ public sealed class WebSeedTests
             var asked = server.Requests.Count;
 
             var seeder = await swarm.AddSeederAsync();
-            session.AddPeers([seeder.EndPoint]);
+            await swarm.ConnectAsync(session, seeder, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
             await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.Equal(torrent.Data, Contents(storage));
@@ -212,7 +211,7 @@ public sealed class WebSeedTests
             // Even once it would serve good bytes, a banned seed is not asked again.
             server.Mode = RangeServerMode.Ranges;
             var seeder = await swarm.AddSeederAsync();
-            session.AddPeers([seeder.EndPoint]);
+            await swarm.ConnectAsync(session, seeder, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
             await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.Equal(torrent.Data, Contents(storage));
@@ -229,9 +228,10 @@ public sealed class WebSeedTests
         await server.StopAsync();
         await using var swarm = new SwarmHarness(torrent);
         var seeder = await swarm.AddSeederAsync();
-        var (session, storage) = await StartAsync(torrent, new ManualTime(), [uri], [seeder.EndPoint]);
+        var (session, storage) = await StartAsync(torrent, new ManualTime(), [uri]);
         await using (session)
         {
+            await swarm.ConnectAsync(session, seeder, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
             await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.Equal(torrent.Data, Contents(storage));
@@ -250,8 +250,7 @@ public sealed class WebSeedTests
         Assert.Contains("http://", e.Message);
     }
 
-    private static async Task<(TorrentSession Session, MemoryStorage Storage)> StartAsync(MemoryTorrent torrent, TimeProvider time, IReadOnlyList<Uri> webSeeds,
-        IReadOnlyList<IPEndPoint>? peers = null)
+    private static async Task<(TorrentSession Session, MemoryStorage Storage)> StartAsync(MemoryTorrent torrent, TimeProvider time, IReadOnlyList<Uri> webSeeds)
     {
         var storage = new MemoryStorage(torrent.Data.Length, mayHaveData: false);
         var session = new TorrentSession(torrent.Torrent, storage, new SessionOptions
@@ -259,7 +258,6 @@ public sealed class WebSeedTests
             Trackers = [],
             Time = time,
             WebSeeds = webSeeds,
-            InitialPeers = peers ?? [],
         });
         await session.StartAsync();
         return (session, storage);

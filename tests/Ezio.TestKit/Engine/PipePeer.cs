@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using Ezio.BitTorrent.Compression;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.PeerWire;
@@ -30,11 +31,13 @@ public sealed class PipePeer : IAsyncDisposable
 
     /// <summary>
     /// Joins <paramref name="session"/> (handshakes with the fast extension and BEP 10 on),
-    /// then sends our extension handshake. <paramref name="port"/> names the peer's end.
+    /// then sends our extension handshake. <paramref name="port"/> names the peer's end;
+    /// <paramref name="receiveBuffer"/>, when set, bounds what the session writes ahead of our reading.
     /// </summary>
-    public static async Task<PipePeer> JoinAsync(TorrentSession session, Torrent torrent, CancellationToken token, int port = 40000, int? requestQueue = null)
+    public static async Task<PipePeer> JoinAsync(TorrentSession session, Torrent torrent, CancellationToken token, int port = 40000, int? requestQueue = null,
+        IReadOnlyDictionary<string, int>? extensions = null, long receiveBuffer = 0)
     {
-        var (ours, theirs) = MemoryLink.CreatePair();
+        var (ours, theirs) = MemoryLink.CreatePair(receiveBuffer);
         var joining = session.JoinAsync(new PeerLink(ours, new IPEndPoint(IPAddress.Loopback, port)), outgoing: false, token);
         var peerId = "-FK0001-"u8.ToArray().Concat(Guid.NewGuid().ToByteArray()[..12]).ToArray();
         var buffer = new byte[Handshake.Length];
@@ -46,7 +49,7 @@ public sealed class PipePeer : IAsyncDisposable
         theirs.Input.AdvanceTo(handshake.End);
         await joining;
         var peer = new PipePeer(theirs, torrent);
-        await peer.SendExtendedAsync(0, new ExtensionHandshake(new Dictionary<string, int>(), null, requestQueue, "fake").Encode(), token);
+        await peer.SendExtendedAsync(0, new ExtensionHandshake(extensions ?? new Dictionary<string, int>(), null, requestQueue, "fake").Encode(), token);
         return peer;
     }
 
@@ -55,6 +58,18 @@ public sealed class PipePeer : IAsyncDisposable
 
     public Task SendHaveAsync(int index, CancellationToken token) =>
         SendAsync(PeerMessageWriter.HaveLength, span => PeerMessageWriter.WriteIndex(span, MessageId.Have, index), token);
+
+    /// <summary>Have messages for every index, in one write (the session reads them in one pass).</summary>
+    public Task SendHavesAsync(IReadOnlyList<int> indices, CancellationToken token) =>
+        SendAsync(PeerMessageWriter.HaveLength * indices.Count, span =>
+        {
+            var written = 0;
+            foreach (var index in indices)
+            {
+                written += PeerMessageWriter.WriteIndex(span[written..], MessageId.Have, index);
+            }
+            return written;
+        }, token);
 
     public Task SendRequestAsync(int index, int begin, int length, CancellationToken token) =>
         SendAsync(PeerMessageWriter.RequestLength, span => PeerMessageWriter.WriteRequest(span, MessageId.Request, index, begin, length), token);
@@ -123,6 +138,33 @@ public sealed class PipePeer : IAsyncDisposable
             }
         }
         throw new IOException("the session closed the connection");
+    }
+
+    /// <summary>A whole piece as ezio_zpiece under the session's id for it, <paramref name="payload"/> already encoded as <paramref name="encoding"/> says.</summary>
+    public Task SendZPieceAsync(byte extendedId, int index, PieceEncoding encoding, ReadOnlyMemory<byte> payload, CancellationToken token)
+    {
+        var body = new byte[ZPieceMessage.PieceHeaderLength + payload.Length];
+        ZPieceMessage.WritePieceHeader(body, index, encoding);
+        payload.Span.CopyTo(body.AsSpan(ZPieceMessage.PieceHeaderLength));
+        return SendExtendedAsync(extendedId, body, token);
+    }
+
+    /// <summary>
+    /// Hands every message to <paramref name="handle"/> until the session closes the link or
+    /// <paramref name="token"/> is cancelled, both of which end it quietly.
+    /// </summary>
+    public async Task RunAsync(Func<WireMessage, Task> handle, CancellationToken token)
+    {
+        try
+        {
+            while (await ReceiveAsync(token) is { } message)
+            {
+                await handle(message);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
     }
 
     public async ValueTask DisposeAsync()
