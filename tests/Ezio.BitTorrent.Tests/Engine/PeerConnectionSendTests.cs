@@ -31,8 +31,10 @@ public sealed class PeerConnectionSendTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
         // A small receive buffer: while the peer does not read, the seeder's flushes wait
-        // after a few blocks and everything else waits in its send queue.
-        await using var peer = await swarm.AttachPeerAsync(seeder, token, receiveBuffer: 64 << 10);
+        // after a few blocks and everything else waits in its send queue. Each request is
+        // sent once the seeder has read the one before, so all are queued or rejected before
+        // the peer starts reading.
+        await using var peer = await swarm.AttachPeerAsync(seeder, token, receiveBuffer: 64 << 10, sendsWaitForRead: true);
         await peer.SendSimpleAsync(MessageId.HaveNone, token);
         await peer.SendSimpleAsync(MessageId.Interested, token);
         await peer.ReceiveUntilAsync(m => m.Id == MessageId.Unchoke, token);

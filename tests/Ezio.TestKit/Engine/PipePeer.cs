@@ -32,12 +32,13 @@ public sealed class PipePeer : IAsyncDisposable
     /// <summary>
     /// Joins <paramref name="session"/> (handshakes with the fast extension and BEP 10 on),
     /// then sends our extension handshake. <paramref name="port"/> names the peer's end;
-    /// <paramref name="receiveBuffer"/>, when set, bounds what the session writes ahead of our reading.
+    /// <paramref name="receiveBuffer"/>, when set, bounds what the session writes ahead of our
+    /// reading; with <paramref name="sendsWaitForRead"/> each send returns once the session has read it.
     /// </summary>
     public static async Task<PipePeer> JoinAsync(TorrentSession session, Torrent torrent, CancellationToken token, int port = 40000, int? requestQueue = null,
-        IReadOnlyDictionary<string, int>? extensions = null, long receiveBuffer = 0)
+        IReadOnlyDictionary<string, int>? extensions = null, long receiveBuffer = 0, bool sendsWaitForRead = false)
     {
-        var (ours, theirs) = MemoryLink.CreatePair(receiveBuffer);
+        var (ours, theirs) = MemoryLink.CreatePair(receiveBuffer, sendsWaitForRead);
         var joining = session.JoinAsync(new PeerLink(ours, new IPEndPoint(IPAddress.Loopback, port)), outgoing: false, token);
         var peerId = "-FK0001-"u8.ToArray().Concat(Guid.NewGuid().ToByteArray()[..12]).ToArray();
         var buffer = new byte[Handshake.Length];

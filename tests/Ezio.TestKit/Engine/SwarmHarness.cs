@@ -163,11 +163,12 @@ public sealed class SwarmHarness : IAsyncDisposable
     /// <summary>
     /// A fake peer joined to <paramref name="member"/> over a memory link. <paramref name="receiveBuffer"/>,
     /// when set, is how much the member may write ahead of the fake's reading, as a small
-    /// receive buffer would.
+    /// receive buffer would; with <paramref name="sendsWaitForRead"/> each send of the fake
+    /// returns once the member has read it.
     /// </summary>
     public Task<PipePeer> AttachPeerAsync(SwarmMember member, CancellationToken token, IReadOnlyDictionary<string, int>? extensions = null,
-        int? requestQueue = null, long receiveBuffer = 0) =>
-        PipePeer.JoinAsync(member.Session, Torrent.Torrent, token, Interlocked.Increment(ref _nextFakePort), requestQueue, extensions, receiveBuffer);
+        int? requestQueue = null, long receiveBuffer = 0, bool sendsWaitForRead = false) =>
+        PipePeer.JoinAsync(member.Session, Torrent.Torrent, token, Interlocked.Increment(ref _nextFakePort), requestQueue, extensions, receiveBuffer, sendsWaitForRead);
 
     // Both handshakes go out at once over one pipe pair; the dialler's end counts as outgoing.
     private static Task JoinAsync(TorrentSession dialler, IPEndPoint diallerEndPoint, TorrentSession dialled, IPEndPoint dialledEndPoint, CancellationToken token)
