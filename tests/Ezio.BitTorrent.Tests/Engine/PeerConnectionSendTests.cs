@@ -27,7 +27,8 @@ public sealed class PeerConnectionSendTests
     {
         var torrent = MemoryTorrent.Create(1 << 20, 256 << 10, fileCount: 1, seed: 5);
         await using var swarm = new SwarmHarness(torrent);
-        var seeder = await swarm.AddSeederAsync();
+        // No tick: nothing but the peer's messages moves the seeder.
+        var seeder = await swarm.AddSeederAsync(time: new TimerlessTime());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
         // A small receive buffer: while the peer does not read, the seeder's flushes wait
