@@ -308,6 +308,18 @@ public sealed class TorrentSession : IAsyncDisposable
         return reached.Task;
     }
 
+    /// <summary>
+    /// Queues a keep-alive to every connected peer (tests): it goes out behind everything
+    /// queued to that peer before, so a fake peer that reads it has read all of that.
+    /// </summary>
+    internal void SendKeepAlives()
+    {
+        foreach (var peer in _peers.Snapshot())
+        {
+            peer.Send(Outgoing.KeepAlive);
+        }
+    }
+
     private void SetHave(int index)
     {
         _picker.SetHave(index);

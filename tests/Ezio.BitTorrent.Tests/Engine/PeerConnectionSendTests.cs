@@ -1,15 +1,14 @@
 using Ezio.BitTorrent.PeerWire;
 using Ezio.TestKit.Engine;
 using Ezio.TestKit.Metainfo;
-using Ezio.TestKit.PeerWire;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace Ezio.BitTorrent.Tests.Engine;
 
 /// <summary>
-/// The send queue of one connection, seen from a fake peer on loopback: messages other than
-/// block data jump ahead of the blocks already queued for the peer.
+/// The send queue of one connection, seen from a fake peer over a memory link: messages other
+/// than block data jump ahead of the blocks already queued for the peer.
 /// </summary>
 public sealed class PeerConnectionSendTests
 {
@@ -28,12 +27,15 @@ public sealed class PeerConnectionSendTests
     {
         var torrent = MemoryTorrent.Create(1 << 20, 256 << 10, fileCount: 1, seed: 5);
         await using var swarm = new SwarmHarness(torrent);
-        var seeder = await swarm.AddSeederAsync();
+        // No tick: nothing but the peer's messages moves the seeder.
+        var seeder = await swarm.AddSeederAsync(time: new TimerlessTime());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
-        // A small receive buffer: while the peer does not read, the seeder's socket fills
-        // after a few blocks and everything else waits in its send queue.
-        await using var peer = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token, receiveBuffer: 64 << 10);
+        // A small receive buffer: while the peer does not read, the seeder's flushes wait
+        // after a few blocks and everything else waits in its send queue. Each request is
+        // sent once the seeder has read the one before, so all are queued or rejected before
+        // the peer starts reading.
+        await using var peer = await swarm.AttachPeerAsync(seeder, token, receiveBuffer: 64 << 10, sendsWaitForRead: true);
         await peer.SendSimpleAsync(MessageId.HaveNone, token);
         await peer.SendSimpleAsync(MessageId.Interested, token);
         await peer.ReceiveUntilAsync(m => m.Id == MessageId.Unchoke, token);
@@ -64,10 +66,10 @@ public sealed class PeerConnectionSendTests
         }
         _output.WriteLine($"{blocks} blocks, {rejects} rejects, the first after {blocksBeforeFirstReject} blocks");
 
-        // Blocks written before the socket stalled were no longer queued, so as many of the
+        // Blocks written before the link stalled were no longer queued, so as many of the
         // extra requests were served; the rest were rejected.
         Assert.InRange(rejects, 1, overflow);
-        // Only what had reached the socket (a few hundred KiB) may precede the first reject;
+        // Only what had reached the link (a few hundred KiB) may precede the first reject;
         // in one queue it would wait behind at least the whole queue of 2048 blocks.
         Assert.InRange(blocksBeforeFirstReject, 0, MaxQueuedUploads / 8);
     }

@@ -3,14 +3,13 @@ using Ezio.BitTorrent.PeerWire;
 using Ezio.Imaging.Compression;
 using Ezio.TestKit.Engine;
 using Ezio.TestKit.Metainfo;
-using Ezio.TestKit.PeerWire;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace Ezio.BitTorrent.Tests.Engine;
 
 /// <summary>
-/// How a downloading session asks a fake ezio_zpiece seed on loopback for pieces: whole and
+/// How a downloading session asks a fake ezio_zpiece seed over a memory link for pieces: whole and
 /// compressed while that pays off, as plain blocks when the pieces do not compress.
 /// </summary>
 public sealed class PeerConnectionZPieceTests
@@ -85,8 +84,10 @@ public sealed class PeerConnectionZPieceTests
         var leecher = await swarm.AddLeecherAsync("leecher", codec: ZstdPieceCodec.Instance);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
-        await using var seed = await WirePeer.ConnectAsync(leecher.EndPoint, torrent.Torrent, token,
+        await using var seed = await swarm.AttachPeerAsync(leecher, token,
             extensions: new Dictionary<string, int> { [ZPieceMessage.ExtensionName] = ZPieceId });
+        // The leecher's id for ezio_zpiece, from its extension handshake (read before any request).
+        byte remoteZPieceId = 0;
         await seed.SendSimpleAsync(MessageId.HaveAll, token);
         await seed.SendSimpleAsync(MessageId.Unchoke, token);
 
@@ -94,7 +95,11 @@ public sealed class PeerConnectionZPieceTests
         var scratch = new byte[ZstdPieceCodec.Instance.CompressBound(torrent.Torrent.PieceLength)];
         var serving = seed.RunAsync(async message =>
         {
-            if (message.Id == MessageId.Request)
+            if (message is { Id: MessageId.Extended, ExtendedId: 0 })
+            {
+                remoteZPieceId = ExtensionHandshake.Parse(message.Payload).Extensions.TryGetValue(ZPieceMessage.ExtensionName, out var id) ? (byte)id : (byte)0;
+            }
+            else if (message.Id == MessageId.Request)
             {
                 requests.Add((false, message.Index));
                 await seed.SendBlockAsync(torrent.Data, message.Index, message.Begin, message.Length, token);
@@ -108,11 +113,11 @@ public sealed class PeerConnectionZPieceTests
                 }
                 requests.Add((true, index));
                 // Compressed when that saves a tenth, else raw: what an Ezio seed sends.
-                var piece = torrent.Data.AsSpan((int)((long)index * torrent.Torrent.PieceLength), torrent.Torrent.GetPieceSize(index));
-                var length = ZstdPieceCodec.Instance.Compress(piece, scratch, level: 1);
+                var piece = torrent.Data.AsMemory((int)((long)index * torrent.Torrent.PieceLength), torrent.Torrent.GetPieceSize(index));
+                var length = ZstdPieceCodec.Instance.Compress(piece.Span, scratch, level: 1);
                 await (length > 0 && length < piece.Length - piece.Length / 10
-                    ? seed.SendZPieceAsync(index, PieceEncoding.Zstd, scratch.AsSpan(0, length), token)
-                    : seed.SendZPieceAsync(index, PieceEncoding.Raw, piece, token));
+                    ? seed.SendZPieceAsync(remoteZPieceId, index, PieceEncoding.Zstd, scratch.AsMemory(0, length), token)
+                    : seed.SendZPieceAsync(remoteZPieceId, index, PieceEncoding.Raw, piece, token));
             }
         }, token);
         try

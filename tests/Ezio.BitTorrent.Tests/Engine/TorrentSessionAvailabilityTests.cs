@@ -1,3 +1,4 @@
+using Ezio.BitTorrent.PeerWire;
 using Ezio.TestKit.Engine;
 using Ezio.TestKit.Metainfo;
 using Xunit;
@@ -9,32 +10,57 @@ public sealed class TorrentSessionAvailabilityTests
 {
     private const int PieceLength = 64 << 10;
 
+    // A bound on the test, never a pause: it fires only when a signal never comes.
+    private static readonly TimeSpan _bound = TimeSpan.FromSeconds(30);
+
     [Fact]
     public async Task PeerAvailability_CountsPeersShareOfEachRegion()
     {
         var torrent = MemoryTorrent.Create(64 * PieceLength, PieceLength, fileCount: 1, seed: 26);
         await using var swarm = new SwarmHarness(torrent);
-        // The first 16 pieces only, and an empty member that can get nothing more than those.
-        var partial = await swarm.AddPartialAsync("partial", i => i < 16);
-        var empty = await swarm.AddLeecherAsync("empty");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (empty.Session.GetStats().PiecesHave < 16 || partial.Session.PeerAvailability(4)[0] < 1)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
+        // No tick: only the peers' messages change what the session knows of them.
+        var leecher = await swarm.AddLeecherAsync("leecher", time: new TimerlessTime());
+        using var timeout = new CancellationTokenSource(_bound);
+        var token = timeout.Token;
 
-        // The partial member's view of the other: all of region 0, nothing else.
-        Assert.Equal([1.0, 0, 0, 0], partial.Session.PeerAvailability(4));
+        // A peer that holds the first 16 pieces only.
+        await using var partial = await swarm.AttachPeerAsync(leecher, token);
+        await partial.SendHavesAsync(Enumerable.Range(0, 16).ToList(), token);
+        await SeenAsync(partial, token);
+        await leecher.Session.SwarmLoopCaughtUpAsync().WaitAsync(token);
+
+        // All of region 0, nothing else.
+        Assert.Equal([1.0, 0, 0, 0], leecher.Session.PeerAvailability(4));
         // Regions of 22, 21, 21 pieces: 16 of the first 22 held.
-        var thirds = partial.Session.PeerAvailability(3);
+        var thirds = leecher.Session.PeerAvailability(3);
         Assert.Equal(16.0 / 22, thirds[0], 6);
         Assert.Equal([0.0, 0], thirds[1..]);
         // More regions than pieces: one per piece.
-        var perPiece = partial.Session.PeerAvailability(1000);
+        var perPiece = leecher.Session.PeerAvailability(1000);
         Assert.Equal(64, perPiece.Length);
         Assert.Equal(16, perPiece.Sum());
-        // And the other way round: the empty member now also sees exactly region 0 held once.
-        Assert.Equal([1.0, 0, 0, 0], empty.Session.PeerAvailability(4));
-        Assert.Throws<ArgumentOutOfRangeException>(() => partial.Session.PeerAvailability(0));
+
+        // A seed joins: every region held once more.
+        await using var seed = await swarm.AttachPeerAsync(leecher, token);
+        await seed.SendSimpleAsync(MessageId.HaveAll, token);
+        await SeenAsync(seed, token);
+        await leecher.Session.SwarmLoopCaughtUpAsync().WaitAsync(token);
+        Assert.Equal([2.0, 1, 1, 1], leecher.Session.PeerAvailability(4));
+        Assert.Equal(1 + 16.0 / 22, leecher.Session.PeerAvailability(3)[0], 6);
+        Assert.Throws<ArgumentOutOfRangeException>(() => leecher.Session.PeerAvailability(0));
+    }
+
+    /// <summary>
+    /// Returns once the session's receive loop has read, and posted, everything the peer sent
+    /// before: two requests for a piece the session lacks, each rejected, the second sent once
+    /// the first's reject is back (so it is read in a later pass than what came before it).
+    /// </summary>
+    private static async Task SeenAsync(PipePeer peer, CancellationToken token)
+    {
+        for (var probe = 0; probe < 2; probe++)
+        {
+            await peer.SendRequestAsync(63, 0, 16 << 10, token);
+            await peer.ReceiveUntilAsync(m => m.Id == MessageId.RejectRequest, token);
+        }
     }
 }

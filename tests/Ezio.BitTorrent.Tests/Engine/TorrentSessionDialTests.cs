@@ -17,7 +17,8 @@ public sealed class TorrentSessionDialTests
     public async Task AddPeers_PeerThatDialledUsListedAtItsListeningPort_KeepsTheOneConnection()
     {
         var torrent = MemoryTorrent.Create(64 * PieceLength, PieceLength, fileCount: 1, seed: 11);
-        await using var swarm = new SwarmHarness(torrent);
+        // Sockets: the subject is who dials whom.
+        await using var swarm = new SwarmHarness(torrent, SwarmTransport.Sockets);
         // Two empty members, so neither finishes and closes the connection. The first has the
         // lowest peer id: of two connections between them both ends keep the one it opened,
         // so a dial from it would replace the connection the second opened.

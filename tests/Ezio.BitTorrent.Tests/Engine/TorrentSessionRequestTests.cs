@@ -8,7 +8,7 @@ using Xunit;
 namespace Ezio.BitTorrent.Tests.Engine;
 
 /// <summary>
-/// What a leecher asks a fake seed on loopback for, with the leecher's swarm loop held still
+/// What a leecher asks a fake seed over a memory link for, with the leecher's swarm loop held still
 /// at a chosen moment so that the order of its events is fixed.
 /// </summary>
 public sealed class TorrentSessionRequestTests
@@ -28,7 +28,7 @@ public sealed class TorrentSessionRequestTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var token = timeout.Token;
 
-        await using var seed = await WirePeer.ConnectAsync(leecher.EndPoint, torrent.Torrent, token);
+        await using var seed = await swarm.AttachPeerAsync(leecher, token);
         var requests = new List<int>();
         bool Track(WireMessage message)
         {
@@ -44,7 +44,7 @@ public sealed class TorrentSessionRequestTests
 
         // A second peer comes and goes; the swarm loop is held while it logs the close, before
         // it looks for work for the hungry seed.
-        await using (var other = await WirePeer.ConnectAsync(leecher.EndPoint, torrent.Torrent, token))
+        await using (var other = await swarm.AttachPeerAsync(leecher, token))
         {
             await other.ReceiveUntilAsync(m => m.Id == MessageId.HaveNone, token);
             logger.HoldNextClose();

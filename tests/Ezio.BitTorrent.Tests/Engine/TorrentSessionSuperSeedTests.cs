@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.PeerWire;
 using Ezio.TestKit.Engine;
 using Ezio.TestKit.Metainfo;
@@ -9,13 +9,17 @@ using Xunit.Abstractions;
 namespace Ezio.BitTorrent.Tests.Engine;
 
 /// <summary>
-/// Super-seeding seen from fake leechers on loopback: which pieces the seed advertises to
+/// Super-seeding seen from fake leechers over memory links: which pieces the seed advertises to
 /// whom while nobody has announced a piece yet.
 /// </summary>
 public sealed class TorrentSessionSuperSeedTests
 {
     private const int PieceLength = 1 << 20;
     private const int PeerCount = 8;
+    private const int BlockSize = 16 << 10;
+
+    // A bound on each test, never a pause: it fires only when a signal never comes.
+    private static readonly TimeSpan _bound = TimeSpan.FromSeconds(60);
 
     private readonly ITestOutputHelper _output;
 
@@ -26,49 +30,51 @@ public sealed class TorrentSessionSuperSeedTests
     {
         var torrent = MemoryTorrent.Create(24 * PieceLength, PieceLength, fileCount: 2, seed: 6);
         await using var swarm = new SwarmHarness(torrent);
-        var seeder = await swarm.AddSeederAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var time = new ManualTime();
+        var seeder = await swarm.AddSeederAsync(time: time);
+        using var timeout = new CancellationTokenSource(_bound);
         var token = timeout.Token;
-        var peers = new List<WirePeer>();
-        var advertised = new List<ToldPieces>();
-        var loops = new List<Task>();
+        var peers = new List<PipePeer>();
+        var watchers = new List<Watcher>();
         try
         {
             for (var i = 0; i < PeerCount; i++)
             {
-                var peer = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
+                var peer = await swarm.AttachPeerAsync(seeder, token);
                 peers.Add(peer);
-                var told = new ToldPieces();
-                advertised.Add(told);
-                await peer.SendSimpleAsync(MessageId.HaveNone, token);
                 // They take what they are told about and never announce a piece.
-                loops.Add(peer.RunAsync(told.OnMessage, token));
+                var watcher = new Watcher(peer, new ToldPieces(), token);
+                watchers.Add(watcher);
+                await peer.SendSimpleAsync(MessageId.HaveNone, token);
+                await watcher.SeenAsync(token);
             }
 
             // The budget starts at 2 MiB (two pieces, which the first peer holds) and grows by
-            // half each second while our uplink sends nothing, up to a piece per receiving
-            // peer. Bounded well below the 20 s after which a piece nobody announced may be
-            // handed to another peer.
+            // half with each second's rate sample while our uplink sends nothing, up to a piece
+            // per receiving peer. The clock moves a tick at a time, each step settled before
+            // counting; bounded well below the 20 s after which a piece nobody announced may
+            // be handed to another peer.
             (int Served, int Pieces) Count()
             {
                 var served = 0;
                 var pieces = new HashSet<int>();
-                foreach (var told in advertised)
+                foreach (var watcher in watchers)
                 {
-                    var snapshot = told.Snapshot();
+                    var snapshot = watcher.Told.Snapshot();
                     served += snapshot.Count > 0 ? 1 : 0;
                     pieces.UnionWith(snapshot);
                 }
                 return (served, pieces.Count);
             }
-            var clock = Stopwatch.StartNew();
-            while (Count() is var (served, pieces) && (served < PeerCount - 2 || pieces < PeerCount) && clock.Elapsed < TimeSpan.FromSeconds(8))
+            await DeliveredAsync(seeder.Session, watchers, token);
+            for (var step = 0; step < 32 && Count() is var (served, pieces) && (served < PeerCount - 2 || pieces < PeerCount); step++)
             {
-                await Task.Delay(50, token);
+                time.Advance(TimeSpan.FromMilliseconds(250));
+                await DeliveredAsync(seeder.Session, watchers, token);
             }
             var (peersServed, distinct) = Count();
             _output.WriteLine($"{distinct} pieces advertised, {peersServed} of {PeerCount} peers told of one: " +
-                string.Join(" ", advertised.Select(t => t.Count)));
+                string.Join(" ", watchers.Select(w => w.Told.Count)));
 
             // One unseen piece out per receiving peer; only as many peers go without as the
             // first two hold beyond one piece each.
@@ -78,7 +84,7 @@ public sealed class TorrentSessionSuperSeedTests
         finally
         {
             timeout.Cancel();
-            await Task.WhenAll(loops);
+            await Task.WhenAll(watchers.Select(w => w.Loop));
             foreach (var peer in peers)
             {
                 await peer.DisposeAsync();
@@ -94,10 +100,10 @@ public sealed class TorrentSessionSuperSeedTests
         // No tick: the in-flight budget stays at its opening two pieces (it grows only on
         // the tick), so nothing but the announces below decides who is told of a piece.
         var seeder = await swarm.AddSeederAsync(time: new TimerlessTime());
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(_bound);
         var token = timeout.Token;
 
-        var (first, firstPieces, second, secondHadBefore) = await FirstTwoPeersAsync(seeder.EndPoint, torrent.Torrent, token);
+        var (first, firstPieces, second, secondHadBefore) = await FirstTwoPeersAsync(swarm, seeder, token);
         await using var firstPeer = first;
         await using var secondPeer = second;
         Assert.Empty(secondHadBefore);
@@ -124,10 +130,10 @@ public sealed class TorrentSessionSuperSeedTests
         await using var swarm = new SwarmHarness(torrent);
         // No tick: the in-flight budget stays at its opening 2 MiB (two 1 MiB pieces).
         var seeder = await swarm.AddSeederAsync(time: new TimerlessTime());
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(_bound);
         var token = timeout.Token;
 
-        var (first, given, second, _) = await FirstTwoPeersAsync(seeder.EndPoint, torrent.Torrent, token);
+        var (first, given, second, _) = await FirstTwoPeersAsync(swarm, seeder, token);
         await using var firstPeer = first;
         await using var secondPeer = second;
 
@@ -139,13 +145,16 @@ public sealed class TorrentSessionSuperSeedTests
         await first.SendHavesAsync(announced, token);
 
         var told = new ToldPieces(index => !announced.Contains(index));
-        var loops = new[] { first, second }.Select(peer => peer.RunAsync(told.OnMessage, token)).ToList();
-        // The first can fetch nothing from anybody but us: it is told of new pieces.
-        await told.SettleAsync(token);
+        var watchers = new[] { first, second }.Select(peer => new Watcher(peer, told, token)).ToList();
+        // The first can fetch nothing from anybody but us: it is told of new pieces. Once
+        // the announce is read and handled and what that queued reached both, the count is
+        // final: without a tick nothing else moves the seeder.
+        await watchers[0].SeenAsync(token);
+        await DeliveredAsync(seeder.Session, watchers, token);
         var count = told.Count;
         _output.WriteLine($"{count} pieces nobody holds advertised after the announce");
         timeout.Cancel();
-        await Task.WhenAll(loops.Select(l => l.ContinueWith(_ => { }, TaskScheduler.Default)));
+        await Task.WhenAll(watchers.Select(w => w.Loop));
 
         // Two whole pieces (the window and the opening budget); counted as 16 KiB pieces the
         // window would be 64 and the rest of the torrent would go out at once.
@@ -164,46 +173,33 @@ public sealed class TorrentSessionSuperSeedTests
         await using var swarm = new SwarmHarness(torrent);
         // No tick: the budget stays at its opening size, so only the window limits the first.
         var seeder = await swarm.AddSeederAsync(time: new TimerlessTime());
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(_bound);
         var token = timeout.Token;
 
-        await using var first = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
-        var firstTold = new ToldPieces();
-        var firstLoop = first.RunAsync(firstTold.OnMessage, token);
+        await using var first = await swarm.AttachPeerAsync(seeder, token);
+        var firstWatcher = new Watcher(first, new ToldPieces(), token);
         await first.SendSimpleAsync(MessageId.HaveNone, token);
         await first.SendSimpleAsync(MessageId.Interested, token);
-        // Told of its first pieces at once.
-        await firstTold.SettleAsync(token);
-        var firstCount = firstTold.Count;
+        // Told of its first pieces at once: counted once the unchoke shows both messages
+        // handled and what that queued reached the peer.
+        await firstWatcher.Unchoked.WaitAsync(token);
+        await DeliveredAsync(seeder.Session, [firstWatcher], token);
+        var firstCount = firstWatcher.Told.Count;
 
-        await using var second = await WirePeer.ConnectAsync(seeder.EndPoint, torrent.Torrent, token);
+        await using var second = await swarm.AttachPeerAsync(seeder, token);
+        var secondWatcher = new Watcher(second, new ToldPieces(), token);
         await second.SendSimpleAsync(MessageId.HaveNone, token);
         await second.SendSimpleAsync(MessageId.Interested, token);
-        var secondTold = new HashSet<int>();
-        using var secondWait = CancellationTokenSource.CreateLinkedTokenSource(token);
-        secondWait.CancelAfter(TimeSpan.FromSeconds(10));
-        try
-        {
-            await second.ReceiveUntilAsync(m =>
-            {
-                if (m.Id == MessageId.Have)
-                {
-                    secondTold.Add(m.Index);
-                }
-                return secondTold.Count >= 2;
-            }, secondWait.Token);
-        }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
-        {
-            // Told of fewer than two: the assertion below says so.
-        }
+        await secondWatcher.Unchoked.WaitAsync(token);
+        await DeliveredAsync(seeder.Session, [firstWatcher, secondWatcher], token);
+        var secondTold = secondWatcher.Told.Snapshot();
         _output.WriteLine($"first peer told of {firstCount} pieces alone; second then told of {secondTold.Count}");
         timeout.Cancel();
-        await firstLoop.ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(firstWatcher.Loop, secondWatcher.Loop);
 
         Assert.InRange(firstCount, 2, 4);
         Assert.True(secondTold.Count >= 2, $"second peer told of {secondTold.Count} pieces");
-        Assert.Empty(secondTold.Intersect(firstTold.Snapshot()));
+        Assert.Empty(secondTold.Intersect(firstWatcher.Told.Snapshot()));
     }
 
     /// <summary>Pieces fake peers were told of (haves), collected from their receive loops.</summary>
@@ -222,7 +218,7 @@ public sealed class TorrentSessionSuperSeedTests
             }
         }
 
-        public Task OnMessage(WireMessage message)
+        public void OnMessage(WireMessage message)
         {
             if (message.Id == MessageId.Have && (counts is null || counts(message.Index)))
             {
@@ -231,7 +227,6 @@ public sealed class TorrentSessionSuperSeedTests
                     _pieces.Add(message.Index);
                 }
             }
-            return Task.CompletedTask;
         }
 
         public HashSet<int> Snapshot()
@@ -241,20 +236,94 @@ public sealed class TorrentSessionSuperSeedTests
                 return new HashSet<int>(_pieces);
             }
         }
+    }
+
+    /// <summary>
+    /// A fake leecher's receive loop: records the pieces it is told of and signals the
+    /// messages a test waits for (its unchoke, the reject of a probe, a keep-alive).
+    /// </summary>
+    private sealed class Watcher
+    {
+        private readonly PipePeer _peer;
+        private readonly TaskCompletionSource _unchoked = NewSignal();
+        private TaskCompletionSource? _rejected;
+        private TaskCompletionSource? _keptAlive;
+
+        public Watcher(PipePeer peer, ToldPieces told, CancellationToken token)
+        {
+            _peer = peer;
+            Told = told;
+            Loop = peer.RunAsync(OnMessage, token);
+        }
+
+        public ToldPieces Told { get; }
+
+        /// <summary>The receive loop; ends quietly once the test's token is cancelled.</summary>
+        public Task Loop { get; }
+
+        public Task Unchoked => _unchoked.Task;
 
         /// <summary>
-        /// Waits until told of two pieces (at most 10 s), then gives the seeder half a second
-        /// to hand out more if it were going to.
+        /// Returns once the seeder's receive loop has read, and posted to its swarm loop,
+        /// everything this peer sent before: two requests the seeder rejects (the peer is
+        /// choked), the second sent once the first's reject is back. The reject of one goes
+        /// out while the loop is still parsing what came with it; the second is read in a
+        /// later pass, after the earlier one posted its events.
         /// </summary>
-        public async Task SettleAsync(CancellationToken token)
+        public async Task SeenAsync(CancellationToken token)
         {
-            var clock = Stopwatch.StartNew();
-            while (Count < 2 && clock.Elapsed < TimeSpan.FromSeconds(10))
+            for (var probe = 0; probe < 2; probe++)
             {
-                await Task.Delay(20, token);
+                var rejected = NewSignal();
+                Volatile.Write(ref _rejected, rejected);
+                await _peer.SendRequestAsync(0, 0, BlockSize, token);
+                await rejected.Task.WaitAsync(token);
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(500), token);
         }
+
+        /// <summary>Completes when the next keep-alive arrives: arm it before asking for one.</summary>
+        public Task NextKeepAlive()
+        {
+            var keptAlive = NewSignal();
+            Volatile.Write(ref _keptAlive, keptAlive);
+            return keptAlive.Task;
+        }
+
+        private Task OnMessage(WireMessage message)
+        {
+            Told.OnMessage(message);
+            switch (message.Id)
+            {
+                case MessageId.Unchoke:
+                    _unchoked.TrySetResult();
+                    break;
+                case MessageId.RejectRequest:
+                    Volatile.Read(ref _rejected)?.TrySetResult();
+                    break;
+                case MessageId.Piece:
+                    Volatile.Read(ref _rejected)?.TrySetException(new InvalidOperationException("a probe was served: the peer is not choked"));
+                    break;
+                case MessageId.KeepAlive:
+                    Volatile.Read(ref _keptAlive)?.TrySetResult();
+                    break;
+            }
+            return Task.CompletedTask;
+        }
+
+        private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>
+    /// Returns once the seeder's swarm loop has handled everything posted so far and whatever
+    /// it queued meanwhile has reached every watcher: a keep-alive queued behind it came back.
+    /// After <see cref="Watcher.SeenAsync"/>, and with no tick, what the peers were told is final.
+    /// </summary>
+    private static async Task DeliveredAsync(TorrentSession seeder, IReadOnlyList<Watcher> watchers, CancellationToken token)
+    {
+        await seeder.SwarmLoopCaughtUpAsync().WaitAsync(token);
+        var keptAlive = watchers.Select(w => w.NextKeepAlive()).ToList();
+        seeder.SendKeepAlives();
+        await Task.WhenAll(keptAlive).WaitAsync(token);
     }
 
     /// <summary>
@@ -262,11 +331,11 @@ public sealed class TorrentSessionSuperSeedTests
     /// second peer arrives and is registered once unchoked. Returns the first peer's pieces and
     /// what the second was told of before its unchoke (nothing, the budget being spent).
     /// </summary>
-    private static async Task<(WirePeer First, List<int> FirstPieces, WirePeer Second, HashSet<int> SecondHadBefore)> FirstTwoPeersAsync(
-        System.Net.IPEndPoint seeder, Ezio.BitTorrent.Metainfo.Torrent torrent, CancellationToken token)
+    private static async Task<(PipePeer First, List<int> FirstPieces, PipePeer Second, HashSet<int> SecondHadBefore)> FirstTwoPeersAsync(
+        SwarmHarness swarm, SwarmMember seeder, CancellationToken token)
     {
-        var first = await WirePeer.ConnectAsync(seeder, torrent, token);
-        WirePeer? second = null;
+        var first = await swarm.AttachPeerAsync(seeder, token);
+        PipePeer? second = null;
         try
         {
             await first.SendSimpleAsync(MessageId.HaveNone, token);
@@ -275,7 +344,7 @@ public sealed class TorrentSessionSuperSeedTests
             {
                 firstPieces.Add((await first.ReceiveUntilAsync(m => m.Id == MessageId.Have, token)).Index);
             }
-            second = await WirePeer.ConnectAsync(seeder, torrent, token);
+            second = await swarm.AttachPeerAsync(seeder, token);
             await second.SendSimpleAsync(MessageId.HaveNone, token);
             await second.SendSimpleAsync(MessageId.Interested, token);
             var secondHadBefore = new HashSet<int>();

@@ -1,10 +1,8 @@
-using System.Net;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.PeerWire;
 using Ezio.BitTorrent.Storage;
 using Ezio.TestKit.Engine;
 using Ezio.TestKit.Metainfo;
-using Ezio.TestKit.PeerWire;
 using Xunit;
 
 namespace Ezio.BitTorrent.Tests.Engine;
@@ -18,26 +16,23 @@ public sealed class TorrentSessionUnchokeTests
     public async Task NotInterested_UnchokedPeerLosesInterest_ItsSlotGoesToAWaitingPeer()
     {
         var torrent = MemoryTorrent.Create(4 * PieceLength, PieceLength, fileCount: 1, seed: 29);
-        await using var listener = new PeerListener(new IPEndPoint(IPAddress.Loopback, 0));
         // No tick (TimerlessTime): only the messages below move the slots.
         await using var seeder = new TorrentSession(torrent.Torrent, MemoryStorage.FromBytes(torrent.Data, mayHaveData: true), new SessionOptions
         {
-            ListenPort = listener.Port,
             AssumeComplete = true,
             SuperSeed = false,
             MaxUnchoked = 1,
             Trackers = [],
             Time = new TimerlessTime(),
         });
-        listener.Add(seeder);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var token = timeout.Token;
         await seeder.StartAsync(token);
 
-        await using var first = await WirePeer.ConnectAsync(listener.LocalEndPoint, torrent.Torrent, token);
+        await using var first = await PipePeer.JoinAsync(seeder, torrent.Torrent, token, port: 40001);
         await first.SendSimpleAsync(MessageId.Interested, token);
         await first.ReceiveUntilAsync(m => m.Id == MessageId.Unchoke, token);
-        await using var second = await WirePeer.ConnectAsync(listener.LocalEndPoint, torrent.Torrent, token);
+        await using var second = await PipePeer.JoinAsync(seeder, torrent.Torrent, token, port: 40002);
         await second.SendSimpleAsync(MessageId.Interested, token);
 
         // The first peer has all it wanted: its slot is taken back and the second peer's.

@@ -1,11 +1,11 @@
-using System.Diagnostics;
-using System.Net;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Metainfo;
 using Ezio.BitTorrent.Storage;
 using Ezio.TestKit.Engine;
 using Ezio.TestKit.Metainfo;
 using Ezio.TestKit.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace Ezio.BitTorrent.Tests.Engine;
@@ -20,6 +20,15 @@ public sealed class WebSeedTests
     private const int Pieces = 16;
     private const string Payload = "/images/lab.payload";
 
+    // WebSeedLog event ids: the fetch outcomes a test waits for.
+    private const int HashFailedEvent = 130;
+    private const int BannedEvent = 131;
+    private const int FailedEvent = 132;
+    private const int GivenUpEvent = 133;
+
+    // A bound on each wait, never a pause: it fires only when a signal never comes.
+    private static readonly TimeSpan _bound = TimeSpan.FromSeconds(30);
+
     [Fact]
     public async Task WebSeed_AloneWithRanges_DownloadsEveryPieceByRangeRequests()
     {
@@ -28,7 +37,7 @@ public sealed class WebSeedTests
         var (session, storage) = await StartAsync(torrent, new ManualTime(), [server.UriOf(Payload)]);
         await using (session)
         {
-            await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+            await session.Completion.WaitAsync(_bound);
 
             Assert.Equal(torrent.Data, Contents(storage));
             // One range request per piece, each naming that piece's bytes.
@@ -52,7 +61,7 @@ public sealed class WebSeedTests
         await using var session = new TorrentSession(withUrlList, storage, new SessionOptions { Trackers = [], Time = new ManualTime() });
         await session.StartAsync();
 
-        await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        await session.Completion.WaitAsync(_bound);
 
         Assert.Equal(torrent.Data, Contents(storage));
         Assert.Equal(server.UriOf(Payload), Assert.Single(session.GetWebSeeds()).Uri);
@@ -70,7 +79,7 @@ public sealed class WebSeedTests
         var (session, storage) = await StartAsync(torrent, new ManualTime(), [server.UriOf("/seeds/")]);
         await using (session)
         {
-            await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+            await session.Completion.WaitAsync(_bound);
 
             Assert.Equal(torrent.Data, Contents(storage));
             var paths = server.Requests.Select(r => r.Split(' ')[0]).Distinct().ToList();
@@ -86,16 +95,17 @@ public sealed class WebSeedTests
         var torrent = MemoryTorrent.Create(Pieces * PieceLength, PieceLength, fileCount: 2, seed: 3);
         await using var server = new RangeHttpServer(new Dictionary<string, byte[]> { [Payload] = torrent.Data }) { Mode = RangeServerMode.IgnoreRange };
         await using var swarm = new SwarmHarness(torrent);
-        var (session, storage) = await StartAsync(torrent, new ManualTime(), [server.UriOf(Payload)]);
+        var log = new LogEvents();
+        var (session, storage) = await StartAsync(torrent, new ManualTime(), [server.UriOf(Payload)], log);
         await using (session)
         {
-            var seed = await WaitForAsync(session, s => s.GivenUp is not null);
+            var seed = await SeedAfterAsync(session, log.WhenCountAsync(1, GivenUpEvent));
             Assert.Contains("ignores range requests", seed.GivenUp);
             var asked = server.Requests.Count;
 
             var seeder = await swarm.AddSeederAsync();
-            session.AddPeers([seeder.EndPoint]);
-            await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+            await swarm.ConnectAsync(session, seeder, CancellationToken.None).WaitAsync(_bound);
+            await session.Completion.WaitAsync(_bound);
 
             Assert.Equal(torrent.Data, Contents(storage));
             Assert.True(asked <= 4, $"{asked} requests before it was given up");
@@ -110,22 +120,24 @@ public sealed class WebSeedTests
         var torrent = MemoryTorrent.Create(Pieces * PieceLength, PieceLength, fileCount: 1, seed: 4);
         await using var server = new RangeHttpServer(new Dictionary<string, byte[]> { [Payload] = torrent.Data }) { Mode = RangeServerMode.ShortBody };
         var time = new ManualTime();
-        var (session, storage) = await StartAsync(torrent, time, [server.UriOf(Payload)]);
+        var log = new LogEvents();
+        var (session, storage) = await StartAsync(torrent, time, [server.UriOf(Payload)], log);
         await using (session)
         {
-            var failed = await WaitForAsync(session, s => s.Failures == 4);
+            var failed = await SeedAfterAsync(session, log.WhenCountAsync(4, FailedEvent));
+            Assert.Equal(4, failed.Failures);
             Assert.Null(failed.GivenUp);
             Assert.Equal(0, session.GetStats().PiecesHave);
 
             // Four failures in a row: an 8 s pause. Ticks within it start nothing.
             time.Advance(TimeSpan.FromSeconds(7));
-            await session.SwarmLoopCaughtUpAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await session.SwarmLoopCaughtUpAsync().WaitAsync(_bound);
             Assert.Equal(0, session.WebSeedFetchesInFlight);
             Assert.Equal(4, server.Requests.Count);
 
             server.Mode = RangeServerMode.Ranges;
             time.Advance(TimeSpan.FromSeconds(2));
-            await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+            await session.Completion.WaitAsync(_bound);
 
             Assert.Equal(torrent.Data, Contents(storage));
             Assert.Equal(0, session.GetWebSeeds()[0].Failures);
@@ -139,22 +151,24 @@ public sealed class WebSeedTests
         var torrent = MemoryTorrent.Create(Pieces * PieceLength, PieceLength, fileCount: 1, seed: 5);
         await using var server = new RangeHttpServer(new Dictionary<string, byte[]> { [Payload] = torrent.Data }) { Mode = RangeServerMode.Hang };
         var time = new ManualTime();
-        var (session, storage) = await StartAsync(torrent, time, [server.UriOf(Payload)]);
+        var log = new LogEvents();
+        var (session, storage) = await StartAsync(torrent, time, [server.UriOf(Payload)], log);
         await using (session)
         {
-            await WaitUntilAsync(() => server.Requests.Count == 4);
+            await server.WhenRequestedAsync(4).WaitAsync(_bound);
             // A hanging server fails only when the injected clock says so.
-            await session.SwarmLoopCaughtUpAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await session.SwarmLoopCaughtUpAsync().WaitAsync(_bound);
             Assert.Equal(4, session.WebSeedFetchesInFlight);
             Assert.Equal(0, session.GetWebSeeds()[0].Failures);
 
             time.Advance(TimeSpan.FromSeconds(31));
-            var failed = await WaitForAsync(session, s => s.Failures == 4);
+            var failed = await SeedAfterAsync(session, log.WhenCountAsync(4, FailedEvent));
+            Assert.Equal(4, failed.Failures);
             Assert.Null(failed.GivenUp);
 
             server.Mode = RangeServerMode.Ranges;
             time.Advance(TimeSpan.FromSeconds(61));
-            await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+            await session.Completion.WaitAsync(_bound);
             Assert.Equal(torrent.Data, Contents(storage));
         }
     }
@@ -165,22 +179,23 @@ public sealed class WebSeedTests
         var torrent = MemoryTorrent.Create(Pieces * PieceLength, PieceLength, fileCount: 1, seed: 6);
         await using var server = new RangeHttpServer(new Dictionary<string, byte[]> { [Payload] = torrent.Data }) { Mode = RangeServerMode.Unavailable };
         var time = new ManualTime();
-        var (session, _) = await StartAsync(torrent, time, [server.UriOf(Payload)]);
+        var log = new LogEvents();
+        var (session, _) = await StartAsync(torrent, time, [server.UriOf(Payload)], log);
         await using (session)
         {
-            await WaitForAsync(session, s => s.Failures == 4);
+            Assert.Equal(4, (await SeedAfterAsync(session, log.WhenCountAsync(4, FailedEvent))).Failures);
             // After the first four at once, one probe per pause (8, 16, 32, 60 s).
             for (var probe = 5; probe <= 8; probe++)
             {
                 time.Advance(TimeSpan.FromSeconds(61));
-                await WaitForAsync(session, s => s.Failures == probe || s.GivenUp is not null);
+                await SeedAfterAsync(session, log.WhenCountAsync(probe, FailedEvent));
             }
             var seed = session.GetWebSeeds()[0];
             Assert.Contains("8 failures in a row", seed.GivenUp);
             Assert.Contains("503", seed.GivenUp);
 
             time.Advance(TimeSpan.FromSeconds(300));
-            await session.SwarmLoopCaughtUpAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await session.SwarmLoopCaughtUpAsync().WaitAsync(_bound);
             Assert.Equal(0, session.WebSeedFetchesInFlight);
             Assert.Equal(8, server.Requests.Count);
         }
@@ -192,28 +207,35 @@ public sealed class WebSeedTests
         var torrent = MemoryTorrent.Create(Pieces * PieceLength, PieceLength, fileCount: 3, seed: 7);
         await using var server = new RangeHttpServer(new Dictionary<string, byte[]> { [Payload] = torrent.Data }) { Mode = RangeServerMode.WrongBytes };
         await using var swarm = new SwarmHarness(torrent);
-        var (session, storage) = await StartAsync(torrent, new ManualTime(), [server.UriOf(Payload)]);
+        var log = new LogEvents();
+        var (session, storage) = await StartAsync(torrent, new ManualTime(), [server.UriOf(Payload)], log);
         await using (session)
         {
-            var banned = await WaitForAsync(session, s => s.GivenUp is not null);
+            var banned = await SeedAfterAsync(session, log.WhenCountAsync(1, BannedEvent));
             Assert.StartsWith("banned", banned.GivenUp);
             Assert.True(banned.HashFailures >= 2, $"{banned.HashFailures} hash failures");
             Assert.Equal(0, session.GetStats().PiecesHave);
             Assert.True(session.GetStats().HashFailures >= 2);
             // Fetches started before the ban may still be on their way to the server: the
-            // count is settled once the loop has heard every one of them end.
-            await WaitUntilAsync(async () =>
+            // count is settled once the loop has heard every one of them end. Each end of a
+            // bad fetch is logged on the loop: while some are out, wait for the next one.
+            while (true)
             {
-                await session.SwarmLoopCaughtUpAsync();
-                return session.WebSeedFetchesInFlight == 0;
-            });
+                var ended = log.Count(HashFailedEvent, FailedEvent, GivenUpEvent);
+                await session.SwarmLoopCaughtUpAsync().WaitAsync(_bound);
+                if (session.WebSeedFetchesInFlight == 0)
+                {
+                    break;
+                }
+                await log.WhenCountAsync(ended + 1, HashFailedEvent, FailedEvent, GivenUpEvent).WaitAsync(_bound);
+            }
             var asked = server.Requests.Count;
 
             // Even once it would serve good bytes, a banned seed is not asked again.
             server.Mode = RangeServerMode.Ranges;
             var seeder = await swarm.AddSeederAsync();
-            session.AddPeers([seeder.EndPoint]);
-            await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+            await swarm.ConnectAsync(session, seeder, CancellationToken.None).WaitAsync(_bound);
+            await session.Completion.WaitAsync(_bound);
 
             Assert.Equal(torrent.Data, Contents(storage));
             Assert.Equal(asked, server.Requests.Count);
@@ -229,10 +251,11 @@ public sealed class WebSeedTests
         await server.StopAsync();
         await using var swarm = new SwarmHarness(torrent);
         var seeder = await swarm.AddSeederAsync();
-        var (session, storage) = await StartAsync(torrent, new ManualTime(), [uri], [seeder.EndPoint]);
+        var (session, storage) = await StartAsync(torrent, new ManualTime(), [uri]);
         await using (session)
         {
-            await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+            await swarm.ConnectAsync(session, seeder, CancellationToken.None).WaitAsync(_bound);
+            await session.Completion.WaitAsync(_bound);
 
             Assert.Equal(torrent.Data, Contents(storage));
             var seed = session.GetWebSeeds()[0];
@@ -251,7 +274,7 @@ public sealed class WebSeedTests
     }
 
     private static async Task<(TorrentSession Session, MemoryStorage Storage)> StartAsync(MemoryTorrent torrent, TimeProvider time, IReadOnlyList<Uri> webSeeds,
-        IReadOnlyList<IPEndPoint>? peers = null)
+        LogEvents? log = null)
     {
         var storage = new MemoryStorage(torrent.Data.Length, mayHaveData: false);
         var session = new TorrentSession(torrent.Torrent, storage, new SessionOptions
@@ -259,7 +282,7 @@ public sealed class WebSeedTests
             Trackers = [],
             Time = time,
             WebSeeds = webSeeds,
-            InitialPeers = peers ?? [],
+            Logger = (ILogger?)log ?? NullLogger.Instance,
         });
         await session.StartAsync();
         return (session, storage);
@@ -272,30 +295,14 @@ public sealed class WebSeedTests
         return bytes;
     }
 
-    private static async Task<WebSeedStats> WaitForAsync(TorrentSession session, Func<WebSeedStats, bool> condition)
+    /// <summary>
+    /// The web seed once <paramref name="logged"/> (outcomes the swarm loop logs as it handles
+    /// them) completes and the loop has finished handling the last of them.
+    /// </summary>
+    private static async Task<WebSeedStats> SeedAfterAsync(TorrentSession session, Task logged)
     {
-        WebSeedStats? last = null;
-        await WaitUntilAsync(() => condition(last = session.GetWebSeeds()[0]), () => $"web seed: {last}");
-        return last!;
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "condition not met in 15 s");
-            await Task.Delay(10);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, Func<string>? state = null)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"condition not met in 15 s; {state?.Invoke()}");
-            await Task.Delay(10);
-        }
+        await logged.WaitAsync(_bound);
+        await session.SwarmLoopCaughtUpAsync().WaitAsync(_bound);
+        return session.GetWebSeeds()[0];
     }
 }

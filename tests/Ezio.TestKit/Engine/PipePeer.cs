@@ -1,7 +1,9 @@
 using System.IO.Pipelines;
 using System.Net;
+using Ezio.BitTorrent.Compression;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Metainfo;
+using Ezio.BitTorrent.PeerWire;
 using Ezio.TestKit.PeerWire;
 
 namespace Ezio.TestKit.Engine;
@@ -23,17 +25,29 @@ public sealed class PipePeer : WireEndpoint
 
     /// <summary>
     /// Joins <paramref name="session"/> (handshakes with the fast extension and BEP 10 on),
-    /// then sends our extension handshake. <paramref name="port"/> names the peer's end.
+    /// then sends our extension handshake. <paramref name="port"/> names the peer's end;
+    /// <paramref name="receiveBuffer"/>, when set, bounds what the session writes ahead of our
+    /// reading; with <paramref name="sendsWaitForRead"/> each send returns once the session has read it.
     /// </summary>
-    public static async Task<PipePeer> JoinAsync(TorrentSession session, Torrent torrent, CancellationToken token, int port = 40000, int? requestQueue = null)
+    public static async Task<PipePeer> JoinAsync(TorrentSession session, Torrent torrent, CancellationToken token, int port = 40000, int? requestQueue = null,
+        IReadOnlyDictionary<string, int>? extensions = null, long receiveBuffer = 0, bool sendsWaitForRead = false)
     {
-        var (ours, theirs) = MemoryLink.CreatePair();
+        var (ours, theirs) = MemoryLink.CreatePair(receiveBuffer, sendsWaitForRead);
         var joining = session.JoinAsync(new PeerLink(ours, new IPEndPoint(IPAddress.Loopback, port)), outgoing: false, token);
         var peer = new PipePeer(theirs, torrent);
         await peer.ExchangeHandshakesAsync(token);
         await joining;
-        await peer.SendExtensionHandshakeAsync(extensions: null, requestQueue, token);
+        await peer.SendExtensionHandshakeAsync(extensions, requestQueue, token);
         return peer;
+    }
+
+    /// <summary>A whole piece as ezio_zpiece under the session's id for it, <paramref name="payload"/> already encoded as <paramref name="encoding"/> says.</summary>
+    public Task SendZPieceAsync(byte extendedId, int index, PieceEncoding encoding, ReadOnlyMemory<byte> payload, CancellationToken token)
+    {
+        var body = new byte[ZPieceMessage.PieceHeaderLength + payload.Length];
+        ZPieceMessage.WritePieceHeader(body, index, encoding);
+        payload.Span.CopyTo(body.AsSpan(ZPieceMessage.PieceHeaderLength));
+        return SendExtendedAsync(extendedId, body, token);
     }
 
     protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken token) =>

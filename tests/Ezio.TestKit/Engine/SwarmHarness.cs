@@ -9,13 +9,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ezio.TestKit.Engine;
 
-/// <summary>One engine of a <see cref="SwarmHarness"/>: its session, listener and storage.</summary>
+/// <summary>One engine of a <see cref="SwarmHarness"/>: its session, listener (sockets only) and storage.</summary>
 public sealed class SwarmMember
 {
-    internal SwarmMember(string name, TorrentSession session, PeerListener listener, MemoryStorage storage)
+    internal SwarmMember(string name, TorrentSession session, IPEndPoint endPoint, PeerListener? listener, MemoryStorage storage)
     {
         Name = name;
         Session = session;
+        EndPoint = endPoint;
         Listener = listener;
         Storage = storage;
     }
@@ -24,12 +25,18 @@ public sealed class SwarmMember
 
     public TorrentSession Session { get; }
 
-    public PeerListener Listener { get; }
+    /// <summary>Null on memory links, where nothing listens.</summary>
+    public PeerListener? Listener { get; }
 
     /// <summary>The memory under the session (beneath any wrapper such as a corrupting one).</summary>
     public MemoryStorage Storage { get; }
 
-    public IPEndPoint EndPoint => new(IPAddress.Loopback, Listener.Port);
+    /// <summary>
+    /// Where the member listens (sockets), or the address its memory links name it by: a
+    /// loopback port nothing listens on, distinct per member so that strikes and bans, kept
+    /// per endpoint on loopback, fall on the member they are meant for.
+    /// </summary>
+    public IPEndPoint EndPoint { get; }
 
     /// <summary>Copies out everything the storage holds.</summary>
     public byte[] Contents()
@@ -43,17 +50,32 @@ public sealed class SwarmMember
 }
 
 /// <summary>
-/// Many engines in one process on loopback: each member listens on 127.0.0.1 port 0 and
-/// dials every member added before it. Disposing stops every session, then every listener.
+/// Many engines in one process. On memory links (the default) each member is joined to every
+/// member added before it over an in-memory pipe pair, and fake peers attach the same way:
+/// no socket, no listener, no dial. <see cref="SwarmTransport.Sockets"/> keeps the real path
+/// (each member listens on 127.0.0.1 port 0 and dials the ones before it) for the tests whose
+/// subject is the socket, the listener or dialling. Disposing stops every session, then every
+/// listener.
 /// </summary>
 public sealed class SwarmHarness : IAsyncDisposable
 {
+    // Ports that name members (from 41000) and attached peers and sessions (from 40001) on
+    // memory links: never listened on nor dialled.
+    private const int FirstMemoryPort = 41000;
+
     private readonly List<SwarmMember> _members = new();
+    private int _nextFakePort = 40000;
     private bool _disposed;
 
-    public SwarmHarness(MemoryTorrent torrent) => Torrent = torrent;
+    public SwarmHarness(MemoryTorrent torrent, SwarmTransport transport = SwarmTransport.Memory)
+    {
+        Torrent = torrent;
+        Transport = transport;
+    }
 
     public MemoryTorrent Torrent { get; }
+
+    public SwarmTransport Transport { get; }
 
     public IReadOnlyList<SwarmMember> Members => _members;
 
@@ -94,12 +116,14 @@ public sealed class SwarmHarness : IAsyncDisposable
     private async Task<SwarmMember> AddAsync(string name, MemoryStorage storage, bool complete, Func<ITorrentStorage, ITorrentStorage>? wrap,
         IPieceCodec? codec = null, TimeProvider? time = null, byte[]? peerId = null, ILogger? logger = null)
     {
-        var listener = new PeerListener(new IPEndPoint(IPAddress.Loopback, 0));
+        var sockets = Transport == SwarmTransport.Sockets;
+        var listener = sockets ? new PeerListener(new IPEndPoint(IPAddress.Loopback, 0)) : null;
+        var endPoint = new IPEndPoint(IPAddress.Loopback, listener?.Port ?? FirstMemoryPort + _members.Count);
         var options = new SessionOptions
         {
-            ListenPort = listener.Port,
+            ListenPort = endPoint.Port,
             AssumeComplete = complete,
-            InitialPeers = _members.Select(m => m.EndPoint).ToList(),
+            InitialPeers = sockets ? _members.Select(m => m.EndPoint).ToList() : [],
             Trackers = [],
             Codec = codec,
             Time = time ?? TimeProvider.System,
@@ -107,12 +131,52 @@ public sealed class SwarmHarness : IAsyncDisposable
             Logger = logger ?? NullLogger.Instance,
         };
         var session = new TorrentSession(Torrent.Torrent, wrap?.Invoke(storage) ?? storage, options);
-        var member = new SwarmMember(name, session, listener, storage);
+        var member = new SwarmMember(name, session, endPoint, listener, storage);
+        var before = _members.ToList();
         _members.Add(member);
-        listener.Add(session);
+        listener?.Add(session);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await session.StartAsync(timeout.Token);
+        if (!sockets)
+        {
+            foreach (var other in before)
+            {
+                await JoinAsync(member.Session, member.EndPoint, other.Session, other.EndPoint, timeout.Token);
+            }
+        }
         return member;
+    }
+
+    /// <summary>
+    /// Joins <paramref name="session"/> (one made outside the harness) to <paramref name="member"/>
+    /// over a memory link, as if it had dialled the member.
+    /// </summary>
+    public async Task ConnectAsync(TorrentSession session, SwarmMember member, CancellationToken token)
+    {
+        if (Transport == SwarmTransport.Sockets)
+        {
+            throw new InvalidOperationException("on sockets, the session dials the member's endpoint");
+        }
+        await JoinAsync(session, new IPEndPoint(IPAddress.Loopback, Interlocked.Increment(ref _nextFakePort)), member.Session, member.EndPoint, token);
+    }
+
+    /// <summary>
+    /// A fake peer joined to <paramref name="member"/> over a memory link. <paramref name="receiveBuffer"/>,
+    /// when set, is how much the member may write ahead of the fake's reading, as a small
+    /// receive buffer would; with <paramref name="sendsWaitForRead"/> each send of the fake
+    /// returns once the member has read it.
+    /// </summary>
+    public Task<PipePeer> AttachPeerAsync(SwarmMember member, CancellationToken token, IReadOnlyDictionary<string, int>? extensions = null,
+        int? requestQueue = null, long receiveBuffer = 0, bool sendsWaitForRead = false) =>
+        PipePeer.JoinAsync(member.Session, Torrent.Torrent, token, Interlocked.Increment(ref _nextFakePort), requestQueue, extensions, receiveBuffer, sendsWaitForRead);
+
+    // Both handshakes go out at once over one pipe pair; the dialler's end counts as outgoing.
+    private static Task JoinAsync(TorrentSession dialler, IPEndPoint diallerEndPoint, TorrentSession dialled, IPEndPoint dialledEndPoint, CancellationToken token)
+    {
+        var (a, b) = MemoryLink.CreatePair();
+        return Task.WhenAll(
+            dialler.JoinAsync(new PeerLink(a, dialledEndPoint), outgoing: true, token),
+            dialled.JoinAsync(new PeerLink(b, diallerEndPoint), outgoing: false, token));
     }
 
     /// <summary>
@@ -154,10 +218,10 @@ public sealed class SwarmHarness : IAsyncDisposable
         _disposed = true;
         foreach (var member in _members)
         {
-            member.Listener.Remove(member.Session);
+            member.Listener?.Remove(member.Session);
         }
         await Task.WhenAll(_members.Select(m => m.Session.DisposeAsync().AsTask()));
-        await Task.WhenAll(_members.Select(m => m.Listener.DisposeAsync().AsTask()));
+        await Task.WhenAll(_members.Select(m => m.Listener?.DisposeAsync().AsTask() ?? Task.CompletedTask));
         foreach (var member in _members)
         {
             member.Storage.Dispose();

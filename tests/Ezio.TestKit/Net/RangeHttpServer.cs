@@ -40,6 +40,7 @@ public sealed class RangeHttpServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<TcpClient> _open = [];
     private readonly Task _accepting;
+    private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = [];
 
     public RangeHttpServer(IReadOnlyDictionary<string, byte[]> files)
     {
@@ -56,6 +57,21 @@ public sealed class RangeHttpServer : IAsyncDisposable
 
     /// <summary>Every request as "path range" ("-" when it had no Range header), in arrival order.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>Completes once <paramref name="count"/> requests have arrived.</summary>
+    public Task WhenRequestedAsync(int count)
+    {
+        lock (_waiters)
+        {
+            if (Requests.Count >= count)
+            {
+                return Task.CompletedTask;
+            }
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, reached));
+            return reached.Task;
+        }
+    }
 
     public Uri UriOf(string path) => new($"http://127.0.0.1:{Port}{path}");
 
@@ -95,6 +111,19 @@ public sealed class RangeHttpServer : IAsyncDisposable
         }
     }
 
+    private void Record(string request)
+    {
+        lock (_waiters)
+        {
+            Requests.Enqueue(request);
+            foreach (var waiter in _waiters.Where(w => Requests.Count >= w.Count).ToList())
+            {
+                waiter.Reached.TrySetResult();
+                _waiters.Remove(waiter);
+            }
+        }
+    }
+
     private async Task ServeAsync(TcpClient client)
     {
         using (client)
@@ -110,7 +139,7 @@ public sealed class RangeHttpServer : IAsyncDisposable
                 var lines = head.Split("\r\n");
                 var path = Uri.UnescapeDataString(lines[0].Split(' ')[1]);
                 var range = lines.Skip(1).FirstOrDefault(l => l.StartsWith("Range:", StringComparison.OrdinalIgnoreCase))?[6..].Trim();
-                Requests.Enqueue($"{path} {range ?? "-"}");
+                Record($"{path} {range ?? "-"}");
                 var mode = Mode;
                 if (mode == RangeServerMode.Hang)
                 {
