@@ -22,7 +22,7 @@ public sealed class PeerConnectionZPieceTests
     public PeerConnectionZPieceTests(ITestOutputHelper output) => _output = output;
 
     [Fact]
-    public async Task TopUpRequests_PiecesDoNotCompress_MostAskedAsBlocksAndEveryEighthCompressed()
+    public async Task TopUp_PiecesDoNotCompress_MostAskedAsBlocksAndEveryEighthCompressed()
     {
         // Random bytes: every piece comes back raw, as large as it is.
         var torrent = MemoryTorrent.Create(32 << 20, 256 << 10, fileCount: 2, seed: 8);
@@ -43,7 +43,7 @@ public sealed class PeerConnectionZPieceTests
     }
 
     [Fact]
-    public async Task TopUpRequests_PiecesCompress_EveryPieceAskedCompressed()
+    public async Task TopUp_PiecesCompress_EveryPieceAskedCompressed()
     {
         // Text and zeros, a tenth random: pieces travel at a fraction of their size.
         var torrent = MemoryTorrent.Create(24 << 20, 1 << 20, fileCount: 2, seed: 9, compressible: true);
@@ -58,7 +58,7 @@ public sealed class PeerConnectionZPieceTests
     }
 
     [Fact]
-    public async Task TopUpRequests_RunOfIncompressiblePieces_RestStillAskedCompressed()
+    public async Task TopUp_RunOfIncompressiblePieces_RestStillAskedCompressed()
     {
         // A disk that compresses well as a whole, with a third of it in one run that does
         // not (archives, media): the run must not send the rest as plain blocks.
