@@ -19,6 +19,7 @@ public sealed class Swarm
     private int _remaining;
     private double _lastRateAt;
     private long _ticks;
+    private long _peerSerial;
     private double _lastUploaded;
 
     public Swarm(Scenario scenario)
@@ -220,8 +221,8 @@ public sealed class Swarm
             return;
         }
         var pieces = Scenario.PieceCount;
-        var mine = new Peer(host, target, pieces);
-        var theirs = new Peer(target, host, pieces);
+        var mine = new Peer(host, target, pieces) { Serial = _peerSerial++ };
+        var theirs = new Peer(target, host, pieces) { Serial = _peerSerial++ };
         mine.Mirror = theirs;
         theirs.Mirror = mine;
         foreach (var (local, view) in new[] { (host, mine), (target, theirs) })
