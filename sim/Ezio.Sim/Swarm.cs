@@ -269,7 +269,7 @@ public sealed class Swarm
         {
             seeder.Seen(peer, index);
         }
-        if (!host.Picker.Have[index])
+        if (!host.HaveSet[index])
         {
             peer.Interesting++;
             UpdateInterest(host, peer);
@@ -465,7 +465,8 @@ public sealed class Swarm
     {
         foreach (var peer in host.Peers)
         {
-            if (peer.Has[index])
+            // A peer with nothing we lack cannot have had this piece.
+            if (peer.Interesting > 0 && peer.Has[index])
             {
                 peer.Interesting--;
                 UpdateInterest(host, peer);
@@ -477,15 +478,17 @@ public sealed class Swarm
     private void HaveBroadcast(Host host, int index)
     {
         // Backwards: a receiver that is a seed now drops the connection.
-        for (var i = host.Peers.Count - 1; i >= 0; i--)
+        var now = Events.Now;
+        var peers = host.Peers;
+        for (var i = peers.Count - 1; i >= 0; i--)
         {
-            var peer = host.Peers[i];
-            var view = peer.Mirror;
+            var peer = peers[i];
             if (peer.Closed || !peer.Remote.Alive)
             {
                 continue;
             }
-            view.LastReceive = Events.Now;
+            var view = peer.Mirror;
+            view.LastReceive = now;
             OnHave(peer.Remote, view, index);
         }
     }
