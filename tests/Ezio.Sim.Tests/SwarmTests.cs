@@ -123,4 +123,18 @@ public sealed class SwarmTests
         Assert.All(swarm.Machines.Append(swarm.Server), m => Assert.DoesNotContain(m.Peers, p => p.Has.IsFull));
         Assert.True(swarm.Machines.Sum(m => m.Peers.Count) < 4, "finished machines still connected");
     }
+
+    [Fact]
+    public void TakeOverIndex_HoldsExactlyThePeersWithAQueue()
+    {
+        // Stopped mid-run, while pieces queue behind others.
+        var swarm = new Swarm(Calibration.Build(8) with { TimeLimitSeconds = 10 });
+        var result = swarm.Run();
+        Assert.Equal(0, result.Completed);
+        var hosts = swarm.Machines.Append(swarm.Server).ToList();
+        Assert.Contains(hosts, h => h.Queued.Count > 0);
+        Assert.All(hosts, h => Assert.Equal(
+            h.Peers.Where(p => p.Assigned.Count >= 2).OrderBy(p => p.Serial),
+            h.Queued.OrderBy(p => p.Serial)));
+    }
 }
