@@ -6,7 +6,7 @@ namespace Ezio.Sim;
 /// ezio-sim calibrate [--lan CSV]   the emulated LAN's runs (bench-lan) against the simulator
 /// ezio-sim questions [--n 16,64,256,1000] [--scenarios baseline,dying,mixed] [--seeds 1,2,3] [--out DIR]
 /// ezio-sim run --n N [--rate BITS] [--size BYTES] [--piece BYTES] [--scenario NAME] [--seed S]
-///   [--inflight-mib M] [--refresh SECONDS] [--probe SECONDS]
+///   [--inflight-mib M] [--refresh SECONDS] [--probe SECONDS] [--limit SECONDS] [--max-connections C]
 /// </summary>
 public static class Cli
 {
@@ -38,6 +38,14 @@ public static class Cli
                     if (options.TryGetValue("inflight-mib", out var inflight))
                     {
                         built = built with { Engine = built.Engine with { MaxInFlightBytes = long.Parse(inflight, CultureInfo.InvariantCulture) << 20 } };
+                    }
+                    if (options.TryGetValue("max-connections", out var connections))
+                    {
+                        built = built with { Engine = built.Engine with { MaxConnections = int.Parse(connections, CultureInfo.InvariantCulture) } };
+                    }
+                    if (options.TryGetValue("limit", out var limit))
+                    {
+                        built = built with { TimeLimitSeconds = double.Parse(limit, CultureInfo.InvariantCulture) };
                     }
                     if (options.TryGetValue("refresh", out var refresh))
                     {

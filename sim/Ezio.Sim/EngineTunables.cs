@@ -17,6 +17,12 @@ public sealed record EngineTunables
     /// <summary>Peers a machine asks the tracker for (the engine's announce: numwant=200, the tracker's cap).</summary>
     public int NumWant { get; init; } = 200;
 
+    /// <summary>The tracker's announce interval (AnnounceTracker.Interval).</summary>
+    public double AnnounceSeconds { get; init; } = 60;
+
+    /// <summary>Announcer.cs ShortInterval: the interval while a machine holds fewer than two peers.</summary>
+    public double ShortAnnounceSeconds { get; init; } = 5;
+
     /// <summary>SessionOptions.RequestQueueTime: requests in flight at a peer, in seconds of its rate.</summary>
     public double RequestQueueSeconds { get; init; } = 0.1;
 

@@ -5,6 +5,8 @@ public enum EventKind
 {
     /// <summary>A machine boots its agent: it announces and dials.</summary>
     Start,
+    /// <summary>A machine asks the tracker again and dials the peers it is not connected to.</summary>
+    Announce,
     /// <summary>A dialled connection is up (both ends register it).</summary>
     Connect,
     /// <summary>One have message reaches a peer (the super-seeder's advertisements).</summary>

@@ -80,6 +80,9 @@ public sealed class Host
     /// <summary>Assigned pieces waiting behind another in their peer's queue (what a take-over can move).</summary>
     public int Waiting { get; set; }
 
+    /// <summary>Peers with two or more pieces assigned (where a take-over looks), in no order.</summary>
+    public List<Peer> Queued { get; } = [];
+
     /// <summary>Bumped whenever a piece queues behind another (a new take-over candidate).</summary>
     public long WaitingVersion { get; set; }
 

@@ -18,6 +18,9 @@ public sealed class Peer
 
     public Host Local { get; }
 
+    /// <summary>Order of creation: a host's peer list is in this order (ties in a take-over go to the older connection).</summary>
+    public long Serial { get; init; }
+
     public Host Remote { get; }
 
     /// <summary>The remote host's view of the local one (the other end of the connection).</summary>

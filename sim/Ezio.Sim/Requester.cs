@@ -109,6 +109,10 @@ public sealed class Requester
             host.WaitingVersion++;
         }
         peer.Assigned.Add(index);
+        if (peer.Assigned.Count == 2)
+        {
+            host.Queued.Add(peer);
+        }
         peer.AssignedBytes += _swarm.Scenario.PieceSize(index);
         host.PiecesInFlight++;
         _swarm.Send(host, peer.Remote, EventKind.Request, peer.Mirror, index);
@@ -123,6 +127,13 @@ public sealed class Requester
             host.Waiting--;
         }
         peer.Assigned.RemoveAt(position);
+        if (peer.Assigned.Count == 1)
+        {
+            var queued = host.Queued;
+            var at = queued.IndexOf(peer);
+            queued[at] = queued[^1];
+            queued.RemoveAt(queued.Count - 1);
+        }
         peer.AssignedBytes -= _swarm.Scenario.PieceSize(index);
         host.PiecesInFlight--;
         if (host.PoolStarved)
@@ -145,9 +156,12 @@ public sealed class Requester
         Peer? from = null;
         var position = -1;
         var most = 0;
-        foreach (var other in host.Peers)
+        // The peer with the most waiting, the older connection on a tie (the engine walks its
+        // peers in the order they connected and keeps the first): only peers with a queue.
+        foreach (var other in host.Queued)
         {
-            if (other == peer || other.Closed || other.Assigned.Count < 2 || other.Assigned.Count - 1 <= most)
+            var waiting = other.Assigned.Count - 1;
+            if (other == peer || other.Closed || waiting < most || (waiting == most && (from is null || other.Serial > from.Serial)))
             {
                 continue;
             }

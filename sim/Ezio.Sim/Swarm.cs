@@ -19,6 +19,7 @@ public sealed class Swarm
     private int _remaining;
     private double _lastRateAt;
     private long _ticks;
+    private long _peerSerial;
     private double _lastUploaded;
 
     public Swarm(Scenario scenario)
@@ -95,6 +96,9 @@ public sealed class Swarm
             case EventKind.Start:
                 Start(e.Host!);
                 break;
+            case EventKind.Announce:
+                Announce(e.Host!);
+                break;
             case EventKind.Connect:
                 Connect(e.Host!, e.Other!);
                 break;
@@ -154,41 +158,71 @@ public sealed class Swarm
         }
     }
 
-    // The tracker (src/Ezio.Server/Tracker/AnnounceTracker.cs PickPeers): the server's seeder
-    // first, then machines from a random place in the list of those announced; the machine
-    // dials each while it has room for connections.
     private void Start(Host host)
     {
         host.Started = true;
         host.StartedAt = Events.Now;
-        var dial = new List<Host> { Server };
-        if (_announced.Count > 0)
+        _announced.Add(host);
+        Announce(host, first: true);
+    }
+
+    // The tracker (src/Ezio.Server/Tracker/AnnounceTracker.cs PickPeers): the server's seeder
+    // first, then machines from a random place in the list of those announced; the machine
+    // dials each it is not connected to while it has room. Announcer.cs asks again after the
+    // tracker's interval (60 s), after 5 s while the machine holds fewer than two peers: a
+    // machine every peer refused (all full, 200 connections) finds room as machines finish
+    // and drop their connections to other seeds.
+    private void Announce(Host host, bool first = false)
+    {
+        if (!host.Alive)
         {
-            var start = _random.Next(_announced.Count);
-            for (var i = 0; i < _announced.Count && dial.Count < Engine.NumWant; i++)
+            return;
+        }
+        var dial = new List<Host> { Server };
+        var count = _announced.Count - (first ? 1 : 0);
+        if (count > 0)
+        {
+            var start = _random.Next(count);
+            for (var i = 0; i < count && dial.Count < Engine.NumWant; i++)
             {
-                dial.Add(_announced[(start + i) % _announced.Count]);
+                var other = _announced[(start + i) % count];
+                if (other != host)
+                {
+                    dial.Add(other);
+                }
             }
         }
-        _announced.Add(host);
+        var room = Engine.MaxConnections - host.Peers.Count;
         foreach (var target in dial)
         {
+            if (room <= 0)
+            {
+                break;
+            }
+            if (host.Connected.Contains(target.Id))
+            {
+                continue;
+            }
+            room--;
             // A TCP handshake and the BitTorrent handshake: one and a half round trips.
             var delay = 3 * Network.Latency(host, target);
             Events.After(delay, new SimEvent(EventKind.Connect, Host: host, Other: target));
         }
+        var interval = host.Peers.Count < 2 ? Engine.ShortAnnounceSeconds : Engine.AnnounceSeconds;
+        Events.After(interval, new SimEvent(EventKind.Announce, Host: host));
     }
 
     private void Connect(Host host, Host target)
     {
-        if (!host.Alive || !target.Alive || host.Connected.Contains(target.Id) ||
+        // Two seeds drop each other at the bitfield (CloseReason.BothSeeds): not connected at all here.
+        if (!host.Alive || !target.Alive || host.Connected.Contains(target.Id) || (host.Complete && target.Complete) ||
             host.Peers.Count >= Engine.MaxConnections || target.Peers.Count >= Engine.MaxConnections)
         {
             return;
         }
         var pieces = Scenario.PieceCount;
-        var mine = new Peer(host, target, pieces);
-        var theirs = new Peer(target, host, pieces);
+        var mine = new Peer(host, target, pieces) { Serial = _peerSerial++ };
+        var theirs = new Peer(target, host, pieces) { Serial = _peerSerial++ };
         mine.Mirror = theirs;
         theirs.Mirror = mine;
         foreach (var (local, view) in new[] { (host, mine), (target, theirs) })
@@ -235,7 +269,7 @@ public sealed class Swarm
         {
             seeder.Seen(peer, index);
         }
-        if (!host.Picker.Have[index])
+        if (!host.HaveSet[index])
         {
             peer.Interesting++;
             UpdateInterest(host, peer);
@@ -249,6 +283,16 @@ public sealed class Swarm
         if (seeder is { AllotDue: true })
         {
             seeder.AllotAll();
+        }
+        DropIfBothSeeds(host, peer);
+    }
+
+    // TorrentSession.Loop.cs: a complete host drops a peer that has every piece too.
+    private void DropIfBothSeeds(Host host, Peer peer)
+    {
+        if (host.Complete && peer.Has.IsFull && !peer.Closed)
+        {
+            Disconnect(host, peer);
         }
     }
 
@@ -278,6 +322,7 @@ public sealed class Swarm
         {
             seeder.AllotAll();
         }
+        DropIfBothSeeds(host, peer);
     }
 
     private void UpdateInterest(Host host, Peer peer)
@@ -397,6 +442,11 @@ public sealed class Swarm
             host.Complete = true;
             host.DoneAt = Events.Now;
             _remaining--;
+            // OnFlushed: the new seed drops its peers that are seeds as well.
+            for (var i = host.Peers.Count - 1; i >= 0; i--)
+            {
+                DropIfBothSeeds(host, host.Peers[i]);
+            }
             return;
         }
         if (host.DiesAtFraction is { } fraction && host.Picker.HaveCount >= fraction * Scenario.PieceCount)
@@ -415,7 +465,8 @@ public sealed class Swarm
     {
         foreach (var peer in host.Peers)
         {
-            if (peer.Has[index])
+            // A peer with nothing we lack cannot have had this piece.
+            if (peer.Interesting > 0 && peer.Has[index])
             {
                 peer.Interesting--;
                 UpdateInterest(host, peer);
@@ -426,14 +477,18 @@ public sealed class Swarm
 
     private void HaveBroadcast(Host host, int index)
     {
-        foreach (var peer in host.Peers)
+        // Backwards: a receiver that is a seed now drops the connection.
+        var now = Events.Now;
+        var peers = host.Peers;
+        for (var i = peers.Count - 1; i >= 0; i--)
         {
-            var view = peer.Mirror;
+            var peer = peers[i];
             if (peer.Closed || !peer.Remote.Alive)
             {
                 continue;
             }
-            view.LastReceive = Events.Now;
+            var view = peer.Mirror;
+            view.LastReceive = now;
             OnHave(peer.Remote, view, index);
         }
     }
@@ -455,7 +510,18 @@ public sealed class Swarm
         }
     }
 
-    // OnPeerClosed, on the side that noticed.
+    // A connection closes: the side that closed it and, if alive, the other end (its socket
+    // reads the close at once).
+    private void Disconnect(Host host, Peer peer)
+    {
+        Close(host, peer);
+        if (peer.Remote.Alive)
+        {
+            Close(peer.Remote, peer.Mirror);
+        }
+    }
+
+    // OnPeerClosed on one end.
     private void Close(Host host, Peer peer)
     {
         peer.Closed = true;
@@ -526,7 +592,7 @@ public sealed class Swarm
             if ((peer.Assigned.Count > 0 && now - peer.LastBlock > Engine.RequestTimeoutSeconds) ||
                 (!peer.Remote.Alive && now - peer.LastReceive > Engine.SilentTimeoutSeconds))
             {
-                Close(host, peer);
+                Disconnect(host, peer);
                 continue;
             }
             UpdateRate(peer, now);

@@ -101,4 +101,40 @@ public sealed class SwarmTests
         Assert.True(result.LastDoneSeconds >= scenario.BoundSeconds);
         Assert.All(swarm.Machines.Take(10), m => Assert.True(m.DoneAt < slow.DoneAt, $"fast machine done at {m.DoneAt}, slow at {slow.DoneAt}"));
     }
+
+    [Fact]
+    public void MoreMachinesThanConnections_LateOnesConnectAsSeedsDropEachOther()
+    {
+        // Three connections per host: the server and the first three machines fill each
+        // other's tables, so the fourth machine on finds every table full. They connect when
+        // machines finish and drop their seed peers, through the next announce.
+        var scenario = Lossless(Scenario.Uniform("t", 8, 100 * Mbit, 8L << 20, 256 << 10)) with
+        {
+            Engine = new EngineTunables { MaxConnections = 3, NumWant = 3 },
+            TimeLimitSeconds = 600,
+        };
+        var swarm = new Swarm(scenario);
+        var result = swarm.Run();
+        Assert.Equal(8, result.Completed);
+        var first = swarm.Machines.Take(3).Max(m => m.DoneAt);
+        Assert.All(swarm.Machines.Skip(3), m => Assert.True(m.StartedAt < first && m.DoneAt > first, $"machine {m.Id} started {m.StartedAt} done {m.DoneAt}"));
+        // A finished host keeps no peer it knows has every piece (the run stops at the last
+        // completion, before the last haves arrive).
+        Assert.All(swarm.Machines.Append(swarm.Server), m => Assert.DoesNotContain(m.Peers, p => p.Has.IsFull));
+        Assert.True(swarm.Machines.Sum(m => m.Peers.Count) < 4, "finished machines still connected");
+    }
+
+    [Fact]
+    public void TakeOverIndex_HoldsExactlyThePeersWithAQueue()
+    {
+        // Stopped mid-run, while pieces queue behind others.
+        var swarm = new Swarm(Calibration.Build(8) with { TimeLimitSeconds = 10 });
+        var result = swarm.Run();
+        Assert.Equal(0, result.Completed);
+        var hosts = swarm.Machines.Append(swarm.Server).ToList();
+        Assert.Contains(hosts, h => h.Queued.Count > 0);
+        Assert.All(hosts, h => Assert.Equal(
+            h.Peers.Where(p => p.Assigned.Count >= 2).OrderBy(p => p.Serial),
+            h.Queued.OrderBy(p => p.Serial)));
+    }
 }
