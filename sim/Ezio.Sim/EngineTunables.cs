@@ -2,7 +2,7 @@ namespace Ezio.Sim;
 
 /// <summary>
 /// The engine's defaults the simulated hosts follow, copied from
-/// src/Ezio.BitTorrent/Engine/SessionOptions.cs, TorrentSession.SuperSeed.cs and the tracker
+/// src/Ezio.BitTorrent/Engine/SessionOptions.cs, SuperSeeder.cs and the tracker
 /// (src/Ezio.Server/Tracker). Values, not code: the engine classes that use them are
 /// socket-bound.
 /// </summary>
@@ -38,19 +38,19 @@ public sealed record EngineTunables
     /// <summary>SessionOptions.MaxInFlightBytes: piece buffers of one session.</summary>
     public long MaxInFlightBytes { get; init; } = 48L << 20;
 
-    /// <summary>TorrentSession.Loop.cs Fill: pieces assigned to one peer at most.</summary>
+    /// <summary>Requester.cs Fill: pieces assigned to one peer at most.</summary>
     public int MaxPiecesPerPeer { get; init; } = 64;
 
     /// <summary>SessionOptions.RequestTimeout.</summary>
     public double RequestTimeoutSeconds { get; init; } = 30;
 
-    /// <summary>TorrentSession.Loop.cs OnTick: a peer silent this long is dropped.</summary>
+    /// <summary>TorrentSession.cs OnTick: a peer silent this long is dropped.</summary>
     public double SilentTimeoutSeconds { get; init; } = 180;
 
     /// <summary>TorrentSession.cs: the session timer.</summary>
     public double TickSeconds { get; init; } = 0.25;
 
-    /// <summary>TorrentSession.SuperSeed.cs StaleGiven.</summary>
+    /// <summary>SuperSeeder.cs StaleGiven.</summary>
     public double StaleGivenSeconds { get; init; } = 20;
 
     public bool SuperSeed { get; init; } = true;

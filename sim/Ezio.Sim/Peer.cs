@@ -2,7 +2,7 @@ namespace Ezio.Sim;
 
 /// <summary>
 /// One host's view of a connected peer: what the engine's PeerConnection keeps for the swarm
-/// loop (src/Ezio.BitTorrent/Engine/PeerConnection.Swarm.cs): the peer's pieces, choke and
+/// loop (src/Ezio.BitTorrent/Engine/PeerConnection.cs): the peer's pieces, choke and
 /// interest on both sides, pieces assigned to it, its measured rate, and the super-seed
 /// bookkeeping when the local host is the server.
 /// </summary>

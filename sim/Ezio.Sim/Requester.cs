@@ -1,9 +1,9 @@
 namespace Ezio.Sim;
 
 /// <summary>
-/// What a host asks whom for, re-expressed from src/Ezio.BitTorrent/Engine/TorrentSession.Loop.cs
-/// (Fill, TryTakeOver, endgame in OnHashed, ReleaseDownload) and the queue sizing of
-/// PeerConnection.Swarm.cs UpdateRate, at piece granularity: a peer is given whole pieces
+/// What a host asks whom for, re-expressed from src/Ezio.BitTorrent/Engine/Requester.cs
+/// (Fill, TryTakeOver, endgame in Won, Release) and the queue sizing of
+/// RequestBudget.cs Update, at piece granularity: a peer is given whole pieces
 /// while its unrequested bytes stay within half a second of its rate (what is in flight is
 /// 100 ms of its rate, at least 64 KiB), rarest first; with nothing unowned left, an
 /// unstarted piece moves from the peer with the most waiting; for the last pieces, a piece

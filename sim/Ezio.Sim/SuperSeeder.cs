@@ -1,7 +1,7 @@
 namespace Ezio.Sim;
 
 /// <summary>
-/// The server's super-seeding, re-expressed from src/Ezio.BitTorrent/Engine/TorrentSession.SuperSeed.cs
+/// The server's super-seeding, re-expressed from src/Ezio.BitTorrent/Engine/SuperSeeder.cs
 /// (SuperSeedWindow, SuperSeedInFlight, SuperSeedAdapt, AllotAll, SuperSeedRank, PickToGive,
 /// SuperSeedSeen, SuperSeedPeerGone, SuperSeedSweep): while the server holds the only
 /// complete copy it advertises each machine a few pieces nobody holds yet, so its uplink
@@ -57,7 +57,7 @@ public sealed class SuperSeeder
 
     public override string ToString() => $"seen {_seenCount} unseen-given {_unseenGiven} budget {_budget} in-flight {InFlight(Receivers())}";
 
-    /// <summary>TorrentSession.Peers.cs SendOpening: a new peer starts with nothing advertised.</summary>
+    /// <summary>TorrentSession.cs SendOpening: a new peer starts with nothing advertised.</summary>
     public void Register(Peer peer)
     {
         peer.Advertised = new PieceSet(_pieceCount);

@@ -287,7 +287,7 @@ public sealed class Swarm
         DropIfBothSeeds(host, peer);
     }
 
-    // TorrentSession.Loop.cs: a complete host drops a peer that has every piece too.
+    // TorrentSession.cs: a complete host drops a peer that has every piece too.
     private void DropIfBothSeeds(Host host, Peer peer)
     {
         if (host.Complete && peer.Has.IsFull && !peer.Closed)
@@ -544,7 +544,7 @@ public sealed class Swarm
         _requester.RetryHungry(host);
     }
 
-    // Every host's 250 ms timer (TorrentSession.Loop.cs OnTick).
+    // Every host's 250 ms timer (TorrentSession.cs OnTick).
     private void Tick()
     {
         var now = Events.Now;
@@ -606,7 +606,7 @@ public sealed class Swarm
         }
     }
 
-    // PeerConnection.Swarm.cs UpdateRate: a smoothed sample at least 0.2 s long.
+    // RequestBudget.cs Update: a smoothed sample at least 0.2 s long.
     private static void UpdateRate(Peer peer, double now)
     {
         var bytes = peer.Received + peer.Inbound.InProgress(now);

@@ -1,8 +1,8 @@
 namespace Ezio.Sim;
 
 /// <summary>
-/// Who a host uploads to, re-expressed from src/Ezio.BitTorrent/Engine/TorrentSession.Loop.cs
-/// (TryUnchoke, ReclaimSlot, FreeSlot): every interested peer is unchoked up to MaxUnchoked;
+/// Who a host uploads to, re-expressed from src/Ezio.BitTorrent/Engine/Choker.cs
+/// (TryUnchoke, Reclaim, FreeSlot): every interested peer is unchoked up to MaxUnchoked;
 /// a peer that loses interest hands its slot to one that waits, and an idle holder's slot is
 /// taken back when a peer asks. No tit-for-tat. The count of idle holders is kept so a full
 /// host answers "no slot" without walking its peers.
