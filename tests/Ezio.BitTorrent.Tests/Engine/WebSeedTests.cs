@@ -184,11 +184,16 @@ public sealed class WebSeedTests
         await using (session)
         {
             Assert.Equal(4, (await SeedAfterAsync(session, log.WhenCountAsync(4, FailedEvent))).Failures);
-            // After the first four at once, one probe per pause (8, 16, 32, 60 s).
+            // After the first four at once, one probe per pause (8, 16, 32, 60 s). The clock
+            // moves just past each pause (one 250 ms tick more), never past a probe's own 30 s
+            // deadline: a probe started during the move would otherwise time out in it, a
+            // failure the server never saw.
+            int[] pauses = [8, 16, 32, 60];
             for (var probe = 5; probe <= 8; probe++)
             {
-                time.Advance(TimeSpan.FromSeconds(61));
+                time.Advance(TimeSpan.FromSeconds(pauses[probe - 5] + 0.25));
                 await SeedAfterAsync(session, log.WhenCountAsync(probe, FailedEvent));
+                Assert.Equal(probe, server.Requests.Count);
             }
             var seed = session.GetWebSeeds()[0];
             Assert.Contains("8 failures in a row", seed.GivenUp);
