@@ -81,7 +81,7 @@ public sealed class Requester
     }
 
     // Bytes of the peer's pieces not yet requested: what is assigned and not received, less
-    // what is in flight (PeerConnection.TopUpRequests keeps 100 ms of the peer's rate requested).
+    // what is in flight (PeerDownloads.TopUp keeps 100 ms of the peer's rate requested).
     private double Unrequested(Peer peer)
     {
         var flow = peer.Inbound;

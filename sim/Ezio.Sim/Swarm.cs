@@ -598,7 +598,7 @@ public sealed class Swarm
             UpdateRate(peer, now);
             _slots.TryUnchoke(host, peer);
             // A hungry peer retries when something it could take changed; a fed one tops up
-            // its queue as the blocks flow (the engine's NeedWork as the queue runs low).
+            // its queue as the blocks flow (the engine's swarm-loop top-up as the queue runs low).
             if (peer.Hungry ? peer.HungryEpoch != host.CandidateEpoch || nearEnd : peer.AmInterested && !peer.PeerChoking)
             {
                 _requester.Fill(host, peer);

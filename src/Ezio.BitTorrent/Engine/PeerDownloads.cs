@@ -105,12 +105,10 @@ internal sealed class PeerDownloads
     /// </summary>
     public PieceDownload? Cancel(int index)
     {
-        var download = Find(index);
-        if (download is null || !download.TryRevoke(_peer.Id))
+        if (TakeBack(index, untouchedOnly: false) is not { } download)
         {
             return null;
         }
-        _downloads.Remove(download);
         RequestsDropped();
         for (var block = 0; block < download.NextRequest; block++)
         {
@@ -123,16 +121,7 @@ internal sealed class PeerDownloads
     }
 
     /// <summary>Takes back the piece the peer refused (reject); null when it is not here or was received whole.</summary>
-    public PieceDownload? Refused(int index)
-    {
-        var download = Find(index);
-        if (download is null || !download.TryRevoke(_peer.Id))
-        {
-            return null;
-        }
-        _downloads.Remove(download);
-        return download;
-    }
+    public PieceDownload? Refused(int index) => TakeBack(index, untouchedOnly: false);
 
     /// <summary>
     /// A piece in <paramref name="has"/> and not in <paramref name="exclude"/> assigned here of
@@ -155,16 +144,7 @@ internal sealed class PeerDownloads
     }
 
     /// <summary>Takes back an assigned piece with nothing requested yet; null when it is not here.</summary>
-    public PieceDownload? TakeUnstarted(int index)
-    {
-        var download = Find(index);
-        if (download is null || !download.IsUntouched || !download.TryRevoke(_peer.Id))
-        {
-            return null;
-        }
-        _downloads.Remove(download);
-        return download;
-    }
+    public PieceDownload? TakeUnstarted(int index) => TakeBack(index, untouchedOnly: true);
 
     /// <summary>
     /// Takes back every piece the connection still fills (choke, close); those received whole
@@ -264,14 +244,22 @@ internal sealed class PeerDownloads
     // the swarm loop, which would otherwise wait for a quarter of requests never answered.
     private void RequestsDropped() => _peer.Receiver.ToppedUp(_peer.Receiver.Accepted, 0);
 
-    private PieceDownload? Find(int index)
+    // The one way a piece leaves this peer other than whole: found, its lease taken back from
+    // the receive loop (which fails once the piece arrived whole), out of the list.
+    private PieceDownload? TakeBack(int index, bool untouchedOnly)
     {
         foreach (var download in _downloads)
         {
-            if (download.Index == index)
+            if (download.Index != index)
             {
-                return download;
+                continue;
             }
+            if ((untouchedOnly && !download.IsUntouched) || !download.TryRevoke(_peer.Id))
+            {
+                return null;
+            }
+            _downloads.Remove(download);
+            return download;
         }
         return null;
     }

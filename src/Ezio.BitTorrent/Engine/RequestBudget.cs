@@ -8,14 +8,13 @@ namespace Ezio.BitTorrent.Engine;
 /// send them. A fast peer gets a deeper pipeline.
 /// </summary>
 /// <remarks>
-/// Updated by the swarm loop on every tick. <see cref="RequestBlocks"/> is read by the
-/// peer's receive loop when it tops up requests, hence the volatile fields.
+/// Owned by the swarm loop: updated on every tick, read when it tops up the peer's requests.
 /// </remarks>
 internal sealed class RequestBudget
 {
     private readonly RateMeter _rate = new(TimeSpan.FromMilliseconds(200), weight: 0.4);
-    private volatile int _requestBlocks = 64;
-    private volatile int _queueBytes;
+    private int _requestBlocks = 64;
+    private int _queueBytes;
 
     /// <summary>Smoothed payload rate from the peer, bytes per second.</summary>
     public double Rate => _rate.Rate;
