@@ -18,9 +18,7 @@ public static class RarestFirst
         var picker = host.Picker;
         var has = peerHas.Words;
         var wanted = host.Unowned.Words;
-        var best = -1;
-        var bestRank = int.MaxValue;
-        var ties = 0;
+        var choice = new LowestRank();
         for (var w = 0; w < has.Length; w++)
         {
             var bits = has[w] & wanted[w];
@@ -28,24 +26,10 @@ public static class RarestFirst
             {
                 var index = (w << 6) + BitOperations.TrailingZeroCount(bits);
                 bits &= bits - 1;
-                var rank = picker.Availability(index);
-                if (rank > bestRank)
-                {
-                    continue;
-                }
-                if (rank < bestRank)
-                {
-                    bestRank = rank;
-                    best = index;
-                    ties = 1;
-                }
-                else if (host.Random.Next(++ties) == 0)
-                {
-                    best = index;
-                }
+                choice.Offer(index, picker.Availability(index), host.Random);
             }
         }
-        return best;
+        return choice.Best;
     }
 
     /// <summary>Endgame: also a piece fewer than <paramref name="maxOwners"/> peers fetch, fewest owners, then rarest.</summary>
@@ -54,9 +38,7 @@ public static class RarestFirst
         var picker = host.Picker;
         var has = peerHas.Words;
         var mine = host.HaveSet.Words;
-        var best = -1;
-        var bestRank = long.MaxValue;
-        var ties = 0;
+        var choice = new LowestRank();
         for (var w = 0; w < has.Length; w++)
         {
             var bits = has[w] & ~mine[w];
@@ -69,23 +51,40 @@ public static class RarestFirst
                 {
                     continue;
                 }
-                var rank = ((long)owners << 32) + picker.Availability(index);
-                if (rank > bestRank || exclude.Contains(index))
+                if (!exclude.Contains(index))
                 {
-                    continue;
-                }
-                if (rank < bestRank)
-                {
-                    bestRank = rank;
-                    best = index;
-                    ties = 1;
-                }
-                else if (host.Random.Next(++ties) == 0)
-                {
-                    best = index;
+                    choice.Offer(index, ((long)owners << 32) + picker.Availability(index), host.Random);
                 }
             }
         }
-        return best;
+        return choice.Best;
+    }
+
+    // The lowest rank offered, ties broken uniformly at random as they come (one draw per tie,
+    // none otherwise: the draws are those of PiecePicker.Pick).
+    private struct LowestRank()
+    {
+        private long _rank = long.MaxValue;
+        private int _ties;
+
+        public int Best { get; private set; } = -1;
+
+        public void Offer(int index, long rank, Random random)
+        {
+            if (rank > _rank)
+            {
+                return;
+            }
+            if (rank < _rank)
+            {
+                _rank = rank;
+                Best = index;
+                _ties = 1;
+            }
+            else if (random.Next(++_ties) == 0)
+            {
+                Best = index;
+            }
+        }
     }
 }
