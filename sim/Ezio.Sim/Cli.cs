@@ -6,7 +6,7 @@ namespace Ezio.Sim;
 /// ezio-sim calibrate [--lan CSV]   the emulated LAN's runs (bench-lan) against the simulator
 /// ezio-sim questions [--n 16,64,256,1000] [--scenarios baseline,dying,mixed] [--seeds 1,2,3] [--out DIR]
 /// ezio-sim run --n N [--rate BITS] [--size BYTES] [--piece BYTES] [--scenario NAME] [--seed S]
-///   [--inflight-mib M] [--refresh SECONDS] [--probe SECONDS] [--limit SECONDS] [--max-connections C]
+///   [--inflight-mib M] [--serial-up none|server|all] [--refresh SECONDS] [--probe SECONDS] [--limit SECONDS] [--max-connections C]
 /// </summary>
 public static class Cli
 {
@@ -46,6 +46,10 @@ public static class Cli
                     if (options.TryGetValue("limit", out var limit))
                     {
                         built = built with { TimeLimitSeconds = double.Parse(limit, CultureInfo.InvariantCulture) };
+                    }
+                    if (options.TryGetValue("serial-up", out var serial))
+                    {
+                        built = built with { Link = built.Link with { SerialUplinks = Enum.Parse<SerialUplinks>(serial, ignoreCase: true) } };
                     }
                     if (options.TryGetValue("refresh", out var refresh))
                     {

@@ -29,6 +29,9 @@ public sealed class Flow
     /// <summary>Payload bytes of the head piece still to send, as of <see cref="Since"/>.</summary>
     public double HeadRemaining { get; set; }
 
+    /// <summary>When the head piece began (the uplink's order when it serves one piece at a time).</summary>
+    public double HeadSince { get; set; }
+
     public double Rate { get; set; }
 
     public double Since { get; set; }

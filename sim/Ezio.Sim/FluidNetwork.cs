@@ -284,7 +284,7 @@ public sealed class FluidNetwork
             AddDemand(Offer(flow.DownAlloc, flow.Dst.DownLevel, flow.Dst.DownSpare), flow);
         }
         var capacity = Math.Max(0, host.UpBytesPerSecond - _link.AckFraction * host.InRate) / _link.HeaderOverhead;
-        var (level, spare) = WaterFill(capacity, up: true);
+        var (level, spare) = Serial(host) ? FillInOrder(capacity) : WaterFill(capacity, up: true);
         host.UpLevel = level;
         host.UpSpare = spare;
     }
@@ -386,6 +386,33 @@ public sealed class FluidNetwork
             Allot(_flows[i], alloc, up);
         }
         return double.IsPositiveInfinity(level) ? (level, Math.Max(0, remaining)) : (level, 0);
+    }
+
+    private bool Serial(Host host) =>
+        _link.SerialUplinks == SerialUplinks.All || (_link.SerialUplinks == SerialUplinks.Server && host.IsServer);
+
+    // One piece at a time: the oldest head takes what its downloader offers, the next what is
+    // left, and so on. A flow left nothing gets a trickle, so its downlink does not hold a
+    // share for it (an offer of 0 reads as "not filled yet").
+    private (double Level, double Spare) FillInOrder(double capacity)
+    {
+        var n = _count;
+        var keys = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            keys[i] = _flows[i].HeadSince;
+        }
+        Array.Sort(keys, _flows, 0, n);
+        var remaining = capacity;
+        for (var i = 0; i < n; i++)
+        {
+            var flow = _flows[i];
+            var demand = Offer(flow.DownAlloc, flow.Dst.DownLevel, flow.Dst.DownSpare);
+            var alloc = Math.Max(1, Math.Min(demand, remaining));
+            remaining = Math.Max(0, remaining - alloc);
+            Allot(flow, alloc, up: true);
+        }
+        return (double.PositiveInfinity, remaining);
     }
 
     private void Allot(Flow flow, double alloc, bool up)

@@ -33,6 +33,13 @@ public sealed record LinkModel
     /// </summary>
     public double Loss { get; init; }
 
+    /// <summary>
+    /// Which uplinks serve their flows one piece at a time, oldest head first, instead of
+    /// sharing themselves fairly (an experiment: a fresh piece would reach its downloader in one
+    /// piece time, not in as many as the uplink has flows; sim/README.md has what it gave).
+    /// </summary>
+    public SerialUplinks SerialUplinks { get; init; }
+
     /// <summary>How often every link is filled again (FluidNetwork.Refresh), rounded to ticks.</summary>
     public double RefreshSeconds { get; init; } = 0.25;
 
@@ -41,4 +48,12 @@ public sealed record LinkModel
 
     /// <summary>Seconds between starting one machine and the next (the harness starts them one by one).</summary>
     public double StartStaggerSeconds { get; init; } = 0.01;
+}
+
+/// <summary>Uplinks that serve one piece at a time (<see cref="LinkModel.SerialUplinks"/>).</summary>
+public enum SerialUplinks
+{
+    None,
+    Server,
+    All,
 }

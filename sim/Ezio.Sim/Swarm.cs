@@ -360,6 +360,7 @@ public sealed class Swarm
             flow.Head = flow.Pending[0];
             flow.Pending.RemoveAt(0);
             flow.HeadRemaining = Scenario.PieceSize(flow.Head);
+            flow.HeadSince = Events.Now;
             if (flow.Active)
             {
                 Network.Advance(flow);

@@ -58,6 +58,34 @@ public sealed class FluidNetworkTests
     }
 
     [Fact]
+    public void SerialUplink_GivesTheOldestHeadAllItCanTake_TheRestTheRemainder()
+    {
+        var events = new EventQueue();
+        var network = new FluidNetwork(events, Bare with { SerialUplinks = SerialUplinks.Server });
+        var random = new Random(1);
+        var server = new Host(0, true, 80e6, 80e6, 8, random);
+        // Downlinks of 6 MB/s under a 10 MB/s uplink: the oldest head gets 6, the next the 4 left.
+        var flows = Enumerable.Range(1, 3)
+            .Select(i => Pair(new Host(i, false, 48e6, 48e6, 8, random), server).View.Inbound)
+            .ToArray();
+        flows[0].HeadSince = 2;
+        flows[1].HeadSince = 1;
+        flows[2].HeadSince = 3;
+        foreach (var flow in flows)
+        {
+            flow.Head = 0;
+            flow.HeadRemaining = 1e6;
+            network.Activate(flow);
+        }
+        network.Settle();
+        network.Refresh([server, .. flows.Select(f => f.Dst)]);
+        Assert.Equal(6e6, flows[1].Rate, 3);
+        Assert.Equal(4e6, flows[0].Rate, 3);
+        Assert.True(flows[2].Rate < 1e3, $"the newest head got {flows[2].Rate} B/s");
+        Assert.InRange(server.OutRate, 10e6, 10e6 + 1e3);
+    }
+
+    [Fact]
     public void AFlowEnding_GivesItsShareBack()
     {
         var events = new EventQueue();
