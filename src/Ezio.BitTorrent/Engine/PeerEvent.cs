@@ -18,7 +18,10 @@ internal enum PeerEventKind
     Rejected,
     /// <summary>A whole piece arrived and was hashed; <see cref="PeerEvent.Ok"/> tells the verdict.</summary>
     Hashed,
-    /// <summary>A verified piece never reached the disk queue (the connection closed first).</summary>
+    /// <summary>
+    /// A verified piece never reached the disk queue (the connection closed first); its Hashed
+    /// event came before, so the connection no longer owns it.
+    /// </summary>
     Abandoned,
 }
 

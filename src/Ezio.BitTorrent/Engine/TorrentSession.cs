@@ -247,6 +247,9 @@ public sealed class TorrentSession : IAsyncDisposable
     /// <summary>Every web seed with what it sent and how it fares.</summary>
     public IReadOnlyList<WebSeedStats> GetWebSeeds() => _webSeeds.Stats();
 
+    /// <summary>The piece verified and waits for the disk: read it only after <see cref="SwarmLoopCaughtUpAsync"/> (tests).</summary>
+    internal bool PieceAwaitsDisk(int index) => _picker.IsBusy(index);
+
     /// <summary>Web-seed fetches under way: read it only after <see cref="SwarmLoopCaughtUpAsync"/> (tests).</summary>
     internal int WebSeedFetchesInFlight => _webSeeds.InFlight;
 
@@ -515,7 +518,8 @@ public sealed class TorrentSession : IAsyncDisposable
                     }
                     break;
                 case PeerEventKind.Abandoned:
-                    _picker.RemoveOwner(item.Index);
+                    // Its Hashed event came first and already gave up the connection's
+                    // ownership; only the verified-not-stored mark is undone here.
                     if (!_picker.Have[item.Index])
                     {
                         _picker.ClearBusy(item.Index);
