@@ -41,8 +41,15 @@ internal static class SystemTools
             Task<string> stderr = process.StandardError.ReadToEndAsync();
             if (input is not null)
             {
-                process.StandardInput.Write(input);
-                process.StandardInput.Close();
+                try
+                {
+                    process.StandardInput.Write(input);
+                    process.StandardInput.Close();
+                }
+                catch (IOException)
+                {
+                    // The tool ended before reading all of its input: its exit code says how.
+                }
             }
             if (!process.WaitForExit(timeout))
             {

@@ -43,11 +43,19 @@ internal static class CommandRunner
         {
             var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
             var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            if (stdin is not null)
+            try
             {
-                await process.StandardInput.WriteAsync(stdin.AsMemory(), cancellationToken).ConfigureAwait(false);
+                if (stdin is not null)
+                {
+                    await process.StandardInput.WriteAsync(stdin.AsMemory(), cancellationToken).ConfigureAwait(false);
+                }
+                process.StandardInput.Close();
             }
-            process.StandardInput.Close();
+            catch (IOException)
+            {
+                // The command ended (or closed its input) before reading all of it: a broken
+                // pipe, not the command's outcome, which its exit code and output give below.
+            }
             using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeoutCts.CancelAfter(timeout);
             try
