@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Storage;
+using Ezio.TestKit.Storage;
 using Xunit;
 
 namespace Ezio.BitTorrent.Tests.Engine;
@@ -64,18 +65,8 @@ public sealed class DiskWriterTests
         Assert.Equal(0, pool.Rented);
     }
 
-    private sealed class FailingStorage(ITorrentStorage inner) : ITorrentStorage
+    private sealed class FailingStorage(ITorrentStorage inner) : ForwardingStorage(inner)
     {
-        public long Length => inner.Length;
-
-        public bool MayHaveData => inner.MayHaveData;
-
-        public void Read(long offset, Span<byte> destination) => inner.Read(offset, destination);
-
-        public void Write(long offset, ReadOnlySpan<byte> source) => throw new StorageException("the disk is gone");
-
-        public void Flush() => inner.Flush();
-
-        public void Dispose() => inner.Dispose();
+        public override void Write(long offset, ReadOnlySpan<byte> data) => throw new StorageException("the disk is gone");
     }
 }

@@ -4,6 +4,7 @@ using Ezio.BitTorrent.Storage;
 using Ezio.TestKit.Engine;
 using Ezio.TestKit.Metainfo;
 using Ezio.TestKit.Net;
+using Ezio.TestKit.Storage;
 using Xunit;
 
 namespace Ezio.BitTorrent.Tests.Engine;
@@ -118,27 +119,17 @@ public sealed class TorrentSessionAbandonTests
     }
 
     /// <summary>Storage whose writes wait for a gate.</summary>
-    private sealed class GatedStorage(MemoryStorage inner, ManualResetEventSlim gate) : ITorrentStorage
+    private sealed class GatedStorage(ITorrentStorage inner, ManualResetEventSlim gate) : ForwardingStorage(inner)
     {
         private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Task Entered => _entered.Task;
 
-        public long Length => inner.Length;
-
-        public bool MayHaveData => inner.MayHaveData;
-
-        public void Read(long offset, Span<byte> destination) => inner.Read(offset, destination);
-
-        public void Write(long offset, ReadOnlySpan<byte> source)
+        public override void Write(long offset, ReadOnlySpan<byte> data)
         {
             _entered.TrySetResult();
             gate.Wait();
-            inner.Write(offset, source);
+            Inner.Write(offset, data);
         }
-
-        public void Flush() => inner.Flush();
-
-        public void Dispose() => inner.Dispose();
     }
 }

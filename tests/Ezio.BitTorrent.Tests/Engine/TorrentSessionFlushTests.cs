@@ -1,5 +1,6 @@
 using Ezio.BitTorrent.Engine;
 using Ezio.BitTorrent.Storage;
+using Ezio.TestKit.Storage;
 using Ezio.TestKit.Metainfo;
 using Xunit;
 
@@ -35,27 +36,17 @@ public sealed class TorrentSessionFlushTests
     }
 
     /// <summary>Counts flushes, and remembers how many had happened when completion was first seen.</summary>
-    private sealed class FlushCountingStorage(ITorrentStorage inner) : ITorrentStorage
+    private sealed class FlushCountingStorage(ITorrentStorage inner) : ForwardingStorage(inner)
     {
         private int _flushes;
 
-        public long Length => inner.Length;
-
-        public bool MayHaveData => inner.MayHaveData;
-
-        public void Read(long offset, Span<byte> destination) => inner.Read(offset, destination);
-
-        public void Write(long offset, ReadOnlySpan<byte> data) => inner.Write(offset, data);
-
-        public void Flush()
+        public override void Flush()
         {
-            inner.Flush();
+            Inner.Flush();
             Interlocked.Increment(ref _flushes);
         }
 
         /// <summary>Flushes counted once the session says complete (the flush must come first).</summary>
         public int FlushesBeforeComplete(TorrentSession session) => session.IsComplete ? Volatile.Read(ref _flushes) : -1;
-
-        public void Dispose() => inner.Dispose();
     }
 }

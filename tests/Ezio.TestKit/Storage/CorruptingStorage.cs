@@ -7,28 +7,14 @@ namespace Ezio.TestKit.Storage;
 /// downloads and verifies normally (verification hashes the received buffer, not storage)
 /// yet serves nothing but garbage.
 /// </summary>
-public sealed class CorruptingStorage : ITorrentStorage
+public sealed class CorruptingStorage(ITorrentStorage inner) : ForwardingStorage(inner)
 {
-    private readonly ITorrentStorage _inner;
-
-    public CorruptingStorage(ITorrentStorage inner) => _inner = inner;
-
-    public long Length => _inner.Length;
-
-    public bool MayHaveData => _inner.MayHaveData;
-
-    public void Read(long offset, Span<byte> destination)
+    public override void Read(long offset, Span<byte> destination)
     {
-        _inner.Read(offset, destination);
+        Inner.Read(offset, destination);
         for (var i = 0; i < destination.Length; i++)
         {
             destination[i] ^= 0xFF;
         }
     }
-
-    public void Write(long offset, ReadOnlySpan<byte> data) => _inner.Write(offset, data);
-
-    public void Flush() => _inner.Flush();
-
-    public void Dispose() => _inner.Dispose();
 }
