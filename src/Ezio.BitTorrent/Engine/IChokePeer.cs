@@ -8,6 +8,9 @@ internal interface IChokePeer
     /// <summary>We choke the peer (it may not download from us).</summary>
     bool AmChoking { get; }
 
+    /// <summary>The peer is outside this machine's networks (<see cref="PeerLocality"/>).</summary>
+    bool IsRouted { get; }
+
     /// <summary>The peer wants something we have.</summary>
     bool PeerInterested { get; }
 

@@ -10,6 +10,9 @@ internal interface IRequestPeer
 
     bool IsClosed { get; }
 
+    /// <summary>The peer is outside this machine's networks (<see cref="PeerLocality"/>).</summary>
+    bool IsRouted { get; }
+
     bool PeerChoking { get; }
 
     bool AmInterested { get; }

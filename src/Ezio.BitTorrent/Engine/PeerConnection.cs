@@ -48,6 +48,7 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
     private long _downloaded;
     private long _uploaded;
     private long _wasted;
+    private bool _remoteUploadOnly;
     private long _lastBlockTicks;
     private long _lastReceiveTicks;
     private long _lastSendTicks;
@@ -57,6 +58,7 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
         _session = session;
         _link = link;
         RemoteEndPoint = link.RemoteEndPoint;
+        IsRouted = PeerLocality.IsRouted(session.Options.LocalNetworks, link.RemoteEndPoint.Address);
         PeerId = remote.PeerId.ToArray();
         SupportsFast = remote.SupportsFast;
         SupportsExtensions = remote.SupportsExtensions;
@@ -84,6 +86,19 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
     public bool SupportsExtensions { get; }
 
     public bool IsOutgoing { get; }
+
+    /// <summary>The peer is outside this machine's networks (<see cref="PeerLocality"/>).</summary>
+    public bool IsRouted { get; }
+
+    /// <summary>The peer said in its extension handshake that it holds every piece (BEP 21; written by the receive loop).</summary>
+    public bool RemoteUploadOnly
+    {
+        get => Volatile.Read(ref _remoteUploadOnly);
+        set => Volatile.Write(ref _remoteUploadOnly, value);
+    }
+
+    /// <summary>The peer holds every piece: it said so, or announced them all.</summary>
+    public bool RemoteIsSeed => RemoteUploadOnly || RemoteBitfield.AllTrue;
 
     /// <summary>The client name from the peer's extension handshake, if it sent one.</summary>
     public string? Client { get; set; }

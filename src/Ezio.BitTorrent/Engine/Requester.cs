@@ -6,7 +6,9 @@ namespace Ezio.BitTorrent.Engine;
 /// What to ask whom: hands each peer whole pieces (a started piece first, then the rarest it
 /// has), moves an unstarted piece from a busy peer to an idle one when nothing else is left
 /// (take-over), fetches the last few pieces twice (endgame) and keeps the started pieces of
-/// peers that left, to be finished by the next peer that has them.
+/// peers that left, to be finished by the next peer that has them. While
+/// <see cref="HoldRouted"/> is set (a seed serves us), a routed peer is given no endgame
+/// duplicate: each copy of a piece crossing a router is a full piece on a slow link.
 /// </summary>
 /// <remarks>
 /// Owned by the swarm loop, as are the picker and the pool's rent and return calls it makes.
@@ -38,6 +40,9 @@ internal sealed class Requester
 
     public int PartialCount => _partials.Count;
 
+    /// <summary>Routed peers get no endgame duplicates (set by the swarm loop while we download and a seed serves us).</summary>
+    public bool HoldRouted { get; set; }
+
     /// <summary>Whether the pool has no buffer left: filling more peers now would find none.</summary>
     public bool OutOfBuffers => _pool.Rented >= _pool.MaxBuffers;
 
@@ -68,7 +73,7 @@ internal sealed class Requester
             // Endgame (fetching a piece twice) only for the last few pieces: earlier, every
             // piece is owned merely because queues are deep, and duplicates would waste the
             // LAN's capacity.
-            if (index < 0 && _picker.MissingCount <= Math.Max(4, peers.Count) && _picker.InEndgame)
+            if (index < 0 && _picker.MissingCount <= Math.Max(4, peers.Count) && _picker.InEndgame && !(HoldRouted && peer.IsRouted))
             {
                 index = _picker.Pick(remote, Fetching, endgame: true);
             }

@@ -93,7 +93,7 @@ public sealed class SessionOptions
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Extra extension-handshake entries (name → local id) this session advertises.</summary>
+    /// <summary>The client name sent in the extension handshake ("v").</summary>
     public string ClientName { get; init; } = "Ezio 0.1";
 
     /// <summary>
@@ -110,4 +110,11 @@ public sealed class SessionOptions
 
     /// <summary>Failures in a row (errors, timeouts, short bodies) after which a web seed is given up.</summary>
     public int WebSeedMaxFailures { get; init; } = 8;
+
+    /// <summary>
+    /// The networks this machine is on (<see cref="PeerLocality.Detect"/>); a peer outside all
+    /// of them is routed, and while a seed serves us we neither serve routed leechers nor fetch
+    /// endgame duplicates across a router (<see cref="PeerLocality"/>). Null: every peer is near.
+    /// </summary>
+    public IReadOnlyList<IPNetwork>? LocalNetworks { get; init; }
 }

@@ -540,6 +540,7 @@ public sealed class TorrentSession : IAsyncDisposable
                     break;
                 case PeerEventKind.Interested:
                     peer.PeerInterested = true;
+                    HoldRouted();
                     _choker.TryUnchoke(peer, _peers);
                     break;
                 case PeerEventKind.NotInterested:
@@ -806,11 +807,33 @@ public sealed class TorrentSession : IAsyncDisposable
         peer.Abort(CloseReason.Banned, reason);
     }
 
+    // While we download and a seed serves us, routed peers are neither served nor asked for
+    // endgame duplicates (PeerLocality); with no seed connected they are, so subnets whose
+    // seed is gone finish from each other.
+    private void HoldRouted()
+    {
+        var hold = false;
+        if (Options.LocalNetworks is { Count: > 0 } && Downloading)
+        {
+            foreach (var peer in _peers)
+            {
+                if (!peer.IsClosed && peer.RemoteIsSeed)
+                {
+                    hold = true;
+                    break;
+                }
+            }
+        }
+        _choker.HoldRouted = hold;
+        _requester.HoldRouted = hold;
+    }
+
     private void OnTick()
     {
         var now = Time.GetTimestamp();
         var rateSampled = _uploadRate.Sample(Interlocked.Read(ref _uploaded), now, Time);
         _downloadRate.Sample(Interlocked.Read(ref _downloaded), now, Time);
+        HoldRouted();
         foreach (var peer in _peers.ToArray())
         {
             if (peer.DownloadCount > 0 && Time.GetElapsedTime(peer.LastBlockTicks, now) > Options.RequestTimeout)
@@ -953,7 +976,10 @@ public sealed class TorrentSession : IAsyncDisposable
             {
                 extensions[ZPieceMessage.ExtensionName] = ZPieceMessage.LocalId;
             }
-            var handshake = new ExtensionHandshake(extensions, Options.ListenPort == 0 ? null : Options.ListenPort, OurRequestQueue, Options.ClientName);
+            var handshake = new ExtensionHandshake(extensions, Options.ListenPort == 0 ? null : Options.ListenPort, OurRequestQueue, Options.ClientName)
+            {
+                UploadOnly = _picker.IsComplete,
+            };
             peer.Send(Outgoing.Extended(0, handshake.Encode()));
         }
     }

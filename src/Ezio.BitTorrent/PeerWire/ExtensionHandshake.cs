@@ -8,7 +8,8 @@ namespace Ezio.BitTorrent.PeerWire;
 /// The BEP 10 extension handshake (extended message id 0), a bencoded dictionary:
 /// <code>
 /// d 1:m d &lt;extension name&gt; &lt;local message id&gt; ... e
-///   1:p &lt;listen port&gt;   4:reqq &lt;outstanding requests we accept&gt;   1:v &lt;client name&gt; e
+///   1:p &lt;listen port&gt;   4:reqq &lt;outstanding requests we accept&gt;
+///   11:upload_only 1 (we hold every piece, BEP 21)   1:v &lt;client name&gt; e
 /// </code>
 /// https://www.bittorrent.org/beps/bep_0010.html
 /// </summary>
@@ -18,6 +19,9 @@ public sealed record ExtensionHandshake(
     int? RequestQueue,
     string? Client)
 {
+    /// <summary>The sender holds every piece and only uploads (BEP 21), even while it advertises fewer (super-seeding).</summary>
+    public bool UploadOnly { get; init; }
+
     /// <summary>Encodes the dictionary (keys sorted as bencode requires).</summary>
     public byte[] Encode()
     {
@@ -42,6 +46,11 @@ public sealed record ExtensionHandshake(
             writer.WriteString("reqq"u8);
             writer.WriteInteger(reqq);
         }
+        if (UploadOnly)
+        {
+            writer.WriteString("upload_only"u8);
+            writer.WriteInteger(1);
+        }
         if (Client is { } client)
         {
             writer.WriteString("v"u8);
@@ -61,6 +70,7 @@ public sealed record ExtensionHandshake(
             int? port = null;
             int? reqq = null;
             string? client = null;
+            var uploadOnly = false;
             reader.ReadDictionaryStart();
             while (!reader.TryReadEnd())
             {
@@ -95,6 +105,10 @@ public sealed record ExtensionHandshake(
                     var value = reader.ReadInteger();
                     reqq = value > 0 ? (int)Math.Min(value, 1 << 16) : null;
                 }
+                else if (key.SequenceEqual("upload_only"u8) && reader.Peek() == BencodeToken.Integer)
+                {
+                    uploadOnly = reader.ReadInteger() != 0;
+                }
                 else if (key.SequenceEqual("v"u8) && reader.Peek() == BencodeToken.String)
                 {
                     var value = reader.ReadString();
@@ -105,7 +119,7 @@ public sealed record ExtensionHandshake(
                     reader.SkipValue();
                 }
             }
-            return new ExtensionHandshake(extensions, port, reqq, client);
+            return new ExtensionHandshake(extensions, port, reqq, client) { UploadOnly = uploadOnly };
         }
         catch (BencodeException e)
         {

@@ -85,6 +85,7 @@ internal sealed class SwarmSetup : IDisposable
             RecheckBeforeStart = seeding,
             SuperSeed = superSeed,
             WebSeeds = webSeeds ?? [],
+            LocalNetworks = PeerLocality.Detect(),
         });
         Listener.Add(session);
         return session;

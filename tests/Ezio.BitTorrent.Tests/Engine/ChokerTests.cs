@@ -9,6 +9,8 @@ public sealed class ChokerTests
     {
         public bool IsClosed { get; set; }
 
+        public bool IsRouted { get; set; }
+
         public bool AmChoking { get; private set; } = true;
 
         public bool PeerInterested { get; set; }
@@ -87,6 +89,61 @@ public sealed class ChokerTests
         choker.TryUnchoke(peers[0], peers);
 
         Assert.False(peers[0].AmChoking);
+        Assert.Equal(1, choker.Unchoked);
+    }
+
+    [Fact]
+    public void TryUnchoke_HoldRouted_RoutedPeersStayChokedNearPeersAreServed()
+    {
+        var choker = new Choker(4) { HoldRouted = true };
+        var near = new FakePeer("near") { PeerInterested = true };
+        var routed = new FakePeer("routed") { PeerInterested = true, IsRouted = true };
+        List<FakePeer> peers = [near, routed];
+
+        choker.TryUnchoke(near, peers);
+        choker.TryUnchoke(routed, peers);
+
+        Assert.False(near.AmChoking);
+        Assert.True(routed.AmChoking);
+        Assert.Equal(1, choker.Unchoked);
+    }
+
+    [Fact]
+    public void TryUnchoke_HoldSetAndCleared_ChokesTheUnchokedRoutedPeerThenServesItAgain()
+    {
+        var choker = new Choker(4);
+        var routed = new FakePeer("routed") { PeerInterested = true, IsRouted = true };
+        List<FakePeer> peers = [routed];
+        choker.TryUnchoke(routed, peers);
+        Assert.False(routed.AmChoking);
+
+        choker.HoldRouted = true;
+        choker.TryUnchoke(routed, peers);
+        Assert.True(routed.AmChoking);
+        Assert.Equal(0, choker.Unchoked);
+
+        choker.HoldRouted = false;
+        choker.TryUnchoke(routed, peers);
+        Assert.False(routed.AmChoking);
+        Assert.Equal(1, choker.Unchoked);
+    }
+
+    [Fact]
+    public void FreeSlot_HoldRouted_TheSlotSkipsAWaitingRoutedPeer()
+    {
+        var choker = new Choker(1);
+        var leaving = new FakePeer("leaving") { PeerInterested = true };
+        var routed = new FakePeer("routed") { PeerInterested = true, IsRouted = true };
+        var near = new FakePeer("near") { PeerInterested = true };
+        List<FakePeer> peers = [leaving, routed, near];
+        choker.TryUnchoke(leaving, peers);
+        choker.HoldRouted = true;
+        leaving.PeerInterested = false;
+
+        choker.FreeSlot(leaving, peers);
+
+        Assert.True(routed.AmChoking);
+        Assert.False(near.AmChoking);
         Assert.Equal(1, choker.Unchoked);
     }
 }

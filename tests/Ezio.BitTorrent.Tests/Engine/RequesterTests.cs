@@ -39,6 +39,8 @@ public sealed class RequesterTests : IDisposable
 
         public bool IsClosed { get; set; }
 
+        public bool IsRouted { get; set; }
+
         public bool PeerChoking { get; set; }
 
         public bool AmInterested { get; set; } = true;
@@ -239,5 +241,40 @@ public sealed class RequesterTests : IDisposable
         Assert.Empty(b.Downloads);
         Assert.Equal(0, _picker.Owners(0));
         Assert.Equal(rented - 1, _pool.Rented);
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void Fill_EndgameWhileASeedServesUs_RoutedPeerGetsNoDuplicate(bool hold, bool duplicated)
+    {
+        var near = Peer("10000000");
+        var routed = Peer("10000000");
+        routed.IsRouted = true;
+        _requester.HoldRouted = hold;
+        _requester.Fill(near, _peers, downloading: true);
+        near.RequestAll();
+        for (var i = 1; i < 8; i++)
+        {
+            _picker.SetHave(i);
+        }
+
+        _requester.Fill(routed, _peers, downloading: true);
+
+        // Held: the last piece crosses the router once, from the near peer that fetches it.
+        Assert.Equal(duplicated, routed.Indices.Contains(0));
+        Assert.Equal(duplicated ? 2 : 1, _picker.Owners(0));
+    }
+
+    [Fact]
+    public void Fill_HoldRouted_RoutedPeerStillGetsPiecesNobodyFetches()
+    {
+        _requester.HoldRouted = true;
+        var routed = Peer("11111111", queueTarget: PieceLength);
+        routed.IsRouted = true;
+
+        _requester.Fill(routed, _peers, downloading: true);
+
+        Assert.Equal(2, routed.DownloadCount);
     }
 }

@@ -133,4 +133,21 @@ public sealed class ExtensionHandshakeTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Parse_UploadOnly_RoundTrips(bool uploadOnly)
+    {
+        var sent = new ExtensionHandshake(new Dictionary<string, int>(), 6881, null, "Ezio") { UploadOnly = uploadOnly };
+
+        var encoded = sent.Encode();
+
+        Assert.Equal(uploadOnly, ExtensionHandshake.Parse(encoded).UploadOnly);
+        Assert.Equal(uploadOnly, Encoding.UTF8.GetString(encoded).Contains("11:upload_onlyi1e", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_UploadOnlyZero_IsNotUploadOnly() =>
+        Assert.False(Parse("d11:upload_onlyi0ee").UploadOnly);
 }

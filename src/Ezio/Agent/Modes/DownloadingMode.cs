@@ -33,6 +33,8 @@ internal sealed class DownloadingMode : Mode
             // ezio_zpiece: the server sends the compressed frames it stores, and machines pass
             // them on to each other, so the wire carries the image's compressed size.
             Codec = Ezio.Commands.Common.Codec(disabled: false),
+            // Peers behind a router get nothing from us while a seed serves us (PeerLocality).
+            LocalNetworks = PeerLocality.Detect(),
         });
         context.Session = session;
         context.Listener.Add(session);

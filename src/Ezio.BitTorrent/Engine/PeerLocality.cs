@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+
+namespace Ezio.BitTorrent.Engine;
+
+/// <summary>
+/// Near and routed peers. A peer on one of this machine's networks is near; any other is
+/// routed (behind a router, often a slower shared link). While a seed serves a machine it
+/// sends routed leechers nothing and fetches no endgame duplicates from routed peers, so a
+/// subnet takes about one copy across its router whatever peers the tracker lists; with no
+/// seed left, routed peers are served again and the subnets finish from each other.
+/// </summary>
+public static class PeerLocality
+{
+    /// <summary>The prefixes of this machine's interfaces that are up (loopback included).</summary>
+    public static IReadOnlyList<IPNetwork> Detect()
+    {
+        var networks = new List<IPNetwork>();
+        try
+        {
+            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+            {
+                if (nic.OperationalStatus is OperationalStatus.Down)
+                {
+                    continue;
+                }
+                foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+                {
+                    if (unicast.Address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 &&
+                        unicast.PrefixLength is >= 0 and <= 128 &&
+                        Network(unicast.Address, unicast.PrefixLength) is { } network)
+                    {
+                        networks.Add(network);
+                    }
+                }
+            }
+        }
+        catch (NetworkInformationException)
+        {
+            // Nothing readable: every peer counts as near (no locality rules), as without detection.
+            return [];
+        }
+        return networks;
+    }
+
+    /// <summary>Whether <paramref name="address"/> lies outside every one of <paramref name="networks"/> (null or empty: never).</summary>
+    public static bool IsRouted(IReadOnlyList<IPNetwork>? networks, IPAddress address)
+    {
+        if (networks is null || networks.Count == 0)
+        {
+            return false;
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        foreach (var network in networks)
+        {
+            if (network.Contains(address))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static IPNetwork? Network(IPAddress address, int prefixLength)
+    {
+        var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        if (prefixLength > bits)
+        {
+            return null;
+        }
+        var bytes = address.GetAddressBytes();
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var keep = Math.Clamp(prefixLength - (i * 8), 0, 8);
+            bytes[i] &= (byte)(0xff << (8 - keep));
+        }
+        return new IPNetwork(new IPAddress(bytes), prefixLength);
+    }
+}
