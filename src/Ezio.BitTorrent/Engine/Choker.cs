@@ -6,7 +6,7 @@ namespace Ezio.BitTorrent.Engine;
 /// peer waiting for one; with nobody waiting it keeps it, since a choke would cut the blocks
 /// still on their way to it (and a super-seed would send them again). When every slot is
 /// taken, one held by such an idle peer is taken back for a peer that asks. While
-/// <see cref="HoldRouted"/> is set (a seed serves us), routed peers get no slot
+/// <see cref="HoldRouted"/> is set (a seed behind a router serves us), routed peers get no slot
 /// (<see cref="PeerLocality"/>).
 /// </summary>
 /// <remarks>Owned by the swarm loop.</remarks>
@@ -21,7 +21,7 @@ internal sealed class Choker
 
     /// <summary>
     /// Routed peers are choked and get no slot (set by the swarm loop while we download and
-    /// a seed serves us). The next <see cref="TryUnchoke"/> of each peer applies a change.
+    /// a seed behind a router serves us). The next <see cref="TryUnchoke"/> of each peer applies a change.
     /// </summary>
     public bool HoldRouted { get; set; }
 

@@ -6,10 +6,11 @@ namespace Ezio.BitTorrent.Engine;
 
 /// <summary>
 /// Near and routed peers. A peer on one of this machine's networks is near; any other is
-/// routed (behind a router, often a slower shared link). While a seed serves a machine it
-/// sends routed leechers nothing and fetches no endgame duplicates from routed peers, so a
-/// subnet takes about one copy across its router whatever peers the tracker lists; with no
-/// seed left, routed peers are served again and the subnets finish from each other.
+/// routed (behind a router, often a slower link a whole subnet shares). While a machine
+/// downloads from a seed behind a router it serves no routed leecher (they sit on the seed's
+/// side or farther), and while any seed serves it, it asks routed peers for no endgame
+/// duplicates: each subnet then takes about one copy across its router whatever peers the
+/// tracker lists. With no seed left both lift and the subnets finish from each other.
 /// </summary>
 public static class PeerLocality
 {

@@ -113,8 +113,8 @@ public sealed class SessionOptions
 
     /// <summary>
     /// The networks this machine is on (<see cref="PeerLocality.Detect"/>); a peer outside all
-    /// of them is routed, and while a seed serves us we neither serve routed leechers nor fetch
-    /// endgame duplicates across a router (<see cref="PeerLocality"/>). Null: every peer is near.
+    /// of them is routed, and gets neither uploads nor endgame requests from us while seeds
+    /// serve us (the rules: <see cref="PeerLocality"/>). Null: every peer is near.
     /// </summary>
     public IReadOnlyList<IPNetwork>? LocalNetworks { get; init; }
 }

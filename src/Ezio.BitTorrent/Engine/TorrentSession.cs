@@ -807,25 +807,27 @@ public sealed class TorrentSession : IAsyncDisposable
         peer.Abort(CloseReason.Banned, reason);
     }
 
-    // While we download and a seed serves us, routed peers are neither served nor asked for
-    // endgame duplicates (PeerLocality); with no seed connected they are, so subnets whose
-    // seed is gone finish from each other.
+    // While we download from a seed behind a router, the routed leechers are likely on the
+    // seed's side: they get no upload slot from us, or the pieces we fetched across would cross
+    // back. While any seed serves us, routed peers get no endgame duplicates. With no seed
+    // connected both lift, so subnets whose seed is gone finish from each other (PeerLocality).
     private void HoldRouted()
     {
-        var hold = false;
+        var seed = false;
+        var routedSeed = false;
         if (Options.LocalNetworks is { Count: > 0 } && Downloading)
         {
             foreach (var peer in _peers)
             {
                 if (!peer.IsClosed && peer.RemoteIsSeed)
                 {
-                    hold = true;
-                    break;
+                    seed = true;
+                    routedSeed |= peer.IsRouted;
                 }
             }
         }
-        _choker.HoldRouted = hold;
-        _requester.HoldRouted = hold;
+        _choker.HoldRouted = routedSeed;
+        _requester.HoldRouted = seed;
     }
 
     private void OnTick()

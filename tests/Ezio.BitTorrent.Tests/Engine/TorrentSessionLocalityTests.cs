@@ -10,16 +10,16 @@ namespace Ezio.BitTorrent.Tests.Engine;
 
 /// <summary>
 /// A downloading machine on 10.79.1.0/24 (<see cref="SessionOptions.LocalNetworks"/>): while a
-/// seed serves it, a leecher behind the router gets no upload slot and a near one does; once
-/// the seed is gone the routed leecher is served (subnets whose server died finish from each
-/// other).
+/// seed behind the router serves it, a leecher behind the router gets no upload slot and a
+/// near one does; once the seed is gone the routed leecher is served (subnets whose server
+/// died finish from each other). A near seed holds nobody back.
 /// </summary>
 public sealed class TorrentSessionLocalityTests
 {
     private const int PieceLength = 64 << 10;
 
     [Fact]
-    public async Task RoutedLeecher_ChokedWhileASeedServesUs_ServedOnceTheSeedLeaves()
+    public async Task RoutedLeecher_ChokedWhileARoutedSeedServesUs_ServedOnceTheSeedLeaves()
     {
         var torrent = MemoryTorrent.Create(4 * PieceLength, PieceLength, fileCount: 1, seed: 47);
         var time = new ManualTime();
@@ -35,7 +35,7 @@ public sealed class TorrentSessionLocalityTests
 
         // A super-seeder: says it is a seed (upload_only) and shows one piece. The session's
         // "interested" proves it read the handshake before the piece.
-        var seed = await PipePeer.JoinAsync(session, torrent.Torrent, token, port: 6882, address: IPAddress.Parse("10.79.1.1"), uploadOnly: true);
+        var seed = await PipePeer.JoinAsync(session, torrent.Torrent, token, port: 6882, address: IPAddress.Parse("10.79.2.1"), uploadOnly: true);
         await seed.SendSimpleAsync(MessageId.HaveNone, token);
         await seed.SendHaveAsync(0, token);
         await seed.ReceiveUntilAsync(m => m.Id == MessageId.Interested, token);
@@ -60,5 +60,31 @@ public sealed class TorrentSessionLocalityTests
         var unchoked = routed.ReceiveUntilAsync(m => m.Id == MessageId.Unchoke, token);
         time.Advance(TimeSpan.FromMilliseconds(250));
         await unchoked;
+    }
+
+    [Fact]
+    public async Task RoutedLeecher_NearSeedServesUs_IsServed()
+    {
+        var torrent = MemoryTorrent.Create(4 * PieceLength, PieceLength, fileCount: 1, seed: 53);
+        await using var session = new TorrentSession(torrent.Torrent, new MemoryStorage(torrent.Data.Length, mayHaveData: false), new SessionOptions
+        {
+            Time = new ManualTime(),
+            Trackers = [],
+            LocalNetworks = [IPNetwork.Parse("10.79.1.0/24")],
+        });
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var token = bound.Token;
+        await session.StartAsync(token);
+
+        // The server in our subnet: a leecher across is farther from it than we are.
+        await using var seed = await PipePeer.JoinAsync(session, torrent.Torrent, token, port: 6882, address: IPAddress.Parse("10.79.1.1"), uploadOnly: true);
+        await seed.SendSimpleAsync(MessageId.HaveNone, token);
+        await seed.SendHaveAsync(0, token);
+        await seed.ReceiveUntilAsync(m => m.Id == MessageId.Interested, token);
+        await using var routed = await PipePeer.JoinAsync(session, torrent.Torrent, token, port: 6881, address: IPAddress.Parse("10.79.2.11"));
+
+        await routed.SendSimpleAsync(MessageId.Interested, token);
+
+        await routed.ReceiveUntilAsync(m => m.Id == MessageId.Unchoke, token);
     }
 }
