@@ -6,7 +6,7 @@ namespace Ezio.Sim;
 /// ezio-sim calibrate [--lan CSV]   the emulated LAN's runs (bench-lan) against the simulator
 /// ezio-sim questions [--n 16,64,256,1000] [--scenarios baseline,dying,mixed] [--seeds 1,2,3] [--out DIR]
 /// ezio-sim run --n N [--rate BITS] [--size BYTES] [--piece BYTES] [--scenario NAME] [--seed S]
-///   [--inflight-mib M] [--serial-up none|server|all] [--refresh SECONDS] [--probe SECONDS] [--limit SECONDS] [--max-connections C]
+///   [--inflight-mib M] [--serial-up none|server|all] [--endgame peers|slower|off] [--server-slots K] [--refresh SECONDS] [--probe SECONDS] [--limit SECONDS] [--max-connections C]
 /// </summary>
 public static class Cli
 {
@@ -50,6 +50,14 @@ public static class Cli
                     if (options.TryGetValue("serial-up", out var serial))
                     {
                         built = built with { Link = built.Link with { SerialUplinks = Enum.Parse<SerialUplinks>(serial, ignoreCase: true) } };
+                    }
+                    if (options.TryGetValue("server-slots", out var slots))
+                    {
+                        built = built with { Engine = built.Engine with { ServerMaxUnchoked = int.Parse(slots, CultureInfo.InvariantCulture) } };
+                    }
+                    if (options.TryGetValue("endgame", out var endgame))
+                    {
+                        built = built with { Engine = built.Engine with { Endgame = Enum.Parse<EndgamePolicy>(endgame, ignoreCase: true) } };
                     }
                     if (options.TryGetValue("refresh", out var refresh))
                     {

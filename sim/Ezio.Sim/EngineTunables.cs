@@ -11,6 +11,9 @@ public sealed record EngineTunables
     /// <summary>SessionOptions.MaxUnchoked.</summary>
     public int MaxUnchoked { get; init; } = 64;
 
+    /// <summary>Upload slots of the server's seeder (an experiment; the engine gives it <see cref="MaxUnchoked"/>).</summary>
+    public int ServerMaxUnchoked { get; init; } = 64;
+
     /// <summary>SessionOptions.MaxConnections.</summary>
     public int MaxConnections { get; init; } = 200;
 
@@ -54,4 +57,20 @@ public sealed record EngineTunables
     public double StaleGivenSeconds { get; init; } = 20;
 
     public bool SuperSeed { get; init; } = true;
+
+    /// <summary>Which pieces the last peers fetch twice (an experiment; the engine's rule is <see cref="EndgamePolicy.Peers"/>).</summary>
+    public EndgamePolicy Endgame { get; init; } = EndgamePolicy.Peers;
+}
+
+/// <summary>Endgame duplicates (<see cref="EngineTunables.Endgame"/>).</summary>
+public enum EndgamePolicy
+{
+    /// <summary>Requester.cs: with at most max(4, peers) pieces missing, any piece fetched once may be fetched again.</summary>
+    Peers,
+
+    /// <summary>The same, but only a piece its fetching peers would finish later than this peer could fetch it whole.</summary>
+    Slower,
+
+    /// <summary>No duplicates.</summary>
+    Off,
 }

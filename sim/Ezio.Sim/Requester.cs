@@ -49,9 +49,9 @@ public sealed class Requester
             {
                 continue;
             }
-            if (index < 0 && NearEnd(host) && host.Picker.InEndgame)
+            if (index < 0 && _engine.Endgame != EndgamePolicy.Off && NearEnd(host) && host.Picker.InEndgame)
             {
-                index = RarestFirst.PickEndgame(host, peer.Has, peer.Assigned);
+                index = _engine.Endgame == EndgamePolicy.Slower ? PickSlower(host, peer) : RarestFirst.PickEndgame(host, peer.Has, peer.Assigned);
             }
             if (index < 0)
             {
@@ -61,6 +61,57 @@ public sealed class Requester
             host.AddOwner(index);
             Assign(host, peer, index);
         }
+    }
+
+    // EndgamePolicy.Slower: the endgame's pick, skipping pieces whose fetching peers would
+    // finish them sooner than this peer could fetch them whole.
+    private int PickSlower(Host host, Peer peer)
+    {
+        var exclude = new List<int>(peer.Assigned);
+        while (RarestFirst.PickEndgame(host, peer.Has, exclude) is var index and >= 0)
+        {
+            if (Worth(host, peer, index))
+            {
+                return index;
+            }
+            exclude.Add(index);
+        }
+        return -1;
+    }
+
+    private bool Worth(Host host, Peer peer, int index)
+    {
+        var size = _swarm.Scenario.PieceSize(index);
+        foreach (var other in host.Peers)
+        {
+            if (other == peer || other.Closed || !other.Assigned.Contains(index))
+            {
+                continue;
+            }
+            var ours = size / Math.Max(peer.DownloadRate > 0 ? peer.DownloadRate : other.DownloadRate, 1);
+            var theirs = RemainingThrough(other, index) / Math.Max(other.DownloadRate, 1);
+            if (theirs <= ours)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Bytes the peer must still deliver before the piece is whole: its queue up to and with it.
+    private double RemainingThrough(Peer peer, int index)
+    {
+        var flow = peer.Inbound;
+        var total = 0.0;
+        foreach (var assigned in peer.Assigned)
+        {
+            total += assigned == flow.Head ? flow.HeadRemaining - flow.InProgress(Now) : _swarm.Scenario.PieceSize(assigned);
+            if (assigned == index)
+            {
+                break;
+            }
+        }
+        return total;
     }
 
     public void RetryHungry(Host host)

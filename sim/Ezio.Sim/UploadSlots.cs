@@ -18,7 +18,7 @@ public sealed class UploadSlots
 
     public void TryUnchoke(Host host, Peer peer)
     {
-        if (peer.AmChoking && peer.PeerInterested && !peer.Closed && (host.Unchoked < _swarm.Engine.MaxUnchoked || ReclaimSlot(host, peer)))
+        if (peer.AmChoking && peer.PeerInterested && !peer.Closed && (host.Unchoked < (host.IsServer ? _swarm.Engine.ServerMaxUnchoked : _swarm.Engine.MaxUnchoked) || ReclaimSlot(host, peer)))
         {
             host.Unchoked++;
             SetChoking(host, peer, false);

@@ -137,4 +137,20 @@ public sealed class SwarmTests
             h.Peers.Where(p => p.Assigned.Count >= 2).OrderBy(p => p.Serial),
             h.Queued.OrderBy(p => p.Serial)));
     }
+
+    [Fact]
+    public void Endgame_OffSendsNoDuplicates_SlowerSendsFewerThanPeers()
+    {
+        // 16 machines, 2 MiB pieces at 100 Mbit/s: the last pieces are fetched twice under the
+        // engine's rule; only where the copy under way is slower with the experimental one.
+        var scenario = Scenario.Uniform("endgame", 16, 100 * Mbit, 32L << 20, 2 << 20);
+        var peers = new Swarm(scenario).Run();
+        var slower = new Swarm(scenario with { Engine = scenario.Engine with { Endgame = EndgamePolicy.Slower } }).Run();
+        var off = new Swarm(scenario with { Engine = scenario.Engine with { Endgame = EndgamePolicy.Off } }).Run();
+
+        Assert.All([peers, slower, off], r => Assert.Equal(16, r.Completed));
+        Assert.True(peers.WastedCopies > 0, $"peers wasted {peers.WastedCopies}");
+        Assert.InRange(slower.WastedCopies, 0, peers.WastedCopies);
+        Assert.Equal(0, off.WastedCopies);
+    }
 }
