@@ -48,7 +48,7 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
     private long _downloaded;
     private long _uploaded;
     private long _wasted;
-    private bool _remoteUploadOnly;
+    private bool _remoteSaysSeed;
     private long _lastBlockTicks;
     private long _lastReceiveTicks;
     private long _lastSendTicks;
@@ -90,15 +90,15 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
     /// <summary>The peer is outside this machine's networks (<see cref="PeerLocality"/>).</summary>
     public bool IsRouted { get; }
 
-    /// <summary>The peer said in its extension handshake that it holds every piece (BEP 21; written by the receive loop).</summary>
-    public bool RemoteUploadOnly
+    /// <summary>The peer's extension handshake said it is a seed (ezio_seed, or upload_only; written by the receive loop).</summary>
+    public bool RemoteSaysSeed
     {
-        get => Volatile.Read(ref _remoteUploadOnly);
-        set => Volatile.Write(ref _remoteUploadOnly, value);
+        get => Volatile.Read(ref _remoteSaysSeed);
+        set => Volatile.Write(ref _remoteSaysSeed, value);
     }
 
     /// <summary>The peer holds every piece: it said so, or announced them all.</summary>
-    public bool RemoteIsSeed => RemoteUploadOnly || RemoteBitfield.AllTrue;
+    public bool RemoteIsSeed => RemoteSaysSeed || RemoteBitfield.AllTrue;
 
     /// <summary>The client name from the peer's extension handshake, if it sent one.</summary>
     public string? Client { get; set; }

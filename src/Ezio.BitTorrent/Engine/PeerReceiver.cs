@@ -304,7 +304,7 @@ internal sealed class PeerReceiver
         }
         var handshake = ExtensionHandshake.Parse(message.Payload.ToArray());
         _peer.Client = handshake.Client;
-        _peer.RemoteUploadOnly = handshake.UploadOnly;
+        _peer.RemoteSaysSeed = handshake.Seed || handshake.UploadOnly;
         if (handshake.ListenPort is > 0 and <= 65535 and var port)
         {
             _peer.RemoteListenPort = port;

@@ -980,7 +980,7 @@ public sealed class TorrentSession : IAsyncDisposable
             }
             var handshake = new ExtensionHandshake(extensions, Options.ListenPort == 0 ? null : Options.ListenPort, OurRequestQueue, Options.ClientName)
             {
-                UploadOnly = _picker.IsComplete,
+                Seed = _picker.IsComplete,
             };
             peer.Send(Outgoing.Extended(0, handshake.Encode()));
         }

@@ -8,8 +8,8 @@ namespace Ezio.BitTorrent.PeerWire;
 /// The BEP 10 extension handshake (extended message id 0), a bencoded dictionary:
 /// <code>
 /// d 1:m d &lt;extension name&gt; &lt;local message id&gt; ... e
-///   1:p &lt;listen port&gt;   4:reqq &lt;outstanding requests we accept&gt;
-///   11:upload_only 1 (we hold every piece, BEP 21)   1:v &lt;client name&gt; e
+///   9:ezio_seed 1 (we hold every piece)   1:p &lt;listen port&gt;
+///   4:reqq &lt;outstanding requests we accept&gt;   11:upload_only 1 (BEP 21)   1:v &lt;client name&gt; e
 /// </code>
 /// https://www.bittorrent.org/beps/bep_0010.html
 /// </summary>
@@ -19,8 +19,15 @@ public sealed record ExtensionHandshake(
     int? RequestQueue,
     string? Client)
 {
-    /// <summary>The sender holds every piece and only uploads (BEP 21), even while it advertises fewer (super-seeding).</summary>
+    /// <summary>The sender only uploads (BEP 21: a seed, or a peer that wants nothing more).</summary>
     public bool UploadOnly { get; init; }
+
+    /// <summary>
+    /// The sender holds every piece, even while it shows fewer (super-seeding). Our own key:
+    /// libtorrent drops an upload-only peer that has nothing it wants yet, which a super-seed
+    /// saying <c>upload_only</c> would be at first.
+    /// </summary>
+    public bool Seed { get; init; }
 
     /// <summary>Encodes the dictionary (keys sorted as bencode requires).</summary>
     public byte[] Encode()
@@ -28,6 +35,11 @@ public sealed record ExtensionHandshake(
         var output = new ArrayBufferWriter<byte>(128);
         var writer = new BencodeWriter(output);
         writer.WriteDictionaryStart();
+        if (Seed)
+        {
+            writer.WriteString("ezio_seed"u8);
+            writer.WriteInteger(1);
+        }
         writer.WriteString("m"u8);
         writer.WriteDictionaryStart();
         foreach (var pair in Extensions.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -71,6 +83,7 @@ public sealed record ExtensionHandshake(
             int? reqq = null;
             string? client = null;
             var uploadOnly = false;
+            var seed = false;
             reader.ReadDictionaryStart();
             while (!reader.TryReadEnd())
             {
@@ -105,6 +118,10 @@ public sealed record ExtensionHandshake(
                     var value = reader.ReadInteger();
                     reqq = value > 0 ? (int)Math.Min(value, 1 << 16) : null;
                 }
+                else if (key.SequenceEqual("ezio_seed"u8) && reader.Peek() == BencodeToken.Integer)
+                {
+                    seed = reader.ReadInteger() != 0;
+                }
                 else if (key.SequenceEqual("upload_only"u8) && reader.Peek() == BencodeToken.Integer)
                 {
                     uploadOnly = reader.ReadInteger() != 0;
@@ -119,7 +136,7 @@ public sealed record ExtensionHandshake(
                     reader.SkipValue();
                 }
             }
-            return new ExtensionHandshake(extensions, port, reqq, client) { UploadOnly = uploadOnly };
+            return new ExtensionHandshake(extensions, port, reqq, client) { UploadOnly = uploadOnly, Seed = seed };
         }
         catch (BencodeException e)
         {

@@ -33,9 +33,9 @@ public sealed class TorrentSessionLocalityTests
         var token = bound.Token;
         await session.StartAsync(token);
 
-        // A super-seeder: says it is a seed (upload_only) and shows one piece. The session's
+        // A super-seeder: says it is a seed (ezio_seed) and shows one piece. The session's
         // "interested" proves it read the handshake before the piece.
-        var seed = await PipePeer.JoinAsync(session, torrent.Torrent, token, port: 6882, address: IPAddress.Parse("10.79.2.1"), uploadOnly: true);
+        var seed = await PipePeer.JoinAsync(session, torrent.Torrent, token, port: 6882, address: IPAddress.Parse("10.79.2.1"), saysSeed: true);
         await seed.SendSimpleAsync(MessageId.HaveNone, token);
         await seed.SendHaveAsync(0, token);
         await seed.ReceiveUntilAsync(m => m.Id == MessageId.Interested, token);
@@ -77,7 +77,7 @@ public sealed class TorrentSessionLocalityTests
         await session.StartAsync(token);
 
         // The server in our subnet: a leecher across is farther from it than we are.
-        await using var seed = await PipePeer.JoinAsync(session, torrent.Torrent, token, port: 6882, address: IPAddress.Parse("10.79.1.1"), uploadOnly: true);
+        await using var seed = await PipePeer.JoinAsync(session, torrent.Torrent, token, port: 6882, address: IPAddress.Parse("10.79.1.1"), saysSeed: true);
         await seed.SendSimpleAsync(MessageId.HaveNone, token);
         await seed.SendHaveAsync(0, token);
         await seed.ReceiveUntilAsync(m => m.Id == MessageId.Interested, token);
@@ -86,5 +86,32 @@ public sealed class TorrentSessionLocalityTests
         await routed.SendSimpleAsync(MessageId.Interested, token);
 
         await routed.ReceiveUntilAsync(m => m.Id == MessageId.Unchoke, token);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Seed_ExtensionHandshake_SaysEzioSeedNeverUploadOnly(bool superSeed)
+    {
+        // libtorrent drops an upload-only peer that has nothing it wants: a super-seed that
+        // said upload_only while showing no piece was dropped by every libtorrent leecher.
+        var torrent = MemoryTorrent.Create(4 * PieceLength, PieceLength, fileCount: 1, seed: 59);
+        await using var seeder = new TorrentSession(torrent.Torrent, MemoryStorage.FromBytes(torrent.Data, mayHaveData: true), new SessionOptions
+        {
+            AssumeComplete = true,
+            SuperSeed = superSeed,
+            Time = new ManualTime(),
+            Trackers = [],
+        });
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var token = bound.Token;
+        await seeder.StartAsync(token);
+
+        await using var peer = await PipePeer.JoinAsync(seeder, torrent.Torrent, token);
+        var message = await peer.ReceiveUntilAsync(m => m.Id == MessageId.Extended && m.ExtendedId == 0, token);
+
+        var handshake = ExtensionHandshake.Parse(message.Payload);
+        Assert.True(handshake.Seed);
+        Assert.False(handshake.UploadOnly);
     }
 }

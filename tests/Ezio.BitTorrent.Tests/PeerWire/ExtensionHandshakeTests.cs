@@ -150,4 +150,19 @@ public sealed class ExtensionHandshakeTests
     [Fact]
     public void Parse_UploadOnlyZero_IsNotUploadOnly() =>
         Assert.False(Parse("d11:upload_onlyi0ee").UploadOnly);
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Parse_Seed_RoundTrips(bool seed)
+    {
+        var sent = new ExtensionHandshake(new Dictionary<string, int> { ["ezio_zpiece"] = 1 }, 6881, 250, "Ezio") { Seed = seed };
+
+        var encoded = sent.Encode();
+
+        var parsed = ExtensionHandshake.Parse(encoded);
+        Assert.Equal(seed, parsed.Seed);
+        Assert.False(parsed.UploadOnly);
+        Assert.Equal(seed, Encoding.UTF8.GetString(encoded).StartsWith("d9:ezio_seedi1e1:m", StringComparison.Ordinal));
+    }
 }

@@ -29,17 +29,17 @@ public sealed class PipePeer : WireEndpoint
     /// <paramref name="receiveBuffer"/>, when set, bounds what the session writes ahead of our
     /// reading; with <paramref name="sendsWaitForRead"/> each send returns once the session has read it.
     /// <paramref name="address"/> is the peer's address as the session sees it (loopback when
-    /// null); <paramref name="uploadOnly"/> says in the extension handshake that it is a seed.
+    /// null); with <paramref name="saysSeed"/> its extension handshake says it is a seed (ezio_seed).
     /// </summary>
     public static async Task<PipePeer> JoinAsync(TorrentSession session, Torrent torrent, CancellationToken token, int port = 40000, int? requestQueue = null,
-        IReadOnlyDictionary<string, int>? extensions = null, long receiveBuffer = 0, bool sendsWaitForRead = false, IPAddress? address = null, bool uploadOnly = false)
+        IReadOnlyDictionary<string, int>? extensions = null, long receiveBuffer = 0, bool sendsWaitForRead = false, IPAddress? address = null, bool saysSeed = false)
     {
         var (ours, theirs) = MemoryLink.CreatePair(receiveBuffer, sendsWaitForRead);
         var joining = session.JoinAsync(new PeerLink(ours, new IPEndPoint(address ?? IPAddress.Loopback, port)), outgoing: false, token);
         var peer = new PipePeer(theirs, torrent);
         await peer.ExchangeHandshakesAsync(token);
         await joining;
-        await peer.SendExtensionHandshakeAsync(extensions, requestQueue, token, uploadOnly);
+        await peer.SendExtensionHandshakeAsync(extensions, requestQueue, token, saysSeed);
         return peer;
     }
 

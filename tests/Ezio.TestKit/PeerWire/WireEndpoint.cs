@@ -143,8 +143,8 @@ public abstract class WireEndpoint : IAsyncDisposable
     }
 
     /// <summary>Our BEP 10 handshake: the extensions we name and, when set, our request queue.</summary>
-    protected Task SendExtensionHandshakeAsync(IReadOnlyDictionary<string, int>? extensions, int? requestQueue, CancellationToken token, bool uploadOnly = false) =>
-        SendExtendedAsync(0, new ExtensionHandshake(extensions ?? new Dictionary<string, int>(), null, requestQueue, "fake") { UploadOnly = uploadOnly }.Encode(), token);
+    protected Task SendExtensionHandshakeAsync(IReadOnlyDictionary<string, int>? extensions, int? requestQueue, CancellationToken token, bool saysSeed = false) =>
+        SendExtendedAsync(0, new ExtensionHandshake(extensions ?? new Dictionary<string, int>(), null, requestQueue, "fake") { Seed = saysSeed }.Encode(), token);
 
     /// <summary>Called with every message received, before it is returned.</summary>
     protected virtual void OnReceived(WireMessage message)
