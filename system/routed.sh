@@ -134,6 +134,18 @@ router_bytes() {
 # Bytes the server has sent (its eth0, headers included).
 server_sent() { ip netns exec "$(lan_ns srv)" cat /sys/class/net/eth0/statistics/tx_bytes; }
 
+# TCP segments the server and subnet A's machines retransmitted so far (each namespace has its
+# own counters; the router's byte counts include these).
+retrans_a() {
+    local host total=0 n
+    for host in srv $(machines | grep '^a'); do
+        # shellcheck disable=SC2016 # an awk program, not shell
+        n=$(ip netns exec "$(lan_ns "$host")" awk '$1 == "Tcp:" && $13 ~ /^[0-9]+$/ { print $13 }' /proc/net/snmp)
+        total=$((total + ${n:-0}))
+    done
+    echo "$total"
+}
+
 copies() { awk -v b="$1" -v i="$image_bytes" 'BEGIN { printf "%.2f", b / i }'; }
 
 machines() {
@@ -204,8 +216,9 @@ run_ezio() {
     done
     lan_exec srv curl -sf -o /dev/null "$url/scrape" || { tail -n 20 "$dir/server.log" >&2; die "ezio-server did not start"; }
     read -r -a before <<<"$(router_bytes)"
-    local sent0
+    local sent0 retrans0
     sent0=$(server_sent)
+    retrans0=$(retrans_a)
     t0=$(lan_now)
     lan_spawn srv "$dir/seed.log" "$EZIO" seed "$work/image.torrent" "$work/image.bin" --port 6882 \
         --tracker "$url/announce" --no-recheck
@@ -272,6 +285,12 @@ run_ezio() {
         took+=" $host=$(grep -o 'complete and verified.* in [0-9.]* s' "$dir/$host.log" 2>/dev/null | grep -o '[0-9.]* s$' | tr -d ' s')"
     done
     echo "routed: $name: seconds to complete:$took"
+    # What the far subnet's machines fetched and threw away, and what subnet A resent: a copy
+    # count over 1 is one of these or the other.
+    for host in $(machines | grep '^b'); do
+        echo "routed: $name: $host $(grep -o 'fetched [^;]*' "$dir/$host.log" 2>/dev/null | head -n 1)"
+    done
+    echo "routed: $name: TCP segments retransmitted by the server and subnet A: $(($(retrans_a) - retrans0))"
     echo "routed: ezio $name locality=$locality verified=$RESULT_VERIFIED/$((2 * K)) router=$RESULT_COPIES copies (A->B $(copies "$to_b"), B->A $(copies "$to_a")) server=$(copies "$sent") copies last=${RESULT_SECONDS}s"
     rm -rf "$dir"/*.bin "$dir/replica"
 }

@@ -181,6 +181,10 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
                 swarm.SetLeft(peer, request.Left);
                 peer.LastSeen = now;
             }
+            if (peer is not null && peer.IsSeed)
+            {
+                swarm.SeedSeen = true;
+            }
             if (request.Event == AnnounceEvent.Completed && !swarm.HeldByDeployment)
             {
                 swarm.MarkCompleted(Swarm.Key(request.PeerId));
@@ -318,8 +322,9 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
     /// subnet's oldest listed leecher, so it stays the same peer until it completes or leaves.
     /// The bridge gets the seeds of other subnets (the server's seeder first), closest
     /// subnets first (<see cref="SubnetLocality.Closeness"/>), and <see cref="BridgeFarLeechers"/>
-    /// of their leechers; all of those when no seed is left anywhere. A bridge that announced
-    /// before any leecher across was listed is <paramref name="unlinked"/>: it is asked to
+    /// of their leechers; all of those when no seed is left anywhere, none while no seed was ever
+    /// listed. A bridge that announced before any leecher across was listed, or before any seed,
+    /// is <paramref name="unlinked"/>: it is asked to
     /// announce again after <see cref="AwaitingSeederInterval"/>, not a whole interval. The swarm
     /// indexes peers by subnet, so this costs what <see cref="PickPeers"/> does, but for the
     /// bridge's walk over the other subnets.
@@ -373,7 +378,11 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
         // Stable sort: members before guests and the random order stay within a closeness.
         var byCloseness = (List<TrackedPeer> list) => list.OrderByDescending(p => locality.Closeness(request.Address, p.EndPoint.Address));
         var seeds = farSeeds.Count + (seeder is null ? 0 : 1);
-        var leechers = seeds > 0 ? BridgeFarLeechers : int.MaxValue;
+        // No seed across: all far leechers, so subnets whose seed died finish from each other;
+        // none while no seed was ever listed (the swarm is starting, nobody holds anything yet,
+        // and a bridge linked now would pull across whatever the far subnet gets from its seed).
+        var startingUp = seeds == 0 && !swarm.SeedSeen;
+        var leechers = seeds > 0 ? BridgeFarLeechers : startingUp ? 0 : int.MaxValue;
         foreach (var peer in byCloseness(farSeeds).Concat(byCloseness(farLeechers).Take(leechers)))
         {
             if (peers.Count >= request.NumWant)
@@ -382,7 +391,7 @@ internal sealed class AnnounceTracker(TimeProvider time, ILogger<AnnounceTracker
             }
             peers.Add((peer.PeerId, peer.EndPoint));
         }
-        unlinked = farLeechers.Count == 0;
+        unlinked = farLeechers.Count == 0 || startingUp;
         return peers;
     }
 

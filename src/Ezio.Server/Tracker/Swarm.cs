@@ -66,6 +66,9 @@ internal sealed class Swarm(InfoHash infoHash, SubnetLocality? locality = null)
     /// <summary>A deployment opened this swarm and the server's seeder is not listed yet (it is still rechecking the image).</summary>
     public bool AwaitingSeeder { get; set; }
 
+    /// <summary>Some peer has announced itself a seed (or the server's seeder is pinned): a swarm without it is still starting, not one whose seed died.</summary>
+    public bool SeedSeen { get; set; }
+
     public DateTimeOffset LastActivity { get; set; }
 
     /// <summary>An Ezio deployment opened this swarm (set by <see cref="AnnounceTracker.Open"/>; it stays set once closed).</summary>

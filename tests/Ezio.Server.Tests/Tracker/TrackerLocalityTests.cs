@@ -189,6 +189,9 @@ public sealed class TrackerLocalityTests
         // Two racks of one building (10.8.0.0/16) and another building's subnet.
         var tracker = NewTracker("10.8.0.0/16", "10.8.1.0/26", "10.8.1.64/26");
         Join(tracker, ("10.8.1.10", 1), ("10.8.1.11", 2), ("10.9.0.10", 20), ("10.8.1.70", 10), ("10.8.1.71", 11));
+        // The seed was there and is gone (the server died).
+        tracker.Announce(From("10.9.0.5", 5, left: 0, e: AnnounceEvent.Started), ServerA);
+        tracker.Announce(From("10.9.0.5", 5, left: 0, e: AnnounceEvent.Stopped), ServerA);
         var bridge = tracker.Announce(From("10.8.1.70", 10), ServerA).Peers.Select(p => p.EndPoint.ToString()).ToList();
         // Its rack, then the other rack of its building, then the other building.
         Assert.Equal("10.8.1.71:6011", bridge[0]);
@@ -197,6 +200,30 @@ public sealed class TrackerLocalityTests
         Assert.Equal(4, bridge.Count);
         // The second peer of the rack stays inside it.
         AssertListed(["10.8.1.70:6010"], tracker.Announce(From("10.8.1.71", 11), ServerA));
+    }
+
+    [Fact]
+    public void Announce_NoSeedListedYet_EachSubnetKeepsToItselfUntilOneIs()
+    {
+        var tracker = NewTracker();
+        Join(tracker, ("10.1.0.11", 1), ("10.1.0.12", 2), ("10.2.0.11", 11), ("10.2.0.12", 12));
+        // The seed (`ezio seed` against this tracker) starts after the machines: no bridge is
+        // linked across yet, each comes back in 5 s. Linked now, the seed's subnet would pass
+        // the other everything it got, a second copy across the router.
+        var a = tracker.Announce(From("10.1.0.11", 1), ServerA);
+        AssertListed(["10.1.0.12:6002"], a);
+        Assert.Equal(5, a.Interval);
+        var b = tracker.Announce(From("10.2.0.11", 11), ServerA);
+        AssertListed(["10.2.0.12:6012"], b);
+        Assert.Equal(5, b.Interval);
+
+        tracker.Announce(From("10.1.0.5", 5, left: 0, e: AnnounceEvent.Started), ServerA);
+
+        // The seed's subnet keeps to itself; the far bridge gets the seed and the leechers across.
+        AssertListed(["10.1.0.5:6005", "10.1.0.12:6002"], tracker.Announce(From("10.1.0.11", 1), ServerA));
+        var linked = tracker.Announce(From("10.2.0.11", 11), ServerA);
+        AssertListed(["10.1.0.5:6005", "10.1.0.11:6001", "10.1.0.12:6002", "10.2.0.12:6012"], linked);
+        Assert.Equal(60, linked.Interval);
     }
 
     [Fact]
