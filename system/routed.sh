@@ -288,7 +288,7 @@ run_ezio() {
     # What the far subnet's machines fetched and threw away, and what subnet A resent: a copy
     # count over 1 is one of these or the other.
     for host in $(machines | grep '^b'); do
-        echo "routed: $name: $host $(grep -o 'fetched [^;]*' "$dir/$host.log" 2>/dev/null | head -n 1)"
+        echo "routed: $name: $host $(grep -m 1 -o 'fetched [^;]*' "$dir/$host.log" 2>/dev/null)"
     done
     echo "routed: $name: TCP segments retransmitted by the server and subnet A: $(($(retrans_a) - retrans0))"
     echo "routed: ezio $name locality=$locality verified=$RESULT_VERIFIED/$((2 * K)) router=$RESULT_COPIES copies (A->B $(copies "$to_b"), B->A $(copies "$to_a")) server=$(copies "$sent") copies last=${RESULT_SECONDS}s"

@@ -53,6 +53,10 @@ public sealed class TorrentSessionAbandonTests
             await session.StartAsync();
             // The web seed's first try is a 503: it pauses on a clock that moves only below.
             await server.WhenRequestedAsync(1).WaitAsync(token);
+            // Its failure handled (pause set on the clock as it is now): a 503 still on its way
+            // back when the clock jumps below would set the pause after the jump, from a clock
+            // that never moves again, and the web seed would never retry (a hang under load).
+            await UntilAsync(session, () => session.WebSeedFetchesInFlight == 0, token);
 
             // A seed serves the first three pieces it is asked for, whole, and nothing more:
             // the disk takes the first and blocks, the queue holds the second, and the third's
