@@ -28,11 +28,15 @@ public static class PeerLocality
                 }
                 foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
                 {
-                    if (unicast.Address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 &&
-                        unicast.PrefixLength is >= 0 and <= 128 &&
-                        Network(unicast.Address, unicast.PrefixLength) is { } network)
+                    var bits = unicast.Address.AddressFamily switch
                     {
-                        networks.Add(network);
+                        AddressFamily.InterNetwork => 32,
+                        AddressFamily.InterNetworkV6 => 128,
+                        _ => -1,
+                    };
+                    if (unicast.PrefixLength >= 0 && unicast.PrefixLength <= bits)
+                    {
+                        networks.Add(NetworkOf(unicast.Address, unicast.PrefixLength));
                     }
                 }
             }
@@ -66,13 +70,9 @@ public static class PeerLocality
         return true;
     }
 
-    private static IPNetwork? Network(IPAddress address, int prefixLength)
+    /// <summary>The network of <paramref name="prefixLength"/> bits that holds <paramref name="address"/> (its host bits cleared).</summary>
+    public static IPNetwork NetworkOf(IPAddress address, int prefixLength)
     {
-        var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
-        if (prefixLength > bits)
-        {
-            return null;
-        }
         var bytes = address.GetAddressBytes();
         for (var i = 0; i < bytes.Length; i++)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Ezio.BitTorrent.Engine;
 
 namespace Ezio.Server.Tracker;
 
@@ -56,7 +57,7 @@ internal sealed class SubnetLocality
             }
         }
         var prefix = address.AddressFamily == AddressFamily.InterNetwork ? DefaultIPv4Prefix : DefaultIPv6Prefix;
-        return new IPNetwork(Masked(address, prefix), prefix);
+        return PeerLocality.NetworkOf(address, prefix);
     }
 
     /// <summary>Length of the longest listed prefix holding both addresses; 0 when none does.</summary>
@@ -75,15 +76,4 @@ internal sealed class SubnetLocality
     }
 
     private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-
-    private static IPAddress Masked(IPAddress address, int prefix)
-    {
-        var bytes = address.GetAddressBytes();
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            var keep = Math.Clamp(prefix - 8 * i, 0, 8);
-            bytes[i] &= (byte)(0xFF << (8 - keep));
-        }
-        return new IPAddress(bytes);
-    }
 }
