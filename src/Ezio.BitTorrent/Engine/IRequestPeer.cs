@@ -8,6 +8,9 @@ internal interface IRequestPeer
     /// <summary>Pieces the peer announced.</summary>
     Bitfield RemoteBitfield { get; }
 
+    /// <summary>Pieces the peer fills and offers block by block (ezio_relay), or null.</summary>
+    Bitfield? RemotePartial { get; }
+
     bool IsClosed { get; }
 
     /// <summary>The peer is outside this machine's networks (<see cref="PeerLocality"/>).</summary>

@@ -14,6 +14,8 @@ internal enum OutgoingKind
     BlockRef,
     /// <summary>A block read from storage straight into the socket buffer.</summary>
     Block,
+    /// <summary>A block copied out of a piece still being filled (relayed): <see cref="Outgoing.Data"/>, pooled, returned once written.</summary>
+    Copied,
     /// <summary>Our bitfield: <see cref="Outgoing.Data"/>.</summary>
     Bitfield,
     /// <summary>A BEP 10 message: extended id <see cref="Outgoing.ExtendedId"/>, payload <see cref="Outgoing.Data"/>.</summary>
@@ -56,7 +58,7 @@ internal readonly record struct Outgoing
     public byte ExtendedId => (byte)Begin;
 
     /// <summary>True for what must not wait behind queued blocks (everything but block data).</summary>
-    public bool IsUrgent => Kind is not (OutgoingKind.Block or OutgoingKind.ZPiece or OutgoingKind.Wake);
+    public bool IsUrgent => Kind is not (OutgoingKind.Block or OutgoingKind.Copied or OutgoingKind.ZPiece or OutgoingKind.Wake);
 
     public static Outgoing Simple(MessageId id) => new(OutgoingKind.Simple, id);
 
@@ -73,6 +75,9 @@ internal readonly record struct Outgoing
     public static Outgoing Reject(int index, int begin, int length) => new(OutgoingKind.BlockRef, MessageId.RejectRequest, index, begin, length);
 
     public static Outgoing Block(int index, int begin, int length) => new(OutgoingKind.Block, MessageId.Piece, index, begin, length);
+
+    /// <summary>A block of <paramref name="length"/> bytes from <paramref name="data"/> (rented from the shared array pool; the message owns it).</summary>
+    public static Outgoing Copied(int index, int begin, int length, byte[] data) => new(OutgoingKind.Copied, MessageId.Piece, index, begin, length, data);
 
     public static Outgoing Bitfield(byte[] bits) => new(OutgoingKind.Bitfield, MessageId.Bitfield, data: bits);
 

@@ -34,9 +34,12 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
     private int _closed;
     // Receive loop counts uploads in, send loop counts them out.
     private int _queuedUploads;
+    // Interlocked: a block list being computed for this peer (one at a time).
+    private int _listing;
     // Receive loop writes (extension handshake), swarm loop reads.
     private int _maxOutstanding = 250;
     private volatile byte _zRemoteId;
+    private volatile byte _relayRemoteId;
     private int _remoteListenPort;
     // Wire bytes per piece byte of the compressed pieces this peer sent (1 until it sends
     // one): written by the receive loop, read by the swarm loop's top-ups.
@@ -72,6 +75,7 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
         _lastSendTicks = now;
         _lastBlockTicks = now;
         RemoteBitfield = new Bitfield(session.Torrent.PieceCount);
+        RemotePartial = new Bitfield(session.Torrent.PieceCount);
     }
 
     /// <summary>This connection's number, unique in the process: the lease it holds on downloads.</summary>
@@ -121,6 +125,13 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
     }
 
     public bool UsesCompression => _zRemoteId != 0;
+
+    /// <summary>The peer's id for ezio_relay (0: it does not relay, or the torrent has no block roots).</summary>
+    public byte RelayRemoteId
+    {
+        get => _relayRemoteId;
+        set => _relayRemoteId = value;
+    }
 
     /// <summary>Requests the peer accepts outstanding (its reqq), from its extension handshake.</summary>
     public int MaxOutstanding
@@ -180,6 +191,9 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
     /// <summary>The pieces this peer fetches for us, and their requests.</summary>
     public PeerDownloads Downloads { get; }
 
+    /// <summary>Pieces the peer fills and offers block by block (ezio_relay "part"), not yet announced whole.</summary>
+    public Bitfield RemotePartial { get; }
+
     /// <summary>The peer chokes us (as last heard by the swarm loop).</summary>
     public bool PeerChoking { get; set; } = true;
 
@@ -216,7 +230,12 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
 
     public List<int> FetchingIndices() => Downloads.Indices();
 
-    public void Assign(PieceDownload download) => Downloads.Assign(download);
+    public void Assign(PieceDownload download)
+    {
+        // On the relay board before the lease: every block copied in from now on is reported.
+        _session.RelayStarting(this, download);
+        Downloads.Assign(download);
+    }
 
     public int FindUnstarted(Bitfield has, List<int> exclude, out int waiting) => Downloads.FindUnstarted(has, exclude, out waiting);
 
@@ -336,4 +355,27 @@ internal sealed class PeerConnection : ISuperSeedPeer, IRequestPeer, IChokePeer
 
     /// <summary>Send loop: a queued upload left.</summary>
     public void UploadSent() => Interlocked.Decrement(ref _queuedUploads);
+
+    /// <summary>Swarm loop: may a block list be computed for this peer now (none under way)?</summary>
+    public bool TryBeginListing() => Interlocked.Exchange(ref _listing, 1) == 0;
+
+    public void EndListing() => Volatile.Write(ref _listing, 0);
+
+    /// <summary>Queues a relayed block (swarm loop); false, the array returned to the pool, when the queue is full or closing.</summary>
+    public bool QueueCopied(int index, int begin, int length, byte[] data)
+    {
+        if (Volatile.Read(ref _queuedUploads) >= MaxQueuedUploads)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(data);
+            return false;
+        }
+        Interlocked.Increment(ref _queuedUploads);
+        if (!Send(Outgoing.Copied(index, begin, length, data)))
+        {
+            Interlocked.Decrement(ref _queuedUploads);
+            System.Buffers.ArrayPool<byte>.Shared.Return(data);
+            return false;
+        }
+        return true;
+    }
 }

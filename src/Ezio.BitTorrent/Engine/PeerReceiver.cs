@@ -187,10 +187,10 @@ internal sealed class PeerReceiver
             case MessageId.KeepAlive:
                 break;
             case MessageId.Piece:
-                accepted |= OnBlock(message, completed);
+                accepted |= OnBlock(message, ref batch, completed);
                 break;
             case MessageId.Request:
-                OnRequest(message);
+                OnRequest(message, ref batch);
                 break;
             case MessageId.Cancel:
             case MessageId.Port:
@@ -239,7 +239,7 @@ internal sealed class PeerReceiver
     private void Add(ref SwarmEvent.FromPeer? batch, in PeerEvent item) => (batch ??= new SwarmEvent.FromPeer(_peer)).Events.Add(item);
 
     // True when the block was one we asked for.
-    private bool OnBlock(in PeerMessage message, List<PieceDownload> completed)
+    private bool OnBlock(in PeerMessage message, ref SwarmEvent.FromPeer? batch, List<PieceDownload> completed)
     {
         var id = _peer.Id;
         if (!_filling.TryGetValue(message.Index, out var download))
@@ -264,6 +264,11 @@ internal sealed class PeerReceiver
         }
         _peer.CountBlock(message.Length);
         Volatile.Write(ref _accepted, _accepted + 1);
+        if (download.Relayed)
+        {
+            // In the buffer now: the swarm loop may pass it on.
+            Add(ref batch, new PeerEvent(PeerEventKind.BlockIn, message.Index, Download: download, Begin: message.Begin / PieceDownload.BlockSize));
+        }
         if (whole)
         {
             _filling.Remove(message.Index);
@@ -272,7 +277,7 @@ internal sealed class PeerReceiver
         return true;
     }
 
-    private void OnRequest(in PeerMessage message)
+    private void OnRequest(in PeerMessage message, ref SwarmEvent.FromPeer? batch)
     {
         var torrent = _session.Torrent;
         if ((long)message.Begin + message.Length > torrent.GetPieceSize(message.Index))
@@ -282,6 +287,12 @@ internal sealed class PeerReceiver
         }
         if (!_peer.TryQueueUpload(message.Index))
         {
+            if (_peer.RelayRemoteId != 0 && !_session.LocalHave[message.Index])
+            {
+                // Maybe a piece we fill and relay: the swarm loop answers.
+                Add(ref batch, new PeerEvent(PeerEventKind.RelayRequest, message.Index, Begin: message.Begin, Length: message.Length));
+                return;
+            }
             if (_peer.SupportsFast)
             {
                 _peer.Send(Outgoing.Reject(message.Index, message.Begin, message.Length));
@@ -298,6 +309,19 @@ internal sealed class PeerReceiver
         {
             return OnZPiece(message, ref batch, completed);
         }
+        if (message.ExtendedId == RelayMessage.LocalId && _session.RelayOn)
+        {
+            var (kind, index, list) = RelayMessage.Parse(message.Payload, _session.Torrent.PieceCount);
+            var eventKind = kind switch
+            {
+                RelayMessage.Ask => PeerEventKind.RelayAsk,
+                RelayMessage.List => PeerEventKind.RelayList,
+                RelayMessage.Part => PeerEventKind.RelayPart,
+                _ => PeerEventKind.RelayDrop,
+            };
+            Add(ref batch, new PeerEvent(eventKind, index, Data: list));
+            return false;
+        }
         if (message.ExtendedId != 0)
         {
             return false;
@@ -312,6 +336,11 @@ internal sealed class PeerReceiver
         if (handshake.RequestQueue is { } reqq)
         {
             _peer.MaxOutstanding = Math.Clamp(reqq, 2, 4096);
+        }
+        if (_session.RelayOn &&
+            handshake.Extensions.TryGetValue(RelayMessage.ExtensionName, out var relayId) && relayId is > 0 and <= 255)
+        {
+            _peer.RelayRemoteId = (byte)relayId;
         }
         if (_session.Options.Codec is not null &&
             handshake.Extensions.TryGetValue(ZPieceMessage.ExtensionName, out var id) && id is > 0 and <= 255)

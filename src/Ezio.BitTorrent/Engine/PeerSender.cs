@@ -129,6 +129,17 @@ internal sealed class PeerSender
                     _peer.CountUploaded(message.Length);
                     break;
                 }
+            case OutgoingKind.Copied:
+                {
+                    _peer.UploadSent();
+                    span = _writer.GetSpan(PeerMessageWriter.PieceHeaderLength + message.Length);
+                    PeerMessageWriter.WritePieceHeader(span, message.Index, message.Begin, message.Length);
+                    message.Data!.AsSpan(0, message.Length).CopyTo(span[PeerMessageWriter.PieceHeaderLength..]);
+                    _writer.Advance(PeerMessageWriter.PieceHeaderLength + message.Length);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(message.Data!);
+                    _peer.CountUploaded(message.Length);
+                    break;
+                }
             case OutgoingKind.BlockRef:
                 span = _writer.GetSpan(PeerMessageWriter.RequestLength);
                 _writer.Advance(PeerMessageWriter.WriteRequest(span, message.Id, message.Index, message.Begin, message.Length));

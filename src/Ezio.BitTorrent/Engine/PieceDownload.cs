@@ -31,6 +31,7 @@ internal sealed class PieceDownload
     private int _lease;
     private int _nextRequest;
     private int _receivedCount;
+    private volatile bool _relayed;
 
     public PieceDownload(int index, int length, PieceBuffer buffer)
     {
@@ -67,6 +68,13 @@ internal sealed class PieceDownload
 
     /// <summary>In compressed mode: not asked for yet, and to be asked for whole.</summary>
     public bool WaitsWhole => NextRequest == 0 && !AsBlocks;
+
+    /// <summary>On the relay board (swarm loop writes): the receive loop reports each block it copies in.</summary>
+    public bool Relayed
+    {
+        get => _relayed;
+        set => _relayed = value;
+    }
 
     /// <summary>Set by the receive loop when the assembled piece did not match its hash.</summary>
     public bool HashFailed { get; set; }

@@ -24,15 +24,19 @@ internal sealed class Requester
     private readonly PiecePicker _picker;
     private readonly PieceBufferPool _pool;
     private readonly Func<int, int> _pieceSize;
+    // Told of every download that stops being filled (given back or parked), before its buffer
+    // goes back to the pool: the relay board must stop serving from it.
+    private readonly Action<PieceDownload>? _leaving;
     // Started pieces whose peer gave them back, by index.
     private readonly Dictionary<int, PieceDownload> _partials = [];
     private int _takenOver;
 
-    public Requester(PiecePicker picker, PieceBufferPool pool, Func<int, int> pieceSize)
+    public Requester(PiecePicker picker, PieceBufferPool pool, Func<int, int> pieceSize, Action<PieceDownload>? leaving = null)
     {
         _picker = picker;
         _pool = pool;
         _pieceSize = pieceSize;
+        _leaving = leaving;
     }
 
     /// <summary>Pieces moved from a busy peer to an idle one before any block was requested (read by any thread).</summary>
@@ -66,6 +70,13 @@ internal sealed class Requester
                 continue;
             }
             var index = _picker.Pick(remote, Fetching, endgame: false);
+            var inPart = false;
+            if (index < 0 && peer.RemotePartial is { } partial)
+            {
+                // A piece the peer is filling: its blocks come as they reach it.
+                index = _picker.Pick(partial, Fetching, endgame: false);
+                inPart = index >= 0;
+            }
             if (index < 0 && TryTakeOver(peer, peers, fetching))
             {
                 continue;
@@ -94,7 +105,8 @@ internal sealed class Requester
             }
             _picker.AddOwner(index);
             fetching.Add(index);
-            peer.Assign(new PieceDownload(index, _pieceSize(index), buffer));
+            // Never asked for whole (ezio_zpiece): the peer cannot send what it does not hold whole.
+            peer.Assign(new PieceDownload(index, _pieceSize(index), buffer) { AsBlocks = inPart });
         }
     }
 
@@ -121,6 +133,7 @@ internal sealed class Requester
     /// </summary>
     public void Release(PieceDownload download)
     {
+        _leaving?.Invoke(download);
         var index = download.Index;
         if (download.IsPartial && !_picker.Have[index] && !_picker.IsBusy(index) && !_partials.ContainsKey(index))
         {
@@ -148,6 +161,7 @@ internal sealed class Requester
             if (other != winner && other.Cancel(index) is { } cancelled)
             {
                 _picker.RemoveOwner(index);
+                _leaving?.Invoke(cancelled);
                 _pool.Return(cancelled.Buffer);
             }
         }
@@ -183,6 +197,7 @@ internal sealed class Requester
         if (_partials.Remove(index, out var partial))
         {
             _picker.RemoveOwner(index);
+            _leaving?.Invoke(partial);
             _pool.Return(partial.Buffer);
         }
     }

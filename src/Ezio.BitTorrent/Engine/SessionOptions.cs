@@ -48,6 +48,12 @@ public sealed class SessionOptions
     /// </summary>
     public bool SuperSeed { get; init; } = true;
 
+    /// <summary>
+    /// Relay blocks before their piece is whole (ezio_relay) on torrents with block roots:
+    /// each block checked against the piece's block list is passed on as it arrives.
+    /// </summary>
+    public bool Relay { get; init; } = true;
+
     /// <summary>Failed piece hashes after which a peer is banned for the session.</summary>
     public int MaxHashFailures { get; init; } = 2;
 

@@ -39,6 +39,8 @@ public sealed class TorrentSession : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new();
     private readonly Requester _requester;
+    // Pieces we pass on block by block while we fill them (null: no block roots, or relay off).
+    private readonly RelayBoard? _relay;
     private readonly WebSeedFetcher _webSeeds;
     // Set at start when we seed and super-seeding is on; swarm loop only.
     private SuperSeeder? _superSeeder;
@@ -86,7 +88,8 @@ public sealed class TorrentSession : IAsyncDisposable
         LocalHave = new HaveSet(torrent.PieceCount);
         _choker = new Choker(Options.MaxUnchoked);
         _pool = new PieceBufferPool(torrent.PieceLength, Math.Max(Options.MaxInFlightBytes, 2L * torrent.PieceLength));
-        _requester = new Requester(_picker, _pool, torrent.GetPieceSize);
+        _relay = torrent.HasBlockRoots && Options.Relay ? new RelayBoard(torrent) : null;
+        _requester = new Requester(_picker, _pool, torrent.GetPieceSize, download => _relay?.Forget(download));
         _diskWriter = new DiskWriter(storage, torrent.PieceLength, Options.DiskQueuePieces, _pool, Post);
         CompressedCache = new Compression.CompressedPieceCache(Options.CompressedCacheBytes);
         ZPieces = Options.Codec is { } codec ? new ZPieceCodec(torrent, storage, codec, Options.CompressionLevel, CompressedCache) : null;
@@ -124,6 +127,12 @@ public sealed class TorrentSession : IAsyncDisposable
     internal BanList Bans => _bans;
 
     internal Compression.CompressedPieceCache CompressedCache { get; }
+
+    /// <summary>Whether this session relays blocks (ezio_relay): the torrent has block roots and relay is on.</summary>
+    internal bool RelayOn => _relay is not null;
+
+    /// <summary>Blocks we passed on before their piece was whole.</summary>
+    public long RelayedBlocks => _relay?.Relayed ?? 0;
 
     /// <summary>The ezio_zpiece frames this session sends (null without a codec).</summary>
     internal ZPieceCodec? ZPieces { get; }
@@ -524,6 +533,7 @@ public sealed class TorrentSession : IAsyncDisposable
                     {
                         _picker.ClearBusy(item.Index);
                     }
+                    _relay?.Forget(item.Download!);
                     _pool.Return(item.Download!.Buffer);
                     break;
                 case PeerEventKind.Unchoke:
@@ -573,6 +583,27 @@ public sealed class TorrentSession : IAsyncDisposable
                     break;
                 case PeerEventKind.HaveNone:
                     break;
+                case PeerEventKind.BlockIn:
+                    _relay?.Arrived(item.Download!, item.Begin);
+                    break;
+                case PeerEventKind.RelayRequest:
+                    OnRelayRequest(peer, item);
+                    break;
+                case PeerEventKind.RelayAsk:
+                    OnRelayAsk(peer, item.Index);
+                    break;
+                case PeerEventKind.RelayList:
+                    OnRelayList(peer, item.Index, item.Data!);
+                    break;
+                case PeerEventKind.RelayPart:
+                    fill |= OnRelayPart(peer, item.Index);
+                    break;
+                case PeerEventKind.RelayDrop:
+                    if (peer.RemotePartial.Clear(item.Index) && !_picker.Have[item.Index])
+                    {
+                        peer.Interesting--;
+                    }
+                    break;
             }
         }
         if (_superSeeder is { AllotDue: true } superSeeder)
@@ -608,9 +639,14 @@ public sealed class TorrentSession : IAsyncDisposable
         _superSeeder?.OnHave(peer, index, _picker.Availability(index));
         if (!_picker.Have[index])
         {
-            peer.Interesting++;
+            // A piece it offered in part was counted then.
+            if (!peer.RemotePartial.Clear(index))
+            {
+                peer.Interesting++;
+            }
             return true;
         }
+        peer.RemotePartial.Clear(index);
         return false;
     }
 
@@ -621,6 +657,7 @@ public sealed class TorrentSession : IAsyncDisposable
         _picker.RemoveOwner(index);
         if (!item.Ok)
         {
+            _relay?.Forget(item.Download!);
             _pool.Return(item.Download!.Buffer);
             TorrentSessionLog.HashFailed(Options.Logger, index, peer.RemoteEndPoint);
             Interlocked.Increment(ref _hashFailures);
@@ -637,12 +674,14 @@ public sealed class TorrentSession : IAsyncDisposable
             return;
         }
         _picker.MarkBusy(index);
+        _relay?.Verified(item.Download!);
         // Endgame: the first copy to verify wins; the others are cancelled.
         _requester.Won(index, peer, _peers);
     }
 
     private void OnPieceStored(SwarmEvent.PieceStored stored)
     {
+        _relay?.Forget(stored.Download, stored: true);
         _pool.Return(stored.Download.Buffer);
         var index = stored.Download.Index;
         if (_picker.Have[index])
@@ -684,7 +723,7 @@ public sealed class TorrentSession : IAsyncDisposable
         foreach (var peer in _peers)
         {
             peer.Send(Outgoing.Have(index));
-            if (peer.RemoteBitfield[index])
+            if (peer.RemotePartial.Clear(index) || peer.RemoteBitfield[index])
             {
                 peer.Interesting--;
                 UpdateInterest(peer);
@@ -805,6 +844,127 @@ public sealed class TorrentSession : IAsyncDisposable
         _bans.Ban(peer.PeerId, peer.RemoteEndPoint);
         TorrentSessionLog.Banned(Options.Logger, peer.RemoteEndPoint, reason);
         peer.Abort(CloseReason.Banned, reason);
+    }
+
+    // Block relay (ezio_relay, RelayBoard): the swarm loop's side.
+
+    /// <summary>A connection is about to fill <paramref name="download"/>: on the board, and its block list asked of the source.</summary>
+    internal void RelayStarting(PeerConnection source, PieceDownload download)
+    {
+        if (_relay is null || source.RelayRemoteId == 0)
+        {
+            return;
+        }
+        if (_relay.Start(download))
+        {
+            source.Send(Outgoing.Extended(source.RelayRemoteId, RelayMessage.Encode(RelayMessage.Ask, download.Index)));
+        }
+    }
+
+    private void OnRelayRequest(PeerConnection peer, in PeerEvent item)
+    {
+        var index = item.Index;
+        if (LocalHave[index])
+        {
+            // It became ours between the receive loop's look and now.
+            if (peer.TryQueueUpload(index))
+            {
+                peer.Send(Outgoing.Block(index, item.Begin, item.Length));
+                return;
+            }
+        }
+        else if (_relay is not null && !peer.AmChoking && _relay.Request(peer, index, item.Begin, item.Length))
+        {
+            return;
+        }
+        if (peer.SupportsFast)
+        {
+            peer.Send(Outgoing.Reject(index, item.Begin, item.Length));
+        }
+    }
+
+    private void OnRelayAsk(PeerConnection peer, int index)
+    {
+        if (peer.RelayRemoteId == 0)
+        {
+            return;
+        }
+        if (_relay?.ListOf(index) is { } list)
+        {
+            peer.Send(Outgoing.Extended(peer.RelayRemoteId, RelayMessage.Encode(RelayMessage.List, index, list)));
+            return;
+        }
+        // A piece we have whole: its list is computed off the loop, one at a time per peer,
+        // and only for a peer we serve (each costs a read and a hash of the piece).
+        if (!LocalHave[index] || peer.AmChoking || !peer.TryBeginListing())
+        {
+            peer.Send(Outgoing.Extended(peer.RelayRemoteId, RelayMessage.Encode(RelayMessage.List, index)));
+            return;
+        }
+        _ = Task.Run(() =>
+        {
+            var size = Torrent.GetPieceSize(index);
+            var piece = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+            var computed = new byte[Metainfo.BlockHashes.ListLength(size)];
+            try
+            {
+                Storage.Read((long)index * Torrent.PieceLength, piece.AsSpan(0, size));
+                Metainfo.BlockHashes.ComputeList(piece.AsSpan(0, size), computed);
+            }
+            catch (StorageException)
+            {
+                computed = [];
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(piece);
+                peer.EndListing();
+            }
+            peer.Send(Outgoing.Extended(peer.RelayRemoteId, RelayMessage.Encode(RelayMessage.List, index, computed)));
+        });
+    }
+
+    private void OnRelayList(PeerConnection peer, int index, byte[] list)
+    {
+        if (_relay is null)
+        {
+            return;
+        }
+        bool taken;
+        try
+        {
+            taken = _relay.TakeList(index, list);
+        }
+        catch (PeerProtocolException e)
+        {
+            Ban(peer, e.Message);
+            return;
+        }
+        if (!taken)
+        {
+            return;
+        }
+        // Whoever lacks the piece may now fetch its blocks from us as they come.
+        foreach (var other in _peers)
+        {
+            if (other != peer && other.RelayRemoteId != 0 && !other.IsClosed && !other.RemoteIsSeed &&
+                !other.RemoteBitfield[index] && !other.RemotePartial[index])
+            {
+                other.Send(Outgoing.Extended(other.RelayRemoteId, RelayMessage.Encode(RelayMessage.Part, index)));
+                _relay.Told(index, other);
+            }
+        }
+    }
+
+    // True when it gave us something new to fetch.
+    private bool OnRelayPart(PeerConnection peer, int index)
+    {
+        if (_relay is null || _picker.Have[index] || peer.RemoteBitfield[index] || !peer.RemotePartial.Set(index))
+        {
+            return false;
+        }
+        peer.Interesting++;
+        return true;
     }
 
     // While we download from a seed behind a router, the routed leechers are likely on the
@@ -978,6 +1138,10 @@ public sealed class TorrentSession : IAsyncDisposable
             {
                 extensions[ZPieceMessage.ExtensionName] = ZPieceMessage.LocalId;
             }
+            if (_relay is not null)
+            {
+                extensions[RelayMessage.ExtensionName] = RelayMessage.LocalId;
+            }
             var handshake = new ExtensionHandshake(extensions, Options.ListenPort == 0 ? null : Options.ListenPort, OurRequestQueue, Options.ClientName)
             {
                 Seed = _picker.IsComplete,
@@ -998,6 +1162,7 @@ public sealed class TorrentSession : IAsyncDisposable
         _peers.Remove(peer);
         Interlocked.Add(ref _wastedClosed, peer.Wasted);
         _superSeeder?.Leave(peer);
+        _relay?.Closed(peer);
         _choker.Closed(peer);
         for (var i = 0; i < Torrent.PieceCount; i++)
         {

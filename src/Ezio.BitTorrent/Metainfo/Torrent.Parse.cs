@@ -53,7 +53,8 @@ public sealed partial class Torrent
         long TotalLength,
         bool IsMultiFile,
         bool IsPrivate,
-        IReadOnlyList<TorrentFile> Files);
+        IReadOnlyList<TorrentFile> Files,
+        ReadOnlyMemory<byte> BlockRoots);
 
     private static OuterSection ParseOuter(ref BencodeReader reader, out ReadOnlySpan<byte> infoSlice)
     {
@@ -212,6 +213,7 @@ public sealed partial class Torrent
         List<RawFile>? rawFiles = null;
         long pieceLength = 0;
         ReadOnlyMemory<byte> pieces = default;
+        ReadOnlyMemory<byte> blockRoots = default;
         bool isPrivate = false;
         var seen = new KnownKeys();
 
@@ -220,7 +222,12 @@ public sealed partial class Torrent
         while (!reader.TryReadEnd())
         {
             ReadOnlySpan<byte> key = reader.ReadString();
-            if (key.SequenceEqual("files"u8))
+            if (key.SequenceEqual("ezio block roots"u8))
+            {
+                seen.Mark(7, "ezio block roots");
+                blockRoots = ReadStringMemory(ref reader, infoBytes);
+            }
+            else if (key.SequenceEqual("files"u8))
             {
                 seen.Mark(0, "files");
                 rawFiles = ParseFileList(ref reader, infoBytes);
@@ -311,9 +318,14 @@ public sealed partial class Torrent
             throw Invalid($"pieces holds {pieces.Length / PieceHashSize} hashes but {total} bytes need {expectedPieces}");
         }
 
+        if (!blockRoots.IsEmpty && blockRoots.Length != expectedPieces * BlockHashes.HashSize)
+        {
+            throw Invalid($"ezio block roots is {blockRoots.Length} bytes but {expectedPieces} pieces need {expectedPieces * BlockHashes.HashSize}");
+        }
+
         var infoHash = new InfoHash(SHA1.HashData(infoBytes));
         return new InfoSection(infoHash, infoBytes, torrentName, (int)pieceLength, pieces, total,
-            isMultiFile, isPrivate, files);
+            isMultiFile, isPrivate, files, blockRoots);
     }
 
     private static ReadOnlyMemory<byte> ReadStringMemory(ref BencodeReader reader, byte[] buffer)

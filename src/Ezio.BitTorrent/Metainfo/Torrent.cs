@@ -68,6 +68,26 @@ public sealed partial class Torrent
     public IReadOnlyList<Uri> WebSeeds { get; }
     /// <summary>The original bytes of the info dictionary (the info-hash is their SHA-1).</summary>
     public ReadOnlyMemory<byte> InfoBytes { get; }
+    /// <summary>
+    /// "ezio block roots" (inside the info dictionary): one 32-byte root per piece
+    /// (<see cref="BlockHashes"/>), empty when the torrent has none. With them, peers may relay
+    /// a piece's blocks before the piece is whole.
+    /// </summary>
+    public ReadOnlyMemory<byte> BlockRoots { get; }
+
+    public bool HasBlockRoots => !BlockRoots.IsEmpty;
+
+    /// <summary>True when <paramref name="list"/> is piece <paramref name="index"/>'s block list (its SHA-256 is the piece's root).</summary>
+    public bool VerifyBlockList(int index, ReadOnlySpan<byte> list)
+    {
+        if (!HasBlockRoots || list.Length != BlockHashes.ListLength(GetPieceSize(index)))
+        {
+            return false;
+        }
+        Span<byte> root = stackalloc byte[BlockHashes.HashSize];
+        System.Security.Cryptography.SHA256.HashData(list, root);
+        return root.SequenceEqual(BlockRoots.Span.Slice(index * BlockHashes.HashSize, BlockHashes.HashSize));
+    }
 
     public ReadOnlySpan<byte> GetPieceHash(int index) => PieceHashes.Span.Slice(index * PieceHashSize, PieceHashSize);
 
@@ -97,6 +117,7 @@ public sealed partial class Torrent
         IsMultiFile = info.IsMultiFile;
         IsPrivate = info.IsPrivate;
         Files = info.Files;
+        BlockRoots = info.BlockRoots;
         Announce = outer.Announce;
         AnnounceList = outer.AnnounceList;
         Comment = outer.Comment;

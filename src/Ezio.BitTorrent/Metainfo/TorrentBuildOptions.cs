@@ -16,4 +16,8 @@ public sealed class TorrentBuildOptions
     public DateTimeOffset? CreationDate { get; init; }
     /// <summary>Writes "ezio logical sector size" (outside the info dictionary) when set: a disk image's sector size.</summary>
     public int? LogicalSectorSize { get; init; }
+    /// <summary>Computes "ezio block roots" (<see cref="BlockHashes"/>) while hashing (<c>TorrentBuilder.Create</c>).</summary>
+    public bool WithBlockRoots { get; init; }
+    /// <summary>"ezio block roots" computed elsewhere (<see cref="TorrentBuilder.CreateFromHashes"/>): 32 bytes per piece, or empty.</summary>
+    public ReadOnlyMemory<byte> BlockRoots { get; init; }
 }

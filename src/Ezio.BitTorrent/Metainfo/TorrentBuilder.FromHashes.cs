@@ -32,6 +32,6 @@ public static partial class TorrentBuilder
                 $"{total} bytes in pieces of {pieceLength} need {pieceCount} hashes, not {pieceHashes.Length / (double)Torrent.PieceHashSize}.",
                 nameof(pieceHashes));
         }
-        return Write(finalName, files, multiFile, total, pieceLength, pieceHashes.ToArray(), options);
+        return Write(finalName, files, multiFile, total, pieceLength, pieceHashes.ToArray(), options.BlockRoots, options);
     }
 }

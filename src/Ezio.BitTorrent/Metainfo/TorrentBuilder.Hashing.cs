@@ -12,9 +12,10 @@ public static partial class TorrentBuilder
     /// <summary>
     /// SHA-1 of every piece of the byte stream <paramref name="read"/> produces. The stream is read
     /// sequentially on the calling thread in whole-piece batches; while batch k+1 is read, the
-    /// pieces of batch k are hashed in parallel.
+    /// pieces of batch k are hashed in parallel. When <paramref name="roots"/> is not null it is
+    /// replaced by every piece's block root (<see cref="BlockHashes"/>).
     /// </summary>
-    internal static byte[] HashPieces(long total, int pieceLength, Action<long, Span<byte>> read, CancellationToken cancellationToken)
+    internal static byte[] HashPieces(long total, int pieceLength, Action<long, Span<byte>> read, CancellationToken cancellationToken, ref byte[]? roots)
     {
         long pieceCountLong = total / pieceLength + (total % pieceLength == 0 ? 0 : 1);
         if (pieceCountLong > Array.MaxLength / Torrent.PieceHashSize)
@@ -23,6 +24,11 @@ public static partial class TorrentBuilder
         }
         int pieceCount = (int)pieceCountLong;
         byte[] hashes = new byte[pieceCount * Torrent.PieceHashSize];
+        if (roots is not null)
+        {
+            roots = new byte[pieceCount * BlockHashes.HashSize];
+        }
+        byte[]? rootsOut = roots;
         int piecesPerBatch = Math.Max(1, BatchBytes / pieceLength);
         int bufferSize = (int)Math.Min((long)piecesPerBatch * pieceLength, total);
         byte[][] buffers = pieceCount > piecesPerBatch
@@ -44,8 +50,8 @@ public static partial class TorrentBuilder
                 hashing?.GetAwaiter().GetResult();
                 int batchFirst = first;
                 hashing = count == 1
-                    ? HashBatchInline(buffer, length, batchFirst, count, pieceLength, hashes)
-                    : Task.Run(() => HashBatch(buffer, length, batchFirst, count, pieceLength, hashes, cancellationToken), cancellationToken);
+                    ? HashBatchInline(buffer, length, batchFirst, count, pieceLength, hashes, rootsOut)
+                    : Task.Run(() => HashBatch(buffer, length, batchFirst, count, pieceLength, hashes, rootsOut, cancellationToken), cancellationToken);
             }
             hashing?.GetAwaiter().GetResult();
         }
@@ -58,14 +64,14 @@ public static partial class TorrentBuilder
         return hashes;
     }
 
-    private static Task HashBatchInline(byte[] buffer, int length, int first, int count, int pieceLength, byte[] hashes)
+    private static Task HashBatchInline(byte[] buffer, int length, int first, int count, int pieceLength, byte[] hashes, byte[]? roots)
     {
-        HashBatch(buffer, length, first, count, pieceLength, hashes, CancellationToken.None);
+        HashBatch(buffer, length, first, count, pieceLength, hashes, roots, CancellationToken.None);
         return Task.CompletedTask;
     }
 
     private static void HashBatch(byte[] buffer, int length, int first, int count, int pieceLength, byte[] hashes,
-        CancellationToken cancellationToken)
+        byte[]? roots, CancellationToken cancellationToken)
     {
         var parallel = new ParallelOptions { CancellationToken = cancellationToken };
         Parallel.For(0, count, parallel, i =>
@@ -73,6 +79,10 @@ public static partial class TorrentBuilder
             int start = i * pieceLength;
             int size = Math.Min(pieceLength, length - start);
             SHA1.HashData(buffer.AsSpan(start, size), hashes.AsSpan((first + i) * Torrent.PieceHashSize, Torrent.PieceHashSize));
+            if (roots is not null)
+            {
+                BlockHashes.ComputeRoot(buffer.AsSpan(start, size), roots.AsSpan((first + i) * BlockHashes.HashSize, BlockHashes.HashSize));
+            }
         });
     }
 

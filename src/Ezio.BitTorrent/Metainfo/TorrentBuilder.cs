@@ -9,7 +9,7 @@ namespace Ezio.BitTorrent.Metainfo;
 // so every dictionary below is written in byte order of its keys:
 //
 //   announce < announce-list < comment < created by < creation date < ezio logical sector size < info
-//   files | length < name < piece length < pieces < private          (inside info)
+//   ezio block roots < files | length < name < piece length < pieces < private   (inside info)
 //   length < path                                                    (inside each file)
 
 /// <summary>Builds v1 .torrent files.</summary>
@@ -114,19 +114,29 @@ public static partial class TorrentBuilder
                 nameof(options));
         }
 
-        byte[] pieces = HashPieces(total, pieceLength, read, cancellationToken);
-        return Write(name, files, multiFile, total, pieceLength, pieces, options);
+        byte[]? roots = options.WithBlockRoots ? [] : null;
+        byte[] pieces = HashPieces(total, pieceLength, read, cancellationToken, ref roots);
+        return Write(name, files, multiFile, total, pieceLength, pieces, roots ?? options.BlockRoots, options);
     }
 
     private static byte[] Write(string name, IReadOnlyList<(IReadOnlyList<string> PathSegments, long Length)> files,
-        bool multiFile, long total, int pieceLength, byte[] pieces, TorrentBuildOptions options)
+        bool multiFile, long total, int pieceLength, byte[] pieces, ReadOnlyMemory<byte> blockRoots, TorrentBuildOptions options)
     {
+        if (!blockRoots.IsEmpty && blockRoots.Length != pieces.Length / Torrent.PieceHashSize * BlockHashes.HashSize)
+        {
+            throw new ArgumentException($"{pieces.Length / Torrent.PieceHashSize} pieces need {pieces.Length / Torrent.PieceHashSize * BlockHashes.HashSize} bytes of block roots, not {blockRoots.Length}.", nameof(options));
+        }
         var output = new ArrayBufferWriter<byte>(pieces.Length + 512 + (multiFile ? files.Count * 64 : 0));
         var writer = new BencodeWriter(output);
         writer.WriteDictionaryStart();
         WriteOuterKeys(writer, options);
         writer.WriteString("info"u8);
         writer.WriteDictionaryStart();
+        if (!blockRoots.IsEmpty)
+        {
+            writer.WriteString("ezio block roots"u8);
+            writer.WriteString(blockRoots.Span);
+        }
         if (multiFile)
         {
             writer.WriteString("files"u8);

@@ -110,6 +110,7 @@ public static class ImageBuilder
                 Announce = options.Announce,
                 CreationDate = options.Created ?? manifest.Created,
                 Comment = $"Ezio image {manifest.Name}",
+                BlockRoots = writer.BlockRoots,
                 // Disks of several sector sizes have no one size to record; each disk's is in image.json.
                 LogicalSectorSize = manifest.Disks is { } disks && disks.Any(d => d.LogicalSectorSize != manifest.LogicalSectorSize)
                     ? null : manifest.LogicalSectorSize,

@@ -26,6 +26,7 @@ internal sealed class PieceStoreWriter : IDisposable
     private readonly int _level;
     private readonly StoredPiece[] _index;
     private readonly byte[] _hashes;
+    private readonly byte[] _roots;
     private readonly int _maxInFlight;
     private readonly Queue<Task<Encoded>> _inFlight = new();
     private readonly ConcurrentBag<byte[]> _freePieces = [];
@@ -42,6 +43,7 @@ internal sealed class PieceStoreWriter : IDisposable
         long count = (totalLength + pieceLength - 1) / pieceLength;
         _index = new StoredPiece[count];
         _hashes = new byte[count * Torrent.PieceHashSize];
+        _roots = new byte[count * BlockHashes.HashSize];
         _maxInFlight = (parallelism > 0 ? parallelism : Environment.ProcessorCount) + 1;
         _file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
         // A zero header (index offset 0) marks the store as unfinished until Complete.
@@ -52,6 +54,9 @@ internal sealed class PieceStoreWriter : IDisposable
 
     /// <summary>Concatenated SHA-1 hashes of the pieces (complete after <see cref="Flush"/> or <see cref="Complete"/>).</summary>
     public ReadOnlySpan<byte> Hashes => _hashes;
+
+    /// <summary>Every piece's block root, "ezio block roots" (complete when <see cref="Hashes"/> is).</summary>
+    public ReadOnlyMemory<byte> BlockRoots => _roots;
 
     public long StoredBytes => _position;
 
@@ -138,6 +143,7 @@ internal sealed class PieceStoreWriter : IDisposable
         ReadOnlySpan<byte> data = piece.AsSpan(0, length);
         // Each piece owns its own 20-byte slot of _hashes, so workers never share bytes.
         SHA1.HashData(data, _hashes.AsSpan(index * Torrent.PieceHashSize, Torrent.PieceHashSize));
+        BlockHashes.ComputeRoot(data, _roots.AsSpan(index * BlockHashes.HashSize, BlockHashes.HashSize));
         if (!data.ContainsAnyExcept((byte)0))
         {
             return new Encoded(StoredPieceKind.Zero, piece, null, 0);

@@ -57,6 +57,7 @@ internal static class TorrentCommands
                 Name = cl.Value("--name"),
                 Comment = cl.Value("--comment"),
                 IsPrivate = cl.Flag("--private"),
+                WithBlockRoots = true,
             });
         }
         catch (ArgumentException e)

@@ -37,6 +37,8 @@ public sealed class RequesterTests : IDisposable
 
         public Bitfield RemoteBitfield { get; } = has;
 
+        public Bitfield? RemotePartial { get; set; }
+
         public bool IsClosed { get; set; }
 
         public bool IsRouted { get; set; }
@@ -117,6 +119,21 @@ public sealed class RequesterTests : IDisposable
         Assert.Equal(3, peer.DownloadCount);
         Assert.False(peer.Hungry);
         Assert.All(peer.Indices, i => Assert.Equal(1, _picker.Owners(i)));
+    }
+
+    [Fact]
+    public void Fill_PeerOffersPiecesInPart_WholePiecesFirstThenAPartOneAsBlocks()
+    {
+        var peer = Peer("01000000", queueTarget: 8 * PieceLength);
+        peer.RemotePartial = Bitfield.FromString("00010000");
+
+        _requester.Fill(peer, _peers, downloading: true);
+
+        // The whole one, then the one it is filling, never asked for whole (ezio_zpiece).
+        Assert.Equal([1, 3], peer.Indices);
+        Assert.False(peer.Downloads[0].AsBlocks);
+        Assert.True(peer.Downloads[1].AsBlocks);
+        Assert.True(peer.Hungry);
     }
 
     [Fact]

@@ -62,6 +62,37 @@ public sealed class TorrentBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Create_WithBlockRoots_EachRootIsTheHashOfItsPiecesBlockList()
+    {
+        byte[] content = RandomBytes(100_000, 11);
+        string path = Path.Combine(_root, "roots.bin");
+        File.WriteAllBytes(path, content);
+
+        var plain = Torrent.Parse(TorrentBuilder.Create(path, new TorrentBuildOptions { PieceLength = 32768, CreationDate = _when }));
+        var torrent = Torrent.Parse(TorrentBuilder.Create(path, new TorrentBuildOptions { PieceLength = 32768, CreationDate = _when, WithBlockRoots = true }));
+
+        Assert.False(plain.HasBlockRoots);
+        Assert.Equal(4 * BlockHashes.HashSize, torrent.BlockRoots.Length);
+        // In the info dictionary: another info-hash, the same pieces.
+        Assert.NotEqual(plain.InfoHash, torrent.InfoHash);
+        Assert.Equal(plain.PieceHashes.ToArray(), torrent.PieceHashes.ToArray());
+        for (int i = 0; i < torrent.PieceCount; i++)
+        {
+            var piece = content.AsSpan(i * 32768, torrent.GetPieceSize(i));
+            var list = new byte[BlockHashes.ListLength(piece.Length)];
+            for (int b = 0; b * BlockHashes.BlockSize < piece.Length; b++)
+            {
+                int start = b * BlockHashes.BlockSize;
+                System.Security.Cryptography.SHA256.HashData(piece.Slice(start, Math.Min(BlockHashes.BlockSize, piece.Length - start)), list.AsSpan(b * 32, 32));
+            }
+            Assert.True(torrent.VerifyBlockList(i, list));
+            list[^1] ^= 1;
+            Assert.False(torrent.VerifyBlockList(i, list));
+            Assert.False(plain.VerifyBlockList(i, list));
+        }
+    }
+
+    [Fact]
     public void Create_Directory_FilesSortedOrdinallyAndHashedAcrossBoundaries()
     {
         Directory.CreateDirectory(Path.Combine(_root, "data", "sub"));

@@ -55,6 +55,8 @@ public sealed class TorrentHostileTests
         { "non-string key", "d4:info" + SingleInfo.Insert(1, "i1ei2e") + "e" },
         { "announce is integer", "d8:announcei1e4:info" + SingleInfo + "e" },
         { "unterminated", "d4:info" + SingleInfo },
+        { "block roots for one piece of two", "d4:info" + SingleInfo.Insert(1, "16:ezio block roots32:" + new string('r', 32)) + "e" },
+        { "block roots twice", "d4:info" + SingleInfo.Insert(1, "16:ezio block roots64:" + new string('r', 64) + "16:ezio block roots64:" + new string('r', 64)) + "e" },
     };
 
     [Theory]

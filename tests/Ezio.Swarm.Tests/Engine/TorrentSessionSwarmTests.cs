@@ -21,10 +21,12 @@ public sealed class TorrentSessionSwarmTests
 
     public TorrentSessionSwarmTests(ITestOutputHelper output) => _output = output;
 
-    [Fact]
-    public async Task Completion_SeederAndEightLeechers_EveryLeecherHoldsTheSourceBytes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Completion_SeederAndEightLeechers_EveryLeecherHoldsTheSourceBytes(bool blockRoots)
     {
-        var torrent = MemoryTorrent.Create(TotalLength, PieceLength, fileCount: 7, seed: 1);
+        var torrent = MemoryTorrent.Create(TotalLength, PieceLength, fileCount: 7, seed: 1, blockRoots: blockRoots);
         await using var swarm = new SwarmHarness(torrent);
         await swarm.AddSeederAsync();
         var leechers = new List<SwarmMember>();
@@ -43,12 +45,17 @@ public sealed class TorrentSessionSwarmTests
         }
         var traded = leechers.Sum(l => l.Session.GetStats().Uploaded);
         Assert.True(traded > 0, $"leechers never uploaded to each other:\n{swarm.Describe()}");
+        // With block roots, pieces also travel block by block before they are whole.
+        var relayed = leechers.Sum(l => l.Session.RelayedBlocks);
+        Assert.True(blockRoots == relayed > 0, $"{relayed} blocks relayed with block roots {blockRoots}");
     }
 
-    [Fact]
-    public async Task SuperSeeding_FourLeechers_TheSeedSendsEveryPieceOnceBeforeAnySecondCopy()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SuperSeeding_FourLeechers_TheSeedSendsEveryPieceOnceBeforeAnySecondCopy(bool blockRoots)
     {
-        var torrent = MemoryTorrent.Create(TotalLength, PieceLength, fileCount: 3, seed: 3);
+        var torrent = MemoryTorrent.Create(TotalLength, PieceLength, fileCount: 3, seed: 3, blockRoots: blockRoots);
         await using var swarm = new SwarmHarness(torrent);
         var seeder = await swarm.AddSeederAsync();
         var leechers = new List<SwarmMember>();

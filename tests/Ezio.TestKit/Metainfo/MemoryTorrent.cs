@@ -70,10 +70,11 @@ public sealed class MemoryTorrent
     /// Content of <paramref name="totalLength"/> bytes cut into <paramref name="fileCount"/>
     /// files of random, odd sizes, so file and piece boundaries rarely line up.
     /// <paramref name="randomRange"/>: with <paramref name="compressible"/>, a byte range made
-    /// random afterwards (a run of already-compressed files on a disk).
+    /// random afterwards (a run of already-compressed files on a disk). With
+    /// <paramref name="blockRoots"/> the torrent carries "ezio block roots" (block relay).
     /// </summary>
     public static MemoryTorrent Create(int totalLength, int pieceLength, int fileCount, int seed, bool compressible = false,
-        Range? randomRange = null)
+        Range? randomRange = null, bool blockRoots = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(totalLength, fileCount);
         var random = new Random(seed);
@@ -110,7 +111,7 @@ public sealed class MemoryTorrent
 
         var metainfo = TorrentBuilder.Create("swarm", files,
             (offset, destination) => data.AsSpan((int)offset, destination.Length).CopyTo(destination),
-            new TorrentBuildOptions { PieceLength = pieceLength, CreationDate = DateTimeOffset.UnixEpoch });
+            new TorrentBuildOptions { PieceLength = pieceLength, CreationDate = DateTimeOffset.UnixEpoch, WithBlockRoots = blockRoots });
         return new MemoryTorrent(data, metainfo, files);
     }
 }
