@@ -101,6 +101,10 @@ internal static class GetCommand
                 Console.Error.WriteLine($"ezio: web seed {webSeed.Uri}: fetched {webSeed.Downloaded} bytes{(webSeed.GivenUp is { } why ? $"; not used any more: {why}" : "")}.");
             }
             await seedAfter.WaitAsync(session, cts.Token).ConfigureAwait(false);
+            if (session.RelayedBlocks > 0)
+            {
+                Console.Error.WriteLine($"ezio: relayed {session.RelayedBlocks} blocks of pieces not yet whole here (ezio_relay).");
+            }
             return 0;
         }
     }
