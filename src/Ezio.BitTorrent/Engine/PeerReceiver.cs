@@ -264,9 +264,9 @@ internal sealed class PeerReceiver
         }
         _peer.CountBlock(message.Length);
         Volatile.Write(ref _accepted, _accepted + 1);
-        if (download.Relayed)
+        if (download.RelayWaiting)
         {
-            // In the buffer now: the swarm loop may pass it on.
+            // Requests wait for blocks of this piece on the relay board: this one may be theirs.
             Add(ref batch, new PeerEvent(PeerEventKind.BlockIn, message.Index, Download: download, Begin: message.Begin / PieceDownload.BlockSize));
         }
         if (whole)

@@ -32,6 +32,7 @@ internal sealed class PieceDownload
     private int _nextRequest;
     private int _receivedCount;
     private volatile bool _relayed;
+    private int _relayWaiting;
 
     public PieceDownload(int index, int length, PieceBuffer buffer)
     {
@@ -76,6 +77,17 @@ internal sealed class PieceDownload
         set => _relayed = value;
     }
 
+    /// <summary>
+    /// Requests wait on the relay board for blocks of this piece not yet in (swarm loop
+    /// writes): the receive loop then reports each block it copies in. Set with a full fence,
+    /// as the receive loop marks a block, so one of the two always sees the other.
+    /// </summary>
+    public bool RelayWaiting
+    {
+        get => Volatile.Read(ref _relayWaiting) != 0;
+        set => Interlocked.Exchange(ref _relayWaiting, value ? 1 : 0);
+    }
+
     /// <summary>Set by the receive loop when the assembled piece did not match its hash.</summary>
     public bool HashFailed { get; set; }
 
@@ -107,8 +119,10 @@ internal sealed class PieceDownload
         {
             return false;
         }
-        word |= mask;
         data.CopyTo(Buffer.Span.Slice(begin, (int)data.Length));
+        // Marked after the copy (a full fence): whoever sees the bit sees the bytes (the relay
+        // board reads them from the swarm loop).
+        Interlocked.Or(ref word, mask);
         Volatile.Write(ref _receivedCount, _receivedCount + 1);
         return true;
     }
@@ -135,7 +149,8 @@ internal sealed class PieceDownload
 
     public PieceEncoding CompressedEncoding { get; set; }
 
-    public bool IsReceived(int block) => (_received[block >> 6] & (1UL << (block & 63))) != 0;
+    /// <summary>Block <paramref name="block"/> is in the buffer (any thread: the bit is set after the copy).</summary>
+    public bool IsReceived(int block) => (Volatile.Read(ref _received[block >> 6]) & (1UL << (block & 63))) != 0;
 
     /// <summary>Swarm loop: hands the download to connection <paramref name="connection"/> (held by the loop until now).</summary>
     public void Lease(int connection)

@@ -54,15 +54,6 @@ internal sealed class RelayBoard
             return entry.Download == download && entry.List is null;
         }
         entry = new Entry(download);
-        // Blocks received before (a piece moved on from another peer) are whole in the buffer:
-        // the download was taken back from its last connection, which waited out any copy.
-        for (var block = 0; block < download.BlockCount; block++)
-        {
-            if (download.IsReceived(block))
-            {
-                entry.MarkArrived(block);
-            }
-        }
         download.Relayed = true;
         _entries[index] = entry;
         return true;
@@ -84,6 +75,7 @@ internal sealed class RelayBoard
             throw new PeerProtocolException(PeerProtocolError.UnexpectedMessage, $"the block list of piece {index} does not match its root.");
         }
         entry.List = list;
+        ServeWaiting(entry, block: -1);
         return true;
     }
 
@@ -96,15 +88,13 @@ internal sealed class RelayBoard
         }
     }
 
-    /// <summary>A block of <paramref name="download"/> was copied in (posted by its receive loop after the copy).</summary>
+    /// <summary>A block of <paramref name="download"/> was copied in while requests waited (posted by its receive loop after the copy).</summary>
     public void Arrived(PieceDownload download, int block)
     {
-        if (!_entries.TryGetValue(download.Index, out var entry) || entry.Download != download)
+        if (_entries.TryGetValue(download.Index, out var entry) && entry.Download == download)
         {
-            return;
+            ServeWaiting(entry, block);
         }
-        entry.MarkArrived(block);
-        ServeWaiting(entry, block);
     }
 
     /// <summary>The piece matched its SHA-1: every block may go, unchecked (its buffer stays until stored).</summary>
@@ -115,10 +105,6 @@ internal sealed class RelayBoard
             return;
         }
         entry.Verified = true;
-        for (var block = 0; block < download.BlockCount; block++)
-        {
-            entry.MarkArrived(block);
-        }
         ServeWaiting(entry, block: -1);
     }
 
@@ -147,6 +133,10 @@ internal sealed class RelayBoard
             return false;
         }
         entry.Waiting.Add((peer, block));
+        // Ask the receive loop to report blocks, then look again: a block copied in before
+        // the flag was seen is in the received bits now (both sides fence).
+        entry.Download.RelayWaiting = true;
+        ServeWaiting(entry, block);
         return true;
     }
 
@@ -162,6 +152,7 @@ internal sealed class RelayBoard
         }
         _entries.Remove(download.Index);
         download.Relayed = false;
+        download.RelayWaiting = false;
         foreach (var (peer, block) in entry.Waiting)
         {
             if (peer.SupportsFast && !peer.IsClosed)
@@ -198,6 +189,21 @@ internal sealed class RelayBoard
         {
             return;
         }
+        try
+        {
+            ServeArrived(entry, block);
+        }
+        finally
+        {
+            if (entry.Waiting.Count == 0)
+            {
+                entry.Download.RelayWaiting = false;
+            }
+        }
+    }
+
+    private void ServeArrived(Entry entry, int block)
+    {
         for (var i = 0; i < entry.Waiting.Count; i++)
         {
             var (peer, wanted) = entry.Waiting[i];
@@ -243,7 +249,6 @@ internal sealed class RelayBoard
 
     private sealed class Entry(PieceDownload download)
     {
-        private readonly ulong[] _arrived = new ulong[(download.BlockCount + 63) >> 6];
         private readonly ulong[] _checked = new ulong[(download.BlockCount + 63) >> 6];
 
         public PieceDownload Download { get; } = download;
@@ -256,9 +261,9 @@ internal sealed class RelayBoard
 
         public HashSet<PeerConnection> Told { get; } = [];
 
-        public bool HasArrived(int block) => (_arrived[block >> 6] & (1UL << (block & 63))) != 0;
-
-        public void MarkArrived(int block) => _arrived[block >> 6] |= 1UL << (block & 63);
+        // In the buffer: the piece verified (it may have come whole, compressed), or the
+        // receive loop marked the block after copying it in.
+        public bool HasArrived(int block) => Verified || Download.IsReceived(block);
 
         public bool IsChecked(int block) => (_checked[block >> 6] & (1UL << (block & 63))) != 0;
 
