@@ -259,6 +259,9 @@ public sealed class TorrentSession : IAsyncDisposable
     /// <summary>The piece verified and waits for the disk: read it only after <see cref="SwarmLoopCaughtUpAsync"/> (tests).</summary>
     internal bool PieceAwaitsDisk(int index) => _picker.IsBusy(index);
 
+    /// <summary>Started pieces parked until a peer resumes them: read it only after <see cref="SwarmLoopCaughtUpAsync"/> (tests).</summary>
+    internal int ParkedPieces => _requester.PartialCount;
+
     /// <summary>Web-seed fetches under way: read it only after <see cref="SwarmLoopCaughtUpAsync"/> (tests).</summary>
     internal int WebSeedFetchesInFlight => _webSeeds.InFlight;
 

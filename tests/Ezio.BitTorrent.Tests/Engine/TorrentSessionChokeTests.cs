@@ -47,7 +47,18 @@ public sealed class TorrentSessionChokeTests
             await choking.SendBlockAsync(torrent.Data, piece, block * BlockSize, BlockSize, token);
         }
         await choking.SendSimpleAsync(MessageId.Choke, token);
-        await session.SwarmLoopCaughtUpAsync().WaitAsync(token);
+        // The choke handled: the piece is taken back and parked with its blocks. (Caught up with
+        // the swarm loop alone is not enough: the receive loop may not have read the choke yet,
+        // and then the late block below lands in a piece still leased, not as waste.)
+        while (true)
+        {
+            await session.SwarmLoopCaughtUpAsync().WaitAsync(token);
+            if (session.ParkedPieces == 1)
+            {
+                break;
+            }
+            await Task.Yield();
+        }
         var wastedBefore = session.GetStats().Wasted;
 
         // A block sent after the choke, of a piece taken back: not accepted. The reject of our
