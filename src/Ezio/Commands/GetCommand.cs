@@ -6,7 +6,7 @@ namespace Ezio.Commands;
 
 internal static class GetCommand
 {
-    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [<target>...] [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--web-seed URL]... [--layout auto|offsets|files|relocated] [--image DIR|FILE] [--no-recheck] [--no-compression] [--no-relay] [--create-file]";
+    public const string Usage = "ezio get <torrent-file-or-http-url> <target> [<target>...] [--port N] [--seed-after done|none|<seconds>] [--peer HOST:PORT]... [--tracker URL]... [--web-seed URL]... [--layout auto|offsets|files|relocated] [--image DIR|FILE] [--no-recheck] [--no-compression] [--relay] [--create-file]";
 
     public const string Help = Usage + """
 
@@ -33,7 +33,8 @@ internal static class GetCommand
           --image DIR|FILE  the image directory or its image.json for --layout relocated
                             (default: image.json beside the torrent file)
           --no-compression  never exchange compressed pieces (ezio_zpiece) with other Ezio peers
-          --no-relay        never pass on or fetch blocks of pieces not yet whole (ezio_relay)
+          --relay           pass on and fetch blocks of pieces not yet whole (ezio_relay, on
+                            torrents with block roots; off by default, docs/engine.md)
           --no-recheck      do not hash what the target already holds
           --create-file     let a target under /dev be a regular file (created when missing);
                             without it a path under /dev must be an existing block device

@@ -4,7 +4,7 @@ namespace Ezio.Commands;
 
 internal static class SeedCommand
 {
-    public const string Usage = "ezio seed <torrent> <source> [--port N] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files|relocated] [--image DIR|FILE] [--no-recheck] [--no-super-seed] [--no-compression] [--no-relay]";
+    public const string Usage = "ezio seed <torrent> <source> [--port N] [--peer HOST:PORT]... [--tracker URL]... [--layout auto|offsets|files|relocated] [--image DIR|FILE] [--no-recheck] [--no-super-seed] [--no-compression] [--relay]";
 
     public const string Help = Usage + """
 
@@ -19,7 +19,8 @@ internal static class SeedCommand
           --layout L        auto (default), offsets, files or relocated, with --image
                             DIR|FILE (see ezio get --help)
           --no-compression  never exchange compressed pieces (ezio_zpiece) with other Ezio peers
-          --no-relay        never pass on or fetch blocks of pieces not yet whole (ezio_relay)
+          --relay           pass on and fetch blocks of pieces not yet whole (ezio_relay, on
+                            torrents with block roots; off by default, docs/engine.md)
           --no-recheck      trust the source without hashing it
           --no-super-seed   advertise every piece at once instead of spreading distinct
                             pieces first

@@ -14,13 +14,13 @@ namespace Ezio.Commands;
 internal sealed class SwarmSetup : IDisposable
 {
     public static readonly string[] ValueOptions = ["--port", "--peer", "--tracker", "--layout", "--image"];
-    public static readonly string[] FlagOptions = ["--no-recheck", "--no-compression", "--no-relay"];
+    public static readonly string[] FlagOptions = ["--no-recheck", "--no-compression", "--relay"];
 
     private readonly List<IPEndPoint> _peers;
     private readonly List<Uri>? _trackers;
     private readonly bool _noRecheck;
     private readonly bool _noCompression;
-    private readonly bool _noRelay;
+    private readonly bool _relay;
 
     private SwarmSetup(CommandLine cl, Torrent torrent, ITorrentStorage storage, PeerListener listener, List<IPEndPoint> peers, List<Uri>? trackers)
     {
@@ -31,7 +31,7 @@ internal sealed class SwarmSetup : IDisposable
         _trackers = trackers;
         _noRecheck = cl.Flag("--no-recheck");
         _noCompression = cl.Flag("--no-compression");
-        _noRelay = cl.Flag("--no-relay");
+        _relay = cl.Flag("--relay");
     }
 
     public Torrent Torrent { get; }
@@ -86,7 +86,7 @@ internal sealed class SwarmSetup : IDisposable
             AssumeComplete = seeding && _noRecheck,
             RecheckBeforeStart = seeding,
             SuperSeed = superSeed,
-            Relay = !_noRelay,
+            Relay = _relay,
             WebSeeds = webSeeds ?? [],
             LocalNetworks = PeerLocality.Detect(),
         });

@@ -64,6 +64,7 @@ public sealed class TorrentSessionRelayTests
         {
             Time = new ManualTime(),
             Trackers = [],
+            Relay = true,
         });
         var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var token = bound.Token;
@@ -180,6 +181,7 @@ public sealed class TorrentSessionRelayTests
         {
             Time = new ManualTime(),
             Trackers = [],
+            Relay = true,
         });
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var token = bound.Token;
@@ -212,6 +214,7 @@ public sealed class TorrentSessionRelayTests
             SuperSeed = false,
             Time = new ManualTime(),
             Trackers = [],
+            Relay = true,
         });
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var token = bound.Token;

@@ -27,7 +27,7 @@ public sealed class TorrentSessionSwarmTests
     public async Task Completion_SeederAndEightLeechers_EveryLeecherHoldsTheSourceBytes(bool blockRoots)
     {
         var torrent = MemoryTorrent.Create(TotalLength, PieceLength, fileCount: 7, seed: 1, blockRoots: blockRoots);
-        await using var swarm = new SwarmHarness(torrent);
+        await using var swarm = new SwarmHarness(torrent) { Relay = blockRoots };
         await swarm.AddSeederAsync();
         var leechers = new List<SwarmMember>();
         for (var i = 0; i < 8; i++)
@@ -45,7 +45,7 @@ public sealed class TorrentSessionSwarmTests
         }
         var traded = leechers.Sum(l => l.Session.GetStats().Uploaded);
         Assert.True(traded > 0, $"leechers never uploaded to each other:\n{swarm.Describe()}");
-        // With block roots, pieces also travel block by block before they are whole.
+        // With block roots and relay on, pieces also travel block by block before they are whole.
         var relayed = leechers.Sum(l => l.Session.RelayedBlocks);
         Assert.True(blockRoots == relayed > 0, $"{relayed} blocks relayed with block roots {blockRoots}");
     }
@@ -56,7 +56,7 @@ public sealed class TorrentSessionSwarmTests
     public async Task SuperSeeding_FourLeechers_TheSeedSendsEveryPieceOnceBeforeAnySecondCopy(bool blockRoots)
     {
         var torrent = MemoryTorrent.Create(TotalLength, PieceLength, fileCount: 3, seed: 3, blockRoots: blockRoots);
-        await using var swarm = new SwarmHarness(torrent);
+        await using var swarm = new SwarmHarness(torrent) { Relay = blockRoots };
         var seeder = await swarm.AddSeederAsync();
         var leechers = new List<SwarmMember>();
         for (var i = 0; i < 4; i++)

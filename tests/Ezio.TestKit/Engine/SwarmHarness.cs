@@ -77,6 +77,9 @@ public sealed class SwarmHarness : IAsyncDisposable
 
     public SwarmTransport Transport { get; }
 
+    /// <summary>Every member relays blocks of pieces not yet whole (ezio_relay; the torrent needs block roots).</summary>
+    public bool Relay { get; init; }
+
     public IReadOnlyList<SwarmMember> Members => _members;
 
     /// <summary>A complete copy that skips the recheck.</summary>
@@ -129,6 +132,7 @@ public sealed class SwarmHarness : IAsyncDisposable
             Time = time ?? TimeProvider.System,
             PeerId = peerId,
             Logger = logger ?? NullLogger.Instance,
+            Relay = Relay,
         };
         var session = new TorrentSession(Torrent.Torrent, wrap?.Invoke(storage) ?? storage, options);
         var member = new SwarmMember(name, session, endPoint, listener, storage);
