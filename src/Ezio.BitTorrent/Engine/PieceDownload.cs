@@ -31,7 +31,6 @@ internal sealed class PieceDownload
     private int _lease;
     private int _nextRequest;
     private int _receivedCount;
-    private volatile bool _relayed;
     private int _relayWaiting;
 
     public PieceDownload(int index, int length, PieceBuffer buffer)
@@ -69,13 +68,6 @@ internal sealed class PieceDownload
 
     /// <summary>In compressed mode: not asked for yet, and to be asked for whole.</summary>
     public bool WaitsWhole => NextRequest == 0 && !AsBlocks;
-
-    /// <summary>On the relay board (swarm loop writes): the receive loop reports each block it copies in.</summary>
-    public bool Relayed
-    {
-        get => _relayed;
-        set => _relayed = value;
-    }
 
     /// <summary>
     /// Requests wait on the relay board for blocks of this piece not yet in (swarm loop

@@ -28,15 +28,10 @@ internal sealed class RelayBoard
 
     public RelayBoard(Torrent torrent) => _torrent = torrent;
 
-    public int Count => _entries.Count;
-
     /// <summary>Blocks passed on before their piece was whole (read by any thread).</summary>
     public long Relayed => Interlocked.Read(ref _relayed);
 
     private long _relayed;
-
-    /// <summary>Whether piece <paramref name="index"/> is on the board with its list (we may serve its blocks).</summary>
-    public bool Offers(int index) => _entries.TryGetValue(index, out var entry) && entry.List is not null;
 
     public byte[]? ListOf(int index) => _entries.TryGetValue(index, out var entry) ? entry.List : null;
 
@@ -53,9 +48,7 @@ internal sealed class RelayBoard
         {
             return entry.Download == download && entry.List is null;
         }
-        entry = new Entry(download);
-        download.Relayed = true;
-        _entries[index] = entry;
+        _entries[index] = new Entry(download);
         return true;
     }
 
@@ -146,12 +139,11 @@ internal sealed class RelayBoard
     /// </summary>
     public void Forget(PieceDownload download, bool stored = false)
     {
-        if (!download.Relayed || !_entries.TryGetValue(download.Index, out var entry) || entry.Download != download)
+        if (!_entries.TryGetValue(download.Index, out var entry) || entry.Download != download)
         {
             return;
         }
         _entries.Remove(download.Index);
-        download.Relayed = false;
         download.RelayWaiting = false;
         foreach (var (peer, block) in entry.Waiting)
         {

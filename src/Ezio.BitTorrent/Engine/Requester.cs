@@ -71,7 +71,7 @@ internal sealed class Requester
             }
             var index = _picker.Pick(remote, Fetching, endgame: false);
             var inPart = false;
-            if (index < 0 && peer.RemotePartial is { } partial)
+            if (index < 0 && peer.RemotePartial is { AllFalse: false } partial)
             {
                 // A piece the peer is filling: its blocks come as they reach it.
                 index = _picker.Pick(partial, Fetching, endgame: false);
